@@ -1,0 +1,83 @@
+#pragma once
+// The tidy per-run table (runs.csv) and the per arm x mechanism summaries (summary.csv,
+// summary.json, the terminal table).
+//
+// RunTable is the engine's OutcomeSink: it turns each replicate's outcome into one row per
+// arm x mechanism with every metric, writes the rows as they arrive, and folds them into streaming
+// summaries. Memory stays flat in the number of replicates.
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "analysis/statistics.hpp"
+#include "sim/model.hpp"
+#include "sim/runner.hpp"
+
+namespace qvsim::analysis {
+
+// One replicate x arm x mechanism.
+struct RunRow {
+  std::uint64_t replicate = 0;
+  std::string arm;
+  Mechanism mechanism = Mechanism::quadratic;
+  AgentId agents = 0;
+  std::uint64_t edges = 0;
+  double neighbor_value_corr = 0.0;  // measured correlation of neighbours' values (homophily)
+  double welfare_achieved = 0.0;     // sum |U_k| over correctly decided proposals
+  double welfare_max = 0.0;          // sum |U_k|
+  double efficiency = 0.0;           // welfare_achieved / welfare_max
+  double wrong_rate = 0.0;           // share of proposals decided against sign(U_k)
+  double intensity_accuracy = 0.0;   // corr(V_k, U_k) over proposals; NaN if undefined
+  double flip_rate = 0.0;            // share decided differently from the baseline arm
+  std::uint32_t ties = 0;            // proposals decided by the tie coin
+  double spent_per_agent = 0.0;      // mean cost paid per agent (credits, money or votes)
+  double turnout = 0.0;              // share of agents casting a nonzero vote
+  std::string decisions;             // one character per proposal: '+' passes, '-' fails
+};
+
+// Rows of one replicate, baseline arm's decisions as the reference for flips.
+std::vector<RunRow> make_rows(const Model& model, const ReplicateOutcome& outcome);
+
+// The metrics summarized per group, in output order; each is a RunRow field of the same name.
+const std::vector<std::string>& summary_metric_names();
+
+struct GroupSummary {
+  std::string arm;
+  Mechanism mechanism = Mechanism::quadratic;
+  std::vector<Summary> metrics;  // parallel to summary_metric_names()
+  Summary efficiency_pooled;     // ratio of sums of welfare_achieved / welfare_max
+};
+
+class RunTable final : public OutcomeSink {
+ public:
+  // Writes runs.csv rows to `runs_csv` (header first) when it is not null.
+  RunTable(const Model& model, std::ostream* runs_csv);
+
+  void consume(ReplicateOutcome&& outcome) override;
+
+  std::uint64_t replicates() const noexcept { return replicates_; }
+  // Mean measured neighbour value correlation over replicates.
+  Summary neighbor_correlation() const { return neighbor_corr_.summary(); }
+  std::vector<GroupSummary> summaries() const;
+
+ private:
+  const Model& model_;
+  std::ostream* runs_csv_;
+  std::uint64_t replicates_ = 0;
+  RunningStats neighbor_corr_;
+  std::vector<std::vector<RunningStats>> stats_;  // [group][metric]
+  std::vector<RatioStats> pooled_;                // [group]
+};
+
+void write_runs_csv_header(std::ostream& out);
+void write_runs_csv_row(const RunRow& row, std::ostream& out);
+
+// Tidy: arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high; efficiency_pooled last.
+void write_summary_csv(const std::vector<GroupSummary>& groups, std::ostream& out);
+void write_summary_json(const Model& model, const RunTable& table, std::ostream& out);
+// A table a person reads on the terminal.
+std::string format_summary_table(const Model& model, const RunTable& table);
+
+}  // namespace qvsim::analysis

@@ -1,0 +1,211 @@
+#include "app/run_command.hpp"
+
+#include <tbb/info.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+#include <system_error>
+
+#include "agents/behaviours.hpp"
+#include "analysis/run_table.hpp"
+#include "app/build_info.hpp"
+#include "app/progress.hpp"
+#include "app/scenario_yaml.hpp"
+#include "sim/error.hpp"
+#include "sim/json.hpp"
+#include "sim/runner.hpp"
+
+namespace qvsim {
+namespace fs = std::filesystem;
+namespace {
+
+const char* const kOutputFiles[] = {"runs.csv", "summary.csv", "summary.json", "manifest.json"};
+
+bool holds_run(const fs::path& dir) {
+  for (const char* f : kOutputFiles)
+    if (fs::exists(dir / f)) return true;
+  return false;
+}
+
+fs::path choose_out_dir(const RunRequest& req, const std::string& name) {
+  if (req.out_dir) {
+    const fs::path dir = *req.out_dir;
+    if (fs::exists(dir) && !fs::is_directory(dir)) {
+      throw InputError("", 0, "--out", "'" + dir.string() + "' exists and is not a folder");
+    }
+    if (!req.overwrite && fs::exists(dir) && holds_run(dir)) {
+      throw InputError("", 0, "--out",
+                       "'" + dir.string() + "' already holds a run; choose another folder or pass "
+                       "--overwrite");
+    }
+    return dir;
+  }
+  const fs::path base = fs::path("results") / name;
+  fs::path dir = base;
+  for (int i = 2; fs::exists(dir) && holds_run(dir); ++i) {
+    dir = base.string() + "-" + std::to_string(i);
+  }
+  return dir;
+}
+
+std::ofstream open_for_write(const fs::path& file) {
+  std::ofstream f(file, std::ios::binary | std::ios::trunc);
+  if (!f) throw InputError(file.string(), 0, "", "cannot write file");
+  return f;
+}
+
+void write_text(const fs::path& file, const std::string& text) {
+  auto f = open_for_write(file);
+  f << text;
+  f.close();
+  if (!f) throw InputError(file.string(), 0, "", "cannot write file");
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+unsigned effective_threads(unsigned requested) {
+  return requested == 0 ? static_cast<unsigned>(tbb::info::default_concurrency()) : requested;
+}
+
+std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
+                          double seconds, const std::string& started) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("qvsim_version").value(build_info::kVersion);
+  w.key("git_commit").value(build_info::kGitCommit);
+  w.key("compiler").value(build_info::kCompilerId);
+  w.key("build_flags").value(build_info::kBuildFlags);
+  w.key("threads").value(threads);
+  w.key("started_utc").value(started);
+  w.key("wall_seconds").value(seconds);
+  w.key("seed").value(model.scenario.seed);
+  w.key("replicates").value(model.scenario.replicates);
+  w.key("scenario_hash").value(scenario_hash(scenario_json));
+  w.key("scenario").raw(scenario_json);
+  if (model.edge_list_stats) {
+    const auto& e = *model.edge_list_stats;
+    w.key("edge_list").begin_object();
+    w.key("agents").value(static_cast<std::uint64_t>(model.scenario.agents));
+    w.key("edges").value(model.fixed_graph->num_edges());
+    w.key("lines").value(e.lines);
+    w.key("self_loops_removed").value(e.self_loops_removed);
+    w.key("duplicates_removed").value(e.duplicates_removed);
+    w.end_object();
+  }
+  w.key("files").begin_array();
+  for (const char* f : kOutputFiles) w.value(f);
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+}  // namespace
+
+std::string scenario_hash(const std::string& scenario_json) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (const char c : scenario_json) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Model load_model(const fs::path& scenario_file, std::optional<std::uint64_t> seed,
+                 std::optional<std::uint64_t> replicates) {
+  Scenario s = load_scenario(scenario_file);
+  if (seed) s.seed = *seed;
+  if (replicates) s.replicates = *replicates;
+  validate_scenario(s, scenario_file.string());
+  return freeze(std::move(s));
+}
+
+fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
+  const Model model = load_model(req.scenario_file, req.seed, req.replicates);
+  const std::string scenario_json = scenario_to_json(model.scenario);
+  const fs::path dir = choose_out_dir(req, model.scenario.name);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message());
+
+  const unsigned threads = effective_threads(req.threads);
+  const std::string started = utc_now();
+  const auto t0 = std::chrono::steady_clock::now();
+
+  // Everything goes to *.partial files first and is renamed into place at the end.
+  const std::string suffix = ".partial";
+  std::vector<fs::path> written;
+  auto partial = [&](const char* name) {
+    written.push_back(dir / name);
+    return dir / (std::string(name) + suffix);
+  };
+  try {
+    const fs::path runs_tmp = partial("runs.csv");
+    auto runs = open_for_write(runs_tmp);
+    analysis::RunTable table(model, &runs);
+    const auto behaviours = agents::make_behaviours(model.scenario);
+    ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
+    RunOptions opts;
+    opts.threads = req.threads;
+    opts.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
+    run_replicates(model, behaviours, opts, table);
+    bar.finish();
+    runs.close();
+    if (!runs) throw InputError(runs_tmp.string(), 0, "", "cannot write file");
+
+    std::ostringstream csv;
+    analysis::write_summary_csv(table.summaries(), csv);
+    write_text(partial("summary.csv"), csv.str());
+    std::ostringstream json;
+    analysis::write_summary_json(model, table, json);
+    write_text(partial("summary.json"), json.str());
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    write_text(partial("manifest.json"), manifest_json(model, scenario_json, threads, seconds, started));
+
+    for (const auto& f : written) fs::rename(f.string() + suffix, f);
+    if (!req.quiet) {
+      out << analysis::format_summary_table(model, table);
+      out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json}\n";
+    }
+  } catch (...) {
+    for (const auto& f : written) fs::remove(f.string() + suffix, ec);
+    throw;
+  }
+  return dir;
+}
+
+void validate_scenario_file(const fs::path& scenario_file, unsigned threads, std::ostream& out) {
+  const Model model = load_model(scenario_file, std::nullopt, std::nullopt);
+  const Scenario& s = model.scenario;
+  const std::uint64_t runs = s.replicates * s.arms.size() * s.mechanisms.size();
+  const unsigned t = effective_threads(threads);
+  const std::uint64_t per_rep = estimate_replicate_bytes(model);
+  const std::uint64_t concurrent = std::min<std::uint64_t>(t, s.replicates);
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%s: valid\n"
+                "  %llu replicates x %zu arm(s) x %zu mechanism(s) = %llu runs (rows of runs.csv)\n"
+                "  %llu agents, %u proposals\n"
+                "  estimated peak memory: %.1f MiB per replicate, %.1f MiB with %u threads\n",
+                s.name.c_str(), static_cast<unsigned long long>(s.replicates), s.arms.size(),
+                s.mechanisms.size(), static_cast<unsigned long long>(runs),
+                static_cast<unsigned long long>(s.agents), s.proposals,
+                static_cast<double>(per_rep) / 1048576.0,
+                static_cast<double>(per_rep * concurrent) / 1048576.0, t);
+  out << buf;
+}
+
+}  // namespace qvsim

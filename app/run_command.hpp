@@ -1,0 +1,44 @@
+#pragma once
+// What the `run` and `validate` commands do, as library calls.
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "sim/model.hpp"
+
+namespace qvsim {
+
+struct RunRequest {
+  std::filesystem::path scenario_file;
+  std::optional<std::filesystem::path> out_dir;  // default: results/<name>, numbered if taken
+  unsigned threads = 0;                          // 0: all cores
+  std::optional<std::uint64_t> seed;             // overrides the scenario's seed
+  std::optional<std::uint64_t> replicates;       // overrides the scenario's replicates
+  bool quiet = false;                            // no progress, no table
+  bool overwrite = false;                        // allow --out to name a folder holding a run
+  bool progress_bar = false;                     // draw a progress bar on `err`
+};
+
+// Loads, overrides and freezes a scenario; throws InputError.
+Model load_model(const std::filesystem::path& scenario_file, std::optional<std::uint64_t> seed,
+                 std::optional<std::uint64_t> replicates);
+
+// Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json into the
+// output folder; prints the summary table to `out` unless quiet. Output files are written under
+// temporary names and renamed into place only when the run has finished, so an interrupted or
+// failed run never leaves a partial file nor replaces an earlier run's files. Returns the output
+// folder. Throws InputError for bad input (including an output folder already holding a run when
+// !overwrite).
+std::filesystem::path run_scenario(const RunRequest& request, std::ostream& out, std::ostream& err);
+
+// Validates a scenario and prints what a run would do: run count and estimated memory.
+void validate_scenario_file(const std::filesystem::path& scenario_file, unsigned threads,
+                            std::ostream& out);
+
+// Canonical hash of a scenario: FNV-1a 64 of its resolved JSON, as 16 hex digits.
+std::string scenario_hash(const std::string& scenario_json);
+
+}  // namespace qvsim

@@ -1,0 +1,1071 @@
+#include "app/scenario_yaml.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/error.hpp"
+#include "sim/json.hpp"
+
+namespace qvsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Keys = std::initializer_list<std::string_view>;
+
+constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
+// Agents are indexed by a uint32 AgentId.
+constexpr std::uint64_t kMaxAgents = kMaxU32;
+constexpr std::uint32_t kDefaultDegree = WattsStrogatzSpec{}.degree;
+
+// ---- small text helpers ---------------------------------------------------------------------
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      const std::size_t subst = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, subst});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known word a near miss most likely meant: a case-insensitive match first, then the closest
+// within edit distance 2 (never a complete rewrite of a short word), then a prefix either way.
+std::optional<std::string_view> suggest(std::string_view got, Keys known) {
+  const std::string g = lower(got);
+  for (std::string_view k : known) {
+    if (lower(k) == g) return k;
+  }
+  std::optional<std::string_view> best;
+  std::size_t best_d = 3;
+  for (std::string_view k : known) {
+    const std::size_t d = edit_distance(g, lower(k));
+    if (d < best_d && d < std::max(g.size(), k.size())) {
+      best = k;
+      best_d = d;
+    }
+  }
+  if (best) return best;
+  if (g.size() >= 2) {
+    for (std::string_view k : known) {
+      const std::string lk = lower(k);
+      if (lk.starts_with(g) || g.starts_with(lk)) return k;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string join(Keys words) {
+  std::string out;
+  for (std::string_view w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+bool is_name(std::string_view s, bool allow_dot) {
+  if (s.empty()) return false;
+  return std::all_of(s.begin(), s.end(), [allow_dot](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' ||
+           (allow_dot && c == '.');
+  });
+}
+
+std::string u64_str(std::uint64_t x) { return std::to_string(x); }
+
+// ---- where a value sits in the document ----------------------------------------------------
+
+struct Context {
+  std::string label;
+  fs::path base_dir;
+};
+
+[[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
+                       std::string message) {
+  throw InputError(ctx.label, line, path, std::move(message));
+}
+
+std::size_t line_of(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return m.is_null() ? 0 : static_cast<std::size_t>(m.line) + 1;
+}
+
+// A value together with its dotted key path and the line to blame for it. The line is the key's:
+// a null value's own mark points past it, at the next token.
+struct Field {
+  YAML::Node node;
+  std::string path;
+  std::size_t line = 0;
+};
+
+std::string child_path(const std::string& parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : parent + "." + std::string(key);
+}
+
+std::string describe(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
+    default: return "nothing";
+  }
+}
+
+// A YAML map checked once for structure: string keys, no duplicates, only known keys.
+class MapView {
+ public:
+  // `known` lists the keys this map may hold; an empty `known` with open_keys accepts any key
+  // (maps keyed by user-chosen names, such as arms).
+  MapView(const Context& ctx, Field field, Keys known, bool open_keys = false,
+          bool null_is_empty = false)
+      : ctx_(&ctx), field_(std::move(field)) {
+    const YAML::Node& n = field_.node;
+    if (n.IsNull() && null_is_empty) return;
+    if (!n.IsMap()) fail(ctx, field_.line, field_.path, "must be a map, got " + describe(n));
+    if (const std::size_t own = line_of(n); own > 0 && n.size() > 0) map_line_ = own;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary proxy
+      const std::size_t kline = line_of(k);
+      if (!k.IsScalar()) {
+        fail(ctx, kline, field_.path, "keys must be plain names, got " + describe(k));
+      }
+      const std::string name = k.Scalar();
+      const std::string path = child_path(field_.path, name);
+      for (const auto& e : entries_) {
+        if (e.first == name) {
+          fail(ctx, kline, path,
+               "duplicate key (first given on line " + std::to_string(e.second.line) + ")");
+        }
+      }
+      if (!open_keys && std::find(known.begin(), known.end(), name) == known.end()) {
+        std::string msg = "unknown key";
+        if (const auto s = suggest(name, known)) {
+          msg += "; did you mean '" + std::string(*s) + "'?";
+        } else if (known.size() > 0) {
+          msg += " (known keys: " + join(known) + ")";
+        } else {
+          msg += " (nothing can be set here in this version)";
+        }
+        fail(ctx, kline, path, msg);
+      }
+      entries_.emplace_back(name, Field{it->second, path, kline});
+    }
+  }
+
+  const std::string& path() const { return field_.path; }
+  // The line of the map itself: its first key, or the key that holds it when it is empty.
+  std::size_t line() const { return map_line_ > 0 ? map_line_ : field_.line; }
+  const std::vector<std::pair<std::string, Field>>& entries() const { return entries_; }
+
+  std::optional<Field> get(std::string_view key) const {
+    for (const auto& e : entries_) {
+      if (e.first == key) return e.second;
+    }
+    return std::nullopt;
+  }
+  bool has(std::string_view key) const { return get(key).has_value(); }
+
+  Field require(std::string_view key) const {
+    if (auto f = get(key)) return *f;
+    fail(*ctx_, line(), child_path(field_.path, key), "missing required key");
+  }
+
+  // Keys allowed by the map's structure but not by the variant chosen inside it.
+  void only(Keys allowed, const std::string& what, Keys params) const {
+    for (const auto& e : entries_) {
+      if (std::find(allowed.begin(), allowed.end(), e.first) == allowed.end()) {
+        std::string msg = "not a setting of " + what;
+        msg += params.size() > 0 ? " (it takes " + join(params) + ")" : " (it takes none)";
+        fail(*ctx_, e.second.line, e.second.path, msg);
+      }
+    }
+  }
+
+ private:
+  const Context* ctx_;
+  Field field_;
+  std::size_t map_line_ = 0;
+  std::vector<std::pair<std::string, Field>> entries_;
+};
+
+// ---- scalars --------------------------------------------------------------------------------
+
+// The text of a scalar that is to be read as a number or boolean; quoted strings are not.
+std::string plain_scalar(const Context& ctx, const Field& f, const char* what) {
+  const YAML::Node& n = f.node;
+  if (!n.IsScalar())
+    fail(ctx, f.line, f.path, std::string("must be ") + what + ", got " + describe(n));
+  if (n.Tag() == "!") {
+    fail(ctx, f.line, f.path,
+         std::string("must be ") + what + ", got the quoted string '" + n.Scalar() + "'");
+  }
+  return n.Scalar();
+}
+
+std::string get_string(const Context& ctx, const Field& f) {
+  if (!f.node.IsScalar()) fail(ctx, f.line, f.path, "must be a string, got " + describe(f.node));
+  return f.node.Scalar();
+}
+
+// An exact decimal integer in [lo, hi].
+std::uint64_t get_uint(const Context& ctx, const Field& f, std::uint64_t lo, std::uint64_t hi) {
+  const std::string text = plain_scalar(ctx, f, "an integer");
+  std::string_view digits = text;
+  bool negative = false;
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) {
+    negative = digits.front() == '-';
+    digits.remove_prefix(1);
+  }
+  const bool syntax_ok = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (!syntax_ok) fail(ctx, f.line, f.path, "must be an integer, got '" + text + "'");
+  const bool is_zero = digits.find_first_not_of('0') == std::string_view::npos;
+  if (negative && !is_zero) {
+    fail(ctx, f.line, f.path, "must be an integer >= " + u64_str(lo) + ", got " + text);
+  }
+  std::uint64_t x = 0;
+  const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), x);
+  if (res.ec == std::errc::result_out_of_range || x > hi) {
+    fail(ctx, f.line, f.path, "must be an integer <= " + u64_str(hi) + ", got " + text);
+  }
+  if (x < lo) fail(ctx, f.line, f.path, "must be an integer >= " + u64_str(lo) + ", got " + text);
+  return x;
+}
+
+std::uint32_t get_u32(const Context& ctx, const Field& f, std::uint32_t lo) {
+  return static_cast<std::uint32_t>(get_uint(ctx, f, lo, kMaxU32));
+}
+
+// A finite number; ranges are checked by the callers (check_range) so messages can say which.
+struct Number {
+  double value = 0.0;
+  std::string text;
+};
+
+Number get_number(const Context& ctx, const Field& f) {
+  const std::string text = plain_scalar(ctx, f, "a number");
+  std::string_view body = text;
+  if (!body.empty() && body.front() == '+') body.remove_prefix(1);
+  double x = 0.0;
+  const auto res = std::from_chars(body.data(), body.data() + body.size(), x);
+  const bool whole = !body.empty() && res.ptr == body.data() + body.size();
+  const std::string l = lower(body);
+  const bool yaml_special = l == ".inf" || l == "-.inf" || l == ".nan";
+  if (yaml_special || (whole && (res.ec == std::errc::result_out_of_range || !std::isfinite(x)))) {
+    fail(ctx, f.line, f.path, "must be a finite number, got '" + text + "'");
+  }
+  if (!whole || res.ec != std::errc())
+    fail(ctx, f.line, f.path, "must be a number, got '" + text + "'");
+  return {x, text};
+}
+
+struct Range {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false;
+  bool hi_open = false;
+
+  bool contains(double x) const {
+    const bool above = lo_open ? x > lo : x >= lo;
+    const bool below = hi_open ? x < hi : x <= hi;
+    return above && below;
+  }
+  std::string text() const {
+    const bool has_lo = std::isfinite(lo);
+    const bool has_hi = std::isfinite(hi);
+    if (has_lo && has_hi) {
+      return std::string("in ") + (lo_open ? "(" : "[") + format_double(lo) + ", " +
+             format_double(hi) + (hi_open ? ")" : "]");
+    }
+    if (has_lo) return std::string(lo_open ? "> " : ">= ") + format_double(lo);
+    if (has_hi) return std::string(hi_open ? "< " : "<= ") + format_double(hi);
+    return "a number";
+  }
+};
+
+constexpr Range kPositive{0.0, std::numeric_limits<double>::infinity(), true, false};
+constexpr Range kNonNegative{0.0, std::numeric_limits<double>::infinity(), false, false};
+constexpr Range kUnit{0.0, 1.0, false, false};
+constexpr Range kAny{};
+
+double get_number(const Context& ctx, const Field& f, const Range& r) {
+  const Number n = get_number(ctx, f);
+  if (!r.contains(n.value)) fail(ctx, f.line, f.path, "must be " + r.text() + ", got " + n.text);
+  return n.value;
+}
+
+// Reads an optional number, keeping `fallback` when the key is absent.
+double opt_number(const Context& ctx, const MapView& m, std::string_view key, const Range& r,
+                  double fallback) {
+  if (auto f = m.get(key)) return get_number(ctx, *f, r);
+  return fallback;
+}
+
+bool get_bool(const Context& ctx, const Field& f) {
+  const std::string text = plain_scalar(ctx, f, "true or false");
+  if (text == "true") return true;
+  if (text == "false") return false;
+  fail(ctx, f.line, f.path, "must be true or false, got '" + text + "'");
+}
+
+// One of a fixed set of words; returns its index in `options`.
+std::size_t get_choice(const Context& ctx, const Field& f, Keys options) {
+  if (!f.node.IsScalar()) {
+    fail(ctx, f.line, f.path, "must be one of " + join(options) + ", got " + describe(f.node));
+  }
+  const std::string& text = f.node.Scalar();
+  std::size_t i = 0;
+  for (std::string_view o : options) {
+    if (o == text) return i;
+    ++i;
+  }
+  std::string msg = "must be one of " + join(options) + ", got '" + text + "'";
+  if (const auto s = suggest(text, options)) msg += "; did you mean '" + std::string(*s) + "'?";
+  fail(ctx, f.line, f.path, msg);
+}
+
+// ---- electorate.values ----------------------------------------------------------------------
+
+NormalDist parse_normal(const Context& ctx, const MapView& m, NormalDist d) {
+  d.mean = opt_number(ctx, m, "mean", kAny, d.mean);
+  d.sd = opt_number(ctx, m, "sd", kPositive, d.sd);
+  return d;
+}
+
+UniformDist parse_uniform(const Context& ctx, const MapView& m) {
+  UniformDist d;
+  d.low = get_number(ctx, m.require("low"), kAny);
+  const Field high = m.require("high");
+  d.high = get_number(ctx, high, kAny);
+  if (!(d.high > d.low)) {
+    fail(ctx, high.line, high.path,
+         "must be greater than low (" + format_double(d.low) + "), got " + format_double(d.high));
+  }
+  return d;
+}
+
+MixtureComponent parse_component(const Context& ctx, const Field& f) {
+  const MapView m(ctx, f, {"weight", "distribution", "mean", "sd", "low", "high"});
+  MixtureComponent c;
+  c.weight = get_number(ctx, m.require("weight"), kPositive);
+  const Field kind = m.require("distribution");
+  if (get_choice(ctx, kind, {"normal", "uniform"}) == 0) {
+    m.only({"weight", "distribution", "mean", "sd"}, "a normal component", {"mean", "sd"});
+    c.dist = parse_normal(ctx, m, NormalDist{});
+  } else {
+    m.only({"weight", "distribution", "low", "high"}, "a uniform component", {"low", "high"});
+    c.dist = parse_uniform(ctx, m);
+  }
+  return c;
+}
+
+MixtureDist parse_mixture(const Context& ctx, const MapView& m) {
+  const Field list = m.require("components");
+  if (!list.node.IsSequence() || list.node.size() == 0) {
+    fail(ctx, list.line, list.path,
+         "must be a non-empty list of components, got " + describe(list.node));
+  }
+  MixtureDist d;
+  std::size_t i = 0;
+  for (const YAML::Node& item : list.node) {
+    const std::size_t line = line_of(item);
+    d.components.push_back(parse_component(
+        ctx, Field{item, list.path + "[" + std::to_string(i) + "]", line > 0 ? line : list.line}));
+    ++i;
+  }
+  return d;
+}
+
+PassionateMinorityDist parse_passionate(const Context& ctx, const MapView& m) {
+  PassionateMinorityDist d;
+  d.share = opt_number(ctx, m, "share", Range{0.0, 1.0, true, true}, d.share);
+  if (auto f = m.get("minority"))
+    d.minority = parse_normal(ctx, MapView(ctx, *f, {"mean", "sd"}), d.minority);
+  if (auto f = m.get("majority"))
+    d.majority = parse_normal(ctx, MapView(ctx, *f, {"mean", "sd"}), d.majority);
+  return d;
+}
+
+ValuesSpec parse_values(const Context& ctx, const Field& f) {
+  const MapView m(ctx, f,
+                  {"distribution", "mean", "sd", "low", "high", "components", "share", "minority",
+                   "majority", "homophily"});
+  ValuesSpec v;
+  const Field kind = m.require("distribution");
+  switch (get_choice(ctx, kind, {"normal", "uniform", "mixture", "passionate_minority"})) {
+    case 0:
+      m.only({"distribution", "mean", "sd", "homophily"}, "distribution 'normal'",
+             {"mean", "sd", "homophily"});
+      v.distribution = parse_normal(ctx, m, NormalDist{});
+      break;
+    case 1:
+      m.only({"distribution", "low", "high", "homophily"}, "distribution 'uniform'",
+             {"low", "high", "homophily"});
+      v.distribution = parse_uniform(ctx, m);
+      break;
+    case 2:
+      m.only({"distribution", "components", "homophily"}, "distribution 'mixture'",
+             {"components", "homophily"});
+      v.distribution = parse_mixture(ctx, m);
+      break;
+    default:
+      m.only({"distribution", "share", "minority", "majority", "homophily"},
+             "distribution 'passionate_minority'", {"share", "minority", "majority", "homophily"});
+      v.distribution = parse_passionate(ctx, m);
+      break;
+  }
+  v.homophily = opt_number(ctx, m, "homophily", kUnit, v.homophily);
+  return v;
+}
+
+// ---- electorate.budget ----------------------------------------------------------------------
+
+BudgetSpec parse_budget(const Context& ctx, const Field& f) {
+  const MapView m(ctx, f, {"credits", "money", "integer_votes"});
+  BudgetSpec b;
+  const auto credits = m.get("credits");
+  const auto money = m.get("money");
+  if (credits && money) {
+    fail(ctx, money->line, money->path, "give either credits or money, not both");
+  }
+  if (!credits && !money) {
+    fail(ctx, m.line(), m.path(), "must give credits (a number > 0) or money: {pivot_price: p}");
+  }
+  if (credits) {
+    b.kind = BudgetKind::credits;
+    b.credits = get_number(ctx, *credits, kPositive);
+    if (auto iv = m.get("integer_votes")) b.integer_votes = get_bool(ctx, *iv);
+  } else {
+    b.kind = BudgetKind::money;
+    const MapView mm(ctx, *money, {"pivot_price"});
+    b.pivot_price = get_number(ctx, mm.require("pivot_price"), Range{0.0, 1.0, true, false});
+    if (auto iv = m.get("integer_votes")) {
+      fail(ctx, iv->line, iv->path, "only allowed with budget.credits");
+    }
+  }
+  return b;
+}
+
+// ---- electorate -----------------------------------------------------------------------------
+
+struct Electorate {
+  std::uint64_t agents = 0;
+  std::optional<Field> agents_field;
+  std::uint32_t proposals = 1;
+  ValuesSpec values;
+  BudgetSpec budget;
+};
+
+Electorate parse_electorate(const Context& ctx, const MapView& root, bool edge_list) {
+  Electorate e;
+  const auto f = root.get("electorate");
+  if (!f) {
+    if (!edge_list) fail(ctx, root.line(), "electorate", "missing required key");
+    return e;
+  }
+  const MapView m(ctx, *f, {"agents", "proposals", "values", "budget"});
+  if (edge_list) {
+    if (auto a = m.get("agents")) {
+      fail(ctx, a->line, a->path, "set by the edge-list file; remove it");
+    }
+  } else {
+    e.agents_field = m.require("agents");
+    e.agents = get_uint(ctx, *e.agents_field, 2, kMaxAgents);
+  }
+  if (auto p = m.get("proposals")) e.proposals = get_u32(ctx, *p, 1);
+  if (auto v = m.get("values")) e.values = parse_values(ctx, *v);
+  if (auto b = m.get("budget")) e.budget = parse_budget(ctx, *b);
+  return e;
+}
+
+// ---- graph ----------------------------------------------------------------------------------
+
+// The graph model named in the document, if it can be read, so that electorate.agents can be
+// checked (required, or forbidden for edge lists) before the graph block itself is parsed.
+bool names_edge_list(const MapView& root) {
+  const auto g = root.get("graph");
+  if (!g || !g->node.IsMap()) return false;
+  for (auto it = g->node.begin(); it != g->node.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == "model") {
+      return it->second.IsScalar() && it->second.Scalar() == "edge_list";
+    }
+  }
+  return false;
+}
+
+// Where to blame a parameter that may have been left at its default.
+std::pair<std::size_t, std::string> where(const MapView& m, std::string_view key) {
+  if (auto f = m.get(key)) return {f->line, f->path};
+  return {m.line(), child_path(m.path(), key)};
+}
+
+GraphSpec parse_graph(const Context& ctx, const Field& f, std::uint64_t agents) {
+  const MapView m(ctx, f,
+                  {"model", "mean_degree", "degree", "rewire", "m", "blocks", "sizes", "p_in",
+                   "p_out", "file"});
+  const Field model = m.require("model");
+  const std::string n = u64_str(agents);
+  switch (get_choice(
+      ctx, model,
+      {"erdos_renyi", "watts_strogatz", "barabasi_albert", "stochastic_block", "edge_list"})) {
+    case 0: {
+      m.only({"model", "mean_degree"}, "model 'erdos_renyi'", {"mean_degree"});
+      ErdosRenyiSpec g;
+      g.mean_degree = opt_number(ctx, m, "mean_degree", kNonNegative, g.mean_degree);
+      if (g.mean_degree > static_cast<double>(agents - 1)) {
+        const auto [line, path] = where(m, "mean_degree");
+        fail(ctx, line, path,
+             "must be <= electorate.agents - 1 (" + u64_str(agents - 1) + "), got " +
+                 format_double(g.mean_degree));
+      }
+      return g;
+    }
+    case 1: {
+      m.only({"model", "degree", "rewire"}, "model 'watts_strogatz'", {"degree", "rewire"});
+      WattsStrogatzSpec g;
+      if (auto d = m.get("degree")) {
+        g.degree = get_u32(ctx, *d, 0);
+        if (g.degree < 2 || g.degree % 2 != 0) {
+          fail(ctx, d->line, d->path,
+               "must be an even integer >= 2, got " + std::to_string(g.degree));
+        }
+      }
+      g.rewire = opt_number(ctx, m, "rewire", kUnit, g.rewire);
+      if (g.degree >= agents) {
+        const auto [line, path] = where(m, "degree");
+        fail(ctx, line, path,
+             "must be less than electorate.agents (" + n + "), got " + std::to_string(g.degree));
+      }
+      return g;
+    }
+    case 2: {
+      m.only({"model", "m"}, "model 'barabasi_albert'", {"m"});
+      BarabasiAlbertSpec g;
+      if (auto mf = m.get("m")) g.m = get_u32(ctx, *mf, 1);
+      if (agents <= std::uint64_t{g.m} + 1) {
+        const auto [line, path] = where(m, "m");
+        fail(ctx, line, path,
+             "must be less than electorate.agents - 1 (" + u64_str(agents - 1) + "), got " +
+                 std::to_string(g.m));
+      }
+      return g;
+    }
+    case 3: {
+      m.only({"model", "blocks", "sizes", "p_in", "p_out"}, "model 'stochastic_block'",
+             {"blocks", "sizes", "p_in", "p_out"});
+      StochasticBlockSpec g;
+      const auto blocks = m.get("blocks");
+      const auto sizes = m.get("sizes");
+      if (blocks && sizes)
+        fail(ctx, sizes->line, sizes->path, "give either blocks or sizes, not both");
+      if (!blocks && !sizes) {
+        fail(ctx, m.line(), m.path(),
+             "must give blocks (a count) or sizes (a list of block sizes)");
+      }
+      if (blocks) {
+        const std::uint64_t k = get_uint(ctx, *blocks, 1, kMaxU64);
+        if (k > agents) {
+          fail(ctx, blocks->line, blocks->path,
+               "must be <= electorate.agents (" + n + "), got " + u64_str(k));
+        }
+        for (std::uint64_t b = 0; b < k; ++b)
+          g.sizes.push_back(agents / k + (b < agents % k ? 1 : 0));
+      } else {
+        if (!sizes->node.IsSequence() || sizes->node.size() == 0) {
+          fail(ctx, sizes->line, sizes->path,
+               "must be a non-empty list of block sizes, got " + describe(sizes->node));
+        }
+        std::uint64_t sum = 0;
+        bool overflow = false;
+        std::size_t i = 0;
+        for (const YAML::Node& item : sizes->node) {
+          const std::size_t line = line_of(item);
+          const Field e{item, sizes->path + "[" + std::to_string(i) + "]",
+                        line > 0 ? line : sizes->line};
+          const std::uint64_t s = get_uint(ctx, e, 1, kMaxU64);
+          overflow = overflow || s > kMaxU64 - sum;
+          sum = overflow ? kMaxU64 : sum + s;
+          g.sizes.push_back(s);
+          ++i;
+        }
+        if (overflow || sum != agents) {
+          fail(ctx, sizes->line, sizes->path,
+               "must sum to electorate.agents (" + n + "), got a sum of " +
+                   (overflow ? std::string("more than ") + u64_str(kMaxU64) : u64_str(sum)));
+        }
+      }
+      g.p_in = opt_number(ctx, m, "p_in", kUnit, g.p_in);
+      g.p_out = opt_number(ctx, m, "p_out", kUnit, g.p_out);
+      return g;
+    }
+    default: {
+      m.only({"model", "file"}, "model 'edge_list'", {"file"});
+      const Field file = m.require("file");
+      const std::string text = file.node.IsScalar() ? file.node.Scalar() : std::string();
+      if (text.empty()) {
+        fail(ctx, file.line, file.path, "must be a non-empty path, got " + describe(file.node));
+      }
+      fs::path p(text);
+      if (p.is_relative() && !ctx.base_dir.empty()) p = ctx.base_dir / p;
+      return EdgeListSpec{p.lexically_normal()};
+    }
+  }
+}
+
+// ---- mechanisms, ballot, arms ---------------------------------------------------------------
+
+std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, BudgetKind budget) {
+  if (!f.node.IsSequence() || f.node.size() == 0) {
+    fail(ctx, f.line, f.path,
+         "must be a non-empty list of quadratic, one_person_one_vote, linear, got " +
+             describe(f.node));
+  }
+  std::vector<Mechanism> out;
+  std::size_t i = 0;
+  for (const YAML::Node& item : f.node) {
+    const std::size_t line = line_of(item);
+    const Field e{item, f.path + "[" + std::to_string(i) + "]", line > 0 ? line : f.line};
+    const auto m =
+        static_cast<Mechanism>(get_choice(ctx, e, {"quadratic", "one_person_one_vote", "linear"}));
+    const auto seen = std::find(out.begin(), out.end(), m);
+    if (seen != out.end()) {
+      fail(ctx, e.line, e.path,
+           std::string("'") + to_string(m) + "' is listed twice (also " + f.path + "[" +
+               std::to_string(seen - out.begin()) + "])");
+    }
+    if (m == Mechanism::linear && budget != BudgetKind::credits) {
+      fail(ctx, e.line, e.path, "linear voting needs budget.credits");
+    }
+    out.push_back(m);
+    ++i;
+  }
+  return out;
+}
+
+// An arm's block. Empty in this version; later versions read their behaviour blocks here.
+ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f) {
+  if (!is_name(name, false)) {
+    fail(ctx, f.line, f.path,
+         "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
+  }
+  if (!f.node.IsNull() && !f.node.IsMap()) {
+    fail(ctx, f.line, f.path,
+         "must be a map of settings ({} for an honest arm), got " + describe(f.node));
+  }
+  const MapView m(ctx, f, {}, false, true);
+  (void)m;
+  return ArmSpec{name};
+}
+
+std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f) {
+  if (f.node.IsNull() || (f.node.IsMap() && f.node.size() == 0)) {
+    fail(ctx, f.line, f.path, "must name at least one arm, e.g. 'honest: {}'");
+  }
+  const MapView m(ctx, f, {}, true);
+  std::vector<ArmSpec> arms;
+  for (const auto& [name, field] : m.entries()) arms.push_back(parse_arm(ctx, name, field));
+  return arms;
+}
+
+// ---- the document ---------------------------------------------------------------------------
+
+Scenario parse_document(const Context& ctx, const YAML::Node& root) {
+  if (!root.IsMap()) {
+    fail(
+        ctx, line_of(root), "",
+        "the top level must be a map of keys (name, seed, replicates, ...), got " + describe(root));
+  }
+  const MapView m(ctx, Field{root, "", line_of(root)},
+                  {"name", "seed", "replicates", "electorate", "graph", "mechanisms", "ballot",
+                   "arms", "baseline_arm"});
+  Scenario s;
+
+  const Field name = m.require("name");
+  s.name = get_string(ctx, name);
+  if (!is_name(s.name, true)) {
+    fail(ctx, name.line, name.path,
+         "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
+  }
+  s.seed = get_uint(ctx, m.require("seed"), 0, kMaxU64);
+  s.replicates = get_uint(ctx, m.require("replicates"), 1, kMaxU64);
+
+  const bool edge_list = names_edge_list(m);
+  Electorate e = parse_electorate(ctx, m, edge_list);
+  s.agents = e.agents;
+  s.proposals = e.proposals;
+  s.values = std::move(e.values);
+  s.budget = e.budget;
+
+  if (auto g = m.get("graph")) {
+    s.graph = parse_graph(ctx, *g, s.agents);
+  } else if (s.agents <= kDefaultDegree) {
+    fail(ctx, e.agents_field->line, e.agents_field->path,
+         "must be greater than " + std::to_string(kDefaultDegree) +
+             " for the default graph (watts_strogatz, degree " + std::to_string(kDefaultDegree) +
+             "); set graph to use fewer agents");
+  }
+
+  if (auto f = m.get("mechanisms")) {
+    s.mechanisms = parse_mechanisms(ctx, *f, s.budget.kind);
+  } else {
+    s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote};
+    if (s.budget.kind == BudgetKind::credits) s.mechanisms.push_back(Mechanism::linear);
+  }
+
+  if (auto f = m.get("ballot")) {
+    constexpr Ballot kBallots[] = {Ballot::public_ballot, Ballot::provable, Ballot::secret};
+    s.ballot = kBallots[get_choice(ctx, *f, {"public", "provable", "secret"})];
+  }
+
+  const Field arms = m.require("arms");
+  s.arms = parse_arms(ctx, arms);
+
+  auto has_arm = [&s](const std::string& n) {
+    return std::any_of(s.arms.begin(), s.arms.end(),
+                       [&n](const ArmSpec& a) { return a.name == n; });
+  };
+  if (auto f = m.get("baseline_arm")) {
+    s.baseline_arm = get_string(ctx, *f);
+    if (!has_arm(s.baseline_arm)) {
+      std::string names;
+      for (const ArmSpec& a : s.arms) names += (names.empty() ? "" : ", ") + a.name;
+      fail(ctx, f->line, f->path,
+           "no arm named '" + s.baseline_arm + "' (arms are: " + names + ")");
+    }
+  } else if (!has_arm(s.baseline_arm)) {
+    fail(ctx, arms.line, arms.path,
+         "no arm named 'honest' to compare against; add one or set baseline_arm");
+  }
+
+  // Everything above carried a line; this only guards against the two drifting apart.
+  validate_scenario(s, ctx.label);
+  return s;
+}
+
+// ---- JSON -----------------------------------------------------------------------------------
+
+void write_normal(JsonWriter& w, const NormalDist& d) {
+  w.key("mean").value(d.mean);
+  w.key("sd").value(d.sd);
+}
+void write_uniform(JsonWriter& w, const UniformDist& d) {
+  w.key("low").value(d.low);
+  w.key("high").value(d.high);
+}
+
+void write_values(JsonWriter& w, const ValuesSpec& v) {
+  w.begin_object();
+  if (const auto* n = std::get_if<NormalDist>(&v.distribution)) {
+    w.key("distribution").value("normal");
+    write_normal(w, *n);
+  } else if (const auto* u = std::get_if<UniformDist>(&v.distribution)) {
+    w.key("distribution").value("uniform");
+    write_uniform(w, *u);
+  } else if (const auto* mix = std::get_if<MixtureDist>(&v.distribution)) {
+    w.key("distribution").value("mixture");
+    w.key("components").begin_array();
+    for (const MixtureComponent& c : mix->components) {
+      w.begin_object();
+      w.key("weight").value(c.weight);
+      if (const auto* cn = std::get_if<NormalDist>(&c.dist)) {
+        w.key("distribution").value("normal");
+        write_normal(w, *cn);
+      } else {
+        w.key("distribution").value("uniform");
+        write_uniform(w, std::get<UniformDist>(c.dist));
+      }
+      w.end_object();
+    }
+    w.end_array();
+  } else {
+    const auto& p = std::get<PassionateMinorityDist>(v.distribution);
+    w.key("distribution").value("passionate_minority");
+    w.key("share").value(p.share);
+    w.key("minority").begin_object();
+    write_normal(w, p.minority);
+    w.end_object();
+    w.key("majority").begin_object();
+    write_normal(w, p.majority);
+    w.end_object();
+  }
+  w.key("homophily").value(v.homophily);
+  w.end_object();
+}
+
+void write_graph(JsonWriter& w, const GraphSpec& g) {
+  w.begin_object();
+  if (const auto* er = std::get_if<ErdosRenyiSpec>(&g)) {
+    w.key("model").value("erdos_renyi");
+    w.key("mean_degree").value(er->mean_degree);
+  } else if (const auto* ws = std::get_if<WattsStrogatzSpec>(&g)) {
+    w.key("model").value("watts_strogatz");
+    w.key("degree").value(std::uint64_t{ws->degree});
+    w.key("rewire").value(ws->rewire);
+  } else if (const auto* ba = std::get_if<BarabasiAlbertSpec>(&g)) {
+    w.key("model").value("barabasi_albert");
+    w.key("m").value(std::uint64_t{ba->m});
+  } else if (const auto* sb = std::get_if<StochasticBlockSpec>(&g)) {
+    w.key("model").value("stochastic_block");
+    w.key("sizes").begin_array();
+    for (std::uint64_t s : sb->sizes) w.value(s);
+    w.end_array();
+    w.key("p_in").value(sb->p_in);
+    w.key("p_out").value(sb->p_out);
+  } else {
+    // Only the file name: the resolved path is a location on one user's machine.
+    w.key("model").value("edge_list");
+    w.key("file").value(std::get<EdgeListSpec>(g).file.filename().generic_string());
+  }
+  w.end_object();
+}
+
+[[noreturn]] void invalid(const std::string& label, const std::string& key, std::string message) {
+  throw InputError(label, 0, key, std::move(message));
+}
+
+void validate_normal(const std::string& label, const std::string& key, const NormalDist& d) {
+  if (!std::isfinite(d.mean)) invalid(label, key + ".mean", "must be a finite number");
+  if (!(std::isfinite(d.sd) && d.sd > 0)) invalid(label, key + ".sd", "must be > 0");
+}
+
+void validate_uniform(const std::string& label, const std::string& key, const UniformDist& d) {
+  if (!std::isfinite(d.low)) invalid(label, key + ".low", "must be a finite number");
+  if (!(std::isfinite(d.high) && d.high > d.low)) {
+    invalid(label, key + ".high", "must be greater than low");
+  }
+}
+
+bool in_unit(double x) { return x >= 0.0 && x <= 1.0; }
+
+}  // namespace
+
+// ---- public API -----------------------------------------------------------------------------
+
+Scenario parse_scenario(const std::string& text, const std::string& label,
+                        const std::filesystem::path& base_dir) {
+  const Context ctx{label, base_dir};
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    fail(ctx, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "", e.msg);
+  }
+  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    fail(ctx, 0, "", "scenario file is empty");
+  }
+  if (docs.size() > 1) {
+    fail(ctx, line_of(docs[1]), "",
+         "holds more than one YAML document; put one scenario in each file");
+  }
+  return parse_document(ctx, docs[0]);
+}
+
+Scenario load_scenario(const std::filesystem::path& file) {
+  const std::string label = file.string();
+  std::error_code ec;
+  if (fs::is_directory(file, ec))
+    throw InputError(label, 0, "", "cannot open scenario file (it is a folder)");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(label, 0, "", "cannot open scenario file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file");
+  Scenario s = parse_scenario(buf.str(), label, file.parent_path());
+  s.source_file = file;
+  return s;
+}
+
+void validate_scenario(const Scenario& s, const std::string& label) {
+  if (!is_name(s.name, true)) {
+    invalid(label, "name", "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
+  }
+  if (s.replicates < 1) invalid(label, "replicates", "must be an integer >= 1, got 0");
+  const bool edge_list = std::holds_alternative<EdgeListSpec>(s.graph);
+  // An edge-list scenario learns its agent count only when the engine loads the file.
+  if (!(edge_list && s.agents == 0)) {
+    if (s.agents < 2) {
+      invalid(label, "electorate.agents", "must be an integer >= 2, got " + u64_str(s.agents));
+    }
+    if (s.agents > kMaxAgents) {
+      invalid(label, "electorate.agents",
+              "must be an integer <= " + u64_str(kMaxAgents) + ", got " + u64_str(s.agents));
+    }
+  }
+  if (s.proposals < 1) invalid(label, "electorate.proposals", "must be an integer >= 1, got 0");
+
+  const std::string vk = "electorate.values";
+  if (const auto* n = std::get_if<NormalDist>(&s.values.distribution)) {
+    validate_normal(label, vk, *n);
+  } else if (const auto* u = std::get_if<UniformDist>(&s.values.distribution)) {
+    validate_uniform(label, vk, *u);
+  } else if (const auto* mix = std::get_if<MixtureDist>(&s.values.distribution)) {
+    if (mix->components.empty()) invalid(label, vk + ".components", "must not be empty");
+    for (std::size_t i = 0; i < mix->components.size(); ++i) {
+      const MixtureComponent& c = mix->components[i];
+      const std::string ck = vk + ".components[" + std::to_string(i) + "]";
+      if (!(std::isfinite(c.weight) && c.weight > 0)) invalid(label, ck + ".weight", "must be > 0");
+      if (const auto* cn = std::get_if<NormalDist>(&c.dist)) {
+        validate_normal(label, ck, *cn);
+      } else {
+        validate_uniform(label, ck, std::get<UniformDist>(c.dist));
+      }
+    }
+  } else {
+    const auto& p = std::get<PassionateMinorityDist>(s.values.distribution);
+    if (!(p.share > 0.0 && p.share < 1.0)) invalid(label, vk + ".share", "must be in (0, 1)");
+    validate_normal(label, vk + ".minority", p.minority);
+    validate_normal(label, vk + ".majority", p.majority);
+  }
+  if (!in_unit(s.values.homophily)) invalid(label, vk + ".homophily", "must be in [0, 1]");
+
+  const BudgetSpec& b = s.budget;
+  if (b.kind == BudgetKind::credits) {
+    if (!(std::isfinite(b.credits) && b.credits > 0)) {
+      invalid(label, "electorate.budget.credits", "must be > 0");
+    }
+  } else {
+    if (!(b.pivot_price > 0 && b.pivot_price <= 1)) {
+      invalid(label, "electorate.budget.money.pivot_price", "must be in (0, 1]");
+    }
+    if (b.integer_votes) {
+      invalid(label, "electorate.budget.integer_votes", "only allowed with budget.credits");
+    }
+  }
+
+  const std::string n = u64_str(s.agents);
+  if (const auto* er = std::get_if<ErdosRenyiSpec>(&s.graph)) {
+    if (!(er->mean_degree >= 0 && er->mean_degree <= static_cast<double>(s.agents - 1))) {
+      invalid(label, "graph.mean_degree",
+              "must be in [0, electorate.agents - 1], got " + format_double(er->mean_degree));
+    }
+  } else if (const auto* ws = std::get_if<WattsStrogatzSpec>(&s.graph)) {
+    if (ws->degree < 2 || ws->degree % 2 != 0) {
+      invalid(label, "graph.degree",
+              "must be an even integer >= 2, got " + std::to_string(ws->degree));
+    }
+    if (ws->degree >= s.agents) {
+      invalid(label, "graph.degree",
+              "must be less than electorate.agents (" + n + "), got " + std::to_string(ws->degree));
+    }
+    if (!in_unit(ws->rewire)) invalid(label, "graph.rewire", "must be in [0, 1]");
+  } else if (const auto* ba = std::get_if<BarabasiAlbertSpec>(&s.graph)) {
+    if (ba->m < 1) invalid(label, "graph.m", "must be an integer >= 1, got 0");
+    if (s.agents <= std::uint64_t{ba->m} + 1) {
+      invalid(label, "graph.m",
+              "must be less than electorate.agents - 1, got " + std::to_string(ba->m));
+    }
+  } else if (const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph)) {
+    if (sb->sizes.empty()) invalid(label, "graph.sizes", "must not be empty");
+    std::uint64_t sum = 0;
+    for (std::uint64_t size : sb->sizes) {
+      if (size < 1) invalid(label, "graph.sizes", "every block size must be >= 1");
+      sum = size > kMaxU64 - sum ? kMaxU64 : sum + size;
+    }
+    if (sum != s.agents) {
+      invalid(label, "graph.sizes",
+              "must sum to electorate.agents (" + n + "), got a sum of " + u64_str(sum));
+    }
+    if (!in_unit(sb->p_in)) invalid(label, "graph.p_in", "must be in [0, 1]");
+    if (!in_unit(sb->p_out)) invalid(label, "graph.p_out", "must be in [0, 1]");
+  } else if (std::get<EdgeListSpec>(s.graph).file.empty()) {
+    invalid(label, "graph.file", "must be a non-empty path");
+  }
+
+  if (s.mechanisms.empty()) invalid(label, "mechanisms", "must not be empty");
+  for (std::size_t i = 0; i < s.mechanisms.size(); ++i) {
+    const std::string key = "mechanisms[" + std::to_string(i) + "]";
+    for (std::size_t j = 0; j < i; ++j) {
+      if (s.mechanisms[j] == s.mechanisms[i]) {
+        invalid(label, key, std::string("'") + to_string(s.mechanisms[i]) + "' is listed twice");
+      }
+    }
+    if (s.mechanisms[i] == Mechanism::linear && b.kind != BudgetKind::credits) {
+      invalid(label, key, "linear voting needs budget.credits");
+    }
+  }
+
+  if (s.arms.empty()) invalid(label, "arms", "must name at least one arm");
+  std::set<std::string> names;
+  for (const ArmSpec& a : s.arms) {
+    if (!is_name(a.name, false)) {
+      invalid(label, "arms." + a.name, "arm names may use only letters, digits, '_' and '-'");
+    }
+    if (!names.insert(a.name).second) invalid(label, "arms." + a.name, "duplicate arm name");
+  }
+  if (names.count(s.baseline_arm) == 0) {
+    invalid(label, "baseline_arm", "no arm named '" + s.baseline_arm + "'");
+  }
+}
+
+std::string scenario_to_json(const Scenario& s) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("name").value(s.name);
+  w.key("seed").value(s.seed);
+  w.key("replicates").value(s.replicates);
+  w.key("electorate").begin_object();
+  w.key("agents");
+  if (std::holds_alternative<EdgeListSpec>(s.graph) && s.agents == 0) {
+    w.null();  // not known until the edge list is loaded
+  } else {
+    w.value(s.agents);
+  }
+  w.key("proposals").value(std::uint64_t{s.proposals});
+  w.key("values");
+  write_values(w, s.values);
+  w.key("budget").begin_object();
+  if (s.budget.kind == BudgetKind::credits) {
+    w.key("credits").value(s.budget.credits);
+    w.key("integer_votes").value(s.budget.integer_votes);
+  } else {
+    w.key("money").begin_object();
+    w.key("pivot_price").value(s.budget.pivot_price);
+    w.end_object();
+  }
+  w.end_object();
+  w.end_object();
+  w.key("graph");
+  write_graph(w, s.graph);
+  w.key("mechanisms").begin_array();
+  for (Mechanism m : s.mechanisms) w.value(to_string(m));
+  w.end_array();
+  w.key("ballot").value(to_string(s.ballot));
+  w.key("arms").begin_object();
+  for (const ArmSpec& a : s.arms) w.key(a.name).begin_object().end_object();
+  w.end_object();
+  w.key("baseline_arm").value(s.baseline_arm);
+  w.end_object();
+  return w.str();
+}
+
+}  // namespace qvsim

@@ -1,0 +1,50 @@
+#pragma once
+// Arms: the treatments every replicate's electorate votes under.
+//
+// The engine knows arms only through this interface; their behaviour (honest voting, collusion,
+// coercion) lives in agents/. For each replicate and arm the engine asks the arm's behaviour for a
+// plan, then asks the plan for every agent's votes under every mechanism. A plan may hold state it
+// computed for the replicate (coalitions, threats), but it is immutable once made.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "sim/electorate.hpp"
+#include "sim/graph.hpp"
+#include "sim/model.hpp"
+#include "sim/scenario.hpp"
+
+namespace qvsim {
+
+struct ReplicateContext {
+  const Model& model;
+  const Graph& graph;
+  const Electorate& electorate;
+  std::uint64_t replicate;
+  std::size_t arm_index;  // into model.scenario.arms
+  std::uint32_t arm_key;  // stream key field for this arm's own randomness
+};
+
+class ArmPlan {
+ public:
+  virtual ~ArmPlan() = default;
+  // Writes agent a's votes on every proposal under mechanism m into out (one per proposal;
+  // positive for, negative against, 0 abstains) and returns what casting them cost her under m's
+  // cost rule (credits or money). Called concurrently for different agents: must not mutate
+  // shared state.
+  virtual double cast(Mechanism m, AgentId a, std::span<double> out) const = 0;
+};
+
+class ArmBehaviour {
+ public:
+  virtual ~ArmBehaviour() = default;
+  // Prepares the arm for one replicate. May run parallel loops over agents internally.
+  virtual std::unique_ptr<const ArmPlan> plan(const ReplicateContext& context) const = 0;
+};
+
+// One behaviour per arm, in scenario.arms order.
+using ArmBehaviours = std::vector<std::unique_ptr<const ArmBehaviour>>;
+
+}  // namespace qvsim

@@ -1,0 +1,229 @@
+#include "sim/edge_list.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <istream>
+#include <limits>
+#include <ostream>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/error.hpp"
+
+namespace qvsim {
+namespace {
+
+// Graph holds at most 2^32 - 1 directed edges, so at most this many undirected ones.
+constexpr std::uint64_t kMaxEdges = std::numeric_limits<std::uint32_t>::max() / 2;
+
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits off the next whitespace-delimited field of `rest`; empty when there is none.
+std::string_view next_field(std::string_view& rest) noexcept {
+  std::size_t i = 0;
+  while (i < rest.size() && is_space(rest[i])) ++i;
+  std::size_t j = i;
+  while (j < rest.size() && !is_space(rest[j])) ++j;
+  const std::string_view field = rest.substr(i, j - i);
+  rest.remove_prefix(j);
+  return field;
+}
+
+// Keeps messages readable when a line is very long (a binary file, say).
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kMax = 60;
+  std::string out = "'";
+  out += s.substr(0, kMax);
+  if (s.size() > kMax) out += "...";
+  out += "'";
+  return out;
+}
+
+struct LineParser {
+  const std::string& label;
+  std::uint64_t line;
+
+  [[noreturn]] void fail(std::string message) const {
+    throw InputError(label, line, "", std::move(message));
+  }
+
+  std::uint64_t id(std::string_view field, std::string_view content) const {
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+    const bool whole = end == field.data() + field.size();
+    if (ec == std::errc::result_out_of_range && whole)
+      fail("id " + quoted(field) + " is out of the 64-bit range (0 to 18446744073709551615)");
+    if (ec != std::errc() || !whole || field.empty())
+      fail("expected two non-negative integer ids, got " + quoted(content));
+    return value;
+  }
+};
+
+// Ranks of the distinct ids in ascending order: ids become agents 0..n-1.
+class IdMap {
+ public:
+  IdMap(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& raw, std::uint64_t max_id,
+        const std::string& label) {
+    // Small ids (the usual case: SNAP files number nodes densely) map through a direct table;
+    // others through a hash table, as a binary search per endpoint is several times slower.
+    if (max_id < std::numeric_limits<AgentId>::max() && max_id <= 2 * raw.size() + 1024) {
+      dense_.assign(max_id + 1, 0);
+      for (const auto& [a, b] : raw) {
+        dense_[a] = 1;
+        dense_[b] = 1;
+      }
+      AgentId next = 0;
+      for (std::uint64_t id = 0; id <= max_id; ++id) {
+        if (dense_[id] == 0) continue;
+        dense_[id] = next++;
+        ids_.push_back(id);
+      }
+      return;
+    }
+    ids_.reserve(2 * raw.size());
+    for (const auto& [a, b] : raw) {
+      ids_.push_back(a);
+      ids_.push_back(b);
+    }
+    std::sort(ids_.begin(), ids_.end());
+    ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
+    ids_.shrink_to_fit();
+    if (ids_.size() > std::numeric_limits<AgentId>::max())
+      throw InputError(label, 0, "", "more than 4294967295 distinct ids");
+    // Linear probing at load factor <= 1/2; kEmpty is never a rank since ranks are < 2^32 - 1.
+    shift_ = 64;
+    while ((std::uint64_t{1} << (64 - shift_)) < 2 * ids_.size()) --shift_;
+    keys_.assign(std::size_t{1} << (64 - shift_), 0);
+    ranks_.assign(keys_.size(), kEmpty);
+    for (std::size_t r = 0; r < ids_.size(); ++r) {
+      std::size_t slot = home(ids_[r]);
+      while (ranks_[slot] != kEmpty) slot = (slot + 1) & (keys_.size() - 1);
+      keys_[slot] = ids_[r];
+      ranks_[slot] = static_cast<AgentId>(r);
+    }
+  }
+
+  AgentId operator()(std::uint64_t id) const noexcept {
+    if (!dense_.empty()) return dense_[id];
+    std::size_t slot = home(id);
+    while (keys_[slot] != id) slot = (slot + 1) & (keys_.size() - 1);
+    return ranks_[slot];
+  }
+
+  // Releases the lookup tables, leaving the ids.
+  std::vector<std::uint64_t> take_ids() {
+    std::vector<AgentId>().swap(dense_);
+    std::vector<std::uint64_t>().swap(keys_);
+    std::vector<AgentId>().swap(ranks_);
+    return std::move(ids_);
+  }
+
+  std::size_t size() const noexcept { return ids_.size(); }
+
+ private:
+  static constexpr AgentId kEmpty = std::numeric_limits<AgentId>::max();
+
+  std::size_t home(std::uint64_t id) const noexcept {
+    return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15u) >> shift_);
+  }
+
+  std::vector<std::uint64_t> ids_;  // agent -> original id
+  std::vector<AgentId> dense_;      // original id -> agent, for small ids
+  std::vector<std::uint64_t> keys_;
+  std::vector<AgentId> ranks_;
+  int shift_ = 64;
+};
+
+}  // namespace
+
+EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
+  EdgeListLoad out;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> raw;
+  std::uint64_t max_id = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    ++out.lines;
+    std::string_view rest(line);
+    if (const auto hash = rest.find('#'); hash != std::string_view::npos)
+      rest = rest.substr(0, hash);
+    const std::string_view content = trim(rest);
+    const std::string_view first = next_field(rest);
+    if (first.empty()) continue;
+    const std::string_view second = next_field(rest);
+    const LineParser parser{label, out.lines};
+    if (second.empty())
+      parser.fail("expected two non-negative integer ids, got " + quoted(content));
+    const std::uint64_t a = parser.id(first, content);
+    const std::uint64_t b = parser.id(second, content);
+    if (const std::string_view third = next_field(rest); !third.empty())
+      parser.fail("third field " + quoted(third) + " on an edge line");
+    if (raw.size() == kMaxEdges)
+      parser.fail("too many edges: a graph holds at most 2147483647 edges");
+    raw.emplace_back(a, b);
+    max_id = std::max({max_id, a, b});
+  }
+  if (in.bad()) throw InputError(label, out.lines, "", "read error");
+  if (raw.empty()) throw InputError(label, 0, "", "no edges found");
+  out.edge_lines = raw.size();
+
+  IdMap agent_of(raw, max_id, label);
+  std::vector<std::pair<AgentId, AgentId>> edges;
+  edges.reserve(raw.size());
+  for (const auto& [a, b] : raw) edges.emplace_back(agent_of(a), agent_of(b));
+  std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(raw);
+
+  const auto agents = static_cast<AgentId>(agent_of.size());
+  std::vector<std::uint64_t> ids = agent_of.take_ids();
+  out.graph = Graph::from_edges(agents, std::move(edges));
+  out.graph.set_original_ids(std::move(ids));
+  out.self_loops_removed = out.graph.build_stats().self_loops_removed;
+  out.duplicates_removed = out.graph.build_stats().duplicates_removed;
+  return out;
+}
+
+EdgeListLoad load_edge_list(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file.string(), 0, "", "cannot open file");
+  return read_edge_list(in, file.string());
+}
+
+void write_edge_list(const Graph& graph, std::ostream& out) {
+  const auto& ids = graph.original_ids();
+  out << "# qvsim edge list: " << graph.num_agents() << " agents, " << graph.num_edges()
+      << " edges\n";
+  // Formatting into one buffer and writing it in large pieces avoids per-number stream overhead.
+  std::string buf;
+  constexpr std::size_t kFlushAt = 1 << 16;
+  buf.reserve(kFlushAt + 64);
+  char num[24];
+  const auto append = [&](std::uint64_t v) {
+    const auto result = std::to_chars(num, num + sizeof num, v);
+    buf.append(num, result.ptr);
+  };
+  for (AgentId a = 0; a < graph.num_agents(); ++a) {
+    for (AgentId b : graph.neighbors(a)) {
+      if (b <= a) continue;
+      append(ids.empty() ? a : ids[a]);
+      buf += ' ';
+      append(ids.empty() ? b : ids[b]);
+      buf += '\n';
+      if (buf.size() >= kFlushAt) {
+        out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+        buf.clear();
+      }
+    }
+  }
+  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+}
+
+}  // namespace qvsim

@@ -1,0 +1,51 @@
+#pragma once
+// The electorate of one replicate: every agent's value for every proposal passing.
+//
+// Values are drawn through a Gaussian copula so that the marginal distribution is exactly the one
+// the scenario names while homophily correlates neighbours. For agent a and proposal k:
+//   e_ak ~ N(0,1) i.i.d. (stream: replicate, agent a, Purpose::values; draw k)
+//   s_ak = sum_{b in N(a)} e_bk / sqrt(deg a)                (standard normal; graphs without blocks)
+//   s_ak = sqrt(1/2) * that + sqrt(1/2) * f_{block(a),k}     (block models; f ~ N(0,1) per block)
+//   z_ak = sqrt(1 - h) * e_ak + sqrt(h) * s_ak               (z_ak = e_ak for isolated agents
+//                                                              without a block)
+//   u_ak = F^{-1}(Phi(z_ak))                                 (F: the scenario's distribution)
+// where h is values.homophily. Each z_ak is exactly standard normal, so each u_ak has exactly the
+// distribution F; neighbours' z share terms and are positively correlated.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sim/graph.hpp"
+#include "sim/scenario.hpp"
+
+namespace qvsim {
+
+struct Electorate {
+  AgentId agents = 0;
+  std::uint32_t proposals = 0;
+  // Agent-major: values[a * proposals + k] is agent a's value u_ak (in money or utility units) for
+  // proposal k passing; negative means she wants it to fail.
+  std::vector<double> values;
+  // U_k = sum over agents of u_ak, summed in a fixed order (bit-identical for any thread count).
+  std::vector<double> totals;
+
+  std::span<const double> of(AgentId a) const noexcept {
+    return {values.data() + static_cast<std::size_t>(a) * proposals, proposals};
+  }
+};
+
+// Draws the electorate of one replicate on `graph` (whose agent count it takes). Thread-safe;
+// runs in parallel over agents.
+Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,
+                           std::uint64_t seed, std::uint64_t replicate);
+
+// Maps a standard normal z to the distribution `dist` by F^{-1}(Phi(z)) (normal: mean + sd * z).
+double value_from_latent(const ValueDistribution& dist, double z) noexcept;
+
+// Pearson correlation of the values at the two ends of an edge, over all edges (both directions)
+// and proposals, centring each proposal on its own edge-weighted mean. NaN when the graph has no
+// edges or the values do not vary.
+double neighbor_value_correlation(const Electorate& electorate, const Graph& graph);
+
+}  // namespace qvsim

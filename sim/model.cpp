@@ -1,0 +1,62 @@
+#include "sim/model.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "sim/error.hpp"
+#include "sim/rng.hpp"
+
+namespace qvsim {
+
+Model freeze(Scenario scenario) {
+  Model m;
+  if (const auto* el = std::get_if<EdgeListSpec>(&scenario.graph)) {
+    EdgeListLoad load = load_edge_list(el->file);
+    if (load.graph.num_agents() < 2) {
+      throw InputError(el->file.string(), 0, "", "an edge list needs at least 2 agents");
+    }
+    scenario.agents = load.graph.num_agents();
+    m.fixed_graph = std::make_shared<const Graph>(std::move(load.graph));
+    load.graph = Graph();
+    m.edge_list_stats = std::move(load);
+  }
+  for (const auto& arm : scenario.arms) m.arm_keys.push_back(arm_key(arm.name.data(), arm.name.size()));
+  const auto it = std::find_if(scenario.arms.begin(), scenario.arms.end(),
+                               [&](const ArmSpec& a) { return a.name == scenario.baseline_arm; });
+  m.baseline_arm = static_cast<std::size_t>(it - scenario.arms.begin());
+  m.scenario = std::move(scenario);
+  return m;
+}
+
+std::uint64_t estimate_replicate_bytes(const Model& model) {
+  const auto& s = model.scenario;
+  const std::uint64_t n = s.agents;
+  // Expected undirected edges per model; the edge list's are known exactly.
+  double edges = 0.0;
+  std::visit(
+      [&](const auto& g) {
+        using T = std::decay_t<decltype(g)>;
+        const auto nd = static_cast<double>(n);
+        if constexpr (std::is_same_v<T, ErdosRenyiSpec>) edges = nd * g.mean_degree / 2.0;
+        if constexpr (std::is_same_v<T, WattsStrogatzSpec>) edges = nd * g.degree / 2.0;
+        if constexpr (std::is_same_v<T, BarabasiAlbertSpec>) edges = nd * g.m;
+        if constexpr (std::is_same_v<T, StochasticBlockSpec>) {
+          double in = 0.0;
+          for (auto b : g.sizes) in += static_cast<double>(b) * static_cast<double>(b - 1) / 2.0;
+          const double all = nd * (nd - 1.0) / 2.0;
+          edges = in * g.p_in + (all - in) * g.p_out;
+        }
+        if constexpr (std::is_same_v<T, EdgeListSpec>) {
+          edges = model.fixed_graph ? static_cast<double>(model.fixed_graph->num_edges()) : 0.0;
+        }
+      },
+      s.graph);
+  const std::uint64_t values = n * s.proposals * sizeof(double);
+  const std::uint64_t scratch = n * sizeof(double);
+  // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
+  const auto graph_build = static_cast<std::uint64_t>(4.0 * 2.0 * edges * 2.0) + 8 * n;
+  const std::uint64_t graph = model.fixed_graph ? 0 : graph_build;
+  return std::max(graph, values + scratch + graph_build / 2);
+}
+
+}  // namespace qvsim

@@ -1,0 +1,125 @@
+#include "sim/runner.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <cassert>
+#include <cmath>
+#include <map>
+#include <mutex>
+
+#include "sim/graph_generators.hpp"
+#include "sim/parallel.hpp"
+#include "sim/rng.hpp"
+
+namespace qvsim {
+
+MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
+                       Mechanism mechanism, std::uint64_t replicate) {
+  const std::size_t kc = electorate.proposals;
+  // Accumulators: V_0..V_{K-1}, spent, voters (a count, exact in a double below 2^53).
+  const std::size_t width = kc + 2;
+  const std::size_t chunks = num_chunks(electorate.agents);
+  std::vector<double> partial(chunks * width, 0.0);
+  parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
+    std::vector<double> votes(kc);
+    double* acc = partial.data() + c * width;
+    for (AgentId a = begin; a < end; ++a) {
+      acc[kc] += plan.cast(mechanism, a, votes);
+      bool voted = false;
+      for (std::size_t k = 0; k < kc; ++k) {
+        acc[k] += votes[k];
+        voted = voted || votes[k] != 0.0;
+      }
+      acc[kc + 1] += voted ? 1.0 : 0.0;
+    }
+  });
+  std::vector<double> total(width, 0.0);
+  for (std::size_t c = 0; c < chunks; ++c)
+    for (std::size_t w = 0; w < width; ++w) total[w] += partial[c * width + w];
+
+  MechanismOutcome out;
+  out.mechanism = mechanism;
+  out.tally.assign(total.begin(), total.begin() + static_cast<std::ptrdiff_t>(kc));
+  out.spent = total[kc];
+  out.voters = static_cast<std::uint64_t>(total[kc + 1]);
+  out.decision.resize(kc);
+  for (std::size_t k = 0; k < kc; ++k) {
+    const double v = out.tally[k];
+    if (v > 0.0) {
+      out.decision[k] = 1;
+    } else if (v < 0.0) {
+      out.decision[k] = -1;
+    } else {
+      // The same coin for every arm and mechanism of the replicate (common random numbers), so
+      // a tie in two arms is never counted as a flip.
+      Stream coin(StreamKey{model.scenario.seed, replicate, 0, 0, k, Purpose::tie_break});
+      out.decision[k] = coin.bernoulli(0.5) ? 1 : -1;
+      ++out.ties;
+    }
+  }
+  return out;
+}
+
+ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
+                               std::uint64_t replicate) {
+  const Scenario& s = model.scenario;
+  assert(behaviours.size() == s.arms.size());
+  Graph generated;
+  const Graph* graph = model.fixed_graph.get();
+  if (graph == nullptr) {
+    Stream rng(StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
+    generated = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
+    graph = &generated;
+  }
+  const Electorate electorate = draw_electorate(s.values, s.proposals, *graph, s.seed, replicate);
+
+  ReplicateOutcome out;
+  out.replicate = replicate;
+  out.agents = graph->num_agents();
+  out.edges = graph->num_edges();
+  out.value_totals = electorate.totals;
+  out.neighbor_value_correlation = neighbor_value_correlation(electorate, *graph);
+  out.arms.resize(s.arms.size());
+  for (std::size_t i = 0; i < s.arms.size(); ++i) {
+    const ReplicateContext ctx{model, *graph, electorate, replicate, i, model.arm_keys[i]};
+    const auto plan = behaviours[i]->plan(ctx);
+    for (const Mechanism m : s.mechanisms) {
+      out.arms[i].mechanisms.push_back(tally(model, electorate, *plan, m, replicate));
+    }
+  }
+  return out;
+}
+
+void run_replicates(const Model& model, const ArmBehaviours& behaviours, const RunOptions& options,
+                    OutcomeSink& sink) {
+  const std::uint64_t total = model.scenario.replicates;
+  // Outcomes finish out of order; a reorder buffer hands them to the sink in replicate order.
+  std::mutex mutex;
+  std::map<std::uint64_t, ReplicateOutcome> pending;
+  std::uint64_t next = 0;
+
+  const int threads = options.threads == 0 ? tbb::task_arena::automatic
+                                           : static_cast<int>(options.threads);
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::uint64_t>(0, total, 1),
+        [&](const tbb::blocked_range<std::uint64_t>& r) {
+          for (std::uint64_t rep = r.begin(); rep != r.end(); ++rep) {
+            ReplicateOutcome outcome = run_replicate(model, behaviours, rep);
+            std::lock_guard lock(mutex);
+            pending.emplace(rep, std::move(outcome));
+            while (!pending.empty() && pending.begin()->first == next) {
+              sink.consume(std::move(pending.begin()->second));
+              pending.erase(pending.begin());
+              ++next;
+              if (options.progress) options.progress(next, total);
+            }
+          }
+        },
+        tbb::simple_partitioner());
+  });
+}
+
+}  // namespace qvsim

@@ -1,0 +1,66 @@
+#pragma once
+// Running replicates: draw a graph and an electorate, let every arm vote under every mechanism on
+// that same draw (common random numbers), tally, decide.
+//
+// Replicates run in parallel (oneTBB), and loops over agents inside a replicate run in parallel
+// too; every random draw comes from keyed streams and every sum is taken in a fixed order, so all
+// outcomes are bit-identical for any thread count.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "sim/arm.hpp"
+#include "sim/model.hpp"
+
+namespace qvsim {
+
+struct MechanismOutcome {
+  Mechanism mechanism = Mechanism::quadratic;
+  std::vector<double> tally;          // V_k: sum of all agents' votes on proposal k
+  std::vector<std::int8_t> decision;  // +1 passes (V_k > 0), -1 fails (V_k < 0); ties by coin
+  std::uint32_t ties = 0;             // proposals whose tally was exactly 0
+  double spent = 0.0;                 // total cost of all votes, under the mechanism's cost rule
+  std::uint64_t voters = 0;           // agents casting at least one nonzero vote
+};
+
+struct ArmOutcome {
+  std::vector<MechanismOutcome> mechanisms;  // in scenario.mechanisms order
+};
+
+struct ReplicateOutcome {
+  std::uint64_t replicate = 0;
+  AgentId agents = 0;
+  std::uint64_t edges = 0;                // undirected
+  std::vector<double> value_totals;       // U_k
+  double neighbor_value_correlation = 0;  // see neighbor_value_correlation(); may be NaN
+  std::vector<ArmOutcome> arms;           // in scenario.arms order
+};
+
+// Receives outcomes, one call at a time, in ascending replicate order.
+class OutcomeSink {
+ public:
+  virtual ~OutcomeSink() = default;
+  virtual void consume(ReplicateOutcome&& outcome) = 0;
+};
+
+struct RunOptions {
+  unsigned threads = 0;  // 0: all cores
+  // Called after each replicate is delivered with (replicates done, total); serialized.
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
+};
+
+// Runs one replicate (the reference path; uses parallel loops over agents internally).
+ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
+                               std::uint64_t replicate);
+
+// Tallies one arm plan under one mechanism; exposed for tests.
+MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
+                       Mechanism mechanism, std::uint64_t replicate);
+
+// Runs replicates [0, model.scenario.replicates) and hands each outcome to the sink in order.
+// Exceptions from a replicate propagate (the sink has then received a prefix of the replicates).
+void run_replicates(const Model& model, const ArmBehaviours& behaviours, const RunOptions& options,
+                    OutcomeSink& sink);
+
+}  // namespace qvsim

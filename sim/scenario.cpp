@@ -1,0 +1,36 @@
+#include "sim/scenario.hpp"
+
+namespace qvsim {
+
+const char* to_string(Mechanism m) noexcept {
+  switch (m) {
+    case Mechanism::quadratic: return "quadratic";
+    case Mechanism::one_person_one_vote: return "one_person_one_vote";
+    case Mechanism::linear: return "linear";
+  }
+  return "?";
+}
+
+const char* short_label(Mechanism m) noexcept {
+  switch (m) {
+    case Mechanism::quadratic: return "QV";
+    case Mechanism::one_person_one_vote: return "1p1v";
+    case Mechanism::linear: return "linear";
+  }
+  return "?";
+}
+
+const char* to_string(Ballot b) noexcept {
+  switch (b) {
+    case Ballot::public_ballot: return "public";
+    case Ballot::provable: return "provable";
+    case Ballot::secret: return "secret";
+  }
+  return "?";
+}
+
+const char* to_string(BudgetKind k) noexcept {
+  return k == BudgetKind::credits ? "credits" : "money";
+}
+
+}  // namespace qvsim

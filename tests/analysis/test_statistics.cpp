@@ -1,0 +1,53 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "analysis/statistics.hpp"
+
+using namespace qvsim::analysis;
+
+TEST_CASE("t quantiles match tables", "[statistics]") {
+  CHECK(t_quantile_975(1) == Approx(12.706204736174698).epsilon(1e-12));
+  CHECK(t_quantile_975(3) == Approx(3.182446305284263).epsilon(1e-12));
+  CHECK(t_quantile_975(1e7) == Approx(1.959963984540054).epsilon(1e-6));
+}
+
+TEST_CASE("running mean, sd and t interval by hand", "[statistics]") {
+  RunningStats s;
+  for (double x : {1.0, 2.0, 3.0, 4.0}) s.add(x);
+  s.add(std::nan(""));
+  const Summary r = s.summary();
+  CHECK(r.n == 4);
+  CHECK(r.missing == 1);
+  CHECK(r.mean == Approx(2.5));
+  CHECK(r.sd == Approx(std::sqrt(5.0 / 3.0)));
+  CHECK(r.se == Approx(std::sqrt(5.0 / 3.0) / 2.0));
+  const double half = 3.182446305284263 * std::sqrt(5.0 / 3.0) / 2.0;
+  CHECK(r.ci_low == Approx(2.5 - half));
+  CHECK(r.ci_high == Approx(2.5 + half));
+}
+
+TEST_CASE("one value has no interval; none has no mean", "[statistics]") {
+  RunningStats one;
+  one.add(7.0);
+  CHECK(one.summary().mean == 7.0);
+  CHECK(std::isnan(one.summary().sd));
+  CHECK(std::isnan(one.summary().ci_low));
+  CHECK(std::isnan(RunningStats{}.summary().mean));
+}
+
+TEST_CASE("pooled ratio with a delta-method interval by hand", "[statistics]") {
+  RatioStats r;
+  r.add(1, 2);
+  r.add(2, 2);
+  const Summary s = r.summary();
+  // R = 3/4; residuals a - R b = -0.5, 0.5; se = sqrt(0.5 / (2 * 1)) / mean(b) = 0.5 / 2.
+  CHECK(s.mean == 0.75);
+  CHECK(s.se == Approx(0.25));
+  CHECK(s.ci_low == Approx(0.75 - 12.706204736174698 * 0.25));
+  CHECK(std::isnan(s.sd));
+  RatioStats none;
+  none.add(0, 0);
+  none.add(0, 0);
+  CHECK(none.summary().mean == 1.0);
+}

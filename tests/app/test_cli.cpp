@@ -1,0 +1,218 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "app/cli.hpp"
+
+namespace fs = std::filesystem;
+using qvsim::run_cli;
+
+namespace {
+
+// A fresh folder under the system temp folder, removed at scope exit.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("qvsim-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+const char* const kScenario = R"(name: cli-test
+seed: 424242
+replicates: 8
+electorate:
+  agents: 9000
+  proposals: 5
+  values: {distribution: normal, mean: 0.1, sd: 1.0, homophily: 0.3}
+  budget: {credits: 100}
+graph: {model: watts_strogatz, degree: 6, rewire: 0.1}
+mechanisms: [quadratic, one_person_one_vote, linear]
+ballot: secret
+arms:
+  honest: {}
+  same: {}
+)";
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result cli(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = run_cli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+}  // namespace
+
+TEST_CASE("run writes every output and is identical at 1 and 2 threads", "[cli][determinism]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, kScenario);
+  const auto one = cli({"run", file.string(), "--out", (tmp.path / "t1").string(), "--threads", "1"});
+  REQUIRE(one.code == 0);
+  const auto two = cli({"run", file.string(), "--out", (tmp.path / "t2").string(), "--threads", "2",
+                        "--quiet"});
+  REQUIRE(two.code == 0);
+  CHECK(two.out.empty());
+  for (const char* f : {"runs.csv", "summary.csv", "summary.json"}) {
+    INFO(f);
+    CHECK(read(tmp.path / "t1" / f) == read(tmp.path / "t2" / f));
+  }
+  const std::string runs = read(tmp.path / "t1" / "runs.csv");
+  // Header plus 8 replicates x 2 arms x 3 mechanisms.
+  CHECK(std::count(runs.begin(), runs.end(), '\n') == 1 + 8 * 2 * 3);
+  CHECK(runs.rfind("replicate,arm,mechanism,", 0) == 0);
+  const std::string manifest = read(tmp.path / "t1" / "manifest.json");
+  CHECK(manifest.find("\"seed\": 424242") != std::string::npos);
+  CHECK(manifest.find("\"threads\": 1") != std::string::npos);
+  CHECK(manifest.find("\"scenario_hash\": \"") != std::string::npos);
+  CHECK(manifest.find("\"git_commit\"") != std::string::npos);
+  // The terminal table names every arm and mechanism.
+  CHECK(one.out.find("honest") != std::string::npos);
+  CHECK(one.out.find("1p1v") != std::string::npos);
+  // No temporary files are left behind.
+  for (const auto& e : fs::directory_iterator(tmp.path / "t1"))
+    CHECK(e.path().extension() != ".partial");
+}
+
+TEST_CASE("--seed and --replicates override the scenario", "[cli]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, kScenario);
+  REQUIRE(cli({"run", file.string(), "--out", (tmp.path / "a").string(), "--quiet"}).code == 0);
+  REQUIRE(cli({"run", file.string(), "--out", (tmp.path / "b").string(), "--quiet", "--seed", "5"})
+              .code == 0);
+  CHECK(read(tmp.path / "a" / "runs.csv") != read(tmp.path / "b" / "runs.csv"));
+  REQUIRE(cli({"run", file.string(), "--out", (tmp.path / "c").string(), "--quiet",
+               "--replicates", "2"}).code == 0);
+  const std::string runs = read(tmp.path / "c" / "runs.csv");
+  CHECK(std::count(runs.begin(), runs.end(), '\n') == 1 + 2 * 2 * 3);
+  // The first replicates do not depend on how many follow.
+  const std::string full = read(tmp.path / "a" / "runs.csv");
+  CHECK(full.rfind(runs, 0) == 0);
+}
+
+TEST_CASE("an output folder holding a run is never clobbered", "[cli]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, kScenario);
+  const fs::path out = tmp.path / "out";
+  REQUIRE(cli({"run", file.string(), "--out", out.string(), "--quiet"}).code == 0);
+  const std::string before = read(out / "runs.csv");
+  const auto again = cli({"run", file.string(), "--out", out.string(), "--quiet", "--seed", "9"});
+  CHECK(again.code == 2);
+  CHECK(again.err.find("--out") != std::string::npos);
+  CHECK(read(out / "runs.csv") == before);
+
+  // A failing run (bad scenario) with --overwrite leaves the earlier run intact too.
+  const fs::path bad = tmp.path / "bad.yaml";
+  write(bad, std::string(kScenario) + "bogus: 1\n");
+  CHECK(cli({"run", bad.string(), "--out", out.string(), "--overwrite"}).code == 2);
+  CHECK(read(out / "runs.csv") == before);
+
+  REQUIRE(cli({"run", file.string(), "--out", out.string(), "--quiet", "--seed", "9",
+               "--overwrite"}).code == 0);
+  CHECK(read(out / "runs.csv") != before);
+}
+
+TEST_CASE("bad input exits 2 with one clear message", "[cli]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, kScenario);
+  SECTION("missing file") {
+    const auto r = cli({"run", (tmp.path / "nope.yaml").string()});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("nope.yaml") != std::string::npos);
+  }
+  SECTION("unknown option") {
+    const auto r = cli({"run", file.string(), "--thread", "2"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--thread") != std::string::npos);
+  }
+  SECTION("bad option value") {
+    const auto r = cli({"run", file.string(), "--threads", "two"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--threads: must be a non-negative integer, got 'two'") != std::string::npos);
+    CHECK(cli({"run", file.string(), "--replicates", "0"}).code == 2);
+    CHECK(cli({"run", file.string(), "--seed"}).code == 2);
+  }
+  SECTION("unknown command and missing file argument") {
+    CHECK(cli({"frobnicate"}).code == 2);
+    CHECK(cli({"run"}).code == 2);
+    CHECK(cli({"run", file.string(), "extra"}).code == 2);
+  }
+  SECTION("a bad scenario key names file, line and key") {
+    write(file, std::string(kScenario) + "ballot_kind: public\n");
+    const auto r = cli({"validate", file.string()});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("s.yaml:15: ballot_kind: unknown key") != std::string::npos);
+  }
+}
+
+TEST_CASE("validate reports run count and memory; help and version", "[cli]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, kScenario);
+  const auto r = cli({"validate", file.string()});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("8 replicates x 2 arm(s) x 3 mechanism(s) = 48 runs") != std::string::npos);
+  CHECK(r.out.find("estimated peak memory") != std::string::npos);
+  const auto help = cli({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("qvsim run FILE") != std::string::npos);
+  const auto version = cli({"--version"});
+  CHECK(version.code == 0);
+  CHECK(version.out.rfind("qvsim 0.1.0", 0) == 0);
+}
+
+TEST_CASE("an edge-list scenario runs on the file's graph", "[cli]") {
+  TempDir tmp;
+  std::string edges = "# a ring of 300 with chords\n";
+  for (int a = 0; a < 300; ++a) edges += std::to_string(a * 10) + " " + std::to_string(((a + 1) % 300) * 10) + "\n";
+  edges += "0 0\n10 0\n";  // a self-loop and a duplicate, both removed
+  write(tmp.path / "edges.txt", edges);
+  write(tmp.path / "s.yaml", R"(name: edges
+seed: 1
+replicates: 3
+electorate:
+  proposals: 3
+graph: {model: edge_list, file: edges.txt}
+arms: {honest: {}}
+)");
+  const auto r = cli({"run", (tmp.path / "s.yaml").string(), "--out", (tmp.path / "o").string(),
+                      "--quiet"});
+  REQUIRE(r.code == 0);
+  const std::string runs = read(tmp.path / "o" / "runs.csv");
+  CHECK(runs.find(",300,300,") != std::string::npos);  // agents and edges columns
+  const std::string manifest = read(tmp.path / "o" / "manifest.json");
+  CHECK(manifest.find("\"self_loops_removed\": 1") != std::string::npos);
+  CHECK(manifest.find("\"duplicates_removed\": 1") != std::string::npos);
+}

@@ -1,0 +1,166 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "sim/edge_list.hpp"
+#include "sim/error.hpp"
+#include "sim/graph_generators.hpp"
+#include "sim/rng.hpp"
+
+namespace qvsim {
+namespace {
+
+EdgeListLoad read_text(const std::string& text) {
+  std::istringstream in(text);
+  return read_edge_list(in, "edges.txt");
+}
+
+std::vector<AgentId> neighbors_of(const Graph& g, AgentId a) {
+  return {g.neighbors(a).begin(), g.neighbors(a).end()};
+}
+
+bool same_adjacency(const Graph& x, const Graph& y) {
+  return x.csr().m_forward.m_rowstart == y.csr().m_forward.m_rowstart &&
+         x.csr().m_forward.m_column == y.csr().m_forward.m_column;
+}
+
+}  // namespace
+
+TEST_CASE("edge list with comments, blank lines, duplicates and self-loops", "[edge_list]") {
+  const EdgeListLoad load = read_text(
+      "# a SNAP-style header\n"
+      "10 20\n"
+      "20 10   # the same edge reversed\n"
+      "\n"
+      "10 20\n"
+      "1000000000000 10\n"
+      "   \n"
+      "30 30\n"
+      "\t20\t1000000000000\r\n"
+      "# trailing comment");
+  const Graph& g = load.graph;
+  CHECK(load.lines == 10);
+  CHECK(load.edge_lines == 6);
+  CHECK(load.self_loops_removed == 1);
+  CHECK(load.duplicates_removed == 2);
+  // Ids are ranked ascending: 10 -> 0, 20 -> 1, 30 -> 2, 10^12 -> 3. Id 30 appears only on a
+  // self-loop, so its agent has no edges.
+  REQUIRE(g.num_agents() == 4);
+  CHECK(g.original_ids() == std::vector<std::uint64_t>{10, 20, 30, 1000000000000});
+  CHECK(g.num_edges() == 3);
+  CHECK(neighbors_of(g, 0) == std::vector<AgentId>{1, 3});
+  CHECK(neighbors_of(g, 1) == std::vector<AgentId>{0, 3});
+  CHECK(neighbors_of(g, 2).empty());
+  CHECK(neighbors_of(g, 3) == std::vector<AgentId>{0, 1});
+}
+
+TEST_CASE("edge list ids are ranked ascending whether dense or sparse", "[edge_list]") {
+  SECTION("small ids with gaps") {
+    const EdgeListLoad load = read_text("9 5\n7 9\n");
+    CHECK(load.graph.original_ids() == std::vector<std::uint64_t>{5, 7, 9});
+    CHECK(neighbors_of(load.graph, 2) == std::vector<AgentId>{0, 1});
+  }
+  SECTION("ids up to the 64-bit maximum") {
+    const EdgeListLoad load = read_text("18446744073709551615 0\n0 4294967296\n");
+    CHECK(load.graph.original_ids() ==
+          std::vector<std::uint64_t>{0, 4294967296, 18446744073709551615u});
+    CHECK(neighbors_of(load.graph, 0) == std::vector<AgentId>{1, 2});
+  }
+}
+
+TEST_CASE("malformed edge lines name the line and the problem", "[edge_list]") {
+  struct Case {
+    std::string text;
+    std::size_t line;
+    std::string message;
+  };
+  const Case c = GENERATE(
+      Case{"1 2\nfoo bar\n", 2, "expected two non-negative integer ids, got 'foo bar'"},
+      Case{"1 2\n\n# comment\n3\n", 4, "expected two non-negative integer ids, got '3'"},
+      Case{"3 # only one id\n", 1, "expected two non-negative integer ids, got '3'"},
+      Case{"1 2\n1 -2\n", 2, "expected two non-negative integer ids, got '1 -2'"},
+      Case{"1 2.5\n", 1, "expected two non-negative integer ids, got '1 2.5'"},
+      Case{"1 2abc\n", 1, "expected two non-negative integer ids, got '1 2abc'"},
+      Case{"1 +2\n", 1, "expected two non-negative integer ids, got '1 +2'"},
+      Case{"1 2\n2 3\n1 2 x\n", 3, "third field 'x' on an edge line"},
+      Case{"1 2 3 # weighted\n", 1, "third field '3' on an edge line"},
+      Case{"1 18446744073709551616\n", 1, "id '18446744073709551616' is out of the 64-bit range"});
+  CAPTURE(c.text);
+  try {
+    read_text(c.text);
+    FAIL("no InputError thrown");
+  } catch (const InputError& e) {
+    CHECK(e.file() == "edges.txt");
+    CHECK(e.line() == c.line);
+    CHECK_THAT(e.message(), Catch::Contains(c.message));
+    CHECK_THAT(std::string(e.what()),
+               Catch::StartsWith("edges.txt:" + std::to_string(c.line) + ": "));
+  }
+}
+
+TEST_CASE("an edge list without edges is an error", "[edge_list]") {
+  const std::string text = GENERATE(std::string(""), std::string("# only a comment\n\n   \n"));
+  CAPTURE(text);
+  try {
+    read_text(text);
+    FAIL("no InputError thrown");
+  } catch (const InputError& e) {
+    CHECK(e.file() == "edges.txt");
+    CHECK(e.line() == 0);
+    CHECK_THAT(e.message(), Catch::Contains("no edges"));
+  }
+}
+
+TEST_CASE("load_edge_list reads a file and names a missing one", "[edge_list]") {
+  const std::string dir = QVSIM_TEST_DATA_DIR;
+  const EdgeListLoad load = load_edge_list(dir + "/edges_triangle_tail.txt");
+  CHECK(load.graph.num_agents() == 4);
+  CHECK(load.graph.num_edges() == 4);
+  CHECK(load.edge_lines == 4);
+  CHECK(load.graph.original_ids() == std::vector<std::uint64_t>{1, 2, 3, 4});
+
+  const std::string missing = dir + "/edges_does_not_exist.txt";
+  try {
+    load_edge_list(missing);
+    FAIL("no InputError thrown");
+  } catch (const InputError& e) {
+    CHECK(e.file() == missing);
+    CHECK_THAT(e.message(), Catch::Contains("cannot open file"));
+  }
+}
+
+TEST_CASE("write_edge_list output reads back as the same graph", "[edge_list]") {
+  SECTION("a generated graph") {
+    Stream rng(StreamKey{31, 0, 0, 0, 0, Purpose::test});
+    // Every Barabasi-Albert agent has an edge, so none is lost in the file.
+    const Graph g = barabasi_albert(300, 3, rng);
+    std::ostringstream out;
+    write_edge_list(g, out);
+    const std::string text = out.str();
+    CHECK(text.rfind("# ", 0) == 0);
+    std::istringstream in(text);
+    const EdgeListLoad load = read_edge_list(in, "roundtrip");
+    CHECK(load.edge_lines == g.num_edges());
+    CHECK(load.duplicates_removed == 0);
+    CHECK(same_adjacency(load.graph, g));
+    REQUIRE(load.graph.original_ids().size() == 300);
+    for (AgentId a = 0; a < 300; ++a) REQUIRE(load.graph.original_ids()[a] == a);
+  }
+  SECTION("a loaded graph keeps its original ids") {
+    const EdgeListLoad first = read_text("1000000000000 10\n10 20\n20 77\n77 10\n5 20\n");
+    std::ostringstream out;
+    write_edge_list(first.graph, out);
+    // Lines are "a b" with a < b, in ascending order, in original ids.
+    CHECK(out.str().substr(out.str().find('\n') + 1) ==
+          "5 20\n10 20\n10 77\n10 1000000000000\n20 77\n");
+    std::istringstream in(out.str());
+    const EdgeListLoad second = read_edge_list(in, "roundtrip");
+    CHECK(same_adjacency(second.graph, first.graph));
+    CHECK(second.graph.original_ids() == first.graph.original_ids());
+  }
+}
+
+}  // namespace qvsim

@@ -1,0 +1,337 @@
+#include <catch2/catch.hpp>
+
+#include <boost/range/iterator_range.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include "sim/graph.hpp"
+#include "sim/graph_generators.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace qvsim {
+namespace {
+
+Stream test_stream(std::uint64_t seed) {
+  return Stream(StreamKey{seed, 0, 0, 0, 0, Purpose::test});
+}
+
+// No self-loops, no duplicates, symmetric adjacency, neighbours sorted, CSR arrays consistent.
+void check_simple(const Graph& g) {
+  const auto& f = g.csr().m_forward;
+  REQUIRE(f.m_rowstart.size() == static_cast<std::size_t>(g.num_agents()) + 1);
+  REQUIRE(f.m_rowstart.back() == f.m_column.size());
+  REQUIRE(g.directed_edges() % 2 == 0);
+  std::uint64_t degree_sum = 0;
+  for (AgentId a = 0; a < g.num_agents(); ++a) {
+    const auto nb = g.neighbors(a);
+    degree_sum += nb.size();
+    for (std::size_t i = 0; i < nb.size(); ++i) {
+      REQUIRE(nb[i] < g.num_agents());
+      REQUIRE(nb[i] != a);
+      if (i > 0) REQUIRE(nb[i - 1] < nb[i]);
+      const auto back = g.neighbors(nb[i]);
+      REQUIRE(std::binary_search(back.begin(), back.end(), a));
+    }
+  }
+  REQUIRE(degree_sum == g.directed_edges());
+}
+
+std::vector<std::pair<AgentId, AgentId>> edges_of(const Graph& g) {
+  std::vector<std::pair<AgentId, AgentId>> out;
+  for (AgentId a = 0; a < g.num_agents(); ++a)
+    for (AgentId b : g.neighbors(a))
+      if (a < b) out.emplace_back(a, b);
+  return out;
+}
+
+bool same_graph(const Graph& x, const Graph& y) {
+  return x.csr().m_forward.m_rowstart == y.csr().m_forward.m_rowstart &&
+         x.csr().m_forward.m_column == y.csr().m_forward.m_column;
+}
+
+std::uint64_t within_block_edges(const Graph& g) {
+  std::uint64_t n = 0;
+  for (const auto& [a, b] : edges_of(g)) n += g.blocks()[a] == g.blocks()[b] ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("Graph() is the empty graph on zero agents", "[graph]") {
+  const Graph g;
+  CHECK(g.num_agents() == 0);
+  CHECK(g.num_edges() == 0);
+  CHECK(g.directed_edges() == 0);
+  CHECK(g.csr().m_forward.m_rowstart.size() == 1);
+  CHECK(g.min_degree() == 0);
+  CHECK(g.max_degree() == 0);
+  CHECK(g.blocks().empty());
+  CHECK(g.num_blocks() == 0);
+  CHECK(g.original_ids().empty());
+  check_simple(g);
+}
+
+TEST_CASE("from_edges with no edges gives isolated agents", "[graph]") {
+  const Graph g = Graph::from_edges(5, {});
+  check_simple(g);
+  CHECK(g.num_agents() == 5);
+  CHECK(g.num_edges() == 0);
+  CHECK(g.max_degree() == 0);
+  CHECK(g.build_stats().input_edges == 0);
+
+  const Graph none = Graph::from_edges(0, {});
+  CHECK(none.num_agents() == 0);
+  CHECK(none.csr().m_forward.m_rowstart.size() == 1);
+}
+
+TEST_CASE("from_edges removes and counts self-loops and duplicates", "[graph]") {
+  const Graph g = Graph::from_edges(4, {{0, 1}, {1, 0}, {0, 1}, {2, 2}, {2, 1}, {3, 3}});
+  check_simple(g);
+  CHECK(g.num_edges() == 2);
+  CHECK(g.build_stats().input_edges == 6);
+  CHECK(g.build_stats().self_loops_removed == 2);
+  CHECK(g.build_stats().duplicates_removed == 2);
+  CHECK(std::vector<AgentId>(g.neighbors(1).begin(), g.neighbors(1).end()) ==
+        std::vector<AgentId>{0, 2});
+  CHECK(g.degree(3) == 0);
+  CHECK(g.min_degree() == 0);
+  CHECK(g.max_degree() == 2);
+}
+
+TEST_CASE("from_edges builds a star with sorted neighbours", "[graph]") {
+  // Offered in scrambled order and both directions.
+  const Graph g = Graph::from_edges(
+      10, {{7, 0}, {0, 3}, {9, 0}, {0, 1}, {5, 0}, {0, 2}, {0, 8}, {4, 0}, {0, 6}});
+  check_simple(g);
+  CHECK(g.num_edges() == 9);
+  CHECK(g.degree(0) == 9);
+  CHECK(g.max_degree() == 9);
+  CHECK(g.min_degree() == 1);
+  std::vector<AgentId> expected{1, 2, 3, 4, 5, 6, 7, 8, 9};
+  CHECK(std::vector<AgentId>(g.neighbors(0).begin(), g.neighbors(0).end()) == expected);
+  for (AgentId a = 1; a < 10; ++a) {
+    REQUIRE(g.degree(a) == 1);
+    REQUIRE(g.neighbors(a)[0] == 0);
+  }
+  std::vector<AgentId> seen;
+  g.for_neighbors(0, [&](AgentId b) { seen.push_back(b); });
+  CHECK(seen == expected);
+  CHECK(g.memory_bytes() >= 11 * sizeof(std::uint32_t) + 18 * sizeof(AgentId));
+}
+
+TEST_CASE("Boost.Graph sees the same graph", "[graph]") {
+  const Graph g = Graph::from_edges(6, {{0, 1}, {4, 0}, {2, 1}, {5, 3}, {1, 4}});
+  const Graph::Csr& c = g.csr();
+  CHECK(boost::num_vertices(c) == 6);
+  CHECK(boost::num_edges(c) == g.directed_edges());
+  for (AgentId a = 0; a < 6; ++a) {
+    std::vector<AgentId> via_boost;
+    for (const auto& e : boost::make_iterator_range(boost::out_edges(a, c))) {
+      REQUIRE(boost::source(e, c) == a);
+      via_boost.push_back(boost::target(e, c));
+    }
+    REQUIRE(via_boost == std::vector<AgentId>(g.neighbors(a).begin(), g.neighbors(a).end()));
+  }
+}
+
+TEST_CASE("from_edges keeps block labels", "[graph]") {
+  const Graph g = Graph::from_edges(4, {{0, 1}}, {0, 0, 2, 1});
+  CHECK(g.blocks() == std::vector<std::uint32_t>{0, 0, 2, 1});
+  CHECK(g.num_blocks() == 3);
+}
+
+TEST_CASE("Erdos-Renyi edge count and degenerate cases", "[graph]") {
+  SECTION("mean degree 10 on 20000 agents") {
+    Stream rng = test_stream(1);
+    const Graph g = erdos_renyi(20000, 10.0, rng);
+    check_simple(g);
+    CHECK(g.num_agents() == 20000);
+    // Edges ~ Binomial(N = 20000*19999/2, p = 10/19999): mean 100000, sd = sqrt(N p (1-p)) ~ 316.
+    // Five standard deviations (1581) fails with probability ~6e-7 for a random seed.
+    CHECK(std::abs(static_cast<double>(g.num_edges()) - 100000.0) < 5 * 316.2);
+    CHECK(g.build_stats().duplicates_removed == 0);
+    CHECK(g.build_stats().self_loops_removed == 0);
+  }
+  SECTION("mean degree 0 gives no edges") {
+    Stream rng = test_stream(2);
+    const Graph g = erdos_renyi(1000, 0.0, rng);
+    CHECK(g.num_agents() == 1000);
+    CHECK(g.num_edges() == 0);
+  }
+  SECTION("mean degree agents - 1 gives the complete graph") {
+    Stream rng = test_stream(3);
+    const Graph g = erdos_renyi(30, 29.0, rng);
+    check_simple(g);
+    CHECK(g.num_edges() == 30 * 29 / 2);
+    CHECK(g.min_degree() == 29);
+  }
+  SECTION("tiny graphs") {
+    Stream rng = test_stream(4);
+    CHECK(erdos_renyi(0, 0.0, rng).num_agents() == 0);
+    CHECK(erdos_renyi(1, 0.0, rng).num_edges() == 0);
+    CHECK(erdos_renyi(2, 1.0, rng).num_edges() == 1);
+  }
+}
+
+TEST_CASE("Watts-Strogatz without rewiring is the ring lattice", "[graph]") {
+  Stream rng = test_stream(5);
+  const AgentId n = 50;
+  const Graph g = watts_strogatz(n, 6, 0.0, rng);
+  check_simple(g);
+  CHECK(g.num_edges() == 150);
+  for (AgentId a = 0; a < n; ++a) {
+    REQUIRE(g.degree(a) == 6);
+    std::vector<AgentId> expected;
+    for (AgentId j = 1; j <= 3; ++j) {
+      expected.push_back((a + j) % n);
+      expected.push_back((a + n - j) % n);
+    }
+    std::sort(expected.begin(), expected.end());
+    REQUIRE(std::vector<AgentId>(g.neighbors(a).begin(), g.neighbors(a).end()) == expected);
+  }
+}
+
+TEST_CASE("Watts-Strogatz rewiring keeps the edge count", "[graph]") {
+  const AgentId n = 1000;
+  const std::uint32_t k = 10;
+  for (double rewire : {0.05, 0.3, 1.0}) {
+    Stream rng = test_stream(6);
+    const Graph g = watts_strogatz(n, k, rewire, rng);
+    check_simple(g);
+    CHECK(g.num_edges() == n * k / 2);
+    // Each agent keeps its own end of the k/2 lattice edges it starts.
+    CHECK(g.min_degree() >= k / 2);
+    if (rewire == 1.0) {
+      // Every edge moved; one lands on a lattice pair with probability ~k/n = 1%, so about 50 of
+      // 5000 survive (sd ~7). 250 is far outside any plausible seed.
+      std::uint64_t lattice = 0;
+      for (const auto& [a, b] : edges_of(g)) {
+        const AgentId gap = std::min(b - a, n - (b - a));
+        lattice += gap <= k / 2 ? 1 : 0;
+      }
+      CHECK(lattice < 250);
+    }
+  }
+}
+
+TEST_CASE("Watts-Strogatz on a complete lattice has nowhere to rewire", "[graph]") {
+  Stream rng = test_stream(7);
+  const Graph g = watts_strogatz(5, 4, 1.0, rng);
+  check_simple(g);
+  CHECK(g.num_edges() == 10);
+  CHECK(g.min_degree() == 4);
+}
+
+TEST_CASE("Barabasi-Albert edge count and degrees", "[graph]") {
+  SECTION("m = 5 on 10000 agents has a heavy tail") {
+    Stream rng = test_stream(8);
+    const Graph g = barabasi_albert(10000, 5, rng);
+    check_simple(g);
+    CHECK(g.num_edges() == 15 + (10000 - 6) * 5);
+    CHECK(g.min_degree() == 5);
+    // Expected max degree ~ m sqrt(n) = 500; a Poisson graph of the same mean would top out ~25.
+    CHECK(g.max_degree() > 50);
+    CHECK(g.build_stats().duplicates_removed == 0);
+  }
+  SECTION("starts from a complete graph on m + 1 agents") {
+    Stream rng = test_stream(9);
+    const Graph g = barabasi_albert(100, 3, rng);
+    for (AgentId a = 0; a <= 3; ++a)
+      for (AgentId b = 0; b <= 3; ++b)
+        if (a != b) REQUIRE(std::binary_search(g.neighbors(a).begin(), g.neighbors(a).end(), b));
+  }
+  SECTION("m = 1 gives a tree") {
+    Stream rng = test_stream(10);
+    const Graph g = barabasi_albert(500, 1, rng);
+    check_simple(g);
+    CHECK(g.num_edges() == 499);
+    CHECK(g.min_degree() == 1);
+  }
+}
+
+TEST_CASE("stochastic block model densities and labels", "[graph]") {
+  Stream rng = test_stream(11);
+  const Graph g = stochastic_block({300, 200, 500}, 0.1, 0.002, rng);
+  check_simple(g);
+  REQUIRE(g.num_agents() == 1000);
+  CHECK(g.num_blocks() == 3);
+  for (AgentId a = 0; a < 1000; ++a) {
+    const std::uint32_t expected = a < 300 ? 0 : a < 500 ? 1 : 2;
+    REQUIRE(g.blocks()[a] == expected);
+  }
+  const std::uint64_t within = within_block_edges(g);
+  const std::uint64_t across = g.num_edges() - within;
+  // Within: Binomial(189500 pairs, 0.1): mean 18950, sd 131. Across: Binomial(310000, 0.002):
+  // mean 620, sd 24.9. Five standard deviations each.
+  CHECK(std::abs(static_cast<double>(within) - 18950.0) < 5 * 130.6);
+  CHECK(std::abs(static_cast<double>(across) - 620.0) < 5 * 24.9);
+  // Per pair, within-block links are 50 times as likely.
+  CHECK(static_cast<double>(within) / 189500.0 > 10.0 * static_cast<double>(across) / 310000.0);
+}
+
+TEST_CASE("stochastic block model degenerate probabilities", "[graph]") {
+  SECTION("p_in = 1, p_out = 0: one clique per block") {
+    Stream rng = test_stream(12);
+    const Graph g = stochastic_block({4, 1, 6}, 1.0, 0.0, rng);
+    check_simple(g);
+    CHECK(g.num_edges() == 6 + 0 + 15);
+    for (AgentId a = 0; a < 11; ++a) {
+      const AgentId lo = a < 4 ? 0 : a < 5 ? 4 : 5;
+      const AgentId hi = a < 4 ? 4 : a < 5 ? 5 : 11;
+      std::vector<AgentId> expected;
+      for (AgentId b = lo; b < hi; ++b)
+        if (b != a) expected.push_back(b);
+      REQUIRE(std::vector<AgentId>(g.neighbors(a).begin(), g.neighbors(a).end()) == expected);
+    }
+  }
+  SECTION("p_in = 0, p_out = 1: complete multipartite") {
+    Stream rng = test_stream(13);
+    const Graph g = stochastic_block({4, 1, 6}, 0.0, 1.0, rng);
+    check_simple(g);
+    CHECK(g.num_edges() == 4 * 1 + 4 * 6 + 1 * 6);
+    CHECK(within_block_edges(g) == 0);
+  }
+  SECTION("a single block with p_in = 0 has no edges, whatever p_out") {
+    Stream rng = test_stream(14);
+    const Graph g = stochastic_block({50}, 0.0, 0.5, rng);
+    CHECK(g.num_edges() == 0);
+    CHECK(g.num_blocks() == 1);
+  }
+}
+
+TEST_CASE("generators are simple graphs determined by their stream key", "[graph]") {
+  const AgentId n = 2000;
+  const GraphSpec spec =
+      GENERATE(GraphSpec{ErdosRenyiSpec{8.0}}, GraphSpec{WattsStrogatzSpec{8, 0.2}},
+               GraphSpec{BarabasiAlbertSpec{4}},
+               GraphSpec{StochasticBlockSpec{{500, 700, 800}, 0.02, 0.001}});
+  CAPTURE(spec.index());
+  Stream a1 = test_stream(21);
+  Stream a2 = test_stream(21);
+  Stream b = test_stream(22);
+  const Graph g1 = generate_graph(spec, n, a1);
+  const Graph g2 = generate_graph(spec, n, a2);
+  const Graph h = generate_graph(spec, n, b);
+  check_simple(g1);
+  check_simple(h);
+  CHECK(g1.num_agents() == n);
+  CHECK(g1.num_edges() > 0);
+  CHECK(same_graph(g1, g2));
+  CHECK_FALSE(same_graph(g1, h));
+  CHECK(g1.blocks() == g2.blocks());
+}
+
+#ifdef NDEBUG
+TEST_CASE("generate_graph rejects edge-list specs", "[graph]") {
+  Stream rng = test_stream(23);
+  CHECK_THROWS_AS(generate_graph(GraphSpec{EdgeListSpec{"edges.txt"}}, 10, rng), std::logic_error);
+}
+#endif
+
+}  // namespace qvsim
