@@ -90,34 +90,20 @@ class IdMap {
       }
       return;
     }
-    ids_.reserve(2 * raw.size());
+    // Hashing the endpoints first means only the distinct ids are sorted, not every endpoint.
+    resize_table(1024);
     for (const auto& [a, b] : raw) {
-      ids_.push_back(a);
-      ids_.push_back(b);
+      insert(a);
+      insert(b);
     }
-    std::sort(ids_.begin(), ids_.end());
-    ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
-    ids_.shrink_to_fit();
     if (ids_.size() > std::numeric_limits<AgentId>::max())
       throw InputError(label, 0, "", "more than 4294967295 distinct ids");
-    // Linear probing at load factor <= 1/2; kEmpty is never a rank since ranks are < 2^32 - 1.
-    shift_ = 64;
-    while ((std::uint64_t{1} << (64 - shift_)) < 2 * ids_.size()) --shift_;
-    keys_.assign(std::size_t{1} << (64 - shift_), 0);
-    ranks_.assign(keys_.size(), kEmpty);
-    for (std::size_t r = 0; r < ids_.size(); ++r) {
-      std::size_t slot = home(ids_[r]);
-      while (ranks_[slot] != kEmpty) slot = (slot + 1) & (keys_.size() - 1);
-      keys_[slot] = ids_[r];
-      ranks_[slot] = static_cast<AgentId>(r);
-    }
+    std::sort(ids_.begin(), ids_.end());
+    for (std::size_t r = 0; r < ids_.size(); ++r) ranks_[find(ids_[r])] = static_cast<AgentId>(r);
   }
 
   AgentId operator()(std::uint64_t id) const noexcept {
-    if (!dense_.empty()) return dense_[id];
-    std::size_t slot = home(id);
-    while (keys_[slot] != id) slot = (slot + 1) & (keys_.size() - 1);
-    return ranks_[slot];
+    return dense_.empty() ? ranks_[find(id)] : dense_[id];
   }
 
   // Releases the lookup tables, leaving the ids.
@@ -131,10 +117,41 @@ class IdMap {
   std::size_t size() const noexcept { return ids_.size(); }
 
  private:
+  // Open addressing with linear probing at load factor <= 1/2. A slot is empty when its rank is
+  // kEmpty, which is never a real rank since ranks are < 2^32 - 1.
   static constexpr AgentId kEmpty = std::numeric_limits<AgentId>::max();
 
   std::size_t home(std::uint64_t id) const noexcept {
     return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15u) >> shift_);
+  }
+
+  // The slot holding id, or the empty slot where it belongs.
+  std::size_t find(std::uint64_t id) const noexcept {
+    const std::size_t mask = keys_.size() - 1;
+    std::size_t slot = home(id);
+    while (ranks_[slot] != kEmpty && keys_[slot] != id) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  void insert(std::uint64_t id) {
+    const std::size_t slot = find(id);
+    if (ranks_[slot] != kEmpty) return;
+    keys_[slot] = id;
+    ranks_[slot] = 0;
+    ids_.push_back(id);
+    if (2 * ids_.size() > keys_.size()) resize_table(2 * keys_.size());
+  }
+
+  void resize_table(std::size_t capacity) {
+    shift_ = 64;
+    while ((std::size_t{1} << (64 - shift_)) < capacity) --shift_;
+    keys_.assign(capacity, 0);
+    ranks_.assign(capacity, kEmpty);
+    for (std::uint64_t id : ids_) {
+      const std::size_t slot = find(id);
+      keys_[slot] = id;
+      ranks_[slot] = 0;
+    }
   }
 
   std::vector<std::uint64_t> ids_;  // agent -> original id

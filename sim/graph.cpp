@@ -36,15 +36,15 @@ Graph Graph::from_edges(AgentId agents, std::vector<std::pair<AgentId, AgentId>>
       ++self_loops;
       continue;
     }
-    ++offsets[a + 2];
-    ++offsets[b + 2];
+    ++offsets[std::size_t{a} + 2];
+    ++offsets[std::size_t{b} + 2];
   }
   for (std::size_t i = 2; i < offsets.size(); ++i) offsets[i] += offsets[i - 1];
   std::vector<AgentId> targets(offsets.back());
   for (const auto& [a, b] : edges) {
     if (a == b) continue;
-    targets[offsets[a + 1]++] = b;
-    targets[offsets[b + 1]++] = a;
+    targets[offsets[std::size_t{a} + 1]++] = b;
+    targets[offsets[std::size_t{b} + 1]++] = a;
   }
   offsets.pop_back();
   // The input is no longer needed; releasing it now keeps the peak at input + one directed copy.
