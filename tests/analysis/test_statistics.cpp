@@ -27,7 +27,7 @@ TEST_CASE("running mean, sd and t interval by hand", "[statistics]") {
   CHECK(r.ci_high == Approx(2.5 + half));
 }
 
-TEST_CASE("one value has no interval; none has no mean", "[statistics]") {
+TEST_CASE("one value has no interval and none has no mean", "[statistics]") {
   RunningStats one;
   one.add(7.0);
   CHECK(one.summary().mean == 7.0);

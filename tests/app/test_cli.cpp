@@ -103,7 +103,7 @@ TEST_CASE("run writes every output and is identical at 1 and 2 threads", "[cli][
     CHECK(e.path().extension() != ".partial");
 }
 
-TEST_CASE("--seed and --replicates override the scenario", "[cli]") {
+TEST_CASE("seed and replicates options override the scenario", "[cli]") {
   TempDir tmp;
   const fs::path file = tmp.path / "s.yaml";
   write(file, kScenario);
@@ -177,7 +177,7 @@ TEST_CASE("bad input exits 2 with one clear message", "[cli]") {
   }
 }
 
-TEST_CASE("validate reports run count and memory; help and version", "[cli]") {
+TEST_CASE("validate reports run count and memory, help and version work", "[cli]") {
   TempDir tmp;
   const fs::path file = tmp.path / "s.yaml";
   write(file, kScenario);
