@@ -216,3 +216,13 @@ arms: {honest: {}}
   CHECK(manifest.find("\"self_loops_removed\": 1") != std::string::npos);
   CHECK(manifest.find("\"duplicates_removed\": 1") != std::string::npos);
 }
+
+TEST_CASE("golden run reproduces its pinned outputs", "[cli][golden]") {
+  // See tests/data/golden_small.yaml for how to regenerate the pinned files deliberately.
+  TempDir tmp;
+  const fs::path data = QVSIM_TEST_DATA_DIR;
+  REQUIRE(cli({"run", (data / "golden_small.yaml").string(), "--out", tmp.path.string(), "--quiet"})
+              .code == 0);
+  CHECK(read(tmp.path / "runs.csv") == read(data / "golden_small" / "runs.csv"));
+  CHECK(read(tmp.path / "summary.csv") == read(data / "golden_small" / "summary.csv"));
+}

@@ -1,0 +1,201 @@
+#pragma once
+// The toolkit for reading validated YAML: every value is read together with its dotted key path
+// and line, and every problem becomes one InputError naming file, line and key. Used by the
+// scenario reader and the readers of arm blocks; yaml-cpp stays private to app/.
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "sim/json.hpp"
+
+namespace qvsim::yaml_detail {
+
+namespace fs = std::filesystem;
+using Keys = std::initializer_list<std::string_view>;
+
+class MapView;
+
+struct Context {
+  std::string label;
+  fs::path base_dir;
+};
+
+// A value together with its dotted key path and the line to blame for it. The line is the key's:
+// a null value's own mark points past it, at the next token.
+struct Field {
+  YAML::Node node;
+  std::string path;
+  std::size_t line = 0;
+};
+
+// A finite number; ranges are checked by the callers (check_range) so messages can say which.
+struct Number {
+  double value = 0.0;
+  std::string text;
+};
+
+struct Range {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false;
+  bool hi_open = false;
+
+  bool contains(double x) const {
+    const bool above = lo_open ? x > lo : x >= lo;
+    const bool below = hi_open ? x < hi : x <= hi;
+    return above && below;
+  }
+  std::string text() const {
+    const bool has_lo = std::isfinite(lo);
+    const bool has_hi = std::isfinite(hi);
+    if (has_lo && has_hi) {
+      return std::string("in ") + (lo_open ? "(" : "[") + format_double(lo) + ", " +
+             format_double(hi) + (hi_open ? ")" : "]");
+    }
+    if (has_lo) return std::string(lo_open ? "> " : ">= ") + format_double(lo);
+    if (has_hi) return std::string(hi_open ? "< " : "<= ") + format_double(hi);
+    return "a number";
+  }
+};
+
+constexpr Range kPositive{0.0, std::numeric_limits<double>::infinity(), true, false};
+constexpr Range kNonNegative{0.0, std::numeric_limits<double>::infinity(), false, false};
+constexpr Range kUnit{0.0, 1.0, false, false};
+constexpr Range kAny{};
+
+// ---- small text helpers ---------------------------------------------------------------------
+std::string lower(std::string_view s);
+
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The known word a near miss most likely meant: a case-insensitive match first, then the closest
+// within edit distance 2 (never a complete rewrite of a short word), then a prefix either way.
+std::optional<std::string_view> suggest(std::string_view got, Keys known);
+
+std::string join(Keys words);
+
+bool is_name(std::string_view s, bool allow_dot);
+
+std::string u64_str(std::uint64_t x);
+
+// ---- where a value sits in the document ----------------------------------------------------
+[[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
+                       std::string message);
+
+std::size_t line_of(const YAML::Node& n);
+
+std::string child_path(const std::string& parent, std::string_view key);
+
+std::string describe(const YAML::Node& n);
+
+// The text of a scalar that is to be read as a number or boolean; quoted strings are not.
+std::string plain_scalar(const Context& ctx, const Field& f, const char* what);
+
+std::string get_string(const Context& ctx, const Field& f);
+
+// An exact decimal integer in [lo, hi].
+std::uint64_t get_uint(const Context& ctx, const Field& f, std::uint64_t lo, std::uint64_t hi);
+
+std::uint32_t get_u32(const Context& ctx, const Field& f, std::uint32_t lo);
+
+Number get_number(const Context& ctx, const Field& f);
+
+double get_number(const Context& ctx, const Field& f, const Range& r);
+
+// Reads an optional number, keeping `fallback` when the key is absent.
+double opt_number(const Context& ctx, const MapView& m, std::string_view key, const Range& r,
+                  double fallback);
+
+bool get_bool(const Context& ctx, const Field& f);
+
+// One of a fixed set of words; returns its index in `options`.
+std::size_t get_choice(const Context& ctx, const Field& f, Keys options);
+
+// A YAML map checked once for structure: string keys, no duplicates, only known keys.
+class MapView {
+ public:
+  // `known` lists the keys this map may hold; an empty `known` with open_keys accepts any key
+  // (maps keyed by user-chosen names, such as arms).
+  MapView(const Context& ctx, Field field, Keys known, bool open_keys = false,
+          bool null_is_empty = false)
+      : ctx_(&ctx), field_(std::move(field)) {
+    const YAML::Node& n = field_.node;
+    if (n.IsNull() && null_is_empty) return;
+    if (!n.IsMap()) fail(ctx, field_.line, field_.path, "must be a map, got " + describe(n));
+    if (const std::size_t own = line_of(n); own > 0 && n.size() > 0) map_line_ = own;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary proxy
+      const std::size_t kline = line_of(k);
+      if (!k.IsScalar()) {
+        fail(ctx, kline, field_.path, "keys must be plain names, got " + describe(k));
+      }
+      const std::string name = k.Scalar();
+      const std::string path = child_path(field_.path, name);
+      for (const auto& e : entries_) {
+        if (e.first == name) {
+          fail(ctx, kline, path,
+               "duplicate key (first given on line " + std::to_string(e.second.line) + ")");
+        }
+      }
+      if (!open_keys && std::find(known.begin(), known.end(), name) == known.end()) {
+        std::string msg = "unknown key";
+        if (const auto s = suggest(name, known)) {
+          msg += "; did you mean '" + std::string(*s) + "'?";
+        } else if (known.size() > 0) {
+          msg += " (known keys: " + join(known) + ")";
+        } else {
+          msg += " (nothing can be set here in this version)";
+        }
+        fail(ctx, kline, path, msg);
+      }
+      entries_.emplace_back(name, Field{it->second, path, kline});
+    }
+  }
+
+  const std::string& path() const { return field_.path; }
+  // The line of the map itself: its first key, or the key that holds it when it is empty.
+  std::size_t line() const { return map_line_ > 0 ? map_line_ : field_.line; }
+  const std::vector<std::pair<std::string, Field>>& entries() const { return entries_; }
+
+  std::optional<Field> get(std::string_view key) const {
+    for (const auto& e : entries_) {
+      if (e.first == key) return e.second;
+    }
+    return std::nullopt;
+  }
+  bool has(std::string_view key) const { return get(key).has_value(); }
+
+  Field require(std::string_view key) const {
+    if (auto f = get(key)) return *f;
+    fail(*ctx_, line(), child_path(field_.path, key), "missing required key");
+  }
+
+  // Keys allowed by the map's structure but not by the variant chosen inside it.
+  void only(Keys allowed, const std::string& what, Keys params) const {
+    for (const auto& e : entries_) {
+      if (std::find(allowed.begin(), allowed.end(), e.first) == allowed.end()) {
+        std::string msg = "not a setting of " + what;
+        msg += params.size() > 0 ? " (it takes " + join(params) + ")" : " (it takes none)";
+        fail(*ctx_, e.second.line, e.second.path, msg);
+      }
+    }
+  }
+
+ private:
+  const Context* ctx_;
+  Field field_;
+  std::size_t map_line_ = 0;
+  std::vector<std::pair<std::string, Field>> entries_;
+};
+
+}  // namespace qvsim::yaml_detail
