@@ -10,7 +10,7 @@ class HonestPlan final : public ArmPlan {
   HonestPlan(const Electorate& electorate, const BudgetSpec& budget)
       : electorate_(electorate), budget_(budget) {}
 
-  double cast(Mechanism m, AgentId a, std::span<double> out) const override {
+  double cast(Mechanism m, AgentId a, std::span<double> out, std::span<double>) const override {
     return honest_votes(m, budget_, electorate_.of(a), out);
   }
 

@@ -1,6 +1,8 @@
 #include "analysis/run_table.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdio>
 #include <ostream>
 #include <sstream>
@@ -16,6 +18,7 @@ struct MetricField {
   double (*get)(const RunRow&);
 };
 
+// The engine's metrics summarized per group, then the paired differences; arms' own follow.
 const std::vector<MetricField>& metric_fields() {
   static const std::vector<MetricField> fields = {
       {"efficiency", [](const RunRow& r) { return r.efficiency; }},
@@ -25,25 +28,36 @@ const std::vector<MetricField>& metric_fields() {
       {"ties", [](const RunRow& r) { return static_cast<double>(r.ties); }},
       {"spent_per_agent", [](const RunRow& r) { return r.spent_per_agent; }},
       {"turnout", [](const RunRow& r) { return r.turnout; }},
+      {"d_efficiency", [](const RunRow& r) { return r.d_efficiency; }},
+      {"d_wrong_rate", [](const RunRow& r) { return r.d_wrong_rate; }},
+      {"d_intensity_accuracy", [](const RunRow& r) { return r.d_intensity_accuracy; }},
   };
   return fields;
 }
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // CSV cell for a double: shortest round-trip digits, NA where undefined.
 std::string cell(double x) { return std::isnan(x) ? std::string("NA") : format_double(x); }
 
 }  // namespace
 
-const std::vector<std::string>& summary_metric_names() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& f : metric_fields()) out.emplace_back(f.name);
-    return out;
-  }();
-  return names;
+ArmColumns ArmColumns::from(const std::vector<std::vector<std::string>>& per_arm) {
+  ArmColumns c;
+  for (const auto& names : per_arm) {
+    std::vector<std::size_t> idx;
+    for (const auto& n : names) {
+      const auto it = std::find(c.names.begin(), c.names.end(), n);
+      idx.push_back(static_cast<std::size_t>(it - c.names.begin()));
+      if (it == c.names.end()) c.names.push_back(n);
+    }
+    c.index.push_back(std::move(idx));
+  }
+  return c;
 }
 
-std::vector<RunRow> make_rows(const Model& model, const ReplicateOutcome& outcome) {
+std::vector<RunRow> make_rows(const Model& model, const ArmColumns& columns,
+                              const ReplicateOutcome& outcome) {
   const Scenario& s = model.scenario;
   std::vector<RunRow> rows;
   const auto& baseline = outcome.arms[model.baseline_arm];
@@ -62,34 +76,48 @@ std::vector<RunRow> make_rows(const Model& model, const ReplicateOutcome& outcom
       r.efficiency = efficiency(mo.decision, outcome.value_totals);
       r.wrong_rate = wrong_decision_rate(mo.decision, outcome.value_totals);
       r.intensity_accuracy = intensity_accuracy(mo.tally, outcome.value_totals);
-      r.flip_rate = flip_rate(mo.decision, baseline.mechanisms[m].decision);
+      const MechanismOutcome& base = baseline.mechanisms[m];
+      r.flip_rate = flip_rate(mo.decision, base.decision);
+      r.d_efficiency = r.efficiency - efficiency(base.decision, outcome.value_totals);
+      r.d_wrong_rate = r.wrong_rate - wrong_decision_rate(base.decision, outcome.value_totals);
+      r.d_intensity_accuracy =
+          r.intensity_accuracy - intensity_accuracy(base.tally, outcome.value_totals);
       r.ties = mo.ties;
       const auto n = static_cast<double>(outcome.agents);
       r.spent_per_agent = mo.spent / n;
       r.turnout = static_cast<double>(mo.voters) / n;
       for (auto d : mo.decision) r.decisions += d > 0 ? '+' : '-';
+      r.arm_metrics.assign(columns.names.size(), kNaN);
+      if (a < columns.index.size()) {
+        for (std::size_t i = 0; i < columns.index[a].size() && i < mo.arm_metrics.size(); ++i)
+          r.arm_metrics[columns.index[a][i]] = mo.arm_metrics[i];
+      }
       rows.push_back(std::move(r));
     }
   }
   return rows;
 }
 
-RunTable::RunTable(const Model& model, std::ostream* runs_csv)
-    : model_(model), runs_csv_(runs_csv) {
+RunTable::RunTable(const Model& model, ArmColumns columns, std::ostream* runs_csv)
+    : model_(model), columns_(std::move(columns)), runs_csv_(runs_csv) {
+  for (const auto& f : metric_fields()) metric_names_.emplace_back(f.name);
+  for (const auto& n : columns_.names) metric_names_.push_back(n);
   const std::size_t groups = model.scenario.arms.size() * model.scenario.mechanisms.size();
-  stats_.assign(groups, std::vector<RunningStats>(metric_fields().size()));
+  stats_.assign(groups, std::vector<RunningStats>(metric_names_.size()));
   pooled_.assign(groups, RatioStats{});
-  if (runs_csv_ != nullptr) write_runs_csv_header(*runs_csv_);
+  if (runs_csv_ != nullptr) write_runs_csv_header(columns_, *runs_csv_);
 }
 
 void RunTable::consume(ReplicateOutcome&& outcome) {
   ++replicates_;
   neighbor_corr_.add(outcome.neighbor_value_correlation);
-  const auto rows = make_rows(model_, outcome);
+  const auto rows = make_rows(model_, columns_, outcome);
+  const std::size_t fixed = metric_fields().size();
   for (std::size_t g = 0; g < rows.size(); ++g) {
     const RunRow& r = rows[g];
     if (runs_csv_ != nullptr) write_runs_csv_row(r, *runs_csv_);
-    for (std::size_t f = 0; f < metric_fields().size(); ++f) stats_[g][f].add(metric_fields()[f].get(r));
+    for (std::size_t f = 0; f < fixed; ++f) stats_[g][f].add(metric_fields()[f].get(r));
+    for (std::size_t i = 0; i < r.arm_metrics.size(); ++i) stats_[g][fixed + i].add(r.arm_metrics[i]);
     pooled_[g].add(r.welfare_achieved, r.welfare_max);
   }
 }
@@ -111,18 +139,23 @@ std::vector<GroupSummary> RunTable::summaries() const {
   return out;
 }
 
-void write_runs_csv_header(std::ostream& out) {
+void write_runs_csv_header(const ArmColumns& columns, std::ostream& out) {
   out << "replicate,arm,mechanism,agents,edges,neighbor_value_corr,welfare_achieved,welfare_max,"
-         "efficiency,wrong_rate,intensity_accuracy,flip_rate,ties,spent_per_agent,turnout,"
-         "decisions\n";
+         "efficiency,wrong_rate,intensity_accuracy,flip_rate,d_efficiency,d_wrong_rate,"
+         "d_intensity_accuracy,ties,spent_per_agent,turnout,decisions";
+  for (const auto& n : columns.names) out << ',' << n;
+  out << '\n';
 }
 
 void write_runs_csv_row(const RunRow& r, std::ostream& out) {
   out << r.replicate << ',' << r.arm << ',' << to_string(r.mechanism) << ',' << r.agents << ','
       << r.edges << ',' << cell(r.neighbor_value_corr) << ',' << cell(r.welfare_achieved) << ','
       << cell(r.welfare_max) << ',' << cell(r.efficiency) << ',' << cell(r.wrong_rate) << ','
-      << cell(r.intensity_accuracy) << ',' << cell(r.flip_rate) << ',' << r.ties << ','
-      << cell(r.spent_per_agent) << ',' << cell(r.turnout) << ',' << r.decisions << '\n';
+      << cell(r.intensity_accuracy) << ',' << cell(r.flip_rate) << ',' << cell(r.d_efficiency)
+      << ',' << cell(r.d_wrong_rate) << ',' << cell(r.d_intensity_accuracy) << ',' << r.ties << ','
+      << cell(r.spent_per_agent) << ',' << cell(r.turnout) << ',' << r.decisions;
+  for (double x : r.arm_metrics) out << ',' << cell(x);
+  out << '\n';
 }
 
 namespace {
@@ -148,10 +181,10 @@ void summary_json(JsonWriter& w, const Summary& s) {
 
 }  // namespace
 
-void write_summary_csv(const std::vector<GroupSummary>& groups, std::ostream& out) {
+void write_summary_csv(const RunTable& table, std::ostream& out) {
   out << "arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high\n";
-  const auto& names = summary_metric_names();
-  for (const auto& g : groups) {
+  const auto& names = table.metric_names();
+  for (const auto& g : table.summaries()) {
     for (std::size_t i = 0; i < names.size(); ++i) summary_line(out, g, names[i], g.metrics[i]);
     summary_line(out, g, "efficiency_pooled", g.efficiency_pooled);
   }
@@ -167,7 +200,7 @@ void write_summary_json(const Model& model, const RunTable& table, std::ostream&
   w.key("neighbor_value_corr");
   summary_json(w, table.neighbor_correlation());
   w.key("groups").begin_array();
-  const auto& names = summary_metric_names();
+  const auto& names = table.metric_names();
   for (const auto& g : table.summaries()) {
     w.begin_object();
     w.key("arm").value(g.arm);

@@ -31,31 +31,48 @@ struct RunRow {
   double wrong_rate = 0.0;           // share of proposals decided against sign(U_k)
   double intensity_accuracy = 0.0;   // corr(V_k, U_k) over proposals; NaN if undefined
   double flip_rate = 0.0;            // share decided differently from the baseline arm
+  // Paired differences against the baseline arm, same replicate and mechanism (0 for itself).
+  double d_efficiency = 0.0;
+  double d_wrong_rate = 0.0;
+  double d_intensity_accuracy = 0.0;
   std::uint32_t ties = 0;            // proposals decided by the tie coin
   double spent_per_agent = 0.0;      // mean cost paid per agent (credits, money or votes)
   double turnout = 0.0;              // share of agents casting a nonzero vote
   std::string decisions;             // one character per proposal: '+' passes, '-' fails
+  // Arms' own metrics, one per ArmColumns::names; NaN where the row's arm does not have it.
+  std::vector<double> arm_metrics;
 };
 
-// Rows of one replicate, baseline arm's decisions as the reference for flips.
-std::vector<RunRow> make_rows(const Model& model, const ReplicateOutcome& outcome);
+// The union of the arms' own metric columns, in order of first appearance over the arms.
+struct ArmColumns {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::size_t>> index;  // [arm][arm's metric] -> position in names
 
-// The metrics summarized per group, in output order; each is a RunRow field of the same name.
-const std::vector<std::string>& summary_metric_names();
+  // From each arm's ArmBehaviour::metric_names(), in scenario.arms order.
+  static ArmColumns from(const std::vector<std::vector<std::string>>& per_arm);
+};
+
+// Rows of one replicate; the baseline arm is the reference for flips and paired differences.
+std::vector<RunRow> make_rows(const Model& model, const ArmColumns& columns,
+                              const ReplicateOutcome& outcome);
 
 struct GroupSummary {
   std::string arm;
   Mechanism mechanism = Mechanism::quadratic;
-  std::vector<Summary> metrics;  // parallel to summary_metric_names()
+  std::vector<Summary> metrics;  // parallel to RunTable::metric_names()
   Summary efficiency_pooled;     // ratio of sums of welfare_achieved / welfare_max
 };
 
 class RunTable final : public OutcomeSink {
  public:
   // Writes runs.csv rows to `runs_csv` (header first) when it is not null.
-  RunTable(const Model& model, std::ostream* runs_csv);
+  RunTable(const Model& model, ArmColumns columns, std::ostream* runs_csv);
 
   void consume(ReplicateOutcome&& outcome) override;
+
+  // The metrics summarized per group, in output order: the engine's, the paired differences,
+  // then the arms' own.
+  const std::vector<std::string>& metric_names() const noexcept { return metric_names_; }
 
   std::uint64_t replicates() const noexcept { return replicates_; }
   // Mean measured neighbour value correlation over replicates.
@@ -64,6 +81,8 @@ class RunTable final : public OutcomeSink {
 
  private:
   const Model& model_;
+  ArmColumns columns_;
+  std::vector<std::string> metric_names_;
   std::ostream* runs_csv_;
   std::uint64_t replicates_ = 0;
   RunningStats neighbor_corr_;
@@ -71,11 +90,11 @@ class RunTable final : public OutcomeSink {
   std::vector<RatioStats> pooled_;                // [group]
 };
 
-void write_runs_csv_header(std::ostream& out);
+void write_runs_csv_header(const ArmColumns& columns, std::ostream& out);
 void write_runs_csv_row(const RunRow& row, std::ostream& out);
 
 // Tidy: arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high; efficiency_pooled last.
-void write_summary_csv(const std::vector<GroupSummary>& groups, std::ostream& out);
+void write_summary_csv(const RunTable& table, std::ostream& out);
 void write_summary_json(const Model& model, const RunTable& table, std::ostream& out);
 // A table a person reads on the terminal.
 std::string format_summary_table(const Model& model, const RunTable& table);

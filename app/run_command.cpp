@@ -112,6 +112,12 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
 
 }  // namespace
 
+analysis::ArmColumns arm_columns(const ArmBehaviours& behaviours) {
+  std::vector<std::vector<std::string>> names;
+  for (const auto& b : behaviours) names.push_back(b->metric_names());
+  return analysis::ArmColumns::from(names);
+}
+
 std::string scenario_hash(const std::string& scenario_json) {
   std::uint64_t h = 14695981039346656037ull;
   for (const char c : scenario_json) {
@@ -154,8 +160,8 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   try {
     const fs::path runs_tmp = partial("runs.csv");
     auto runs = open_for_write(runs_tmp);
-    analysis::RunTable table(model, &runs);
     const auto behaviours = agents::make_behaviours(model.scenario);
+    analysis::RunTable table(model, arm_columns(behaviours), &runs);
     ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
     RunOptions opts;
     opts.threads = req.threads;
@@ -166,7 +172,7 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     if (!runs) throw InputError(runs_tmp.string(), 0, "", "cannot write file");
 
     std::ostringstream csv;
-    analysis::write_summary_csv(table.summaries(), csv);
+    analysis::write_summary_csv(table, csv);
     write_text(partial("summary.csv"), csv.str());
     std::ostringstream json;
     analysis::write_summary_json(model, table, json);

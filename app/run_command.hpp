@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "analysis/run_table.hpp"
+#include "sim/arm.hpp"
 #include "sim/model.hpp"
 
 namespace qvsim {
@@ -37,6 +39,9 @@ std::filesystem::path run_scenario(const RunRequest& request, std::ostream& out,
 // Validates a scenario and prints what a run would do: run count and estimated memory.
 void validate_scenario_file(const std::filesystem::path& scenario_file, unsigned threads,
                             std::ostream& out);
+
+// The arms' own metric columns of a scenario's behaviours.
+analysis::ArmColumns arm_columns(const ArmBehaviours& behaviours);
 
 // Canonical hash of a scenario: FNV-1a 64 of its resolved JSON, as 16 hex digits.
 std::string scenario_hash(const std::string& scenario_json);

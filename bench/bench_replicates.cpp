@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     std::size_t bytes = 0;
     for (long r = 0; r < repeat; ++r) {
       std::ostringstream runs;
-      analysis::RunTable table(model, &runs);
+      analysis::RunTable table(model, analysis::ArmColumns{}, &runs);
       RunOptions opts;
       opts.threads = static_cast<unsigned>(t);
       const auto t0 = std::chrono::steady_clock::now();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "sim/electorate.hpp"
@@ -27,19 +28,40 @@ struct ReplicateContext {
   std::uint32_t arm_key;  // stream key field for this arm's own randomness
 };
 
+struct MechanismOutcome;
+
 class ArmPlan {
  public:
   virtual ~ArmPlan() = default;
+
+  // Number of per-agent counters cast() adds to (summed over agents by the engine, per mechanism,
+  // in a fixed order).
+  virtual std::size_t counter_count() const { return 0; }
+
   // Writes agent a's votes on every proposal under mechanism m into out (one per proposal;
   // positive for, negative against, 0 abstains) and returns what casting them cost her under m's
-  // cost rule (credits or money). Called concurrently for different agents: must not mutate
+  // cost rule (credits or money). May add to `counters` (counter_count() of them, zeroed by the
+  // engine per chunk of agents). Called concurrently for different agents: must not mutate
   // shared state.
-  virtual double cast(Mechanism m, AgentId a, std::span<double> out) const = 0;
+  virtual double cast(Mechanism m, AgentId a, std::span<double> out,
+                      std::span<double> counters) const = 0;
+
+  // The arm's own metrics under mechanism m (one per ArmBehaviour::metric_names()), from the
+  // counter sums and the tallied outcome. May run parallel loops.
+  virtual std::vector<double> metrics(Mechanism m, std::span<const double> counter_sums,
+                                      const MechanismOutcome& outcome) const {
+    (void)m;
+    (void)counter_sums;
+    (void)outcome;
+    return {};
+  }
 };
 
 class ArmBehaviour {
  public:
   virtual ~ArmBehaviour() = default;
+  // Names of the arm's own metrics (columns of runs.csv), fixed for the behaviour.
+  virtual std::vector<std::string> metric_names() const { return {}; }
   // Prepares the arm for one replicate. May run parallel loops over agents internally.
   virtual std::unique_ptr<const ArmPlan> plan(const ReplicateContext& context) const = 0;
 };

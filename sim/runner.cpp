@@ -17,21 +17,27 @@ namespace qvsim {
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
                        Mechanism mechanism, std::uint64_t replicate) {
   const std::size_t kc = electorate.proposals;
-  // Accumulators: V_0..V_{K-1}, spent, voters (a count, exact in a double below 2^53).
-  const std::size_t width = kc + 2;
+  const std::size_t nc = plan.counter_count();
+  // Accumulators: V_0..V_{K-1}, spent, voters (a count, exact in a double below 2^53), |votes|,
+  // then the arm's counters.
+  const std::size_t width = kc + 3 + nc;
   const std::size_t chunks = num_chunks(electorate.agents);
   std::vector<double> partial(chunks * width, 0.0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> votes(kc);
     double* acc = partial.data() + c * width;
+    const std::span<double> counters(acc + kc + 3, nc);
     for (AgentId a = begin; a < end; ++a) {
-      acc[kc] += plan.cast(mechanism, a, votes);
+      acc[kc] += plan.cast(mechanism, a, votes, counters);
       bool voted = false;
+      double abs = 0.0;
       for (std::size_t k = 0; k < kc; ++k) {
         acc[k] += votes[k];
+        abs += std::fabs(votes[k]);
         voted = voted || votes[k] != 0.0;
       }
       acc[kc + 1] += voted ? 1.0 : 0.0;
+      acc[kc + 2] += abs;
     }
   });
   std::vector<double> total(width, 0.0);
@@ -43,6 +49,7 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   out.tally.assign(total.begin(), total.begin() + static_cast<std::ptrdiff_t>(kc));
   out.spent = total[kc];
   out.voters = static_cast<std::uint64_t>(total[kc + 1]);
+  out.abs_votes = total[kc + 2];
   out.decision.resize(kc);
   for (std::size_t k = 0; k < kc; ++k) {
     const double v = out.tally[k];
@@ -58,6 +65,8 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
       ++out.ties;
     }
   }
+  out.arm_metrics =
+      plan.metrics(mechanism, std::span<const double>(total).subspan(kc + 3, nc), out);
   return out;
 }
 

@@ -22,6 +22,8 @@ struct MechanismOutcome {
   std::uint32_t ties = 0;             // proposals whose tally was exactly 0
   double spent = 0.0;                 // total cost of all votes, under the mechanism's cost rule
   std::uint64_t voters = 0;           // agents casting at least one nonzero vote
+  double abs_votes = 0.0;             // sum over agents and proposals of |vote|
+  std::vector<double> arm_metrics;    // the arm's own metrics (ArmBehaviour::metric_names())
 };
 
 struct ArmOutcome {

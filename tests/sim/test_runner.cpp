@@ -39,12 +39,12 @@ struct Collected : OutcomeSink {
 // runs.csv and summary.csv bytes of a run at a given thread count.
 std::pair<std::string, std::string> run_bytes(const Model& model, unsigned threads) {
   std::ostringstream runs;
-  analysis::RunTable table(model, &runs);
+  analysis::RunTable table(model, analysis::ArmColumns{}, &runs);
   RunOptions opts;
   opts.threads = threads;
   run_replicates(model, agents::make_behaviours(model.scenario), opts, table);
   std::ostringstream summary;
-  analysis::write_summary_csv(table.summaries(), summary);
+  analysis::write_summary_csv(table, summary);
   return {runs.str(), summary.str()};
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("QV with money is efficient with exact intensity in every replicate", 
   REQUIRE(c.outcomes.size() == 40);
   std::size_t one_p_one_v_errors = 0;
   for (const auto& o : c.outcomes) {
-    for (const auto& row : analysis::make_rows(model, o)) {
+    for (const auto& row : analysis::make_rows(model, analysis::ArmColumns{}, o)) {
       if (row.mechanism == Mechanism::quadratic) {
         CHECK(row.efficiency == 1.0);
         CHECK(row.wrong_rate == 0.0);
@@ -130,7 +130,7 @@ TEST_CASE("arms vote on the same draw: identical arms never flip", "[runner]") {
       CHECK(o.arms[0].mechanisms[m].tally == o.arms[1].mechanisms[m].tally);
       CHECK(o.arms[0].mechanisms[m].decision == o.arms[1].mechanisms[m].decision);
     }
-    for (const auto& row : analysis::make_rows(model, o)) CHECK(row.flip_rate == 0.0);
+    for (const auto& row : analysis::make_rows(model, analysis::ArmColumns{}, o)) CHECK(row.flip_rate == 0.0);
   }
 }
 
@@ -139,7 +139,7 @@ namespace {
 // Agent 0 votes +1 and agent 1 votes -1 on every proposal: every tally is an exact tie.
 class TiePlan final : public ArmPlan {
  public:
-  double cast(Mechanism, AgentId a, std::span<double> out) const override {
+  double cast(Mechanism, AgentId a, std::span<double> out, std::span<double>) const override {
     for (auto& v : out) v = a == 0 ? 1.0 : (a == 1 ? -1.0 : 0.0);
     return a < 2 ? static_cast<double>(out.size()) : 0.0;
   }
@@ -181,12 +181,12 @@ TEST_CASE("summaries pool efficiency as a ratio of sums", "[runner][analysis]") 
   double best = 0.0;
   std::vector<double> eff;
   for (const auto& o : c.outcomes) {
-    const auto rows = analysis::make_rows(model, o);
+    const auto rows = analysis::make_rows(model, analysis::ArmColumns{}, o);
     achieved += rows[1].welfare_achieved;  // 1p1v rows
     best += rows[1].welfare_max;
     eff.push_back(rows[1].efficiency);
   }
-  analysis::RunTable table(model, nullptr);
+  analysis::RunTable table(model, analysis::ArmColumns{}, nullptr);
   for (auto& o : c.outcomes) table.consume(std::move(o));
   const auto groups = table.summaries();
   REQUIRE(groups.size() == 3);
