@@ -1,33 +1,24 @@
 #include "agents/behaviours.hpp"
 
-#include "agents/honest.hpp"
+#include "agents/attack.hpp"
+#include "agents/bribery.hpp"
+#include "agents/coercion.hpp"
+#include "agents/collusion.hpp"
 
 namespace qvsim::agents {
-namespace {
-
-class HonestPlan final : public ArmPlan {
- public:
-  HonestPlan(const Electorate& electorate, const BudgetSpec& budget)
-      : electorate_(electorate), budget_(budget) {}
-
-  double cast(Mechanism m, AgentId a, std::span<double> out, std::span<double>) const override {
-    return honest_votes(m, budget_, electorate_.of(a), out);
-  }
-
- private:
-  const Electorate& electorate_;
-  const BudgetSpec& budget_;
-};
-
-}  // namespace
-
-std::unique_ptr<const ArmPlan> HonestBehaviour::plan(const ReplicateContext& context) const {
-  return std::make_unique<HonestPlan>(context.electorate, context.model.scenario.budget);
-}
 
 ArmBehaviours make_behaviours(const Scenario& scenario) {
   ArmBehaviours out;
-  for (std::size_t i = 0; i < scenario.arms.size(); ++i) out.push_back(std::make_unique<HonestBehaviour>());
+  for (const ArmSpec& arm : scenario.arms) {
+    std::vector<std::unique_ptr<const ComponentFactory>> parts;
+    if (arm.collusion) parts.push_back(make_collusion(*arm.collusion));
+    if (arm.bribery) parts.push_back(make_bribery(*arm.bribery));
+    if (arm.coercion) parts.push_back(make_coercion(*arm.coercion));
+    if (arm.collusion && arm.collusion->sybils.share > 0.0) {
+      parts.push_back(make_sybils(arm.collusion->sybils));
+    }
+    out.push_back(std::make_unique<AttackBehaviour>(std::move(parts)));
+  }
   return out;
 }
 

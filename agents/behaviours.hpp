@@ -6,13 +6,9 @@
 
 namespace qvsim::agents {
 
-// Every agent votes by her honest strategy (agents/honest.hpp) under her own values.
-class HonestBehaviour final : public ArmBehaviour {
- public:
-  std::unique_ptr<const ArmPlan> plan(const ReplicateContext& context) const override;
-};
-
-// One behaviour per arm of the scenario, in order. An arm without behaviour blocks is honest.
+// One behaviour per arm of the scenario, in order: an AttackBehaviour (agents/attack.hpp) with a
+// component per block of the arm -- collusion, bribery, coercion, then sybils. An arm without
+// blocks is honest: every agent votes her honest strategy.
 ArmBehaviours make_behaviours(const Scenario& scenario);
 
 }  // namespace qvsim::agents

@@ -104,4 +104,16 @@ double honest_votes(Mechanism m, const BudgetSpec& budget, std::span<const doubl
   return 0.0;
 }
 
+double private_loss(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
+                    std::span<const double> honest, std::span<const double> w) {
+  assert(u.size() == honest.size() && u.size() == w.size());
+  double value = 0.0;
+  for (std::size_t k = 0; k < u.size(); ++k) value += u[k] * (honest[k] - w[k]);
+  double loss = budget.pivot_price * value;
+  if (m == Mechanism::quadratic && budget.kind == BudgetKind::money) {
+    for (std::size_t k = 0; k < u.size(); ++k) loss += w[k] * w[k] - honest[k] * honest[k];
+  }
+  return loss;
+}
+
 }  // namespace qvsim::agents

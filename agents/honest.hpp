@@ -37,4 +37,12 @@ double linear_votes(std::span<const double> u, double budget, std::span<double> 
 double honest_votes(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
                     std::span<double> out);
 
+// What casting `w` instead of her honest votes `honest` costs an agent with values u, in utility:
+// p * sum_k u_k (honest_k - w_k), the expected value of the decisions she gives up at pivot price
+// p = budget.pivot_price, plus (with money) the extra money spent, sum w^2 - sum honest^2. Credits
+// and one-person-one-vote ballots have no value outside the vote. Never negative when `honest`
+// are her honest votes (they maximize her utility) up to rounding.
+double private_loss(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
+                    std::span<const double> honest, std::span<const double> w);
+
 }  // namespace qvsim::agents

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/detail/arm_yaml.hpp"
 #include "app/detail/yaml_reader.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
@@ -129,7 +130,7 @@ ValuesSpec parse_values(const Context& ctx, const Field& f) {
 // ---- electorate.budget ----------------------------------------------------------------------
 
 BudgetSpec parse_budget(const Context& ctx, const Field& f) {
-  const MapView m(ctx, f, {"credits", "money", "integer_votes"});
+  const MapView m(ctx, f, {"credits", "money", "integer_votes", "pivot_price"});
   BudgetSpec b;
   const auto credits = m.get("credits");
   const auto money = m.get("money");
@@ -143,12 +144,17 @@ BudgetSpec parse_budget(const Context& ctx, const Field& f) {
     b.kind = BudgetKind::credits;
     b.credits = get_number(ctx, *credits, kPositive);
     if (auto iv = m.get("integer_votes")) b.integer_votes = get_bool(ctx, *iv);
+    // With credits the pivot price only values votes in utility (sanctions, bribes).
+    if (auto pp = m.get("pivot_price")) b.pivot_price = get_number(ctx, *pp, Range{0.0, 1.0, true, false});
   } else {
     b.kind = BudgetKind::money;
     const MapView mm(ctx, *money, {"pivot_price"});
     b.pivot_price = get_number(ctx, mm.require("pivot_price"), Range{0.0, 1.0, true, false});
     if (auto iv = m.get("integer_votes")) {
       fail(ctx, iv->line, iv->path, "only allowed with budget.credits");
+    }
+    if (auto pp = m.get("pivot_price")) {
+      fail(ctx, pp->line, pp->path, "with money, give it inside money: {pivot_price: p}");
     }
   }
   return b;
@@ -351,7 +357,8 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
 }
 
 // An arm's block. Empty in this version; later versions read their behaviour blocks here.
-ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f) {
+ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f,
+                  std::uint32_t proposals) {
   if (!is_name(name, false)) {
     fail(ctx, f.line, f.path,
          "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
@@ -360,18 +367,21 @@ ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f) {
     fail(ctx, f.line, f.path,
          "must be a map of settings ({} for an honest arm), got " + describe(f.node));
   }
-  const MapView m(ctx, f, {}, false, true);
-  (void)m;
-  return ArmSpec{name};
+  const MapView m(ctx, f, {"collusion", "coercion", "bribery"}, false, true);
+  ArmSpec arm{name};
+  if (auto c = m.get("collusion")) arm.collusion = parse_collusion(ctx, *c);
+  if (auto c = m.get("coercion")) arm.coercion = parse_coercion(ctx, *c, proposals);
+  if (auto b = m.get("bribery")) arm.bribery = parse_bribery(ctx, *b, proposals);
+  return arm;
 }
 
-std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f) {
+std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f, std::uint32_t proposals) {
   if (f.node.IsNull() || (f.node.IsMap() && f.node.size() == 0)) {
     fail(ctx, f.line, f.path, "must name at least one arm, e.g. 'honest: {}'");
   }
   const MapView m(ctx, f, {}, true);
   std::vector<ArmSpec> arms;
-  for (const auto& [name, field] : m.entries()) arms.push_back(parse_arm(ctx, name, field));
+  for (const auto& [name, field] : m.entries()) arms.push_back(parse_arm(ctx, name, field, proposals));
   return arms;
 }
 
@@ -426,7 +436,7 @@ Scenario parse_document(const Context& ctx, const YAML::Node& root) {
   }
 
   const Field arms = m.require("arms");
-  s.arms = parse_arms(ctx, arms);
+  s.arms = parse_arms(ctx, arms, s.proposals);
 
   auto has_arm = [&s](const std::string& n) {
     return std::any_of(s.arms.begin(), s.arms.end(),
@@ -725,6 +735,7 @@ std::string scenario_to_json(const Scenario& s) {
   if (s.budget.kind == BudgetKind::credits) {
     w.key("credits").value(s.budget.credits);
     w.key("integer_votes").value(s.budget.integer_votes);
+    w.key("pivot_price").value(s.budget.pivot_price);
   } else {
     w.key("money").begin_object();
     w.key("pivot_price").value(s.budget.pivot_price);
@@ -739,7 +750,13 @@ std::string scenario_to_json(const Scenario& s) {
   w.end_array();
   w.key("ballot").value(to_string(s.ballot));
   w.key("arms").begin_object();
-  for (const ArmSpec& a : s.arms) w.key(a.name).begin_object().end_object();
+  for (const ArmSpec& a : s.arms) {
+    w.key(a.name).begin_object();
+    if (a.collusion) write_collusion(w.key("collusion"), *a.collusion);
+    if (a.coercion) write_coercion(w.key("coercion"), *a.coercion);
+    if (a.bribery) write_bribery(w.key("bribery"), *a.bribery);
+    w.end_object();
+  }
   w.end_object();
   w.key("baseline_arm").value(s.baseline_arm);
   w.end_object();

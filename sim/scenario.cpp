@@ -1,5 +1,7 @@
 #include "sim/scenario.hpp"
 
+#include <cmath>
+
 namespace qvsim {
 
 const char* to_string(Mechanism m) noexcept {
@@ -27,6 +29,20 @@ const char* to_string(Ballot b) noexcept {
     case Ballot::secret: return "secret";
   }
   return "?";
+}
+
+const char* to_string(Selection s) noexcept {
+  switch (s) {
+    case Selection::random: return "random";
+    case Selection::degree: return "degree";
+    case Selection::block: return "block";
+  }
+  return "?";
+}
+
+std::uint64_t CountOrShare::resolve(std::uint64_t agents) const noexcept {
+  if (!is_share) return count < agents ? count : agents;
+  return static_cast<std::uint64_t>(std::llround(share * static_cast<double>(agents)));
 }
 
 const char* to_string(BudgetKind k) noexcept {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -52,7 +53,10 @@ enum class BudgetKind { credits, money };
 struct BudgetSpec {
   BudgetKind kind = BudgetKind::credits;
   double credits = 100.0;      // credits: > 0, each agent's voice-credit budget
-  double pivot_price = 0.02;   // money: > 0, the common chance p a marginal vote is pivotal
+  // The common chance p a marginal vote is pivotal, in (0, 1]. With money it sets the votes
+  // (v = p u / 2); with either budget it values a change of votes in utility (p * u * dv) when
+  // agents weigh sanctions or bribes against what obeying costs them.
+  double pivot_price = 0.02;
   bool integer_votes = false;  // credits + quadratic only: whole votes, never over budget
 };
 
@@ -84,10 +88,94 @@ using GraphSpec = std::variant<ErdosRenyiSpec, WattsStrogatzSpec, BarabasiAlbert
 enum class Mechanism { quadratic, one_person_one_vote, linear };
 enum class Ballot { public_ballot, provable, secret };
 
-// An arm is one treatment applied to every replicate's electorate. An empty block is the honest
-// arm; later behaviour blocks (collusion, coercion) are added here.
+// ---- per-agent traits ------------------------------------------------------------------------
+
+// A trait every agent draws once per replicate (a disposition, a belief, a severity). All kinds map
+// one keyed uniform draw u monotonically, so the same agent keeps her rank across distributions.
+struct ConstantTrait {
+  double value = 0.0;
+};
+struct UniformTrait {
+  double low = 0.0;
+  double high = 1.0;  // >= low
+};
+// `high` with probability `share`, else `low` (e.g. a quarter of people doubt ballot secrecy).
+struct TwoPointTrait {
+  double share = 0.25;  // in [0, 1]
+  double high = 1.0;
+  double low = 0.0;
+};
+using TraitSpec = std::variant<ConstantTrait, UniformTrait, TwoPointTrait>;
+
+// A number of agents given as a count or as a share of the electorate (rounded to nearest).
+struct CountOrShare {
+  bool is_share = false;
+  std::uint64_t count = 0;  // when !is_share
+  double share = 0.0;       // when is_share, in [0, 1]
+  std::uint64_t resolve(std::uint64_t agents) const noexcept;
+};
+
+// How attackers (organizers, coercers) are picked.
+enum class Selection { random, degree, block };
+
+// A proposal and the direction an attacker wants it decided.
+struct Agenda {
+  std::uint32_t proposal = 0;  // < proposals
+  int direction = 1;           // +1 pass, -1 fail
+};
+
+// ---- collusion (arm block) ------------------------------------------------------------------
+
+struct SybilSpec {
+  double share = 0.0;            // in [0, 1]: probability an agent splits into identities
+  std::uint32_t identities = 2;  // >= 2 identities per sybil (herself included)
+  double identity_cost = 0.0;    // >= 0, money or credits paid per extra identity
+};
+
+struct CollusionSpec {
+  CountOrShare organizers;                 // coalition founders
+  Selection selection = Selection::random; // random | degree
+  std::uint32_t rounds = 10;               // synchronous recruitment rounds
+  std::uint32_t max_size = 50;             // >= 1, members including the organizer
+  double internalization = 1.0;            // in [0, 1]: weight on coalition-mates' values
+  bool logrolling = true;                  // opposed invitees may join to trade support
+  double sanction = 0.0;                   // >= 0, utility a detected defector loses
+  TraitSpec cooperation = ConstantTrait{0.0};          // chance to obey unconditionally, in [0,1]
+  TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
+  SybilSpec sybils;
+};
+
+// ---- coercion and bribery (arm blocks) ------------------------------------------------------
+
+struct CoercionSpec {
+  CountOrShare coercers;
+  Selection placement = Selection::random;  // random | degree | block
+  std::uint32_t block = 0;                  // placement block: coercers drawn from this block
+  bool shared_agenda = true;                // one agenda for all, else each coercer's own
+  Agenda agenda;                            // the shared agenda
+  std::uint32_t reach = 1;                  // graph distance threatened
+  std::uint32_t capacity = 10;              // most agents one coercer threatens
+  TraitSpec severity = ConstantTrait{1.0};  // >= 0, utility a punished agent loses
+  double credibility = 1.0;                 // in [0, 1], the base chance a threat is carried out
+  TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
+  std::uint32_t rounds = 0;                 // rounds of fear spreading
+  double fear_response = 0.0;               // >= 0, credibility gain per share of complying neighbours
+  bool extend_reach = false;                // compliant agents extend reach by one hop
+};
+
+struct BriberySpec {
+  double budget = 0.0;                   // >= 0, money the briber spends
+  Agenda agenda;
+  TraitSpec honesty = ConstantTrait{1.0};  // in [0,1], chance a seller delivers under secret
+};
+
+// An arm is one treatment applied to every replicate's electorate. An arm without blocks is the
+// honest arm.
 struct ArmSpec {
   std::string name;  // unique, [A-Za-z0-9_-]+
+  std::optional<CollusionSpec> collusion;
+  std::optional<CoercionSpec> coercion;
+  std::optional<BriberySpec> bribery;
 };
 
 // ---- scenario -------------------------------------------------------------------------------
@@ -110,6 +198,7 @@ struct Scenario {
 };
 
 const char* to_string(Mechanism m) noexcept;
+const char* to_string(Selection s) noexcept;
 const char* to_string(Ballot b) noexcept;
 const char* to_string(BudgetKind k) noexcept;
 // Short label used in tables ("QV", "1p1v", "linear").

@@ -547,8 +547,12 @@ TEST_CASE("arm names and blocks are checked", "[scenario]") {
       7, "arms.bad.name", "arm names may use only letters, digits, '_' and '-'");
   check_error(
       "name: t\nseed: 1\nreplicates: 1\nelectorate: {agents: 101}\narms:\n"
+      "  honest:\n    colusion: {organizers: 3}\n",
+      7, "arms.honest.colusion", "unknown key; did you mean 'collusion'?");
+  check_error(
+      "name: t\nseed: 1\nreplicates: 1\nelectorate: {agents: 101}\narms:\n"
       "  honest:\n    collusion: {share: 0.1}\n",
-      7, "arms.honest.collusion", "unknown key");
+      7, "arms.honest.collusion.share", "unknown key");
   check_error(
       "name: t\nseed: 1\nreplicates: 1\nelectorate: {agents: 101}\narms:\n"
       "  honest: yes\n",

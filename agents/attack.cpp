@@ -1,0 +1,72 @@
+#include "agents/attack.hpp"
+
+#include "agents/honest.hpp"
+
+namespace qvsim::agents {
+namespace {
+
+class AttackPlan final : public ArmPlan {
+ public:
+  AttackPlan(const ReplicateContext& ctx, std::vector<std::unique_ptr<const Component>> parts)
+      : electorate_(ctx.electorate), budget_(ctx.model.scenario.budget), parts_(std::move(parts)) {
+    for (const auto& p : parts_) {
+      offsets_.push_back(counters_);
+      counters_ += p->counter_count();
+    }
+  }
+
+  std::size_t counter_count() const override { return counters_; }
+
+  double cast(Mechanism m, AgentId a, std::span<double> out,
+              std::span<double> counters) const override {
+    const auto u = electorate_.of(a);
+    const double cost = honest_votes(m, budget_, u, out);
+    if (parts_.empty()) return cost;
+    // Honest votes are kept for components that compare against them (losses, instructions).
+    thread_local std::vector<double> honest;
+    honest.assign(out.begin(), out.end());
+    Ballot b{m, a, u, honest, out, cost};
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
+    }
+    return b.cost;
+  }
+
+  std::vector<double> metrics(Mechanism m, std::span<const double> sums,
+                              const MechanismOutcome& outcome) const override {
+    std::vector<double> out;
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      parts_[i]->metrics(m, sums.subspan(offsets_[i], parts_[i]->counter_count()), outcome, out);
+    }
+    return out;
+  }
+
+ private:
+  const Electorate& electorate_;
+  const BudgetSpec& budget_;
+  std::vector<std::unique_ptr<const Component>> parts_;
+  std::vector<std::size_t> offsets_;
+  std::size_t counters_ = 0;
+};
+
+}  // namespace
+
+AttackBehaviour::AttackBehaviour(std::vector<std::unique_ptr<const ComponentFactory>> factories)
+    : factories_(std::move(factories)) {}
+
+std::vector<std::string> AttackBehaviour::metric_names() const {
+  std::vector<std::string> names;
+  for (const auto& f : factories_) {
+    auto n = f->metric_names();
+    names.insert(names.end(), n.begin(), n.end());
+  }
+  return names;
+}
+
+std::unique_ptr<const ArmPlan> AttackBehaviour::plan(const ReplicateContext& context) const {
+  std::vector<std::unique_ptr<const Component>> parts;
+  for (const auto& f : factories_) parts.push_back(f->make(context));
+  return std::make_unique<AttackPlan>(context, std::move(parts));
+}
+
+}  // namespace qvsim::agents

@@ -1,0 +1,41 @@
+#pragma once
+// Drawing per-agent traits and picking attackers: small helpers shared by the attack models.
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "sim/graph.hpp"
+#include "sim/rng.hpp"
+#include "sim/scenario.hpp"
+
+namespace qvsim::agents {
+
+// Stream purposes of the attack models. Part of stream keys: never renumber, only append.
+namespace purpose {
+inline constexpr Purpose organizers = static_cast<Purpose>(16);
+inline constexpr Purpose cooperation = static_cast<Purpose>(17);
+inline constexpr Purpose belief = static_cast<Purpose>(18);  // perceived detection
+inline constexpr Purpose sybil = static_cast<Purpose>(19);
+inline constexpr Purpose coercers = static_cast<Purpose>(20);
+inline constexpr Purpose severity = static_cast<Purpose>(21);
+inline constexpr Purpose obey_coin = static_cast<Purpose>(22);
+inline constexpr Purpose honesty = static_cast<Purpose>(23);
+}  // namespace purpose
+
+// The trait's value for a uniform u in [0, 1): monotone non-decreasing in u.
+double trait_value(const TraitSpec& spec, double u) noexcept;
+
+// Agent a's draw of a trait keyed by (seed, replicate, arm, agent, purpose). Beliefs use arm 0 so
+// that an agent holds the same belief in every arm of a replicate.
+double agent_trait(const TraitSpec& spec, const StreamKey& key) noexcept;
+
+// `count` distinct agents chosen uniformly at random from `pool` (all agents when empty), in
+// ascending order; a pure function of the stream's key. Partial Fisher-Yates over a copy.
+std::vector<AgentId> choose_random(AgentId agents, std::uint64_t count, Stream& rng,
+                                   std::span<const AgentId> pool = {});
+
+// The `count` agents of highest degree (ties: lower id first), in that order.
+std::vector<AgentId> choose_by_degree(const Graph& graph, std::uint64_t count);
+
+}  // namespace qvsim::agents

@@ -1,0 +1,95 @@
+#include "app/detail/arm_yaml.hpp"
+
+#include <type_traits>
+
+namespace qvsim::yaml_detail {
+
+TraitSpec parse_trait(const Context& ctx, const Field& f, const Range& values) {
+  if (f.node.IsScalar()) return ConstantTrait{get_number(ctx, f, values)};
+  const MapView m(ctx, f, {"uniform", "two_point"});
+  if (m.entries().size() != 1) {
+    fail(ctx, m.line(), m.path(),
+         "must be a number, {uniform: [low, high]} or {two_point: {share, high, low}}");
+  }
+  if (auto u = m.get("uniform")) {
+    if (!u->node.IsSequence() || u->node.size() != 2) {
+      fail(ctx, u->line, u->path, "must be a list [low, high], got " + describe(u->node));
+    }
+    UniformTrait t;
+    t.low = get_number(ctx, Field{u->node[0], u->path + "[0]", u->line}, values);
+    t.high = get_number(ctx, Field{u->node[1], u->path + "[1]", u->line}, values);
+    if (t.high < t.low) {
+      fail(ctx, u->line, u->path,
+           "high must be >= low, got [" + format_double(t.low) + ", " + format_double(t.high) + "]");
+    }
+    return t;
+  }
+  const Field tp = *m.get("two_point");
+  const MapView p(ctx, tp, {"share", "high", "low"});
+  TwoPointTrait t;
+  t.share = get_number(ctx, p.require("share"), kUnit);
+  t.high = get_number(ctx, p.require("high"), values);
+  t.low = opt_number(ctx, p, "low", values, values.contains(0.0) ? 0.0 : t.high);
+  return t;
+}
+
+void write_trait(JsonWriter& w, const TraitSpec& t) {
+  std::visit(
+      [&w](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, ConstantTrait>) {
+          w.value(x.value);
+        } else if constexpr (std::is_same_v<T, UniformTrait>) {
+          w.begin_object().key("uniform").begin_array().value(x.low).value(x.high).end_array();
+          w.end_object();
+        } else {
+          w.begin_object().key("two_point").begin_object();
+          w.key("share").value(x.share).key("high").value(x.high).key("low").value(x.low);
+          w.end_object().end_object();
+        }
+      },
+      t);
+}
+
+CountOrShare parse_count_or_share(const Context& ctx, const Field& f) {
+  CountOrShare c;
+  if (f.node.IsMap()) {
+    const MapView m(ctx, f, {"share"});
+    c.is_share = true;
+    c.share = get_number(ctx, m.require("share"), kUnit);
+    return c;
+  }
+  c.count = get_uint(ctx, f, 0, std::numeric_limits<std::uint32_t>::max());
+  return c;
+}
+
+void write_count_or_share(JsonWriter& w, const CountOrShare& c) {
+  if (c.is_share) {
+    w.begin_object().key("share").value(c.share).end_object();
+  } else {
+    w.value(c.count);
+  }
+}
+
+Agenda parse_agenda(const Context& ctx, const Field& f, std::uint32_t proposals) {
+  const MapView m(ctx, f, {"proposal", "direction"});
+  Agenda a;
+  const Field p = m.require("proposal");
+  a.proposal = get_u32(ctx, p, 0);
+  if (a.proposal >= proposals) {
+    fail(ctx, p.line, p.path,
+         "must be a proposal index < electorate.proposals (" + std::to_string(proposals) +
+             "), got " + std::to_string(a.proposal));
+  }
+  if (auto d = m.get("direction")) a.direction = get_choice(ctx, *d, {"pass", "fail"}) == 0 ? 1 : -1;
+  return a;
+}
+
+void write_agenda(JsonWriter& w, const Agenda& a) {
+  w.begin_object();
+  w.key("proposal").value(std::uint64_t{a.proposal});
+  w.key("direction").value(a.direction > 0 ? "pass" : "fail");
+  w.end_object();
+}
+
+}  // namespace qvsim::yaml_detail
