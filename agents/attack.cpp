@@ -25,7 +25,7 @@ class AttackPlan final : public ArmPlan {
     // Honest votes are kept for components that compare against them (losses, instructions).
     thread_local std::vector<double> honest;
     honest.assign(out.begin(), out.end());
-    Ballot b{m, a, u, honest, out, cost};
+    Cast b{m, a, u, honest, out, cost};
     for (std::size_t i = 0; i < parts_.size(); ++i) {
       parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
     }

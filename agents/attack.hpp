@@ -19,8 +19,8 @@
 
 namespace qvsim::agents {
 
-// What a component sees of one agent's ballot while votes pass through it.
-struct Ballot {
+// One agent's votes under one mechanism while they pass through the components.
+struct Cast {
   Mechanism mechanism;
   AgentId agent;
   std::span<const double> values;  // her own values u
@@ -35,7 +35,7 @@ class Component {
   virtual ~Component() = default;
   virtual std::size_t counter_count() const = 0;
   // Adjusts the ballot; adds to its own counters (counter_count() of them).
-  virtual void apply(Ballot& ballot, std::span<double> counters) const = 0;
+  virtual void apply(Cast& ballot, std::span<double> counters) const = 0;
   // Appends its metrics (as many as its metric names) from its counter sums.
   virtual void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
                        std::vector<double>& out) const = 0;

@@ -24,12 +24,30 @@
 // her full credit budget (credits) or each buying her price-taking votes (money), so her votes and
 // what they cost scale by `identities`; identity_cost is paid per extra identity.
 
+#include <cstdint>
+#include <limits>
 #include <memory>
+#include <vector>
 
 #include "agents/attack.hpp"
 #include "sim/scenario.hpp"
 
 namespace qvsim::agents {
+
+inline constexpr std::uint32_t kNoCoalition = std::numeric_limits<std::uint32_t>::max();
+
+// The coalitions of one replicate and arm.
+struct Coalitions {
+  std::vector<std::uint32_t> coalition_of;    // per agent: coalition id, or kNoCoalition
+  std::vector<std::vector<AgentId>> members;  // per coalition, organizer first, in join order
+  std::vector<std::uint32_t> proposal;        // per coalition: its cause
+  std::vector<int> direction;                 // per coalition: +1 pass, -1 fail
+  std::vector<double> totals;                 // per coalition x proposal: sum of members' values
+  std::uint32_t rounds_run = 0;               // rounds until nobody joined (or spec.rounds)
+};
+
+// Runs coalition formation as described above. Thread-count independent.
+Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context);
 
 // Metrics (runs.csv columns): coalitions, coalition_size_mean, coalition_size_max,
 // colluding_share, defection_rate, credits_saved, influence_ratio.

@@ -1,11 +1,13 @@
 #include "analysis/run_table.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <cstdio>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 
 #include "analysis/metrics.hpp"
 #include "sim/json.hpp"
@@ -109,9 +111,13 @@ RunTable::RunTable(const Model& model, ArmColumns columns, std::ostream* runs_cs
 }
 
 void RunTable::consume(ReplicateOutcome&& outcome) {
+  add_rows(make_rows(model_, columns_, outcome));
+}
+
+void RunTable::add_rows(const std::vector<RunRow>& rows) {
+  if (rows.empty()) return;
   ++replicates_;
-  neighbor_corr_.add(outcome.neighbor_value_correlation);
-  const auto rows = make_rows(model_, columns_, outcome);
+  neighbor_corr_.add(rows.front().neighbor_value_corr);
   const std::size_t fixed = metric_fields().size();
   for (std::size_t g = 0; g < rows.size(); ++g) {
     const RunRow& r = rows[g];
@@ -139,23 +145,107 @@ std::vector<GroupSummary> RunTable::summaries() const {
   return out;
 }
 
-void write_runs_csv_header(const ArmColumns& columns, std::ostream& out) {
-  out << "replicate,arm,mechanism,agents,edges,neighbor_value_corr,welfare_achieved,welfare_max,"
-         "efficiency,wrong_rate,intensity_accuracy,flip_rate,d_efficiency,d_wrong_rate,"
-         "d_intensity_accuracy,ties,spent_per_agent,turnout,decisions";
-  for (const auto& n : columns.names) out << ',' << n;
-  out << '\n';
+std::string runs_csv_header(const ArmColumns& columns) {
+  std::string out =
+      "replicate,arm,mechanism,agents,edges,neighbor_value_corr,welfare_achieved,welfare_max,"
+      "efficiency,wrong_rate,intensity_accuracy,flip_rate,d_efficiency,d_wrong_rate,"
+      "d_intensity_accuracy,ties,spent_per_agent,turnout,decisions";
+  for (const auto& n : columns.names) out += ',' + n;
+  return out;
 }
 
-void write_runs_csv_row(const RunRow& r, std::ostream& out) {
-  out << r.replicate << ',' << r.arm << ',' << to_string(r.mechanism) << ',' << r.agents << ','
-      << r.edges << ',' << cell(r.neighbor_value_corr) << ',' << cell(r.welfare_achieved) << ','
-      << cell(r.welfare_max) << ',' << cell(r.efficiency) << ',' << cell(r.wrong_rate) << ','
-      << cell(r.intensity_accuracy) << ',' << cell(r.flip_rate) << ',' << cell(r.d_efficiency)
-      << ',' << cell(r.d_wrong_rate) << ',' << cell(r.d_intensity_accuracy) << ',' << r.ties << ','
-      << cell(r.spent_per_agent) << ',' << cell(r.turnout) << ',' << r.decisions;
-  for (double x : r.arm_metrics) out << ',' << cell(x);
-  out << '\n';
+void write_runs_csv_header(const ArmColumns& columns, std::ostream& out) {
+  out << runs_csv_header(columns) << '\n';
+}
+
+std::string runs_csv_row(const RunRow& r) {
+  std::string out;
+  out.reserve(256);
+  auto add = [&out](const std::string& x) {
+    out += x;
+    out += ',';
+  };
+  add(std::to_string(r.replicate));
+  add(r.arm);
+  add(to_string(r.mechanism));
+  add(std::to_string(r.agents));
+  add(std::to_string(r.edges));
+  for (double x : {r.neighbor_value_corr, r.welfare_achieved, r.welfare_max, r.efficiency,
+                   r.wrong_rate, r.intensity_accuracy, r.flip_rate, r.d_efficiency, r.d_wrong_rate,
+                   r.d_intensity_accuracy})
+    add(cell(x));
+  add(std::to_string(r.ties));
+  add(cell(r.spent_per_agent));
+  add(cell(r.turnout));
+  out += r.decisions;
+  for (double x : r.arm_metrics) {
+    out += ',';
+    out += cell(x);
+  }
+  return out;
+}
+
+void write_runs_csv_row(const RunRow& r, std::ostream& out) { out << runs_csv_row(r) << '\n'; }
+
+namespace {
+
+double parse_cell(std::string_view t) {
+  if (t == "NA") return kNaN;
+  if (t == "nan") return kNaN;
+  if (t == "inf") return std::numeric_limits<double>::infinity();
+  if (t == "-inf") return -std::numeric_limits<double>::infinity();
+  double x = 0.0;
+  const auto res = std::from_chars(t.data(), t.data() + t.size(), x);
+  if (res.ec != std::errc() || res.ptr != t.data() + t.size())
+    throw std::invalid_argument("not a number: '" + std::string(t) + "'");
+  return x;
+}
+
+template <class T>
+T parse_int(std::string_view t) {
+  T x = 0;
+  const auto res = std::from_chars(t.data(), t.data() + t.size(), x);
+  if (res.ec != std::errc() || res.ptr != t.data() + t.size())
+    throw std::invalid_argument("not an integer: '" + std::string(t) + "'");
+  return x;
+}
+
+Mechanism parse_mechanism(std::string_view t) {
+  for (Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
+    if (t == to_string(m)) return m;
+  throw std::invalid_argument("not a mechanism: '" + std::string(t) + "'");
+}
+
+}  // namespace
+
+RunRow parse_runs_csv_row(std::string_view line) {
+  std::vector<std::string_view> f;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t comma = line.find(',', start);
+    f.push_back(line.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  constexpr std::size_t kFixed = 19;
+  if (f.size() < kFixed) throw std::invalid_argument("a runs.csv row has too few fields");
+  RunRow r;
+  r.replicate = parse_int<std::uint64_t>(f[0]);
+  r.arm = std::string(f[1]);
+  r.mechanism = parse_mechanism(f[2]);
+  r.agents = parse_int<AgentId>(f[3]);
+  r.edges = parse_int<std::uint64_t>(f[4]);
+  double* doubles[] = {&r.neighbor_value_corr, &r.welfare_achieved, &r.welfare_max,
+                       &r.efficiency,          &r.wrong_rate,       &r.intensity_accuracy,
+                       &r.flip_rate,           &r.d_efficiency,     &r.d_wrong_rate,
+                       &r.d_intensity_accuracy};
+  for (std::size_t i = 0; i < 10; ++i) *doubles[i] = parse_cell(f[5 + i]);
+  r.ties = parse_int<std::uint32_t>(f[15]);
+  r.spent_per_agent = parse_cell(f[16]);
+  r.turnout = parse_cell(f[17]);
+  r.decisions = std::string(f[18]);
+  for (std::size_t i = kFixed; i < f.size(); ++i) r.arm_metrics.push_back(parse_cell(f[i]));
+  return r;
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/statistics.hpp"
@@ -69,6 +70,9 @@ class RunTable final : public OutcomeSink {
   RunTable(const Model& model, ArmColumns columns, std::ostream* runs_csv);
 
   void consume(ReplicateOutcome&& outcome) override;
+  // Folds in the rows of one replicate (every arm x mechanism, in make_rows order), as read back
+  // from a store; writes them to runs_csv when set.
+  void add_rows(const std::vector<RunRow>& rows);
 
   // The metrics summarized per group, in output order: the engine's, the paired differences,
   // then the arms' own.
@@ -92,6 +96,13 @@ class RunTable final : public OutcomeSink {
 
 void write_runs_csv_header(const ArmColumns& columns, std::ostream& out);
 void write_runs_csv_row(const RunRow& row, std::ostream& out);
+// The header line (no newline) and a row (no newline) as text.
+std::string runs_csv_header(const ArmColumns& columns);
+std::string runs_csv_row(const RunRow& row);
+// Parses a row written by write_runs_csv_row (without its newline) back into the same values, bit
+// for bit; `arm_metrics` columns as many as the text holds. Throws std::invalid_argument on text
+// that is not such a row.
+RunRow parse_runs_csv_row(std::string_view line);
 
 // Tidy: arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high; efficiency_pooled last.
 void write_summary_csv(const RunTable& table, std::ostream& out);

@@ -3,11 +3,13 @@
 #include <charconv>
 #include <exception>
 #include <optional>
+#include <tuple>
 #include <ostream>
 
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
 #include "app/run_command.hpp"
+#include "app/sweep_command.hpp"
 #include "sim/error.hpp"
 
 namespace qvsim {
@@ -24,6 +26,15 @@ constexpr const char* kUsage =
     "      and prints a summary table.\n"
     "  qvsim validate FILE [--threads N]\n"
     "      Checks FILE in full; prints the run count and estimated memory.\n"
+    "  qvsim sweep FILE [--out DIR] [--threads N] [--seed S] [--replicates R]\n"
+    "                   [--shard I/N] [--resume] [--dry-run] [--quiet] [--fail-fast]\n"
+    "      Runs every point of FILE's sweep: block (see docs/sweeps.md) into a durable\n"
+    "      store in DIR (default results/<name>-sweep); writes runs.csv and summary.csv\n"
+    "      there once every item is done. Under mpirun, ranks share the work.\n"
+    "  qvsim merge OUT DIR...\n"
+    "      Combines the stores of a sharded sweep's folders into OUT and exports it.\n"
+    "  qvsim status DIR\n"
+    "      Says how much of the sweep in DIR is done.\n"
     "  qvsim --help | --version\n"
     "\n"
     "Options:\n"
@@ -33,6 +44,10 @@ constexpr const char* kUsage =
     "  --replicates R   override the scenario's replicate count (>= 1)\n"
     "  --quiet          no progress bar and no summary table\n"
     "  --overwrite      replace the run in --out (only once the new run has finished)\n"
+    "  --shard I/N      run the I-th of N interleaved parts of a sweep (0 <= I < N)\n"
+    "  --resume         continue the sweep stored in --out, skipping items already done\n"
+    "  --dry-run        print a sweep's points, items, estimated time and size; run nothing\n"
+    "  --fail-fast      stop a sweep at the first failed item (otherwise recorded and skipped)\n"
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error.\n"
     "Scenario keys are documented in docs/scenario.md.\n";
@@ -49,17 +64,31 @@ std::uint64_t parse_u64(const std::string& option, const std::string& text) {
 
 struct Parsed {
   std::string command;
-  std::optional<std::string> file;
+  std::vector<std::string> files;
   RunRequest request;
+  SweepRequest sweep;
 };
+
+std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) throw InputError("", 0, "--shard", "must be I/N, got '" + text + "'");
+  const auto i = parse_u64("--shard", text.substr(0, slash));
+  const auto n = parse_u64("--shard", text.substr(slash + 1));
+  if (n < 1 || i >= n) {
+    throw InputError("", 0, "--shard", "must be I/N with 0 <= I < N, got '" + text + "'");
+  }
+  return {i, n};
+}
 
 Parsed parse(const std::vector<std::string>& args) {
   Parsed p;
   p.command = args.at(0);
-  if (p.command != "run" && p.command != "validate") {
+  if (p.command != "run" && p.command != "validate" && p.command != "sweep" &&
+      p.command != "merge" && p.command != "status") {
     throw InputError("", 0, "", "unknown command '" + p.command + "'; try 'qvsim --help'");
   }
-  const bool is_run = p.command == "run";
+  const bool is_sweep = p.command == "sweep";
+  const bool is_run = p.command == "run" || is_sweep;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string& {
@@ -80,18 +109,39 @@ Parsed parse(const std::vector<std::string>& args) {
       p.request.replicates = r;
     } else if (is_run && a == "--quiet") {
       p.request.quiet = true;
-    } else if (is_run && a == "--overwrite") {
+    } else if (p.command == "run" && a == "--overwrite") {
       p.request.overwrite = true;
+    } else if (is_sweep && a == "--shard") {
+      std::tie(p.sweep.shard, p.sweep.shards) = parse_shard(value());
+    } else if (is_sweep && a == "--resume") {
+      p.sweep.resume = true;
+    } else if (is_sweep && a == "--dry-run") {
+      p.sweep.dry_run = true;
+    } else if (is_sweep && a == "--fail-fast") {
+      p.sweep.fail_fast = true;
     } else if (a.rfind("--", 0) == 0) {
       throw InputError("", 0, a, "unknown option for '" + p.command + "'; try 'qvsim --help'");
-    } else if (!p.file) {
-      p.file = a;
     } else {
-      throw InputError("", 0, "", "unexpected argument '" + a + "'");
+      p.files.push_back(a);
     }
   }
-  if (!p.file) throw InputError("", 0, "", "'" + p.command + "' needs a scenario FILE");
-  p.request.scenario_file = *p.file;
+  const bool many = p.command == "merge";
+  if (p.files.empty() || (many && p.files.size() < 2)) {
+    const char* what = p.command == "status" ? "an output folder DIR"
+                       : many                ? "OUT and at least one input DIR"
+                                             : "a scenario FILE";
+    throw InputError("", 0, "", "'" + p.command + "' needs " + what);
+  }
+  if (!many && p.files.size() > 1) {
+    throw InputError("", 0, "", "unexpected argument '" + p.files[1] + "'");
+  }
+  p.request.scenario_file = p.files[0];
+  p.sweep.scenario_file = p.files[0];
+  p.sweep.out_dir = p.request.out_dir;
+  p.sweep.threads = p.request.threads;
+  p.sweep.seed = p.request.seed;
+  p.sweep.replicates = p.request.replicates;
+  p.sweep.quiet = p.request.quiet;
   return p;
 }
 
@@ -110,6 +160,19 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     Parsed p = parse(args);
     if (p.command == "validate") {
       validate_scenario_file(p.request.scenario_file, p.request.threads, out);
+      return 0;
+    }
+    if (p.command == "sweep") {
+      p.sweep.progress_bar = is_terminal(2);
+      return run_sweep_command(p.sweep, out, err);
+    }
+    if (p.command == "merge") {
+      merge_sweep(p.files[0], std::vector<std::filesystem::path>(p.files.begin() + 1, p.files.end()),
+                  out);
+      return 0;
+    }
+    if (p.command == "status") {
+      sweep_status(p.files[0], out);
       return 0;
     }
     p.request.progress_bar = is_terminal(2);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/detail/arm_yaml.hpp"
+#include "app/detail/scenario_node.hpp"
 #include "app/detail/yaml_reader.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
@@ -395,7 +396,10 @@ Scenario parse_document(const Context& ctx, const YAML::Node& root) {
   }
   const MapView m(ctx, Field{root, "", line_of(root)},
                   {"name", "seed", "replicates", "electorate", "graph", "mechanisms", "ballot",
-                   "arms", "baseline_arm"});
+                   "arms", "baseline_arm", "sweep"});
+  if (const auto f = m.get("sweep")) {
+    fail(ctx, f->line, f->path, "this file has a sweep: block; run it with 'qvsim sweep'");
+  }
   Scenario s;
 
   const Field name = m.require("name");
@@ -713,6 +717,86 @@ void validate_scenario(const Scenario& s, const std::string& label) {
   if (names.count(s.baseline_arm) == 0) {
     invalid(label, "baseline_arm", "no arm named '" + s.baseline_arm + "'");
   }
+
+  // Coercion and bribery: ranges (as the reader checks them), then what depends on other keys.
+  const auto check_unit = [&](const std::string& key, double x) {
+    if (!in_unit(x)) invalid(label, key, "must be in [0, 1], got " + format_double(x));
+  };
+  const auto check_trait = [&](const std::string& key, const TraitSpec& t, bool unit) {
+    const auto ok = [unit](double x) {
+      return std::isfinite(x) && x >= 0.0 && (!unit || x <= 1.0);
+    };
+    const std::string range = unit ? "in [0, 1]" : ">= 0";
+    if (const auto* c = std::get_if<ConstantTrait>(&t)) {
+      if (!ok(c->value)) {
+        invalid(label, key, "must be " + range + ", got " + format_double(c->value));
+      }
+    } else if (const auto* u = std::get_if<UniformTrait>(&t)) {
+      if (!ok(u->low) || !ok(u->high)) invalid(label, key + ".uniform", "bounds must be " + range);
+      if (u->high < u->low) invalid(label, key + ".uniform", "high must be >= low");
+    } else {
+      const auto& p = std::get<TwoPointTrait>(t);
+      check_unit(key + ".two_point.share", p.share);
+      if (!ok(p.high)) invalid(label, key + ".two_point.high", "must be " + range);
+      if (!ok(p.low)) invalid(label, key + ".two_point.low", "must be " + range);
+    }
+  };
+  const auto check_agenda = [&](const std::string& key, const Agenda& a) {
+    if (a.proposal >= s.proposals) {
+      invalid(label, key + ".proposal",
+              "must be a proposal index < electorate.proposals (" + std::to_string(s.proposals) +
+                  "), got " + std::to_string(a.proposal));
+    }
+    if (a.direction != 1 && a.direction != -1) {
+      invalid(label, key + ".direction", "must be pass (+1) or fail (-1)");
+    }
+  };
+  const auto check_positive = [&](const std::string& key, double x) {
+    if (!(std::isfinite(x) && x > 0.0)) invalid(label, key, "must be > 0, got " + format_double(x));
+  };
+  for (const ArmSpec& a : s.arms) {
+    if (a.coercion) {
+      const CoercionSpec& c = *a.coercion;
+      const std::string key = "arms." + a.name + ".coercion";
+      if (c.coercers.is_share) {
+        check_unit(key + ".coercers.share", c.coercers.share);
+      } else if (s.agents > 0 && c.coercers.count > s.agents) {
+        invalid(label, key + ".coercers",
+                "must be at most electorate.agents (" + n + "), got " + u64_str(c.coercers.count));
+      }
+      if (c.placement == Selection::block) {
+        const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph);
+        if (sb == nullptr) {
+          invalid(label, key + ".placement",
+                  "placement: block needs graph.model: stochastic_block");
+        }
+        if (c.block >= sb->sizes.size()) {
+          invalid(label, key + ".block",
+                  "must be a block index < the number of blocks (" +
+                      std::to_string(sb->sizes.size()) + "), got " + std::to_string(c.block));
+        }
+      }
+      if (c.shared_agenda) check_agenda(key + ".agenda", c.agenda);
+      check_trait(key + ".severity", c.severity, false);
+      check_unit(key + ".credibility", c.credibility);
+      check_trait(key + ".perceived_detection", c.perceived_detection, true);
+      if (!(std::isfinite(c.fear_response) && c.fear_response >= 0.0)) {
+        invalid(label, key + ".fear_response",
+                "must be >= 0, got " + format_double(c.fear_response));
+      }
+      check_positive(key + ".demanded_votes", c.demanded_votes);
+    }
+    if (a.bribery) {
+      const BriberySpec& bribe = *a.bribery;
+      const std::string key = "arms." + a.name + ".bribery";
+      if (!(std::isfinite(bribe.budget) && bribe.budget >= 0.0)) {
+        invalid(label, key + ".budget", "must be >= 0, got " + format_double(bribe.budget));
+      }
+      check_agenda(key + ".agenda", bribe.agenda);
+      check_trait(key + ".honesty", bribe.honesty, true);
+      check_positive(key + ".demanded_votes", bribe.demanded_votes);
+    }
+  }
 }
 
 std::string scenario_to_json(const Scenario& s) {
@@ -761,6 +845,10 @@ std::string scenario_to_json(const Scenario& s) {
   w.key("baseline_arm").value(s.baseline_arm);
   w.end_object();
   return w.str();
+}
+
+Scenario parse_scenario_node(const yaml_detail::Context& ctx, const YAML::Node& root) {
+  return parse_document(ctx, root);
 }
 
 }  // namespace qvsim

@@ -8,6 +8,24 @@
 
 namespace qvsim {
 
+namespace {
+
+void derive_arms(Model& m, const Scenario& scenario) {
+  for (const auto& arm : scenario.arms) m.arm_keys.push_back(arm_key(arm.name.data(), arm.name.size()));
+  const auto it = std::find_if(scenario.arms.begin(), scenario.arms.end(),
+                               [&](const ArmSpec& a) { return a.name == scenario.baseline_arm; });
+  m.baseline_arm = static_cast<std::size_t>(it - scenario.arms.begin());
+}
+
+}  // namespace
+
+Model describe(Scenario scenario) {
+  Model m;
+  derive_arms(m, scenario);
+  m.scenario = std::move(scenario);
+  return m;
+}
+
 Model freeze(Scenario scenario) {
   Model m;
   if (const auto* el = std::get_if<EdgeListSpec>(&scenario.graph)) {
@@ -20,10 +38,7 @@ Model freeze(Scenario scenario) {
     load.graph = Graph();
     m.edge_list_stats = std::move(load);
   }
-  for (const auto& arm : scenario.arms) m.arm_keys.push_back(arm_key(arm.name.data(), arm.name.size()));
-  const auto it = std::find_if(scenario.arms.begin(), scenario.arms.end(),
-                               [&](const ArmSpec& a) { return a.name == scenario.baseline_arm; });
-  m.baseline_arm = static_cast<std::size_t>(it - scenario.arms.begin());
+  derive_arms(m, scenario);
   m.scenario = std::move(scenario);
   return m;
 }

@@ -27,6 +27,10 @@ struct Model {
 // a graph with fewer than 2 agents.
 Model freeze(Scenario scenario);
 
+// The model of a validated scenario without loading anything (no edge-list graph): enough to
+// label and summarize results, not to run replicates.
+Model describe(Scenario scenario);
+
 // Estimated peak bytes one replicate of this model holds (graph, values, scratch), for `validate`.
 std::uint64_t estimate_replicate_bytes(const Model& model);
 

@@ -23,6 +23,7 @@ enum class Purpose : std::uint8_t {
   values = 2,         // agents' latent value draws (agent = agent id)
   block_values = 3,   // per-block shared value factor (agent = block index)
   tie_break = 4,      // coin flip for a tied tally (agent = proposal index)
+  sweep_design = 5,   // random and Latin-hypercube sweep designs (agent = parameter index)
   test = 255,         // reserved for tests
 };
 

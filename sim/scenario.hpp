@@ -161,12 +161,14 @@ struct CoercionSpec {
   std::uint32_t rounds = 0;                 // rounds of fear spreading
   double fear_response = 0.0;               // >= 0, credibility gain per share of complying neighbours
   bool extend_reach = false;                // compliant agents extend reach by one hop
+  double demanded_votes = 1.0;              // > 0, votes demanded on the agenda (QV with money)
 };
 
 struct BriberySpec {
   double budget = 0.0;                   // >= 0, money the briber spends
   Agenda agenda;
   TraitSpec honesty = ConstantTrait{1.0};  // in [0,1], chance a seller delivers under secret
+  double demanded_votes = 1.0;             // > 0, votes bought on the agenda (QV with money)
 };
 
 // An arm is one treatment applied to every replicate's electorate. An arm without blocks is the

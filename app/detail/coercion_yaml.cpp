@@ -1,15 +1,94 @@
 #include "app/detail/arm_yaml.hpp"
 
-// Transitional: the coercion and bribery readers are being written.
 namespace qvsim::yaml_detail {
 
-CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t) {
-  fail(ctx, f.line, f.path, "coercion is not available in this version");
+CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t proposals) {
+  const MapView m(ctx, f,
+                  {"coercers", "placement", "block", "agenda", "shared_agenda", "reach", "capacity",
+                   "severity", "credibility", "perceived_detection", "rounds", "fear_response",
+                   "extend_reach", "demanded_votes"});
+  CoercionSpec c;
+  c.coercers = parse_count_or_share(ctx, m.require("coercers"));
+  if (auto p = m.get("placement")) {
+    constexpr Selection kPlacements[] = {Selection::random, Selection::degree, Selection::block};
+    c.placement = kPlacements[get_choice(ctx, *p, {"random", "degree", "block"})];
+  }
+  if (c.placement == Selection::block) {
+    c.block = get_u32(ctx, m.require("block"), 0);
+  } else if (auto b = m.get("block")) {
+    fail(ctx, b->line, b->path, "only allowed with placement: block");
+  }
+  if (auto s = m.get("shared_agenda")) c.shared_agenda = get_bool(ctx, *s);
+  if (c.shared_agenda) {
+    c.agenda = parse_agenda(ctx, m.require("agenda"), proposals);
+  } else if (auto a = m.get("agenda")) {
+    fail(ctx, a->line, a->path,
+         "only allowed with shared_agenda: true (otherwise each coercer pushes her own top "
+         "proposal)");
+  }
+  if (auto r = m.get("reach")) c.reach = get_u32(ctx, *r, 0);
+  if (auto x = m.get("capacity")) c.capacity = get_u32(ctx, *x, 0);
+  if (auto s = m.get("severity")) c.severity = parse_trait(ctx, *s, kNonNegative);
+  c.credibility = opt_number(ctx, m, "credibility", kUnit, c.credibility);
+  if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
+  if (auto r = m.get("rounds")) c.rounds = get_u32(ctx, *r, 0);
+  c.fear_response = opt_number(ctx, m, "fear_response", kNonNegative, c.fear_response);
+  if (auto e = m.get("extend_reach")) c.extend_reach = get_bool(ctx, *e);
+  c.demanded_votes = opt_number(ctx, m, "demanded_votes", kPositive, c.demanded_votes);
+  return c;
 }
-void write_coercion(JsonWriter& w, const CoercionSpec&) { w.null(); }
-BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t) {
-  fail(ctx, f.line, f.path, "bribery is not available in this version");
+
+void write_coercion(JsonWriter& w, const CoercionSpec& c) {
+  w.begin_object();
+  w.key("coercers");
+  write_count_or_share(w, c.coercers);
+  w.key("placement").value(to_string(c.placement));
+  w.key("block");
+  if (c.placement == Selection::block) {
+    w.value(std::uint64_t{c.block});
+  } else {
+    w.null();
+  }
+  w.key("shared_agenda").value(c.shared_agenda);
+  w.key("agenda");
+  if (c.shared_agenda) {
+    write_agenda(w, c.agenda);
+  } else {
+    w.null();
+  }
+  w.key("reach").value(std::uint64_t{c.reach});
+  w.key("capacity").value(std::uint64_t{c.capacity});
+  w.key("severity");
+  write_trait(w, c.severity);
+  w.key("credibility").value(c.credibility);
+  w.key("perceived_detection");
+  write_trait(w, c.perceived_detection);
+  w.key("rounds").value(std::uint64_t{c.rounds});
+  w.key("fear_response").value(c.fear_response);
+  w.key("extend_reach").value(c.extend_reach);
+  w.key("demanded_votes").value(c.demanded_votes);
+  w.end_object();
 }
-void write_bribery(JsonWriter& w, const BriberySpec&) { w.null(); }
+
+BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t proposals) {
+  const MapView m(ctx, f, {"budget", "agenda", "honesty", "demanded_votes"});
+  BriberySpec b;
+  b.budget = get_number(ctx, m.require("budget"), kNonNegative);
+  b.agenda = parse_agenda(ctx, m.require("agenda"), proposals);
+  if (auto h = m.get("honesty")) b.honesty = parse_trait(ctx, *h, kUnit);
+  b.demanded_votes = opt_number(ctx, m, "demanded_votes", kPositive, b.demanded_votes);
+  return b;
+}
+
+void write_bribery(JsonWriter& w, const BriberySpec& b) {
+  w.begin_object();
+  w.key("budget").value(b.budget);
+  w.key("agenda");
+  write_agenda(w, b.agenda);
+  w.key("honesty");
+  write_trait(w, b.honesty);
+  w.key("demanded_votes").value(b.demanded_votes);
+  w.end_object();
+}
 
 }  // namespace qvsim::yaml_detail

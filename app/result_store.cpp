@@ -1,0 +1,286 @@
+#include "app/result_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <tuple>
+
+#include "sim/error.hpp"
+
+namespace qvsim {
+namespace fs = std::filesystem;
+namespace {
+
+// sqlite3 is a C API; these small RAII wrappers keep handles from leaking on errors.
+struct Statement {
+  sqlite3_stmt* s = nullptr;
+  Statement(sqlite3* db, const char* sql, const std::string& file) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
+      throw InputError(file, 0, "", std::string("not a readable qvsim store: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~Statement() { sqlite3_finalize(s); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+};
+
+struct Connection {
+  sqlite3* db = nullptr;
+  std::string file;
+  Connection(const fs::path& path, bool create) : file(path.string()) {
+    const int flags = create ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+      const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);
+      db = nullptr;
+      throw InputError(file, 0, "", "cannot open result store: " + msg);
+    }
+    sqlite3_busy_timeout(db, 10000);
+  }
+  ~Connection() { sqlite3_close(db); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+};
+
+void exec(sqlite3* db, const char* sql, const std::string& file) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw InputError(file, 0, "", "result store: " + msg);
+  }
+}
+
+std::string meta(sqlite3* db, const std::string& key, const std::string& file) {
+  Statement st(db, "SELECT value FROM meta WHERE key = ?1", file);
+  sqlite3_bind_text(st.s, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(st.s) != SQLITE_ROW) return {};
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
+  return text ? text : "";
+}
+
+void check_identity(sqlite3* db, const StoreIdentity& id, const std::string& file) {
+  const std::string hash = meta(db, "spec_hash", file);
+  if (hash != id.spec_hash) {
+    throw InputError(file, 0, "",
+                     "holds results of another sweep (spec hash " + hash + ", this sweep " +
+                         id.spec_hash + "); use another output folder");
+  }
+  if (meta(db, "runs_header", file) != id.runs_header) {
+    throw InputError(file, 0, "", "holds rows with other columns; use another output folder");
+  }
+}
+
+}  // namespace
+
+ResultStore::ResultStore(const fs::path& file, const StoreIdentity& identity,
+                         const StoreOrigin& origin) {
+  Connection c(file, true);
+  exec(c.db, "PRAGMA journal_mode=WAL", c.file);
+  // WAL with synchronous=NORMAL: a committed transaction survives the process being killed.
+  exec(c.db, "PRAGMA synchronous=NORMAL", c.file);
+  exec(c.db,
+       "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+       "CREATE TABLE IF NOT EXISTS items(point INTEGER NOT NULL, replicate INTEGER NOT NULL,"
+       " ok INTEGER NOT NULL, error TEXT, seconds REAL, PRIMARY KEY(point, replicate));"
+       "CREATE TABLE IF NOT EXISTS runs(point INTEGER NOT NULL, replicate INTEGER NOT NULL,"
+       " row INTEGER NOT NULL, csv TEXT NOT NULL, PRIMARY KEY(point, replicate, row));",
+       c.file);
+  if (meta(c.db, "spec_hash", c.file).empty()) {
+    Statement st(c.db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", c.file);
+    const std::pair<std::string, std::string> entries[] = {
+        {"spec_hash", identity.spec_hash},
+        {"runs_header", identity.runs_header},
+        {"scenario_text", origin.scenario_text},
+        {"scenario_label", origin.scenario_label},
+        {"base_dir", origin.base_dir},
+        {"seed_override", origin.seed_override},
+        {"replicates_override", origin.replicates_override},
+        {"points", std::to_string(origin.points)},
+        {"replicates", std::to_string(origin.replicates)}};
+    for (const auto& [k, v] : entries) {
+      sqlite3_bind_text(st.s, 1, k.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st.s, 2, v.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(st.s) != SQLITE_DONE) throw InputError(c.file, 0, "", "cannot write store");
+      sqlite3_reset(st.s);
+    }
+  }
+  check_identity(c.db, identity, c.file);
+  db_ = c.db;
+  c.db = nullptr;
+}
+
+ResultStore::~ResultStore() { sqlite3_close(db_); }
+
+void ResultStore::put(const std::vector<ItemResult>& items) {
+  const std::string file = sqlite3_db_filename(db_, "main");
+  exec(db_, "BEGIN IMMEDIATE", file);
+  try {
+    Statement done(db_, "SELECT ok FROM items WHERE point = ?1 AND replicate = ?2", file);
+    Statement item(db_,
+                   "INSERT OR REPLACE INTO items(point, replicate, ok, error, seconds)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5)",
+                   file);
+    Statement row(db_, "INSERT OR REPLACE INTO runs(point, replicate, row, csv) VALUES (?1, ?2, ?3, ?4)",
+                  file);
+    for (const ItemResult& r : items) {
+      const auto p = static_cast<sqlite3_int64>(r.point);
+      const auto q = static_cast<sqlite3_int64>(r.replicate);
+      sqlite3_bind_int64(done.s, 1, p);
+      sqlite3_bind_int64(done.s, 2, q);
+      const bool already = sqlite3_step(done.s) == SQLITE_ROW && sqlite3_column_int(done.s, 0) == 1;
+      sqlite3_reset(done.s);
+      if (already) continue;
+      sqlite3_bind_int64(item.s, 1, p);
+      sqlite3_bind_int64(item.s, 2, q);
+      sqlite3_bind_int(item.s, 3, r.ok ? 1 : 0);
+      if (r.ok) {
+        sqlite3_bind_null(item.s, 4);
+      } else {
+        sqlite3_bind_text(item.s, 4, r.error.c_str(), -1, SQLITE_TRANSIENT);
+      }
+      sqlite3_bind_double(item.s, 5, r.seconds);
+      if (sqlite3_step(item.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
+      sqlite3_reset(item.s);
+      for (std::size_t i = 0; i < r.rows.size(); ++i) {
+        sqlite3_bind_int64(row.s, 1, p);
+        sqlite3_bind_int64(row.s, 2, q);
+        sqlite3_bind_int64(row.s, 3, static_cast<sqlite3_int64>(i));
+        sqlite3_bind_text(row.s, 4, r.rows[i].c_str(), static_cast<int>(r.rows[i].size()),
+                          SQLITE_TRANSIENT);
+        if (sqlite3_step(row.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
+        sqlite3_reset(row.s);
+      }
+    }
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec(db_, "COMMIT", file);
+}
+
+std::pair<StoreIdentity, StoreOrigin> read_store_header(const fs::path& file) {
+  Connection c(file, false);
+  StoreIdentity id{meta(c.db, "spec_hash", c.file), meta(c.db, "runs_header", c.file)};
+  if (id.spec_hash.empty()) throw InputError(c.file, 0, "", "not a qvsim result store");
+  StoreOrigin o;
+  o.scenario_text = meta(c.db, "scenario_text", c.file);
+  o.scenario_label = meta(c.db, "scenario_label", c.file);
+  o.base_dir = meta(c.db, "base_dir", c.file);
+  o.seed_override = meta(c.db, "seed_override", c.file);
+  o.replicates_override = meta(c.db, "replicates_override", c.file);
+  try {
+    o.points = std::stoull(meta(c.db, "points", c.file));
+    o.replicates = std::stoull(meta(c.db, "replicates", c.file));
+  } catch (const std::exception&) {
+    throw InputError(c.file, 0, "", "corrupt result store (no sweep size)");
+  }
+  return {id, o};
+}
+
+std::vector<fs::path> store_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".sqlite") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+StoreSummary read_items(const std::vector<fs::path>& files, const StoreIdentity& identity,
+                        std::uint64_t points, std::uint64_t replicates,
+                        const std::function<void(std::uint64_t, std::uint64_t)>& done) {
+  std::vector<bool> ok(points * replicates, false);
+  std::uint64_t ok_count = 0;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> failed;
+  for (const auto& f : files) {
+    Connection c(f, false);
+    check_identity(c.db, identity, c.file);
+    Statement st(c.db, "SELECT point, replicate, ok, error FROM items", c.file);
+    int rc;
+    while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+      const std::pair key{static_cast<std::uint64_t>(sqlite3_column_int64(st.s, 0)),
+                          static_cast<std::uint64_t>(sqlite3_column_int64(st.s, 1))};
+      if (key.first >= points || key.second >= replicates) {
+        throw InputError(c.file, 0, "", "holds an item outside this sweep");
+      }
+      if (sqlite3_column_int(st.s, 2) == 1) {
+        const std::uint64_t index = key.second * points + key.first;
+        if (!ok[index]) {
+          ok[index] = true;
+          ++ok_count;
+          if (done) done(key.first, key.second);
+        }
+      } else {
+        const auto* e = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 3));
+        failed[key] = e ? e : "";
+      }
+    }
+    if (rc != SQLITE_DONE) throw InputError(c.file, 0, "", "corrupt result store");
+  }
+  StoreSummary s;
+  s.done = ok_count;
+  for (const auto& [key, msg] : failed) {
+    if (ok[key.second * points + key.first]) continue;
+    ++s.failed;
+    if (s.failures.size() < 20) {
+      s.failures.push_back(key);
+      s.failure_messages.push_back(msg);
+    }
+  }
+  return s;
+}
+
+void for_each_row(const std::vector<fs::path>& files, const StoreIdentity& identity,
+                  const std::function<void(std::uint64_t, std::uint64_t, const std::string&)>& row) {
+  struct Cursor {
+    std::unique_ptr<Connection> c;
+    std::unique_ptr<Statement> st;
+    std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> key;
+    bool step() {
+      const int rc = sqlite3_step(st->s);
+      if (rc == SQLITE_DONE) return false;
+      if (rc != SQLITE_ROW) throw InputError(c->file, 0, "", "corrupt result store");
+      key = {static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 0)),
+             static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 1)),
+             static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 2))};
+      return true;
+    }
+  };
+  std::vector<Cursor> cursors;
+  for (const auto& f : files) {
+    Cursor cur;
+    cur.c = std::make_unique<Connection>(f, false);
+    check_identity(cur.c->db, identity, cur.c->file);
+    cur.st = std::make_unique<Statement>(
+        cur.c->db, "SELECT point, replicate, row, csv FROM runs ORDER BY point, replicate, row",
+        cur.c->file);
+    cursors.push_back(std::move(cur));
+  }
+  // k-way merge of the files' sorted rows.
+  auto later = [&](std::size_t a, std::size_t b) {
+    return cursors[a].key != cursors[b].key ? cursors[a].key > cursors[b].key : a > b;
+  };
+  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> heap(later);
+  for (std::size_t i = 0; i < cursors.size(); ++i)
+    if (cursors[i].step()) heap.push(i);
+  bool have_last = false;
+  std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> last{};
+  while (!heap.empty()) {
+    const std::size_t i = heap.top();
+    heap.pop();
+    Cursor& cur = cursors[i];
+    if (!have_last || cur.key != last) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(cur.st->s, 3));
+      row(std::get<0>(cur.key), std::get<1>(cur.key), text ? std::string(text) : std::string());
+      last = cur.key;
+      have_last = true;
+    }
+    if (cur.step()) heap.push(i);
+  }
+}
+
+}  // namespace qvsim

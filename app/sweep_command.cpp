@@ -1,0 +1,609 @@
+#include "app/sweep_command.hpp"
+
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#ifdef QVSIM_WITH_MPI
+#include <mpi.h>
+#endif
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include "agents/behaviours.hpp"
+#include "analysis/run_table.hpp"
+#include "app/progress.hpp"
+#include "app/result_store.hpp"
+#include "app/run_command.hpp"
+#include "app/scenario_yaml.hpp"
+#include "app/sweep_spec.hpp"
+#include "sim/error.hpp"
+#include "sim/json.hpp"
+#include "sim/runner.hpp"
+
+namespace qvsim {
+namespace fs = std::filesystem;
+namespace {
+
+// Everything a sweep needs, built and validated before any item runs.
+struct Prepared {
+  SweepPlan plan;
+  std::vector<Model> models;                 // per point
+  std::vector<ArmBehaviours> behaviours;     // per point
+  analysis::ArmColumns columns;              // the same for every point
+  StoreIdentity identity;
+  StoreOrigin origin;
+  std::uint64_t items() const { return plan.points.size() * plan.replicates; }
+};
+
+std::string read_text(const fs::path& file) {
+  std::error_code ec;
+  if (fs::is_directory(file, ec))
+    throw InputError(file.string(), 0, "", "cannot open scenario file (it is a folder)");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(file.string(), 0, "", "cannot open scenario file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+std::optional<std::uint64_t> parse_override(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  return std::stoull(s);
+}
+
+// Builds models and behaviours for every point; `load_graphs` is false when only exporting.
+Prepared prepare(const StoreOrigin& origin, bool load_graphs) {
+  Prepared p;
+  p.origin = origin;
+  p.plan = parse_sweep(origin.scenario_text, origin.scenario_label, origin.base_dir,
+                       parse_override(origin.seed_override),
+                       parse_override(origin.replicates_override));
+  p.origin.points = p.plan.points.size();
+  p.origin.replicates = p.plan.replicates;
+  std::string all = p.plan.spec_json;
+  std::vector<std::vector<std::string>> names;
+  for (const SweepPoint& pt : p.plan.points) {
+    const std::string json = scenario_to_json(pt.scenario);
+    all += json;
+    Model m = load_graphs ? freeze(pt.scenario) : describe(pt.scenario);
+    p.behaviours.push_back(agents::make_behaviours(pt.scenario));
+    std::vector<std::vector<std::string>> point_names;
+    for (const auto& b : p.behaviours.back()) point_names.push_back(b->metric_names());
+    if (p.models.empty()) {
+      names = point_names;
+    } else if (point_names != names) {
+      throw InputError(origin.scenario_label, 0, "sweep",
+                       "point " + std::to_string(pt.index) +
+                           " changes which behaviour blocks its arms have; every point of a sweep "
+                           "must have the same arms and blocks");
+    }
+    p.models.push_back(std::move(m));
+  }
+  p.columns = analysis::ArmColumns::from(names);
+  p.identity.spec_hash = scenario_hash(all);
+  p.identity.runs_header = analysis::runs_csv_header(p.columns);
+  return p;
+}
+
+// A CSV field: as is, or quoted when it holds a comma, quote or newline.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The point's parameter values as CSV fields (strings without their JSON quotes).
+std::string point_fields(const SweepPoint& pt) {
+  std::string out = std::to_string(pt.index);
+  for (const auto& [path, value] : pt.values) {
+    std::string v = value;
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    out += ',';
+    out += csv_field(v);
+  }
+  return out;
+}
+
+void write_file_atomically(const fs::path& file, const std::function<void(std::ostream&)>& body) {
+  const fs::path tmp = file.string() + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
+    body(f);
+    f.close();
+    if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
+  }
+  fs::rename(tmp, file);
+}
+
+// Exports runs.csv and summary.csv from the stores, point by point (memory: one point's rows).
+void export_results(const Prepared& p, const std::vector<fs::path>& files, const fs::path& dir) {
+  std::string param_header = "point";
+  for (const auto& path : p.plan.parameters) param_header += "," + csv_field(path);
+  write_file_atomically(dir / "runs.csv", [&](std::ostream& runs) {
+    write_file_atomically(dir / "summary.csv", [&](std::ostream& summary) {
+      runs << param_header << ',' << p.identity.runs_header << '\n';
+      std::unique_ptr<analysis::RunTable> table;
+      std::uint64_t current = ~std::uint64_t{0};
+      std::uint64_t current_rep = ~std::uint64_t{0};
+      std::vector<analysis::RunRow> rep_rows;
+      bool header_done = false;
+      auto flush_replicate = [&] {
+        if (table && !rep_rows.empty()) table->add_rows(rep_rows);
+        rep_rows.clear();
+      };
+      auto flush_point = [&] {
+        flush_replicate();
+        if (!table) return;
+        std::ostringstream s;
+        analysis::write_summary_csv(*table, s);
+        std::string text = s.str();
+        const std::size_t eol = text.find('\n');
+        if (!header_done) {
+          summary << param_header << ',' << text.substr(0, eol) << '\n';
+          header_done = true;
+        }
+        const std::string prefix = point_fields(p.plan.points[current]) + ",";
+        std::size_t pos = eol + 1;
+        while (pos < text.size()) {
+          const std::size_t next = text.find('\n', pos);
+          summary << prefix << text.substr(pos, next - pos) << '\n';
+          pos = next + 1;
+        }
+      };
+      for_each_row(files, p.identity, [&](std::uint64_t point, std::uint64_t rep, const std::string& row) {
+        if (point != current) {
+          flush_point();
+          current = point;
+          current_rep = ~std::uint64_t{0};
+          table = std::make_unique<analysis::RunTable>(p.models[point], p.columns, nullptr);
+        }
+        if (rep != current_rep) {
+          flush_replicate();
+          current_rep = rep;
+        }
+        runs << point_fields(p.plan.points[point]) << ',' << row << '\n';
+        rep_rows.push_back(analysis::parse_runs_csv_row(row));
+      });
+      flush_point();
+    });
+  });
+}
+
+std::string sweep_manifest(const Prepared& p, const SweepRequest& req, unsigned threads) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("spec_hash").value(p.identity.spec_hash);
+  w.key("sweep").raw(p.plan.spec_json);
+  w.key("design").value(to_string(p.plan.design));
+  w.key("master_seed").value(p.plan.master_seed);
+  w.key("points").value(static_cast<std::uint64_t>(p.plan.points.size()));
+  w.key("replicates_per_point").value(p.plan.replicates);
+  w.key("items").value(p.items());
+  w.key("shards").value(req.shards);
+  w.key("threads").value(threads);
+  w.key("parameters").begin_array();
+  for (const auto& s : p.plan.parameters) w.value(s);
+  w.end_array();
+  w.key("point_list").begin_array();
+  for (const SweepPoint& pt : p.plan.points) {
+    w.begin_object();
+    w.key("point").value(pt.index);
+    w.key("seed").value(pt.scenario.seed);
+    w.key("values").begin_object();
+    for (const auto& [k, v] : pt.values) w.key(k).raw(v);
+    w.end_object();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+// A bounded queue from workers to the one writer thread.
+class ResultQueue {
+ public:
+  explicit ResultQueue(std::size_t capacity) : capacity_(capacity) {}
+  void push(ItemResult r) {
+    std::unique_lock lock(m_);
+    not_full_.wait(lock, [&] { return q_.size() < capacity_; });
+    q_.push_back(std::move(r));
+    not_empty_.notify_one();
+  }
+  void close() {
+    std::lock_guard lock(m_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+  // Waits up to `wait` for items; returns false when closed and drained.
+  bool pop_some(std::vector<ItemResult>& out, std::chrono::milliseconds wait) {
+    std::unique_lock lock(m_);
+    not_empty_.wait_for(lock, wait, [&] { return !q_.empty() || closed_; });
+    while (!q_.empty()) {
+      out.push_back(std::move(q_.front()));
+      q_.pop_front();
+    }
+    not_full_.notify_all();
+    return !(closed_ && q_.empty() && out.empty());
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<ItemResult> q_;
+  std::size_t capacity_;
+  bool closed_ = false;
+};
+
+fs::path default_out(const std::string& name) { return fs::path("results") / (name + "-sweep"); }
+
+// How the items of this shard are shared between processes.
+struct Distribution {
+  std::string store_name;  // this process's store file
+  // The next ordinal j of this shard's item sequence (item = shard + j * shards) to run; called
+  // from several threads.
+  std::function<std::uint64_t()> next;
+  std::function<void()> barrier;  // all processes reach this point
+  bool leader = true;             // writes the manifest, exports and reports
+};
+
+int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err, Distribution& dist);
+
+}  // namespace
+
+int run_sweep(const SweepRequest& req, std::ostream& out, std::ostream& err) {
+  std::atomic<std::uint64_t> counter{0};
+  Distribution d;
+  d.store_name = "shard-" + std::to_string(req.shard) + "-of-" + std::to_string(req.shards) + ".sqlite";
+  d.next = [&counter] { return counter.fetch_add(1); };
+  d.barrier = [] {};
+  return run_sweep_with(req, out, err, d);
+}
+
+namespace {
+
+int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err, Distribution& dist) {
+  if (req.shards < 1 || req.shard >= req.shards) {
+    throw InputError("", 0, "--shard",
+                     "must be I/N with 0 <= I < N, got " + std::to_string(req.shard) + "/" +
+                         std::to_string(req.shards));
+  }
+  StoreOrigin origin;
+  origin.scenario_text = read_text(req.scenario_file);
+  origin.scenario_label = req.scenario_file.string();
+  origin.base_dir = req.scenario_file.parent_path().string();
+  if (req.seed) origin.seed_override = std::to_string(*req.seed);
+  if (req.replicates) origin.replicates_override = std::to_string(*req.replicates);
+  const Prepared p = prepare(origin, !req.dry_run);
+  const unsigned threads = req.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
+                                            : req.threads;
+  const std::uint64_t P = p.plan.points.size();
+  const std::uint64_t total = p.items();
+  std::uint64_t shard_items = 0;
+  for (std::uint64_t i = req.shard; i < total; i += req.shards) ++shard_items;
+
+  auto run_item = [&](std::uint64_t item) {
+    ItemResult r;
+    r.point = item % P;
+    r.replicate = item / P;
+    const auto t0 = std::chrono::steady_clock::now();
+    try {
+      const ReplicateOutcome o = run_replicate(p.models[r.point], p.behaviours[r.point], r.replicate);
+      for (const auto& row : analysis::make_rows(p.models[r.point], p.columns, o))
+        r.rows.push_back(analysis::runs_csv_row(row));
+    } catch (const std::exception& e) {
+      r.ok = false;
+      r.error = e.what();
+      r.rows.clear();
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  };
+
+  if (req.dry_run) {
+    // Calibration: a few of this shard's items, timed (their results are discarded).
+    std::vector<double> secs;
+    std::size_t row_bytes = 0;
+    std::size_t rows = 0;
+    for (std::uint64_t i = req.shard; i < total && secs.size() < 3; i += req.shards) {
+      const ItemResult r = run_item(i);
+      secs.push_back(r.seconds);
+      for (const auto& row : r.rows) row_bytes += row.size() + 1;
+      rows += r.rows.size();
+    }
+    double mean = 0.0;
+    for (double s : secs) mean += s;
+    mean = secs.empty() ? 0.0 : mean / static_cast<double>(secs.size());
+    const double est = mean * static_cast<double>(shard_items) / threads;
+    const double bytes_per_row = rows ? static_cast<double>(row_bytes) / static_cast<double>(rows) : 0.0;
+    const double rows_total =
+        static_cast<double>(total) * (rows ? static_cast<double>(rows) / static_cast<double>(secs.size()) : 0.0);
+    char buf[512];
+    std::snprintf(buf, sizeof buf,
+                  "%s: %llu points x %llu replicates = %llu work items (%s design, %zu parameters)\n"
+                  "  this run (shard %llu/%llu): %llu items\n"
+                  "  estimated time: %s at %u threads (calibrated on %zu items, %.3f s each)\n"
+                  "  estimated output: %.0f rows, runs.csv about %.1f MiB, store about %.1f MiB\n",
+                  p.plan.name.c_str(), static_cast<unsigned long long>(P),
+                  static_cast<unsigned long long>(p.plan.replicates),
+                  static_cast<unsigned long long>(total), to_string(p.plan.design),
+                  p.plan.parameters.size(), static_cast<unsigned long long>(req.shard),
+                  static_cast<unsigned long long>(req.shards),
+                  static_cast<unsigned long long>(shard_items), format_duration(est).c_str(), threads,
+                  secs.size(), mean, rows_total,
+                  rows_total * (bytes_per_row + 16.0) / 1048576.0,
+                  rows_total * (bytes_per_row + 40.0) / 1048576.0);
+    out << buf;
+    return 0;
+  }
+
+  const fs::path dir = req.out_dir ? *req.out_dir : default_out(p.plan.name);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message());
+  const auto existing = store_files(dir);
+  const fs::path own = dir / dist.store_name;
+  const bool own_exists = std::find(existing.begin(), existing.end(), own) != existing.end();
+  if (!req.resume && own_exists) {
+    throw InputError(dir.string(), 0, "--out",
+                     "already holds this shard's results; pass --resume to continue, or choose "
+                     "another folder");
+  }
+  // Items stored by any store in the folder (other shards' included) are skipped.
+  std::vector<bool> done(total, false);
+  read_items(existing, p.identity, P, p.plan.replicates,
+             [&](std::uint64_t point, std::uint64_t rep) { done[rep * P + point] = true; });
+  if (dist.leader) {
+    write_file_atomically(dir / "manifest.json",
+                          [&](std::ostream& m) { m << sweep_manifest(p, req, threads); });
+  }
+  dist.barrier();  // every process has read what was done before any writes more
+
+  std::uint64_t pending = 0;
+  for (std::uint64_t i = req.shard; i < total; i += req.shards) pending += done[i] ? 0 : 1;
+
+  ResultStore store(own, p.identity, p.origin);
+  ResultQueue queue(4 * threads + 16);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> failed{0};
+  std::mutex first_failure_mutex;
+  std::string first_failure;
+
+  ProgressBar bar(err, req.progress_bar && !req.quiet, "items");
+  const bool plain_lines = !req.progress_bar && !req.quiet;
+  std::uint64_t written = 0;
+  std::exception_ptr writer_error;
+  std::thread writer([&] {
+    try {
+      std::vector<ItemResult> batch;
+      auto last_commit = std::chrono::steady_clock::now();
+      auto last_line = last_commit;
+      while (queue.pop_some(batch, std::chrono::milliseconds(200))) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!batch.empty() && (batch.size() >= 64 || now - last_commit > std::chrono::milliseconds(500))) {
+          store.put(batch);
+          written += batch.size();
+          batch.clear();
+          last_commit = now;
+          bar.update(written, pending);
+          if (plain_lines && now - last_line > std::chrono::seconds(10)) {
+            err << "qvsim: " << written << "/" << pending << " items\n" << std::flush;
+            last_line = now;
+          }
+        }
+      }
+      if (!batch.empty()) {
+        store.put(batch);
+        written += batch.size();
+      }
+      bar.update(written, pending);
+    } catch (...) {
+      writer_error = std::current_exception();
+      stop = true;
+      // Keep draining so that workers blocked on a full queue can finish.
+      std::vector<ItemResult> sink;
+      while (queue.pop_some(sink, std::chrono::milliseconds(50))) sink.clear();
+    }
+  });
+
+  tbb::task_arena arena(static_cast<int>(threads));
+  arena.execute([&] {
+    tbb::parallel_for(0u, threads, [&](unsigned) {
+      while (!stop) {
+        const std::uint64_t ordinal = dist.next();
+        if (ordinal >= shard_items) break;
+        const std::uint64_t item = req.shard + ordinal * req.shards;
+        if (done[item]) continue;
+        ItemResult r = run_item(item);
+        if (!r.ok) {
+          ++failed;
+          std::lock_guard lock(first_failure_mutex);
+          if (first_failure.empty())
+            first_failure = "point " + std::to_string(r.point) + " replicate " +
+                            std::to_string(r.replicate) + ": " + r.error;
+          if (req.fail_fast) stop = true;
+        }
+        queue.push(std::move(r));
+      }
+    });
+  });
+  queue.close();
+  writer.join();
+  bar.finish();
+  if (writer_error) std::rethrow_exception(writer_error);
+  dist.barrier();
+  if (!dist.leader) return failed > 0 ? 1 : 0;
+
+  // Export once every item of the whole sweep is stored (this was the last shard to finish).
+  const auto files = store_files(dir);
+  const StoreSummary summary = read_items(files, p.identity, P, p.plan.replicates, nullptr);
+  const bool complete = summary.done == total;
+  if (complete) export_results(p, files, dir);
+  if (!req.quiet) {
+    out << p.plan.name << ": " << summary.done << "/" << total << " items done";
+    if (summary.failed > 0) out << ", " << summary.failed << " failed";
+    out << (complete ? "; wrote " + (dir / "runs.csv").string() + " and summary.csv\n"
+                     : "; results stored in " + dir.string() + " (runs.csv is written when every item is done)\n");
+  }
+  if (failed > 0) {
+    err << "qvsim: " << failed << " item(s) failed; first: " << first_failure << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+#ifdef QVSIM_WITH_MPI
+
+int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& err) {
+  const char* size_env = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (size_env == nullptr) size_env = std::getenv("PMI_SIZE");
+  if (size_env == nullptr || std::atoi(size_env) < 2 || req.dry_run) return run_sweep(req, out, err);
+
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+  int rank = 0;
+  int size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  // A shared counter at rank 0; ranks take chunks of ordinals with an atomic fetch-and-add.
+  std::uint64_t counter = 0;
+  MPI_Win win;
+  MPI_Win_create(rank == 0 ? &counter : nullptr, rank == 0 ? sizeof counter : 0, sizeof counter,
+                 MPI_INFO_NULL, MPI_COMM_WORLD, &win);
+  std::mutex mpi_mutex;  // MPI_THREAD_SERIALIZED: one thread in MPI at a time
+  constexpr std::uint64_t kChunk = 4;
+  std::uint64_t chunk_next = 0;
+  std::uint64_t chunk_end = 0;
+  Distribution d;
+  d.store_name = "rank-" + std::to_string(rank) + "-of-" + std::to_string(size) + "-shard-" +
+                 std::to_string(req.shard) + "-of-" + std::to_string(req.shards) + ".sqlite";
+  d.leader = rank == 0;
+  d.next = [&] {
+    std::lock_guard lock(mpi_mutex);
+    if (chunk_next == chunk_end) {
+      const std::uint64_t add = kChunk;
+      std::uint64_t got = 0;
+      MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, win);
+      MPI_Fetch_and_op(&add, &got, MPI_UINT64_T, 0, 0, MPI_SUM, win);
+      MPI_Win_unlock(0, win);
+      chunk_next = got;
+      chunk_end = got + kChunk;
+    }
+    return chunk_next++;
+  };
+  d.barrier = [&] {
+    std::lock_guard lock(mpi_mutex);
+    MPI_Barrier(MPI_COMM_WORLD);
+  };
+  int code = 0;
+  try {
+    // Only rank 0 reports; the others stay quiet.
+    SweepRequest r = req;
+    if (rank != 0) {
+      r.quiet = true;
+      r.progress_bar = false;
+    }
+    code = run_sweep_with(r, out, err, d);
+  } catch (const InputError&) {
+    // Every rank validated the same input and fails alike; rank 0 reports it.
+    MPI_Win_free(&win);
+    MPI_Finalize();
+    if (rank == 0) throw;
+    return 2;
+  }
+  int worst = 0;
+  MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Win_free(&win);
+  MPI_Finalize();
+  return worst;
+}
+
+#else
+
+int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& err) {
+  return run_sweep(req, out, err);
+}
+
+#endif
+
+void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, std::ostream& out) {
+  std::vector<fs::path> files;
+  for (const auto& in : inputs) {
+    if (!fs::is_directory(in)) throw InputError(in.string(), 0, "", "not a folder");
+    const auto f = store_files(in);
+    if (f.empty()) throw InputError(in.string(), 0, "", "holds no result store (*.sqlite)");
+    files.insert(files.end(), f.begin(), f.end());
+  }
+  const auto [identity, origin] = read_store_header(files.front());
+  const Prepared p = prepare(origin, false);
+  if (p.identity.spec_hash != identity.spec_hash) {
+    throw InputError(files.front().string(), 0, "",
+                     "was written by another version of this scenario; rerun it");
+  }
+  const StoreSummary s = read_items(files, identity, p.plan.points.size(), p.plan.replicates, nullptr);
+  if (s.done != p.items()) {
+    throw InputError("", 0, "",
+                     "the inputs hold " + std::to_string(s.done) + " of " + std::to_string(p.items()) +
+                         " items; run the missing shards (or --resume them) first");
+  }
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  std::vector<fs::path> copied;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const fs::path dest = out_dir / ("merged-" + std::to_string(i) + "-" + files[i].filename().string());
+    if (fs::equivalent(files[i].parent_path(), out_dir, ec)) {
+      copied.push_back(files[i]);
+      continue;
+    }
+    fs::copy_file(files[i], dest, fs::copy_options::overwrite_existing);
+    copied.push_back(dest);
+  }
+  export_results(p, copied, out_dir);
+  out << "merged " << files.size() << " store file(s), " << s.done << " items, into "
+      << (out_dir / "runs.csv").string() << " and summary.csv\n";
+}
+
+void sweep_status(const fs::path& dir, std::ostream& out) {
+  const auto files = store_files(dir);
+  if (files.empty()) throw InputError(dir.string(), 0, "", "holds no result store (*.sqlite)");
+  const auto [identity, origin] = read_store_header(files.front());
+  const std::uint64_t total = origin.points * origin.replicates;
+  const StoreSummary s = read_items(files, identity, origin.points, origin.replicates, nullptr);
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s: %llu/%llu items done (%.1f%%), %llu failed, %llu pending\n",
+                dir.string().c_str(), static_cast<unsigned long long>(s.done),
+                static_cast<unsigned long long>(total),
+                total ? 100.0 * static_cast<double>(s.done) / static_cast<double>(total) : 100.0,
+                static_cast<unsigned long long>(s.failed),
+                static_cast<unsigned long long>(total - s.done - s.failed));
+  out << buf;
+  for (const auto& f : files) {
+    const StoreSummary one = read_items({f}, identity, origin.points, origin.replicates, nullptr);
+    out << "  " << f.filename().string() << ": " << one.done << " done, " << one.failed << " failed\n";
+  }
+  for (std::size_t i = 0; i < s.failures.size(); ++i) {
+    out << "  failed: point " << s.failures[i].first << " replicate " << s.failures[i].second << ": "
+        << s.failure_messages[i] << "\n";
+  }
+  out << (s.done == total ? "  complete\n" : "  incomplete: continue with 'qvsim sweep FILE --resume --out DIR'\n");
+}
+
+}  // namespace qvsim

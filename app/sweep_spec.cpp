@@ -1,0 +1,931 @@
+#include "app/sweep_spec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "app/detail/scenario_node.hpp"
+#include "app/detail/yaml_reader.hpp"
+#include "app/scenario_yaml.hpp"
+#include "sim/error.hpp"
+#include "sim/json.hpp"
+#include "sim/rng.hpp"
+
+namespace qvsim {
+namespace {
+
+using namespace yaml_detail;
+
+constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
+constexpr const char* kForms =
+    "a list of values, a range {from, to, step}, {uniform: [a, b]}, {log_uniform: [a, b]} or "
+    "{choice: [...]}";
+
+// ---- paths ----------------------------------------------------------------------------------
+
+// One step of a dotted path: a map key, or (key empty) a list index.
+struct Segment {
+  std::string key;
+  std::size_t index = 0;
+};
+using Path = std::vector<Segment>;
+
+// `a.b[2].c`: names of letters, digits, '_' and '-', each followed by any number of [i]. Indices
+// have no leading zeros so that one element has one spelling (overlap checks compare text).
+std::optional<Path> parse_path(std::string_view text) {
+  Path out;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t j = i;
+    while (j < text.size() && text[j] != '.' && text[j] != '[') ++j;
+    const std::string_view name = text.substr(i, j - i);
+    if (!is_name(name, false)) return std::nullopt;
+    out.push_back({std::string(name), 0});
+    i = j;
+    while (i < text.size() && text[i] == '[') {
+      const std::size_t close = text.find(']', i);
+      if (close == std::string_view::npos) return std::nullopt;
+      const std::string_view digits = text.substr(i + 1, close - i - 1);
+      if (digits.empty() || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
+      std::size_t index = 0;
+      const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+      if (res.ec != std::errc() || res.ptr != digits.data() + digits.size()) return std::nullopt;
+      out.push_back({"", index});
+      i = close + 1;
+    }
+    if (i == text.size()) return out;
+    if (text[i] != '.') return std::nullopt;
+    ++i;
+  }
+}
+
+// Whether `key` is `path` or lies inside it (a key path of an error, or another swept path).
+bool within(std::string_view key, std::string_view path) {
+  if (!key.starts_with(path)) return false;
+  return key.size() == path.size() || key[path.size()] == '.' || key[path.size()] == '[';
+}
+
+std::string what_it_is(const YAML::Node& n) {
+  if (n.IsSequence()) return "a list";
+  if (n.IsScalar()) return "the value '" + n.Scalar() + "'";
+  return "a map";
+}
+
+// Sets `path` in the map `root` to `value`, creating maps for keys the document lacks and turning
+// a null on the way into a map. Returns what blocks the path, or an empty string. Handles are
+// rebound with reset(): assigning one yaml-cpp handle to another would rewrite the tree.
+std::string set_path(const YAML::Node& root, const Path& path, const YAML::Node& value) {
+  YAML::Node cur = root;
+  std::string where;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const Segment& s = path[i];
+    const bool last = i + 1 == path.size();
+    if (!s.key.empty()) {
+      if (!cur.IsDefined() || cur.IsNull()) cur = YAML::Node(YAML::NodeType::Map);
+      if (!cur.IsMap()) {
+        if (cur.IsSequence()) {
+          return where + " is a list in the scenario; name an element, as in " + where + "[0]";
+        }
+        return where + " holds " + what_it_is(cur) + " in the scenario, not a map";
+      }
+      where = child_path(where, s.key);
+      if (last) {
+        cur[s.key] = value;
+        return {};
+      }
+      const YAML::Node next = cur[s.key];
+      cur.reset(next);
+    } else {
+      const std::string element = where + "[" + std::to_string(s.index) + "]";
+      if (!cur.IsDefined() || cur.IsNull()) {
+        return where + " is not in the scenario, so it has no element " + element;
+      }
+      if (!cur.IsSequence()) return where + " holds " + what_it_is(cur) + ", not a list";
+      if (s.index >= cur.size()) {
+        return where + " has " + std::to_string(cur.size()) + " element(s) in the scenario, so " +
+               element + " does not exist";
+      }
+      where = element;
+      if (last) {
+        cur[s.index] = value;
+        return {};
+      }
+      const YAML::Node next = cur[s.index];
+      cur.reset(next);
+    }
+  }
+  return "an empty path";  // parse_path never yields one
+}
+
+// ---- canonical value text -------------------------------------------------------------------
+
+bool is_integer_text(std::string_view t) {
+  if (!t.empty() && (t.front() == '+' || t.front() == '-')) t.remove_prefix(1);
+  return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void write_scalar(JsonWriter& w, const YAML::Node& n) {
+  const std::string& t = n.Scalar();
+  if (n.Tag() == "!") {  // quoted: always a string
+    w.value(t);
+    return;
+  }
+  if (t == "true" || t == "false") {
+    w.value(t == "true");
+    return;
+  }
+  std::string_view body = t;
+  if (!body.empty() && body.front() == '+') body.remove_prefix(1);
+  const char* end = body.data() + body.size();
+  if (is_integer_text(t)) {
+    std::int64_t i = 0;
+    if (auto r = std::from_chars(body.data(), end, i); r.ec == std::errc() && r.ptr == end) {
+      w.value(i);
+      return;
+    }
+    std::uint64_t u = 0;
+    if (auto r = std::from_chars(body.data(), end, u); r.ec == std::errc() && r.ptr == end) {
+      w.value(u);
+      return;
+    }
+  }
+  double x = 0.0;
+  if (auto r = std::from_chars(body.data(), end, x);
+      !body.empty() && r.ec == std::errc() && r.ptr == end && std::isfinite(x)) {
+    w.value(x);
+    return;
+  }
+  w.value(t);
+}
+
+void write_canonical(JsonWriter& w, const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Scalar: write_scalar(w, n); return;
+    case YAML::NodeType::Sequence:
+      w.begin_array();
+      for (const YAML::Node& e : n) write_canonical(w, e);
+      w.end_array();
+      return;
+    case YAML::NodeType::Map:
+      w.begin_object();
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        w.key(it->first.IsScalar() ? it->first.Scalar() : describe(it->first));
+        write_canonical(w, it->second);
+      }
+      w.end_object();
+      return;
+    default: w.null(); return;
+  }
+}
+
+// A value's JSON form on one line: numbers in shortest round-trip form (integers as integers),
+// true/false, null, strings quoted, lists and maps as JSON arrays and objects.
+std::string canonical(const YAML::Node& n) {
+  JsonWriter w(0);
+  write_canonical(w, n);
+  std::string s = w.str();
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+// ---- the sweep block ------------------------------------------------------------------------
+
+struct Value {
+  YAML::Node node;   // what is put into the point's document
+  std::string text;  // canonical(node)
+};
+
+enum class Kind { discrete, uniform, log_uniform };
+
+struct Param {
+  std::string path;
+  Path segments;
+  std::string key;  // where it is written: sweep.parameters.<path> or sweep.zip[g].<path>
+  std::size_t line = 0;
+  Kind kind = Kind::discrete;
+  std::vector<Value> values;  // discrete
+  double lo = 0.0;            // uniform, log_uniform
+  double hi = 0.0;
+  int group = -1;  // its zip group, or -1
+};
+
+// One dimension of the design: a parameter, or a zip group whose members move together.
+struct Axis {
+  std::vector<std::size_t> members;  // indices into Spec::params
+  std::uint64_t count = 0;           // values along it; 0 for a continuous distribution
+  std::uint64_t stream = 0;          // the agent field of its random streams
+};
+
+struct Spec {
+  SweepDesign design = SweepDesign::grid;
+  std::uint64_t samples = 0;
+  std::size_t line = 0;  // the sweep key's
+  std::vector<Param> params;
+  std::vector<Axis> axes;
+  std::uint64_t points = 0;
+};
+
+Field element(const Field& list, std::size_t i) {
+  const YAML::Node n = list.node[i];
+  const std::size_t line = line_of(n);
+  return Field{n, list.path + "[" + std::to_string(i) + "]", line > 0 ? line : list.line};
+}
+
+// A zipped list may repeat values (its group's rows must differ, checked by the caller); any
+// other list may not, as that would be the same point twice.
+std::vector<Value> read_list(const Context& ctx, const Field& f, bool zipped) {
+  if (f.node.size() == 0) fail(ctx, f.line, f.path, "an empty list: give at least one value");
+  std::vector<Value> out;
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    const Field e = element(f, i);
+    Value v{e.node, canonical(e.node)};
+    for (std::size_t j = 0; j < out.size() && !zipped; ++j) {
+      if (out[j].text == v.text) {
+        fail(ctx, e.line, e.path,
+             "the value " + v.text + " is listed twice (also at [" + std::to_string(j) + "])");
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// value = mantissa * 10^exponent, read exactly from a number's text.
+struct Decimal {
+  std::int64_t mantissa = 0;
+  int exponent = 0;
+};
+
+std::optional<Decimal> parse_decimal(std::string_view t) {
+  bool negative = false;
+  if (!t.empty() && (t.front() == '+' || t.front() == '-')) {
+    negative = t.front() == '-';
+    t.remove_prefix(1);
+  }
+  Decimal d;
+  bool any = false;
+  std::size_t i = 0;
+  auto digit = [&](char c) {
+    if (d.mantissa > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return false;
+    d.mantissa = d.mantissa * 10 + (c - '0');
+    any = true;
+    return true;
+  };
+  for (; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+    if (!digit(t[i])) return std::nullopt;
+  }
+  if (i < t.size() && t[i] == '.') {
+    for (++i; i < t.size() && t[i] >= '0' && t[i] <= '9'; ++i) {
+      if (!digit(t[i])) return std::nullopt;
+      --d.exponent;
+    }
+  }
+  if (!any) return std::nullopt;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    std::size_t start = i + 1;
+    if (start < t.size() && t[start] == '+') ++start;
+    int e = 0;
+    const auto res = std::from_chars(t.data() + start, t.data() + t.size(), e);
+    if (res.ec != std::errc() || res.ptr != t.data() + t.size() || std::abs(e) > 400) {
+      return std::nullopt;
+    }
+    d.exponent += e;
+    i = t.size();
+  }
+  if (i != t.size()) return std::nullopt;
+  while (d.mantissa != 0 && d.mantissa % 10 == 0) {
+    d.mantissa /= 10;
+    ++d.exponent;
+  }
+  if (d.mantissa == 0) d.exponent = 0;
+  if (negative) d.mantissa = -d.mantissa;
+  return d;
+}
+
+// 10^k for k in [0, 22]: exact in a double, and in an int64 up to 18.
+double pow10(int k) {
+  double p = 1.0;
+  for (int i = 0; i < k; ++i) p *= 10.0;
+  return p;
+}
+
+// The three numbers scaled by a common 10^k to integers below 2^53, when they can be, so that a
+// range steps exactly through the decimals written (0.1, 0.2, 0.3 rather than 0.30000000000000004).
+struct Scaled {
+  std::int64_t from = 0, to = 0, step = 0;
+  int k = 0;
+};
+
+std::optional<Scaled> scale(const Decimal& a, const Decimal& b, const Decimal& s) {
+  constexpr std::int64_t kExact = std::int64_t{1} << 53;
+  const int k = std::max(0, -std::min({a.exponent, b.exponent, s.exponent}));
+  if (k > 22) return std::nullopt;
+  auto up = [k](const Decimal& d) -> std::optional<std::int64_t> {
+    std::int64_t x = d.mantissa;
+    for (int i = 0; i < d.exponent + k; ++i) {
+      if (std::abs(x) > kExact / 10) return std::nullopt;
+      x *= 10;
+    }
+    if (std::abs(x) > kExact) return std::nullopt;
+    return x;
+  };
+  const auto f = up(a), t = up(b), st = up(s);
+  if (!f || !t || !st) return std::nullopt;
+  return Scaled{*f, *t, *st, k};
+}
+
+std::vector<Value> read_range(const Context& ctx, const Field& f, const MapView& m) {
+  const Field ff = m.require("from"), tf = m.require("to"), sf = m.require("step");
+  const Number from = get_number(ctx, ff), to = get_number(ctx, tf), step = get_number(ctx, sf);
+  if (!(step.value > 0.0)) fail(ctx, sf.line, sf.path, "must be > 0, got " + step.text);
+  if (from.value > to.value) {
+    fail(ctx, f.line, f.path, "from (" + from.text + ") must be <= to (" + to.text + ")");
+  }
+  const bool integers = is_integer_text(from.text) && is_integer_text(step.text);
+  auto too_many = [&](const std::string& n) {
+    fail(ctx, f.line, f.path,
+         "has " + n + " values; a sweep may have at most " + u64_str(kMaxSweepPoints) + " points");
+  };
+
+  std::vector<std::string> texts;
+  const auto a = parse_decimal(from.text), b = parse_decimal(to.text), s = parse_decimal(step.text);
+  const std::optional<Scaled> sc = (a && b && s) ? scale(*a, *b, *s) : std::nullopt;
+  if (sc) {
+    const auto count = static_cast<std::uint64_t>((sc->to - sc->from) / sc->step) + 1;
+    if (count > kMaxSweepPoints) too_many(u64_str(count));
+    std::int64_t unit = 1;
+    for (int i = 0; i < sc->k && integers; ++i) unit *= 10;  // from, step: multiples of 10^k
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::int64_t x = sc->from + static_cast<std::int64_t>(i) * sc->step;
+      texts.push_back(integers ? std::to_string(x / unit)
+                               : format_double(static_cast<double>(x) / pow10(sc->k)));
+    }
+  } else {
+    if (integers) {
+      fail(ctx, f.line, f.path, "from, to and step are too large to step through exactly");
+    }
+    const double q = (to.value - from.value) / step.value;
+    if (!(q < static_cast<double>(kMaxSweepPoints))) too_many(format_double(std::floor(q) + 1));
+    const auto count = static_cast<std::uint64_t>(std::floor(q + 1e-9)) + 1;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      double x = from.value + static_cast<double>(i) * step.value;
+      if (std::abs(x - to.value) <= 1e-9 * step.value) x = to.value;
+      texts.push_back(format_double(x));
+    }
+  }
+  std::vector<Value> out;
+  out.reserve(texts.size());
+  for (const std::string& t : texts) {
+    const YAML::Node n(t);
+    out.push_back({n, canonical(n)});
+  }
+  return out;
+}
+
+Param read_param(const Context& ctx, const std::string& path, const Field& f, SweepDesign design,
+                 int group) {
+  Param p;
+  p.path = path;
+  p.key = f.path;
+  p.line = f.line;
+  p.group = group;
+  const std::optional<Path> segments = parse_path(path);
+  if (!segments) {
+    fail(ctx, f.line, f.path,
+         "is not a scenario key path: give dotted keys, with [i] for a list element (for example "
+         "graph.degree or electorate.values.components[0].weight)");
+  }
+  p.segments = *segments;
+  const std::string& top = p.segments.front().key;
+  if (top == "name" || top == "replicates") {
+    fail(ctx, f.line, f.path, "cannot be swept: every point shares the scenario's " + top);
+  }
+  if (top == "seed") {
+    fail(ctx, f.line, f.path,
+         "cannot be swept: every point derives its own seed from the scenario's seed");
+  }
+  if (top == "sweep")
+    fail(ctx, f.line, f.path, "cannot be swept: the sweep block cannot sweep itself");
+
+  const YAML::Node& n = f.node;
+  if (n.IsSequence()) {
+    p.values = read_list(ctx, f, group >= 0);
+    return p;
+  }
+  if (!n.IsMap()) {
+    std::string msg = std::string("must be ") + kForms + ", got " + describe(n);
+    if (n.IsScalar()) msg += "; to sweep one value, write [" + n.Scalar() + "]";
+    fail(ctx, f.line, f.path, msg);
+  }
+  const MapView m(ctx, f, {}, true);
+  const Keys kKnown = {"from", "to", "step", "uniform", "log_uniform", "choice"};
+  for (const auto& [name, field] : m.entries()) {
+    if (std::find(kKnown.begin(), kKnown.end(), name) != kKnown.end()) continue;
+    std::string msg = "unknown key";
+    if (const auto s = suggest(name, kKnown)) msg += "; did you mean '" + std::string(*s) + "'?";
+    fail(
+        ctx, field.line, field.path,
+        msg + " (a parameter takes " + kForms + "; to sweep over maps, list them: [{...}, {...}])");
+  }
+  const bool distribution = m.has("uniform") || m.has("log_uniform") || m.has("choice");
+  if (!distribution) {
+    p.values = read_range(ctx, f, m);
+    return p;
+  }
+  if (m.entries().size() > 1) {
+    const Field& extra = m.entries()[1].second;
+    fail(ctx, extra.line, extra.path,
+         "cannot be combined with " + m.entries()[0].first + ": a parameter takes one form");
+  }
+  const auto& [name, g] = m.entries()[0];
+  if (design == SweepDesign::grid) {
+    fail(ctx, g.line, g.path,
+         "a distribution needs design random or latin_hypercube; a grid takes a list or a range "
+         "{from, to, step}");
+  }
+  if (group >= 0) fail(ctx, g.line, g.path, "zipped parameters take lists or ranges");
+  if (name == "choice") {
+    if (!g.node.IsSequence()) fail(ctx, g.line, g.path, "must be a list, got " + describe(g.node));
+    p.values = read_list(ctx, g, false);
+    return p;
+  }
+  p.kind = name == "uniform" ? Kind::uniform : Kind::log_uniform;
+  if (!g.node.IsSequence() || g.node.size() != 2) {
+    fail(ctx, g.line, g.path, "must be a list of two numbers [low, high], got " + describe(g.node));
+  }
+  const Number lo = get_number(ctx, element(g, 0));
+  const Number hi = get_number(ctx, element(g, 1));
+  if (lo.value > hi.value) {
+    fail(ctx, g.line, g.path, "low (" + lo.text + ") must be <= high (" + hi.text + ")");
+  }
+  if (p.kind == Kind::log_uniform && !(lo.value > 0.0)) {
+    fail(ctx, g.line, g.path, "low must be > 0 (values are drawn on a log scale), got " + lo.text);
+  }
+  p.lo = lo.value;
+  p.hi = hi.value;
+  return p;
+}
+
+Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
+  const MapView m(ctx, f, {"design", "samples", "parameters", "zip"});
+  Spec spec;
+  spec.line = f.line;
+  if (const auto d = m.get("design")) {
+    constexpr SweepDesign kDesigns[] = {SweepDesign::grid, SweepDesign::random,
+                                        SweepDesign::latin_hypercube};
+    spec.design = kDesigns[get_choice(ctx, *d, {"grid", "random", "latin_hypercube"})];
+  }
+  const auto samples = m.get("samples");
+  if (spec.design == SweepDesign::grid) {
+    if (samples) {
+      fail(ctx, samples->line, samples->path,
+           "not allowed with design grid (a grid runs every combination of its values); use "
+           "design random or latin_hypercube to draw samples");
+    }
+  } else if (!samples) {
+    fail(ctx, m.line(), child_path(m.path(), "samples"),
+         std::string("missing required key (design ") + to_string(spec.design) +
+             " draws that many points)");
+  } else {
+    spec.samples = get_uint(ctx, *samples, 1, kMaxSweepPoints);
+  }
+
+  const auto parameters = m.get("parameters");
+  const auto zip = m.get("zip");
+  if (!parameters && !zip) {
+    fail(ctx, m.line(), child_path(m.path(), "parameters"),
+         "missing required key: nothing to sweep");
+  }
+  if (parameters) {
+    const MapView pm(ctx, *parameters, {}, true);
+    if (pm.entries().empty() && !zip) {
+      fail(ctx, parameters->line, parameters->path, "is empty: nothing to sweep");
+    }
+    for (const auto& [path, field] : pm.entries()) {
+      spec.params.push_back(read_param(ctx, path, field, spec.design, -1));
+    }
+  }
+  int groups = 0;
+  if (zip) {
+    if (!zip->node.IsSequence() || zip->node.size() == 0) {
+      fail(ctx, zip->line, zip->path,
+           "must be a non-empty list of groups, each a map from paths to lists of equal length, "
+           "got " +
+               describe(zip->node));
+    }
+    for (std::size_t g = 0; g < zip->node.size(); ++g) {
+      const MapView gm(ctx, element(*zip, g), {}, true);
+      if (gm.entries().empty()) fail(ctx, gm.line(), gm.path(), "an empty group: give paths");
+      const std::size_t first = spec.params.size();
+      for (const auto& [path, field] : gm.entries()) {
+        spec.params.push_back(read_param(ctx, path, field, spec.design, groups));
+        const Param& p = spec.params.back();
+        const Param& lead = spec.params[first];
+        if (p.values.size() != lead.values.size()) {
+          fail(ctx, p.line, p.key,
+               "has " + std::to_string(p.values.size()) + " values but " + lead.key + " has " +
+                   std::to_string(lead.values.size()) +
+                   "; zipped parameters need lists of equal length");
+        }
+      }
+      // Two equal rows would be two identical points.
+      const std::size_t rows = spec.params[first].values.size();
+      std::vector<std::string> seen;
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::string row;
+        for (std::size_t i = first; i < spec.params.size(); ++i)
+          row += spec.params[i].values[r].text + "\n";
+        if (const auto it = std::find(seen.begin(), seen.end(), row); it != seen.end()) {
+          fail(ctx, gm.line(), gm.path(),
+               "row " + std::to_string(r) + " repeats row " + std::to_string(it - seen.begin()) +
+                   ": the same point twice");
+        }
+        seen.push_back(row);
+      }
+      ++groups;
+    }
+  }
+
+  // Each path once, and never a map together with a key inside it: the later would silently
+  // overwrite part of the earlier.
+  for (std::size_t j = 0; j < spec.params.size(); ++j) {
+    for (std::size_t i = 0; i < j; ++i) {
+      const Param& a = spec.params[i];
+      const Param& b = spec.params[j];
+      if (a.path == b.path) {
+        fail(ctx, b.line, b.key,
+             "is swept twice (also " + a.key + " on line " + std::to_string(a.line) + ")");
+      }
+      if (within(a.path, b.path) || within(b.path, a.path)) {
+        fail(ctx, b.line, b.key,
+             "overlaps " + a.key + " (line " + std::to_string(a.line) +
+                 "): sweep a map or keys inside it, not both");
+      }
+    }
+  }
+  // Every path must lead somewhere in the base scenario; checked on one copy in order, exactly as
+  // each point's document will be built.
+  const YAML::Node probe = YAML::Load(text);
+  for (const Param& p : spec.params) {
+    if (const std::string why = set_path(probe, p.segments, YAML::Node()); !why.empty()) {
+      fail(ctx, p.line, p.key, "cannot be set: " + why);
+    }
+  }
+
+  for (std::size_t i = 0; i < spec.params.size(); ++i) {
+    const Param& p = spec.params[i];
+    if (p.group >= 0) continue;
+    spec.axes.push_back({{i}, p.kind == Kind::discrete ? p.values.size() : 0, i});
+  }
+  for (int g = 0; g < groups; ++g) {
+    Axis a;
+    for (std::size_t i = 0; i < spec.params.size(); ++i) {
+      if (spec.params[i].group == g) a.members.push_back(i);
+    }
+    a.count = spec.params[a.members.front()].values.size();
+    a.stream = a.members.front();
+    spec.axes.push_back(std::move(a));
+  }
+
+  if (spec.design == SweepDesign::grid) {
+    std::uint64_t total = 1;
+    std::string shape;
+    bool overflow = false;
+    for (const Axis& a : spec.axes) {
+      shape += (shape.empty() ? "" : " x ") + u64_str(a.count);
+      overflow = overflow || __builtin_mul_overflow(total, a.count, &total);
+    }
+    if (overflow || total > kMaxSweepPoints) {
+      fail(ctx, f.line, f.path,
+           "the grid has " + (overflow ? "more than " + u64_str(kMaxU64) : u64_str(total)) +
+               " points (" + shape + "); a sweep may have at most " + u64_str(kMaxSweepPoints));
+    }
+    spec.points = total;
+  } else {
+    spec.points = spec.samples;
+  }
+  return spec;
+}
+
+std::string spec_to_json(const Spec& spec) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("design").value(to_string(spec.design));
+  w.key("samples");
+  if (spec.design == SweepDesign::grid) {
+    w.null();
+  } else {
+    w.value(spec.samples);
+  }
+  w.key("parameters").begin_array();
+  for (const Param& p : spec.params) {
+    JsonWriter one(0);
+    one.begin_object();
+    one.key("path").value(p.path);
+    if (p.group >= 0) one.key("zip").value(p.group);
+    if (p.kind == Kind::discrete) {
+      const bool drawn = spec.design != SweepDesign::grid && p.group < 0;
+      one.key(drawn ? "choice" : "values").begin_array();
+      for (const Value& v : p.values) one.raw(v.text);
+      one.end_array();
+    } else {
+      one.key(p.kind == Kind::uniform ? "uniform" : "log_uniform").begin_array();
+      one.value(p.lo).value(p.hi).end_array();
+    }
+    one.end_object();
+    w.raw(one.str());
+  }
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+// ---- design points --------------------------------------------------------------------------
+
+// Where a point sits along one axis: a value index, or a position u in [0, 1) for a continuous
+// distribution.
+struct Pick {
+  std::uint64_t index = 0;
+  double u = 0.0;
+};
+
+StreamKey design_key(std::uint64_t master, std::uint64_t stream, std::uint32_t round) {
+  StreamKey k;
+  k.seed = master;
+  k.round = round;
+  k.agent = stream;
+  k.purpose = Purpose::sweep_design;
+  return k;
+}
+
+std::uint64_t index_at(double u, std::uint64_t count) {
+  const auto i = static_cast<std::uint64_t>(u * static_cast<double>(count));
+  return std::min(i, count - 1);
+}
+
+Value draw(const Param& p, double u) {
+  double x = p.lo;
+  if (p.lo < p.hi) {
+    x = p.kind == Kind::uniform ? p.lo + u * (p.hi - p.lo)
+                                : std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo)));
+    x = std::clamp(x, p.lo, p.hi);
+  }
+  const YAML::Node n(format_double(x));
+  return {n, canonical(n)};
+}
+
+// The picks of every point, in design order. Random designs draw the n-th uniform of each axis's
+// stream for sample n, so more samples extend a design without changing its first points. A
+// Latin hypercube shuffles the strata of each axis (round 1) and jitters inside them (round 2).
+std::vector<std::vector<Pick>> design(const Spec& spec, std::uint64_t master) {
+  const std::size_t axes = spec.axes.size();
+  std::vector<std::vector<Pick>> picks(spec.points, std::vector<Pick>(axes));
+  switch (spec.design) {
+    case SweepDesign::grid:
+      for (std::uint64_t i = 0; i < spec.points; ++i) {
+        std::uint64_t rest = i;
+        for (std::size_t a = axes; a-- > 0;) {
+          picks[i][a].index = rest % spec.axes[a].count;
+          rest /= spec.axes[a].count;
+        }
+      }
+      break;
+    case SweepDesign::random:
+      for (std::size_t a = 0; a < axes; ++a) {
+        const Axis& ax = spec.axes[a];
+        const StreamKey key = design_key(master, ax.stream, 0);
+        for (std::uint64_t i = 0; i < spec.points; ++i) {
+          const double u = uniform_open_at(key, i);
+          picks[i][a] = {ax.count > 0 ? index_at(u, ax.count) : 0, u};
+        }
+      }
+      break;
+    case SweepDesign::latin_hypercube: {
+      const std::uint64_t n = spec.points;
+      const double dn = static_cast<double>(n);
+      for (std::size_t a = 0; a < axes; ++a) {
+        const Axis& ax = spec.axes[a];
+        std::vector<std::uint64_t> stratum(n);
+        std::iota(stratum.begin(), stratum.end(), std::uint64_t{0});
+        Stream shuffle(design_key(master, ax.stream, 1));
+        for (std::uint64_t i = n; i-- > 1;) std::swap(stratum[i], stratum[shuffle.below(i + 1)]);
+        const StreamKey jitter = design_key(master, ax.stream, 2);
+        for (std::uint64_t i = 0; i < n; ++i) {
+          const double j = uniform_open_at(jitter, i);
+          const double s = static_cast<double>(stratum[i]);
+          // Rounding must never carry a point into the next stratum.
+          const double u = std::clamp((s + j) / dn, s / dn, std::nextafter((s + 1.0) / dn, 0.0));
+          // floor((stratum + j) * count / n) in integers: exact at the strata's edges.
+          std::uint64_t index = 0;
+          if (ax.count > 0) {
+            const std::uint64_t part = index_at(j, ax.count);
+            index = std::min((stratum[i] * ax.count + part) / n, ax.count - 1);
+          }
+          picks[i][a] = {index, u};
+        }
+      }
+      break;
+    }
+  }
+  return picks;
+}
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
+constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
+
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h) {
+  for (const char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= kFnvPrime;
+  }
+  return h;
+}
+
+// FNV-1a over "path=value\n" for each pair sorted by path, then "#sample=<index>\n" for drawn
+// designs. Documented in docs/sweeps.md: changing it changes every sweep's seeds.
+std::uint64_t point_key(const std::vector<std::pair<std::string, std::string>>& values,
+                        const SweepDesign design, std::uint64_t index) {
+  std::vector<const std::pair<std::string, std::string>*> sorted;
+  for (const auto& v : values) sorted.push_back(&v);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  std::uint64_t h = kFnvOffset;
+  for (const auto* v : sorted) h = fnv1a(v->first + "=" + v->second + "\n", h);
+  if (design != SweepDesign::grid) h = fnv1a("#sample=" + u64_str(index) + "\n", h);
+  return h;
+}
+
+void apply_overrides(Scenario& s, std::optional<std::uint64_t> replicates,
+                     const std::string& label) {
+  if (!replicates) return;
+  s.replicates = *replicates;
+  validate_scenario(s, label);
+}
+
+// Reports a point's scenario error at the sweep parameter that produced the offending value, so
+// the line points into the sweep block.
+[[noreturn]] void fail_point(const Context& ctx, const Spec& spec, const SweepPoint& point,
+                             const InputError& e) {
+  std::string msg = "point " + u64_str(point.index) + " (";
+  for (std::size_t i = 0; i < point.values.size(); ++i) {
+    msg += (i > 0 ? ", " : "") + point.values[i].first + "=" + point.values[i].second;
+  }
+  msg += "): " + (e.key().empty() ? std::string() : e.key() + ": ") + e.message();
+  for (const Param& p : spec.params) {
+    if (within(e.key(), p.path)) throw InputError(ctx.label, p.line, p.key, msg);
+  }
+  // No line: the error is in a map the sweep created (say electorate.values, which then lacks its
+  // distribution); blame the parameter that created it.
+  if (e.line() == 0) {
+    const std::size_t cut = e.key().find_last_of(".[");
+    const std::string parent = cut == std::string::npos ? std::string() : e.key().substr(0, cut);
+    for (const Param& p : spec.params) {
+      if (!parent.empty() && within(p.path, parent)) {
+        throw InputError(ctx.label, p.line, p.key, msg);
+      }
+    }
+  }
+  throw InputError(ctx.label, e.line() > 0 ? e.line() : spec.line, e.key(), msg);
+}
+
+YAML::Node load_document(const Context& ctx, const std::string& text) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    fail(ctx, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "", e.msg);
+  }
+  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    fail(ctx, 0, "", "scenario file is empty");
+  }
+  if (docs.size() > 1) {
+    fail(ctx, line_of(docs[1]), "",
+         "holds more than one YAML document; put one scenario in each file");
+  }
+  return docs[0];
+}
+
+}  // namespace
+
+const char* to_string(SweepDesign d) noexcept {
+  switch (d) {
+    case SweepDesign::grid: return "grid";
+    case SweepDesign::random: return "random";
+    case SweepDesign::latin_hypercube: return "latin_hypercube";
+  }
+  return "?";
+}
+
+std::uint64_t point_seed(std::uint64_t master_seed, std::uint64_t point_key) noexcept {
+  auto mix = [](std::uint64_t z) {  // splitmix64's finalizer: a bijection
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  return mix(master_seed ^ mix(point_key + 0x9e3779b97f4a7c15ULL));
+}
+
+SweepPlan parse_sweep(const std::string& text, const std::string& label,
+                      const std::filesystem::path& base_dir, std::optional<std::uint64_t> seed,
+                      std::optional<std::uint64_t> replicates) {
+  const Context ctx{label, base_dir};
+  const YAML::Node root = load_document(ctx, text);
+  std::optional<Field> sweep;
+  std::optional<Field> file_seed;
+  if (root.IsMap()) {
+    const MapView top(ctx, Field{root, "", line_of(root)}, {}, true);
+    sweep = top.get("sweep");
+    file_seed = top.get("seed");
+  }
+
+  SweepPlan plan;
+  if (!sweep) {
+    Scenario s = parse_scenario_node(ctx, root);
+    if (seed) s.seed = *seed;
+    apply_overrides(s, replicates, label);
+    plan.name = s.name;
+    plan.master_seed = s.seed;
+    plan.replicates = s.replicates;
+    plan.spec_json = "null\n";
+    plan.points.push_back(SweepPoint{0, 0, {}, std::move(s)});
+    return plan;
+  }
+
+  const Spec spec = read_spec(ctx, *sweep, text);
+  plan.has_sweep = true;
+  plan.design = spec.design;
+  plan.spec_json = spec_to_json(spec);
+  for (const Param& p : spec.params) plan.parameters.push_back(p.path);
+  if (seed) {
+    plan.master_seed = *seed;
+  } else if (file_seed) {
+    plan.master_seed = get_uint(ctx, *file_seed, 0, kMaxU64);
+  } else {
+    plan.master_seed = 0;  // every point reports the missing seed below
+  }
+
+  const std::vector<std::vector<Pick>> picks = design(spec, plan.master_seed);
+  plan.points.reserve(picks.size());
+  for (std::uint64_t i = 0; i < picks.size(); ++i) {
+    std::vector<Value> chosen(spec.params.size());
+    for (std::size_t a = 0; a < spec.axes.size(); ++a) {
+      for (const std::size_t m : spec.axes[a].members) {
+        const Param& p = spec.params[m];
+        chosen[m] = p.kind == Kind::discrete ? p.values[picks[i][a].index] : draw(p, picks[i][a].u);
+      }
+    }
+    SweepPoint point;
+    point.index = i;
+    for (std::size_t m = 0; m < spec.params.size(); ++m) {
+      point.values.emplace_back(spec.params[m].path, chosen[m].text);
+    }
+    point.key = point_key(point.values, spec.design, i);
+
+    // A fresh parse per point keeps the base document's marks (lines) for error messages; a clone
+    // of each value keeps points from sharing nodes.
+    YAML::Node doc = YAML::Load(text);
+    doc.remove("sweep");
+    for (std::size_t m = 0; m < spec.params.size(); ++m) {
+      const std::string why = set_path(doc, spec.params[m].segments, YAML::Clone(chosen[m].node));
+      if (!why.empty()) throw std::logic_error("sweep path checked but not settable: " + why);
+    }
+    try {
+      point.scenario = parse_scenario_node(ctx, doc);
+    } catch (const InputError& e) {
+      fail_point(ctx, spec, point, e);
+    }
+    point.scenario.seed = point_seed(plan.master_seed, point.key);
+    apply_overrides(point.scenario, replicates, label);
+    plan.points.push_back(std::move(point));
+  }
+  plan.name = plan.points.front().scenario.name;
+  plan.replicates = plan.points.front().scenario.replicates;
+  return plan;
+}
+
+SweepPlan load_sweep(const std::filesystem::path& file, std::optional<std::uint64_t> seed,
+                     std::optional<std::uint64_t> replicates) {
+  const std::string label = file.string();
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    throw InputError(label, 0, "", "cannot open scenario file (it is a folder)");
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(label, 0, "", "cannot open scenario file");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file");
+  SweepPlan plan = parse_sweep(buf.str(), label, file.parent_path(), seed, replicates);
+  for (SweepPoint& p : plan.points) p.scenario.source_file = file;
+  return plan;
+}
+
+}  // namespace qvsim

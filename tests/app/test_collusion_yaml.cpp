@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "app/cli.hpp"
+#include "app/scenario_yaml.hpp"
+#include "sim/error.hpp"
+
+using namespace qvsim;
+
+namespace {
+
+constexpr const char* kHead =
+    "name: t\nseed: 1\nreplicates: 2\nelectorate: {agents: 101}\narms:\n  honest: {}\n  c:\n"
+    "    collusion:\n";
+
+Scenario parse_block(const std::string& block) {
+  return parse_scenario(std::string(kHead) + block, "s.yaml", ".");
+}
+
+// The block (lines from 9 on) must fail at `line` with the key and message fragment.
+void check_error(const std::string& block, std::size_t line, const std::string& key,
+                 const std::string& fragment) {
+  INFO(block);
+  try {
+    parse_block(block);
+  } catch (const InputError& e) {
+    INFO(e.what());
+    CHECK(e.file() == "s.yaml");
+    CHECK(e.line() == line);
+    CHECK(e.key() == key);
+    CHECK_THAT(e.message(), Catch::Contains(fragment));
+    return;
+  }
+  FAIL("expected an InputError");
+}
+
+}  // namespace
+
+TEST_CASE("a collusion block parses with every key", "[scenario][collusion]") {
+  const Scenario s = parse_block(
+      "      organizers: {share: 0.02}\n"
+      "      selection: degree\n"
+      "      rounds: 4\n"
+      "      max_size: 12\n"
+      "      internalization: 0.5\n"
+      "      logrolling: false\n"
+      "      sanction: 2.5\n"
+      "      cooperation: {uniform: [0.1, 0.4]}\n"
+      "      perceived_detection: {two_point: {share: 0.25, high: 0.9}}\n"
+      "      sybils: {share: 0.1, identities: 3, identity_cost: 1}\n");
+  REQUIRE(s.arms.size() == 2);
+  CHECK_FALSE(s.arms[0].collusion);
+  REQUIRE(s.arms[1].collusion);
+  const CollusionSpec& c = *s.arms[1].collusion;
+  CHECK(c.organizers.is_share);
+  CHECK(c.organizers.share == 0.02);
+  CHECK(c.organizers.resolve(101) == 2);
+  CHECK(c.selection == Selection::degree);
+  CHECK(c.rounds == 4);
+  CHECK(c.max_size == 12);
+  CHECK(c.internalization == 0.5);
+  CHECK_FALSE(c.logrolling);
+  CHECK(c.sanction == 2.5);
+  REQUIRE(std::holds_alternative<UniformTrait>(c.cooperation));
+  CHECK(std::get<UniformTrait>(c.cooperation).high == 0.4);
+  REQUIRE(std::holds_alternative<TwoPointTrait>(c.perceived_detection));
+  CHECK(std::get<TwoPointTrait>(c.perceived_detection).low == 0.0);
+  CHECK(c.sybils.share == 0.1);
+  CHECK(c.sybils.identities == 3);
+  CHECK(c.sybils.identity_cost == 1.0);
+  // The resolved JSON records every setting, and differs when one changes.
+  const std::string json = scenario_to_json(s);
+  CHECK(json.find("\"internalization\": 0.5") != std::string::npos);
+  CHECK(json.find("\"two_point\"") != std::string::npos);
+  const Scenario t = parse_block("      organizers: {share: 0.02}\n      rounds: 5\n");
+  CHECK(scenario_to_json(t) != json);
+}
+
+TEST_CASE("collusion defaults are filled in", "[scenario][collusion]") {
+  const Scenario s = parse_block("      organizers: 3\n");
+  const CollusionSpec& c = *s.arms[1].collusion;
+  CHECK_FALSE(c.organizers.is_share);
+  CHECK(c.organizers.count == 3);
+  CHECK(c.rounds == 10);
+  CHECK(c.max_size == 50);
+  CHECK(c.internalization == 1.0);
+  CHECK(std::get<ConstantTrait>(c.cooperation).value == 0.0);
+  CHECK(c.sybils.share == 0.0);
+}
+
+TEST_CASE("bad collusion settings name file, line and key", "[scenario][collusion]") {
+  check_error("      max_size: -1\n", 9, "arms.c.collusion.max_size", "must be an integer >= 1");
+  check_error("      max_size: 0\n", 9, "arms.c.collusion.max_size", "must be an integer >= 1");
+  check_error("      organizers: -3\n", 9, "arms.c.collusion.organizers", "must be an integer >= 0");
+  check_error("      organizers: {share: 1.5}\n", 9, "arms.c.collusion.organizers.share",
+              "must be in [0, 1], got 1.5");
+  check_error("      internalization: 2\n", 9, "arms.c.collusion.internalization",
+              "must be in [0, 1]");
+  check_error("      selection: centrality\n", 9, "arms.c.collusion.selection",
+              "must be one of random, degree");
+  check_error("      selection: degre\n", 9, "arms.c.collusion.selection", "did you mean 'degree'?");
+  check_error("      organizer: 3\n", 9, "arms.c.collusion.organizer",
+              "unknown key; did you mean 'organizers'?");
+  check_error("      cooperation: {uniform: [0.5, 0.2]}\n", 9, "arms.c.collusion.cooperation.uniform",
+              "high must be >= low");
+  check_error("      cooperation: {uniform: [0, 1.5]}\n", 9,
+              "arms.c.collusion.cooperation.uniform[1]", "must be in [0, 1]");
+  check_error("      perceived_detection: {two_point: {share: 0.5}}\n", 9,
+              "arms.c.collusion.perceived_detection.two_point.high", "missing required key");
+  check_error("      sybils: {share: -0.1}\n", 9, "arms.c.collusion.sybils.share",
+              "must be in [0, 1]");
+  check_error("      sybils: {share: 0.1, identities: 1}\n", 9,
+              "arms.c.collusion.sybils.identities", "must be an integer >= 2");
+  check_error("      sanction: -1\n", 9, "arms.c.collusion.sanction", "must be >= 0");
+}
+
+TEST_CASE("bad collusion settings exit 2 from the command line", "[cli][collusion]") {
+  const std::string path = "qvsim-test-bad-collusion.yaml";
+  {
+    std::ofstream f(path);
+    f << kHead << "      selection: centrality\n";
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(run_cli({"validate", path}, out, err) == 2);
+  CHECK_THAT(err.str(), Catch::Contains("qvsim-test-bad-collusion.yaml:9: arms.c.collusion.selection"));
+  std::remove(path.c_str());
+}

@@ -1,0 +1,257 @@
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "app/cli.hpp"
+#include "app/result_store.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using qvsim::run_cli;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("qvsim-sweep-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+int cli(const std::vector<std::string>& args, std::string* out_text = nullptr,
+        std::string* err_text = nullptr) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = run_cli(args, out, err);
+  if (out_text) *out_text = out.str();
+  if (err_text) *err_text = err.str();
+  return code;
+}
+
+// A small sweep: 2 x 2 grid points (one of them over a collusion arm's setting), 6 replicates.
+std::string sweep_scenario(const std::string& degrees = "[4, 6]") {
+  return R"(name: sweep-test
+seed: 777
+replicates: 6
+electorate:
+  agents: 400
+  proposals: 4
+  values: {distribution: normal, mean: 0.05, homophily: 0.2}
+  budget: {credits: 100}
+graph: {model: watts_strogatz, degree: 4, rewire: 0.1}
+mechanisms: [quadratic, one_person_one_vote]
+ballot: secret
+arms:
+  honest: {}
+  bloc:
+    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+sweep:
+  design: grid
+  parameters:
+    graph.degree: )" + degrees + R"(
+    arms.bloc.collusion.organizers: [2, 8]
+)";
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep run whole, in shards, and at 1 or 2 threads gives the same bytes",
+          "[sweep][determinism]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, sweep_scenario());
+  const fs::path whole = tmp.path / "whole";
+  REQUIRE(cli({"sweep", file.string(), "--out", whole.string(), "--quiet", "--threads", "2"}) == 0);
+  const std::string runs = read(whole / "runs.csv");
+  const std::string summary = read(whole / "summary.csv");
+  // Header + 4 points x 6 replicates x 2 arms x 2 mechanisms.
+  CHECK(lines(runs).size() == 1 + 4 * 6 * 2 * 2);
+  CHECK(lines(runs)[0].rfind("point,graph.degree,arms.bloc.collusion.organizers,replicate,arm,", 0) ==
+        0);
+  CHECK(summary.find("coalitions") != std::string::npos);
+
+  const fs::path one = tmp.path / "one";
+  REQUIRE(cli({"sweep", file.string(), "--out", one.string(), "--quiet", "--threads", "1"}) == 0);
+  CHECK(read(one / "runs.csv") == runs);
+  CHECK(read(one / "summary.csv") == summary);
+
+  // Three shards into three folders, then merged.
+  std::vector<std::string> merge_args{"merge", (tmp.path / "merged").string()};
+  for (int i = 0; i < 3; ++i) {
+    const fs::path dir = tmp.path / ("shard" + std::to_string(i));
+    REQUIRE(cli({"sweep", file.string(), "--out", dir.string(), "--quiet", "--shard",
+                 std::to_string(i) + "/3"}) == 0);
+    CHECK_FALSE(fs::exists(dir / "runs.csv"));  // a shard alone is incomplete
+    merge_args.push_back(dir.string());
+  }
+  REQUIRE(cli(merge_args) == 0);
+  CHECK(read(tmp.path / "merged" / "runs.csv") == runs);
+  CHECK(read(tmp.path / "merged" / "summary.csv") == summary);
+
+  // Three shards into one folder: the last to finish exports.
+  const fs::path shared = tmp.path / "shared";
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(cli({"sweep", file.string(), "--out", shared.string(), "--quiet", "--shard",
+                 std::to_string(i) + "/3"}) == 0);
+  }
+  CHECK(read(shared / "runs.csv") == runs);
+
+  std::string status;
+  REQUIRE(cli({"status", shared.string()}, &status) == 0);
+  CHECK_THAT(status, Catch::Contains("24/24 items done"));
+  CHECK_THAT(status, Catch::Contains("complete"));
+}
+
+TEST_CASE("adding a point leaves the other points' results unchanged", "[sweep]") {
+  TempDir tmp;
+  write(tmp.path / "a.yaml", sweep_scenario("[4, 6]"));
+  write(tmp.path / "b.yaml", sweep_scenario("[4, 6, 8]"));
+  REQUIRE(cli({"sweep", (tmp.path / "a.yaml").string(), "--out", (tmp.path / "a").string(),
+               "--quiet"}) == 0);
+  REQUIRE(cli({"sweep", (tmp.path / "b.yaml").string(), "--out", (tmp.path / "b").string(),
+               "--quiet"}) == 0);
+  // Rows without the point index: those of degrees 4 and 6 must all appear in b as they are in a.
+  auto strip = [](const std::string& l) { return l.substr(l.find(',') + 1); };
+  std::set<std::string> in_b;
+  for (const auto& l : lines(read(tmp.path / "b" / "runs.csv"))) in_b.insert(strip(l));
+  const auto a = lines(read(tmp.path / "a" / "runs.csv"));
+  for (std::size_t i = 1; i < a.size(); ++i) CHECK(in_b.count(strip(a[i])) == 1);
+}
+
+TEST_CASE("a sweep killed with SIGKILL and resumed equals an uninterrupted one", "[sweep]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  std::string text = sweep_scenario();
+  text.replace(text.find("replicates: 6"), 13, "replicates: 60");
+  text.replace(text.find("agents: 400"), 11, "agents: 3000");
+  write(file, text);
+  const fs::path full = tmp.path / "full";
+  REQUIRE(cli({"sweep", file.string(), "--out", full.string(), "--quiet"}) == 0);
+
+  const fs::path killed = tmp.path / "killed";
+  const std::string binary = QVSIM_BINARY;
+  std::vector<std::string> args{binary, "sweep", file.string(), "--out", killed.string(), "--quiet",
+                                "--threads", "2"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, binary.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+  // Wait until some items are committed, then kill without warning.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  bool some = false;
+  while (!some && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& f : qvsim::store_files(killed)) {
+      try {
+        const auto [id, origin] = qvsim::read_store_header(f);
+        const auto s = qvsim::read_items({f}, id, origin.points, origin.replicates, nullptr);
+        some = s.done >= 20;
+      } catch (...) {
+        // The file may be half-created at this instant; look again.
+      }
+    }
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(some);
+  const bool finished_before_kill = fs::exists(killed / "runs.csv");
+  INFO("the sweep finished before it could be killed: make it longer");
+  CHECK_FALSE(finished_before_kill);
+
+  // Without --resume the folder is refused; with it the sweep completes.
+  std::string err;
+  CHECK(cli({"sweep", file.string(), "--out", killed.string(), "--quiet"}, nullptr, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("--resume"));
+  REQUIRE(cli({"sweep", file.string(), "--out", killed.string(), "--quiet", "--resume"}) == 0);
+  CHECK(read(killed / "runs.csv") == read(full / "runs.csv"));
+  CHECK(read(killed / "summary.csv") == read(full / "summary.csv"));
+}
+
+TEST_CASE("bad sweep commands exit 2 and write nothing", "[sweep]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, sweep_scenario("[4, 5]"));  // degree 5 is odd: point 2 is invalid
+  const fs::path out = tmp.path / "out";
+  std::string err;
+  CHECK(cli({"sweep", file.string(), "--out", out.string()}, nullptr, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("graph.degree"));
+  CHECK_FALSE(fs::exists(out));
+  write(file, sweep_scenario());
+  CHECK(cli({"sweep", file.string(), "--out", out.string(), "--shard", "4/3"}, nullptr, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("--shard"));
+  CHECK(cli({"sweep", file.string(), "--out", out.string(), "--shard", "x"}) == 2);
+  CHECK_FALSE(fs::exists(out));
+  // A store of another sweep is refused.
+  REQUIRE(cli({"sweep", file.string(), "--out", out.string(), "--quiet"}) == 0);
+  write(file, sweep_scenario("[4, 8]"));
+  CHECK(cli({"sweep", file.string(), "--out", out.string(), "--quiet", "--resume"}, nullptr, &err) ==
+        2);
+  CHECK_THAT(err, Catch::Contains("another sweep"));
+}
+
+TEST_CASE("dry run prints the plan and writes nothing", "[sweep]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, sweep_scenario());
+  std::string out;
+  REQUIRE(cli({"sweep", file.string(), "--out", (tmp.path / "o").string(), "--dry-run"}, &out) == 0);
+  CHECK_THAT(out, Catch::Contains("4 points x 6 replicates = 24 work items"));
+  CHECK_THAT(out, Catch::Contains("estimated time"));
+  CHECK_FALSE(fs::exists(tmp.path / "o"));
+}
+
+TEST_CASE("a scenario without a sweep block is a one-point sweep equal to run", "[sweep]") {
+  TempDir tmp;
+  std::string text = sweep_scenario();
+  text = text.substr(0, text.find("sweep:"));
+  write(tmp.path / "s.yaml", text);
+  REQUIRE(cli({"sweep", (tmp.path / "s.yaml").string(), "--out", (tmp.path / "sw").string(),
+               "--quiet"}) == 0);
+  REQUIRE(cli({"run", (tmp.path / "s.yaml").string(), "--out", (tmp.path / "run").string(),
+               "--quiet"}) == 0);
+  // Same rows, each prefixed with point 0.
+  const auto sw = lines(read(tmp.path / "sw" / "runs.csv"));
+  const auto run = lines(read(tmp.path / "run" / "runs.csv"));
+  REQUIRE(sw.size() == run.size());
+  for (std::size_t i = 1; i < sw.size(); ++i) CHECK(sw[i] == "0," + run[i]);
+}
