@@ -6,6 +6,7 @@
 #include <tuple>
 #include <ostream>
 
+#include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
 #include "app/run_command.hpp"
@@ -152,6 +153,14 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
       out << kUsage;
       return 0;
+    }
+    if (args[0] == "analyze" || args[0] == "threshold" || args[0] == "plot" ||
+        args[0] == "report") {
+      const std::vector<std::string> rest(args.begin() + 1, args.end());
+      if (args[0] == "analyze") return analyze_main(rest, out, err);
+      if (args[0] == "threshold") return threshold_main(rest, out, err);
+      if (args[0] == "plot") return plot_main(rest, out, err);
+      return report_main(rest, out, err);
     }
     if (args[0] == "--version") {
       out << "qvsim " << build_info::kVersion << " (" << build_info::kGitCommit << ")\n";

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <queue>
-#include <tuple>
+#include <string_view>
 
 #include "sim/error.hpp"
 
@@ -84,9 +84,12 @@ ResultStore::ResultStore(const fs::path& file, const StoreIdentity& identity,
   exec(c.db,
        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
        "CREATE TABLE IF NOT EXISTS items(point INTEGER NOT NULL, replicate INTEGER NOT NULL,"
-       " ok INTEGER NOT NULL, error TEXT, seconds REAL, PRIMARY KEY(point, replicate));"
+       " ok INTEGER NOT NULL, error TEXT, seconds REAL, PRIMARY KEY(point, replicate))"
+       " WITHOUT ROWID;"
+       // One record per item: its rows joined by newlines (one insert per item keeps the
+       // store's cost a few percent of a sweep).
        "CREATE TABLE IF NOT EXISTS runs(point INTEGER NOT NULL, replicate INTEGER NOT NULL,"
-       " row INTEGER NOT NULL, csv TEXT NOT NULL, PRIMARY KEY(point, replicate, row));",
+       " csv TEXT NOT NULL, PRIMARY KEY(point, replicate));",
        c.file);
   if (meta(c.db, "spec_hash", c.file).empty()) {
     Statement st(c.db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", c.file);
@@ -118,21 +121,17 @@ void ResultStore::put(const std::vector<ItemResult>& items) {
   const std::string file = sqlite3_db_filename(db_, "main");
   exec(db_, "BEGIN IMMEDIATE", file);
   try {
-    Statement done(db_, "SELECT ok FROM items WHERE point = ?1 AND replicate = ?2", file);
+    // A done item is never overwritten; a failed one is replaced by a newer record.
     Statement item(db_,
-                   "INSERT OR REPLACE INTO items(point, replicate, ok, error, seconds)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5)",
+                   "INSERT INTO items(point, replicate, ok, error, seconds) VALUES (?1, ?2, ?3, ?4, ?5)"
+                   " ON CONFLICT(point, replicate) DO UPDATE SET ok = excluded.ok,"
+                   " error = excluded.error, seconds = excluded.seconds WHERE items.ok = 0",
                    file);
-    Statement row(db_, "INSERT OR REPLACE INTO runs(point, replicate, row, csv) VALUES (?1, ?2, ?3, ?4)",
-                  file);
+    Statement rows(db_, "INSERT OR REPLACE INTO runs(point, replicate, csv) VALUES (?1, ?2, ?3)",
+                   file);
     for (const ItemResult& r : items) {
       const auto p = static_cast<sqlite3_int64>(r.point);
       const auto q = static_cast<sqlite3_int64>(r.replicate);
-      sqlite3_bind_int64(done.s, 1, p);
-      sqlite3_bind_int64(done.s, 2, q);
-      const bool already = sqlite3_step(done.s) == SQLITE_ROW && sqlite3_column_int(done.s, 0) == 1;
-      sqlite3_reset(done.s);
-      if (already) continue;
       sqlite3_bind_int64(item.s, 1, p);
       sqlite3_bind_int64(item.s, 2, q);
       sqlite3_bind_int(item.s, 3, r.ok ? 1 : 0);
@@ -144,15 +143,13 @@ void ResultStore::put(const std::vector<ItemResult>& items) {
       sqlite3_bind_double(item.s, 5, r.seconds);
       if (sqlite3_step(item.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
       sqlite3_reset(item.s);
-      for (std::size_t i = 0; i < r.rows.size(); ++i) {
-        sqlite3_bind_int64(row.s, 1, p);
-        sqlite3_bind_int64(row.s, 2, q);
-        sqlite3_bind_int64(row.s, 3, static_cast<sqlite3_int64>(i));
-        sqlite3_bind_text(row.s, 4, r.rows[i].c_str(), static_cast<int>(r.rows[i].size()),
-                          SQLITE_TRANSIENT);
-        if (sqlite3_step(row.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
-        sqlite3_reset(row.s);
-      }
+      if (sqlite3_changes(db_) == 0 || !r.ok) continue;  // already done, or nothing to store
+      sqlite3_bind_int64(rows.s, 1, p);
+      sqlite3_bind_int64(rows.s, 2, q);
+      // SQLITE_STATIC: the text outlives the step, so SQLite need not copy it.
+      sqlite3_bind_text(rows.s, 3, r.rows.data(), static_cast<int>(r.rows.size()), SQLITE_STATIC);
+      if (sqlite3_step(rows.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
+      sqlite3_reset(rows.s);
     }
   } catch (...) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -239,14 +236,13 @@ void for_each_row(const std::vector<fs::path>& files, const StoreIdentity& ident
   struct Cursor {
     std::unique_ptr<Connection> c;
     std::unique_ptr<Statement> st;
-    std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> key;
+    std::pair<std::uint64_t, std::uint64_t> key;
     bool step() {
       const int rc = sqlite3_step(st->s);
       if (rc == SQLITE_DONE) return false;
       if (rc != SQLITE_ROW) throw InputError(c->file, 0, "", "corrupt result store");
       key = {static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 0)),
-             static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 1)),
-             static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 2))};
+             static_cast<std::uint64_t>(sqlite3_column_int64(st->s, 1))};
       return true;
     }
   };
@@ -256,11 +252,10 @@ void for_each_row(const std::vector<fs::path>& files, const StoreIdentity& ident
     cur.c = std::make_unique<Connection>(f, false);
     check_identity(cur.c->db, identity, cur.c->file);
     cur.st = std::make_unique<Statement>(
-        cur.c->db, "SELECT point, replicate, row, csv FROM runs ORDER BY point, replicate, row",
-        cur.c->file);
+        cur.c->db, "SELECT point, replicate, csv FROM runs ORDER BY point, replicate", cur.c->file);
     cursors.push_back(std::move(cur));
   }
-  // k-way merge of the files' sorted rows.
+  // k-way merge of the files' sorted items; an item stored in several files is passed once.
   auto later = [&](std::size_t a, std::size_t b) {
     return cursors[a].key != cursors[b].key ? cursors[a].key > cursors[b].key : a > b;
   };
@@ -268,14 +263,24 @@ void for_each_row(const std::vector<fs::path>& files, const StoreIdentity& ident
   for (std::size_t i = 0; i < cursors.size(); ++i)
     if (cursors[i].step()) heap.push(i);
   bool have_last = false;
-  std::tuple<std::uint64_t, std::uint64_t, std::uint64_t> last{};
+  std::pair<std::uint64_t, std::uint64_t> last{};
+  std::string line;
   while (!heap.empty()) {
     const std::size_t i = heap.top();
     heap.pop();
     Cursor& cur = cursors[i];
     if (!have_last || cur.key != last) {
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(cur.st->s, 3));
-      row(std::get<0>(cur.key), std::get<1>(cur.key), text ? std::string(text) : std::string());
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(cur.st->s, 2));
+      const int size = sqlite3_column_bytes(cur.st->s, 2);
+      const std::string_view all(text ? text : "", static_cast<std::size_t>(size));
+      std::size_t start = 0;
+      while (start < all.size()) {
+        const std::size_t end = all.find('\n', start);
+        line.assign(all.substr(start, end - start));
+        row(cur.key.first, cur.key.second, line);
+        if (end == std::string_view::npos) break;
+        start = end + 1;
+      }
       last = cur.key;
       have_last = true;
     }

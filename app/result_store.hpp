@@ -22,7 +22,7 @@ struct ItemResult {
   bool ok = true;
   std::string error;              // when !ok
   double seconds = 0.0;           // wall time of the item
-  std::vector<std::string> rows;  // runs.csv rows (without point columns), in make_rows order
+  std::string rows;  // runs.csv rows (without point columns), in make_rows order, each ending '\n'
 };
 
 // Identifies the sweep a store belongs to; a store of another sweep is refused.
@@ -82,8 +82,8 @@ StoreSummary read_items(const std::vector<std::filesystem::path>& files,
                         std::uint64_t replicates,
                         const std::function<void(std::uint64_t, std::uint64_t)>& done);
 
-// Streams every stored row once, in (point, replicate, row) order, merging the files: a row
-// stored in several files (an item run twice) is passed once. Memory stays flat.
+// Streams every stored row once, in (point, replicate, row) order, merging the files: an item
+// stored in several files (run twice) is passed once. Memory stays flat.
 void for_each_row(const std::vector<std::filesystem::path>& files, const StoreIdentity& identity,
                   const std::function<void(std::uint64_t point, std::uint64_t replicate,
                                            const std::string& row)>& row);

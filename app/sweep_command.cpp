@@ -224,7 +224,9 @@ class ResultQueue {
     std::unique_lock lock(m_);
     not_full_.wait(lock, [&] { return q_.size() < capacity_; });
     q_.push_back(std::move(r));
-    not_empty_.notify_one();
+    // Wake the writer only for a batch (its timed wait picks up the rest): waking it for every
+    // item would preempt a worker each time.
+    if (q_.size() >= capacity_ / 2) not_empty_.notify_one();
   }
   void close() {
     std::lock_guard lock(m_);
@@ -305,8 +307,10 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     const auto t0 = std::chrono::steady_clock::now();
     try {
       const ReplicateOutcome o = run_replicate(p.models[r.point], p.behaviours[r.point], r.replicate);
-      for (const auto& row : analysis::make_rows(p.models[r.point], p.columns, o))
-        r.rows.push_back(analysis::runs_csv_row(row));
+      for (const auto& row : analysis::make_rows(p.models[r.point], p.columns, o)) {
+        r.rows += analysis::runs_csv_row(row);
+        r.rows += '\n';
+      }
     } catch (const std::exception& e) {
       r.ok = false;
       r.error = e.what();
@@ -324,8 +328,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     for (std::uint64_t i = req.shard; i < total && secs.size() < 3; i += req.shards) {
       const ItemResult r = run_item(i);
       secs.push_back(r.seconds);
-      for (const auto& row : r.rows) row_bytes += row.size() + 1;
-      rows += r.rows.size();
+      row_bytes += r.rows.size();
+      rows += static_cast<std::size_t>(std::count(r.rows.begin(), r.rows.end(), '\n'));
     }
     double mean = 0.0;
     for (double s : secs) mean += s;
@@ -338,7 +342,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     std::snprintf(buf, sizeof buf,
                   "%s: %llu points x %llu replicates = %llu work items (%s design, %zu parameters)\n"
                   "  this run (shard %llu/%llu): %llu items\n"
-                  "  estimated time: %s at %u threads (calibrated on %zu items, %.3f s each)\n"
+                  "  estimated time: %s at %u threads (calibrated on %zu items, %.1f ms each)\n"
                   "  estimated output: %.0f rows, runs.csv about %.1f MiB, store about %.1f MiB\n",
                   p.plan.name.c_str(), static_cast<unsigned long long>(P),
                   static_cast<unsigned long long>(p.plan.replicates),
@@ -346,7 +350,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
                   p.plan.parameters.size(), static_cast<unsigned long long>(req.shard),
                   static_cast<unsigned long long>(req.shards),
                   static_cast<unsigned long long>(shard_items), format_duration(est).c_str(), threads,
-                  secs.size(), mean, rows_total,
+                  secs.size(), mean * 1000.0, rows_total,
                   rows_total * (bytes_per_row + 16.0) / 1048576.0,
                   rows_total * (bytes_per_row + 40.0) / 1048576.0);
     out << buf;
@@ -379,7 +383,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   for (std::uint64_t i = req.shard; i < total; i += req.shards) pending += done[i] ? 0 : 1;
 
   ResultStore store(own, p.identity, p.origin);
-  ResultQueue queue(4 * threads + 16);
+  ResultQueue queue(16 * threads + 64);
   std::atomic<bool> stop{false};
   std::atomic<std::uint64_t> failed{0};
   std::mutex first_failure_mutex;
@@ -396,7 +400,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
       auto last_line = last_commit;
       while (queue.pop_some(batch, std::chrono::milliseconds(200))) {
         const auto now = std::chrono::steady_clock::now();
-        if (!batch.empty() && (batch.size() >= 64 || now - last_commit > std::chrono::milliseconds(500))) {
+        if (!batch.empty() &&
+            (batch.size() >= 256 || now - last_commit > std::chrono::milliseconds(1000))) {
           store.put(batch);
           written += batch.size();
           batch.clear();

@@ -160,7 +160,7 @@ TEST_CASE("a sweep killed with SIGKILL and resumed equals an uninterrupted one",
   TempDir tmp;
   const fs::path file = tmp.path / "s.yaml";
   std::string text = sweep_scenario();
-  text.replace(text.find("replicates: 6"), 13, "replicates: 60");
+  text.replace(text.find("replicates: 6"), 13, "replicates: 500");
   text.replace(text.find("agents: 400"), 11, "agents: 3000");
   write(file, text);
   const fs::path full = tmp.path / "full";

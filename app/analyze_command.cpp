@@ -1,0 +1,10 @@
+#include "app/analysis_commands.hpp"
+
+#include "sim/error.hpp"
+
+// Transitional: being written.
+namespace qvsim {
+int analyze_main(const std::vector<std::string>&, std::ostream&, std::ostream&) {
+  throw InputError("", 0, "", "'analyze' is not available in this version");
+}
+}  // namespace qvsim
