@@ -321,7 +321,9 @@ std::string format_summary_table(const Model& model, const RunTable& table) {
                 static_cast<unsigned long long>(model.scenario.agents), model.scenario.proposals,
                 nc.mean);
   out << buf;
-  std::snprintf(buf, sizeof buf, "%-12s %-7s %-22s %-24s %-18s %-18s %-12s\n", "arm", "mech",
+  int arm_width = 12;
+  for (const auto& g : groups) arm_width = std::max(arm_width, static_cast<int>(g.arm.size()));
+  std::snprintf(buf, sizeof buf, "%-*s %-7s %-22s %-24s %-18s %-18s %-12s\n", arm_width, "arm", "mech",
                 "efficiency pooled", "efficiency mean [95% CI]", "wrong decisions", "intensity acc.",
                 "flips");
   out << buf;
@@ -341,13 +343,13 @@ std::string format_summary_table(const Model& model, const RunTable& table) {
     if (std::isnan(s.se)) {
       std::snprintf(b, sizeof b, "%.4f", s.mean);
     } else {
-      std::snprintf(b, sizeof b, "%.4f ± %.4f", s.mean, s.ci_high - s.mean);
+      std::snprintf(b, sizeof b, "%.4f +/- %.4f", s.mean, s.ci_high - s.mean);
     }
     return std::string(b);
   };
   for (const auto& g : groups) {
     // metrics order: efficiency, wrong_rate, intensity_accuracy, flip_rate, ...
-    std::snprintf(buf, sizeof buf, "%-12s %-7s %-22s %-24s %-18s %-18s %-12s\n", g.arm.c_str(),
+    std::snprintf(buf, sizeof buf, "%-*s %-7s %-22s %-24s %-18s %-18s %-12s\n", arm_width, g.arm.c_str(),
                   short_label(g.mechanism), pm(g.efficiency_pooled).c_str(),
                   ci(g.metrics[0]).c_str(), pm(g.metrics[1]).c_str(), pm(g.metrics[2]).c_str(),
                   pm(g.metrics[3]).c_str());

@@ -1,5 +1,5 @@
 #pragma once
-// The analysis commands of the CLI: analyze, threshold, plot, report. Each takes the arguments
+// The analysis commands of the CLI: analyze, plot, report. Each takes the arguments
 // after its command name and returns an exit code (0 success, 2 bad input, 1 internal error);
 // bad input is thrown as InputError, which run_cli reports.
 
@@ -11,9 +11,6 @@ namespace qvsim {
 
 // qvsim analyze DIR [--by KEY...] [--seed S] [--resamples B]   (app/analyze_command.cpp)
 int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-
-// qvsim threshold FILE --attack KEY --target METRIC=VALUE ...    (app/threshold_command.cpp)
-int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // qvsim plot DIR ...                                             (app/plot_command.cpp)
 int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -154,11 +154,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       out << kUsage;
       return 0;
     }
-    if (args[0] == "analyze" || args[0] == "threshold" || args[0] == "plot" ||
-        args[0] == "report") {
+    if (args[0] == "analyze" || args[0] == "plot" || args[0] == "report") {
       const std::vector<std::string> rest(args.begin() + 1, args.end());
       if (args[0] == "analyze") return analyze_main(rest, out, err);
-      if (args[0] == "threshold") return threshold_main(rest, out, err);
       if (args[0] == "plot") return plot_main(rest, out, err);
       return report_main(rest, out, err);
     }

@@ -15,6 +15,7 @@
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
 #include "app/scenario_yaml.hpp"
+#include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
 #include "sim/runner.hpp"
@@ -194,23 +195,43 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
 }
 
 void validate_scenario_file(const fs::path& scenario_file, unsigned threads, std::ostream& out) {
-  const Model model = load_model(scenario_file, std::nullopt, std::nullopt);
-  const Scenario& s = model.scenario;
-  const std::uint64_t runs = s.replicates * s.arms.size() * s.mechanisms.size();
+  // A sweep file validates every point; a plain scenario is a sweep of one point.
+  const SweepPlan plan = load_sweep(scenario_file, std::nullopt, std::nullopt);
   const unsigned t = effective_threads(threads);
-  const std::uint64_t per_rep = estimate_replicate_bytes(model);
-  const std::uint64_t concurrent = std::min<std::uint64_t>(t, s.replicates);
-  char buf[512];
+  std::uint64_t rows = 0;
+  std::uint64_t largest = 0;
+  for (const SweepPoint& p : plan.points) {
+    const Model model = freeze(p.scenario);
+    const Scenario& s = model.scenario;
+    rows += s.replicates * s.arms.size() * s.mechanisms.size();
+    largest = std::max(largest, estimate_replicate_bytes(model));
+  }
+  const Scenario& s = plan.points.front().scenario;
+  const std::uint64_t concurrent = std::min<std::uint64_t>(t, plan.points.size() * plan.replicates);
+  char buf[640];
+  if (plan.has_sweep) {
+    std::snprintf(buf, sizeof buf,
+                  "%s: valid sweep (%s design)\n"
+                  "  %zu points x %llu replicates = %llu work items; %llu rows of runs.csv\n",
+                  plan.name.c_str(), to_string(plan.design), plan.points.size(),
+                  static_cast<unsigned long long>(plan.replicates),
+                  static_cast<unsigned long long>(plan.points.size() * plan.replicates),
+                  static_cast<unsigned long long>(rows));
+  } else {
+    std::snprintf(buf, sizeof buf,
+                  "%s: valid\n"
+                  "  %llu replicates x %zu arm(s) x %zu mechanism(s) = %llu runs (rows of "
+                  "runs.csv)\n"
+                  "  %llu agents, %u proposals\n",
+                  s.name.c_str(), static_cast<unsigned long long>(s.replicates), s.arms.size(),
+                  s.mechanisms.size(), static_cast<unsigned long long>(rows),
+                  static_cast<unsigned long long>(s.agents), s.proposals);
+  }
+  out << buf;
   std::snprintf(buf, sizeof buf,
-                "%s: valid\n"
-                "  %llu replicates x %zu arm(s) x %zu mechanism(s) = %llu runs (rows of runs.csv)\n"
-                "  %llu agents, %u proposals\n"
                 "  estimated peak memory: %.1f MiB per replicate, %.1f MiB with %u threads\n",
-                s.name.c_str(), static_cast<unsigned long long>(s.replicates), s.arms.size(),
-                s.mechanisms.size(), static_cast<unsigned long long>(runs),
-                static_cast<unsigned long long>(s.agents), s.proposals,
-                static_cast<double>(per_rep) / 1048576.0,
-                static_cast<double>(per_rep * concurrent) / 1048576.0, t);
+                static_cast<double>(largest) / 1048576.0,
+                static_cast<double>(largest * concurrent) / 1048576.0, t);
   out << buf;
 }
 

@@ -67,7 +67,16 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
       },
       s.graph);
   const std::uint64_t values = n * s.proposals * sizeof(double);
-  const std::uint64_t scratch = n * sizeof(double);
+  // Scratch: one value column, plus what attack arms hold per agent while they prepare (coalition
+  // ids and marks; threat slots and beliefs; bribe prices and sale flags per mechanism).
+  std::uint64_t scratch = n * sizeof(double);
+  for (const auto& arm : s.arms) {
+    std::uint64_t per_agent = 0;
+    if (arm.collusion) per_agent += 5;
+    if (arm.coercion) per_agent += 9;
+    if (arm.bribery) per_agent += 12 + s.mechanisms.size();
+    scratch += n * per_agent;
+  }
   // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
   const auto graph_build = static_cast<std::uint64_t>(4.0 * 2.0 * edges * 2.0) + 8 * n;
   const std::uint64_t graph = model.fixed_graph ? 0 : graph_build;
