@@ -1,13 +1,630 @@
-#include "app/analysis_commands.hpp"
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "app/analysis_commands.hpp"
+#include "app/build_info.hpp"
 #include "sim/error.hpp"
 
-// Transitional: being written.
+extern char** environ;
+
 namespace qvsim {
-int plot_main(const std::vector<std::string>&, std::ostream&, std::ostream&) {
-  throw InputError("", 0, "", "'plot' is not available in this version");
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDefaultPython = "/usr/bin/python3";
+constexpr const char* kScript = "plots.py";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
-int report_main(const std::vector<std::string>&, std::ostream&, std::ostream&) {
-  throw InputError("", 0, "", "'report' is not available in this version");
+
+// One CSV record (RFC 4180 quoting, as csv_field writes it); no embedded newlines in our files.
+std::vector<std::string> split_csv(std::string_view line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(std::move(cur));
+      cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(std::move(cur));
+  return out;
 }
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) throw InputError(p.string(), 0, "", "cannot be read");
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(f, line);) {
+    if (!line.empty()) rows.push_back(split_csv(line));
+  }
+  if (rows.empty()) throw InputError(p.string(), 0, "", "is empty; expected a header line");
+  return rows;
+}
+
+// The swept parameters of a sweep's summary.csv header (point,<swept...>,arm,...); none for a run.
+std::vector<std::string> swept_columns(const std::vector<std::string>& header) {
+  if (header.empty() || header[0] != "point") return {};
+  const auto arm = std::find(header.begin(), header.end(), "arm");
+  if (arm == header.end()) return {};
+  return {header.begin() + 1, arm};
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> suggest(const std::string& got, const std::vector<std::string>& known) {
+  std::optional<std::string> best;
+  std::size_t best_d = 3;
+  for (const auto& k : known) {
+    // A bare last segment ("organizers") names the dotted path that ends with it.
+    const auto dot = k.rfind('.');
+    const std::string tail = dot == std::string::npos ? k : k.substr(dot + 1);
+    const std::size_t d = std::min(edit_distance(got, k), edit_distance(got, tail));
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+struct PlotArgs {
+  fs::path dir;
+  std::optional<std::string> x;
+  std::string format = "both";
+};
+
+PlotArgs parse_args(const std::string& command, const std::vector<std::string>& args,
+                    bool plot_options) {
+  PlotArgs p;
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value");
+      return args[++i];
+    };
+    if (plot_options && a == "--x") {
+      p.x = value();
+    } else if (plot_options && a == "--format") {
+      p.format = value();
+      if (p.format != "png" && p.format != "svg" && p.format != "both") {
+        throw InputError("", 0, a, "must be png, svg or both, got '" + p.format + "'");
+      }
+    } else if (a.rfind("--", 0) == 0) {
+      throw InputError("", 0, a, "unknown option for '" + command + "'; try 'qvsim --help'");
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (files.empty()) throw InputError("", 0, "", "'" + command + "' needs an output folder DIR");
+  if (files.size() > 1) throw InputError("", 0, "", "unexpected argument '" + files[1] + "'");
+  p.dir = files[0];
+  return p;
+}
+
+fs::path require_summary(const fs::path& dir) {
+  const fs::path summary = dir / "summary.csv";
+  if (!fs::is_regular_file(summary)) {
+    throw InputError(summary.string(), 0, "",
+                     "no such file; expected the output folder of a finished 'qvsim run' or "
+                     "'qvsim sweep'");
+  }
+  return summary;
+}
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+// Where analysis/plots.py lives: $QVSIM_ANALYSIS_DIR, then the folder compiled in, then the
+// source tree seen from a build tree (build/<preset>/app/qvsim), then ./analysis.
+std::optional<fs::path> find_script(std::vector<fs::path>& tried) {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("QVSIM_ANALYSIS_DIR"); env != nullptr && *env != '\0') {
+    candidates.emplace_back(env);
+  }
+#ifdef QVSIM_ANALYSIS_DIR
+  candidates.emplace_back(QVSIM_ANALYSIS_DIR);
+#endif
+  if (const fs::path exe = executable_dir(); !exe.empty()) {
+    candidates.push_back(exe / ".." / ".." / ".." / "analysis");
+    candidates.push_back(exe / ".." / "share" / "qvsim" / "analysis");
+  }
+  candidates.push_back(fs::current_path() / "analysis");
+  for (const auto& c : candidates) {
+    const fs::path script = c / kScript;
+    tried.push_back(script);
+    std::error_code ec;
+    if (fs::is_regular_file(script, ec)) return fs::weakly_canonical(script, ec);
+  }
+  return std::nullopt;
+}
+
+std::string python_path() {
+  const char* env = std::getenv("QVSIM_PYTHON");
+  return env != nullptr && *env != '\0' ? env : kDefaultPython;
+}
+
+struct ProcessResult {
+  int status = -1;  // exit code, or -1 when it did not exit normally
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] with argv (no shell), capturing stdout and stderr through temporary files.
+ProcessResult run_process(const std::vector<std::string>& argv) {
+  static int counter = 0;
+  const std::string stem = "qvsim-plot-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const fs::path out_file = fs::temp_directory_path() / (stem + ".out");
+  const fs::path err_file = fs::temp_directory_path() / (stem + ".err");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> cargv;
+  std::vector<std::string> storage = argv;
+  for (auto& s : storage) cargv.push_back(s.data());
+  cargv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ProcessResult r;
+  if (rc != 0) {
+    r.err = "cannot start " + argv[0] + ": " + std::strerror(rc);
+  } else {
+    int wstatus = 0;
+    while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(wstatus)) r.status = WEXITSTATUS(wstatus);
+    r.out = read_file(out_file);
+    r.err = read_file(err_file);
+  }
+  std::error_code ec;
+  fs::remove(out_file, ec);
+  fs::remove(err_file, ec);
+  return r;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Runs analysis/plots.py on dir; returns the exit code for the CLI. Bad input is thrown.
+int run_plots(const PlotArgs& a, std::ostream& out, std::ostream& err) {
+  const std::string python = python_path();
+  if (::access(python.c_str(), X_OK) != 0) {
+    err << "qvsim: error: plotting needs Python 3 at " << python
+        << " with matplotlib (Debian: apt-get install python3-matplotlib python3-numpy "
+           "python3-pandas); set QVSIM_PYTHON to use another interpreter\n";
+    return 1;
+  }
+  std::vector<fs::path> tried;
+  const auto script = find_script(tried);
+  if (!script) {
+    err << "qvsim: error: cannot find the plotting script " << kScript << "; looked at:\n";
+    for (const auto& t : tried) err << "  " << t.string() << '\n';
+    err << "set QVSIM_ANALYSIS_DIR to the folder that holds it (the source tree's analysis/)\n";
+    return 1;
+  }
+  std::vector<std::string> argv{python, script->string(), a.dir.string(), "--format", a.format};
+  if (a.x) {
+    argv.push_back("--x");
+    argv.push_back(*a.x);
+  }
+  const ProcessResult r = run_process(argv);
+  out << r.out;
+  if (r.status == 0) {
+    if (!r.err.empty()) err << r.err;
+    return 0;
+  }
+  if (r.status == 2) throw InputError("", 0, "", trim(r.err));
+  if (r.status == 3) {
+    err << "qvsim: error: " << trim(r.err) << '\n';
+    return 1;
+  }
+  err << "qvsim: error: " << script->string() << " failed"
+      << (r.status >= 0 ? " with exit code " + std::to_string(r.status) : std::string(" (killed)"))
+      << ":\n"
+      << r.err;
+  return 1;
+}
+
+// Checks the folder and --x before anything runs, so bad input writes nothing.
+void check_plot_input(const PlotArgs& a) {
+  const fs::path summary = require_summary(a.dir);
+  std::ifstream f(summary, std::ios::binary);
+  std::string header;
+  std::getline(f, header);
+  const auto cols = split_csv(header);
+  if (std::find(cols.begin(), cols.end(), "metric") == cols.end()) {
+    throw InputError(summary.string(), 1, "", "not a qvsim summary.csv: no 'metric' column");
+  }
+  if (!a.x) return;
+  const auto swept = swept_columns(cols);
+  if (swept.empty()) {
+    throw InputError("", 0, "--x", "'" + a.dir.string() + "' holds a single run, which has no swept parameters");
+  }
+  if (std::find(swept.begin(), swept.end(), *a.x) != swept.end()) return;
+  std::string msg = "'" + *a.x + "' is not a swept parameter";
+  if (const auto s = suggest(*a.x, swept)) msg += "; did you mean '" + *s + "'?";
+  msg += " (swept:";
+  for (const auto& s : swept) msg += " " + s;
+  msg += ")";
+  throw InputError("", 0, "--x", msg);
+}
+
+// ---- report --------------------------------------------------------------------------------------
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < bytes.size()) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    const bool two = i + 1 < bytes.size();
+    if (two) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += two ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// The value of the first "key": in a JSON text, as text: a string's contents (escapes other than
+// \" and \\ kept as written) or a number/literal. Enough for the few flat keys of a manifest.
+std::optional<std::string> json_value(const std::string& json, const std::string& key) {
+  const std::string needle = "\"" + key + "\"";
+  std::size_t pos = 0;
+  while ((pos = json.find(needle, pos)) != std::string::npos) {
+    std::size_t i = pos + needle.size();
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t')) ++i;
+    if (i >= json.size() || json[i] != ':') {
+      pos = i;
+      continue;
+    }
+    ++i;
+    while (i < json.size() && (json[i] == ' ' || json[i] == '\n' || json[i] == '\t')) ++i;
+    if (i >= json.size()) return std::nullopt;
+    if (json[i] == '"') {
+      std::string v;
+      for (++i; i < json.size() && json[i] != '"'; ++i) {
+        if (json[i] == '\\' && i + 1 < json.size() && (json[i + 1] == '"' || json[i + 1] == '\\')) ++i;
+        v += json[i];
+      }
+      return v;
+    }
+    if (json[i] == '{' || json[i] == '[') return std::nullopt;
+    std::size_t end = i;
+    while (end < json.size() && json[end] != ',' && json[end] != '}' && json[end] != '\n') ++end;
+    return trim(json.substr(i, end - i));
+  }
+  return std::nullopt;
+}
+
+struct Figure {
+  std::string name;
+  std::string title;
+  fs::path file;
+  std::string mime;
+};
+
+std::vector<Figure> list_figures(const fs::path& plots) {
+  std::vector<std::pair<std::string, std::string>> named;  // name, title, in the script's order
+  std::set<std::string> seen;
+  {
+    std::ifstream f(plots / "figures.tsv", std::ios::binary);
+    std::string line;
+    std::getline(f, line);  // header
+    while (std::getline(f, line)) {
+      std::vector<std::string> cells;
+      std::istringstream in(line);
+      for (std::string c; std::getline(in, c, '\t');) cells.push_back(c);
+      if (cells.size() >= 4 && seen.insert(cells[0]).second) named.emplace_back(cells[0], cells[3]);
+    }
+  }
+  // Figures not in the index (added by hand, or an older script) come after, by name.
+  std::set<std::string> extra;
+  for (const auto& e : fs::directory_iterator(plots)) {
+    const auto ext = e.path().extension();
+    if (e.is_regular_file() && (ext == ".png" || ext == ".svg")) {
+      const std::string stem = e.path().stem().string();
+      if (!seen.count(stem)) extra.insert(stem);
+    }
+  }
+  for (const auto& s : extra) named.emplace_back(s, s);
+  std::vector<Figure> out;
+  for (const auto& [name, title] : named) {
+    if (fs::is_regular_file(plots / (name + ".png"))) {
+      out.push_back({name, title, plots / (name + ".png"), "image/png"});
+    } else if (fs::is_regular_file(plots / (name + ".svg"))) {
+      out.push_back({name, title, plots / (name + ".svg"), "image/svg+xml"});
+    }
+  }
+  return out;
+}
+
+struct Cell {
+  std::string mean = "NA";
+  std::string low = "NA";
+  std::string high = "NA";
+};
+
+std::string number(const std::string& text) {
+  if (text.empty() || text == "NA" || text == "nan") return "NA";
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str()) return text;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+std::string with_ci(const Cell& c) {
+  const std::string m = number(c.mean);
+  if (m == "NA") return "NA";
+  const std::string lo = number(c.low);
+  const std::string hi = number(c.high);
+  if (lo == "NA" || hi == "NA") return m;
+  return m + " <span class=\"ci\">[" + lo + ", " + hi + "]</span>";
+}
+
+constexpr std::size_t kMaxTableRows = 400;
+
+// The main comparison table: one row per (point, arm, mechanism) in file order.
+std::string comparison_table(const fs::path& summary_path, std::size_t& total_rows) {
+  const auto rows = read_csv(summary_path);
+  const auto& header = rows[0];
+  auto col = [&](const std::string& name) -> std::size_t {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end()) {
+      throw InputError(summary_path.string(), 1, "", "missing column '" + name + "'");
+    }
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const std::size_t arm = col("arm");
+  const std::size_t mech = col("mechanism");
+  const std::size_t metric = col("metric");
+  const std::size_t mean = col("mean");
+  const std::size_t low = col("ci95_low");
+  const std::size_t high = col("ci95_high");
+  const auto swept = swept_columns(header);
+  const std::size_t key_cols = header[0] == "point" ? 1 + swept.size() : 0;
+  static const std::array<std::string, 4> kMetrics{"efficiency_pooled", "wrong_rate", "flip_rate",
+                                                  "intensity_accuracy"};
+  std::vector<std::vector<std::string>> keys;
+  std::map<std::vector<std::string>, std::array<Cell, 4>> cells;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    if (row.size() != header.size()) {
+      throw InputError(summary_path.string(), r + 1, "",
+                       "has " + std::to_string(row.size()) + " fields, the header " +
+                           std::to_string(header.size()));
+    }
+    std::vector<std::string> key(row.begin(), row.begin() + static_cast<std::ptrdiff_t>(key_cols));
+    key.push_back(row[arm]);
+    key.push_back(row[mech]);
+    auto [it, inserted] = cells.try_emplace(key);
+    if (inserted) keys.push_back(key);
+    for (std::size_t m = 0; m < kMetrics.size(); ++m) {
+      if (row[metric] == kMetrics[m]) it->second[m] = {row[mean], row[low], row[high]};
+    }
+  }
+  total_rows = keys.size();
+  std::ostringstream h;
+  h << "<table>\n<thead><tr>";
+  for (std::size_t c = 0; c < key_cols; ++c) h << "<th>" << html_escape(header[c]) << "</th>";
+  h << "<th>arm</th><th>mechanism</th><th>efficiency (pooled) [95% CI]</th>"
+       "<th>wrong decisions (share)</th><th>flip rate [95% CI]</th>"
+       "<th>intensity accuracy [95% CI]</th></tr></thead>\n<tbody>\n";
+  for (std::size_t k = 0; k < keys.size() && k < kMaxTableRows; ++k) {
+    const auto& key = keys[k];
+    const auto& c = cells[key];
+    h << "<tr>";
+    for (const auto& v : key) h << "<td>" << html_escape(v) << "</td>";
+    h << "<td class=\"num\">" << with_ci(c[0]) << "</td><td class=\"num\">" << number(c[1].mean)
+      << "</td><td class=\"num\">" << with_ci(c[2]) << "</td><td class=\"num\">" << with_ci(c[3])
+      << "</td></tr>\n";
+  }
+  h << "</tbody>\n</table>\n";
+  return h.str();
+}
+
+constexpr const char* kCss = R"(body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:15px;
+color:#1a1a1a;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;font-size:14px;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.ci{color:#555;font-size:.9em}dl.prov{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
+dl.prov dt{font-weight:bold}dl.prov dd{margin:0;font-family:monospace;word-break:break-all}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}
+figcaption{font-size:.95em;color:#333;margin-top:.3em}.note{color:#555})";
+
+void write_atomically(const fs::path& file, const std::string& text) {
+  const fs::path tmp = file.string() + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f << text;
+    if (!f) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, file);
+}
+
+}  // namespace
+
+int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const PlotArgs a = parse_args("plot", args, true);
+  check_plot_input(a);
+  return run_plots(a, out, err);
+}
+
+int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const PlotArgs a = parse_args("report", args, false);
+  const fs::path summary = require_summary(a.dir);
+  check_plot_input(a);
+  const fs::path plots = a.dir / "plots";
+  if (!fs::is_directory(plots)) {
+    PlotArgs png = a;
+    png.format = "both";
+    std::ostringstream quiet;
+    const int code = run_plots(png, quiet, err);
+    if (code != 0) return code;
+  }
+  std::size_t table_rows = 0;
+  const std::string table = comparison_table(summary, table_rows);
+
+  const std::string manifest = read_file(a.dir / "manifest.json");
+  const std::string summary_json = read_file(a.dir / "summary.json");
+  const bool is_sweep = json_value(manifest, "spec_hash").has_value();
+  std::string name = json_value(summary_json, "scenario").value_or("");
+  if (name.empty()) name = json_value(manifest, "name").value_or("");
+  if (name.empty()) name = fs::absolute(a.dir).lexically_normal().filename().string();
+  if (name.empty()) name = fs::absolute(a.dir).lexically_normal().parent_path().filename().string();
+
+  std::vector<std::pair<std::string, std::string>> prov;
+  prov.emplace_back("kind", is_sweep ? "sweep" : "single run");
+  auto add = [&](const char* label, const char* key) {
+    if (auto v = json_value(manifest, key)) prov.emplace_back(label, *v);
+  };
+  if (is_sweep) {
+    add("master seed", "master_seed");
+    add("spec hash", "spec_hash");
+    add("design", "design");
+    add("points", "points");
+    add("replicates per point", "replicates_per_point");
+  } else {
+    add("seed", "seed");
+    add("replicates", "replicates");
+    add("scenario hash", "scenario_hash");
+    add("started (UTC)", "started_utc");
+  }
+  add("qvsim version", "qvsim_version");
+  add("git commit", "git_commit");
+  add("build flags", "build_flags");
+  if (manifest.empty()) prov.emplace_back("manifest", "manifest.json not found in the folder");
+  prov.emplace_back("report written by",
+                    std::string("qvsim ") + build_info::kVersion + " (" + build_info::kGitCommit + ")");
+
+  std::ostringstream h;
+  h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    << "<title>qvsim report: " << html_escape(name) << "</title>\n<style>\n"
+    << kCss << "\n</style>\n</head>\n<body>\n"
+    << "<h1>qvsim report: " << html_escape(name) << "</h1>\n"
+    << "<p class=\"note\">Folder: " << html_escape(a.dir.string()) << "</p>\n"
+    << "<h2>Provenance</h2>\n<dl class=\"prov\">\n";
+  for (const auto& [k, v] : prov) {
+    h << "<dt>" << html_escape(k) << "</dt><dd>" << html_escape(v) << "</dd>\n";
+  }
+  h << "</dl>\n<h2>Main comparison</h2>\n"
+    << "<p class=\"note\">Means over replicates with 95% confidence intervals, from summary.csv. "
+       "Efficiency is the pooled ratio of achieved to maximum welfare; wrong decisions are the "
+       "share of proposals decided against the electorate's net value; the flip rate is the share "
+       "decided differently from the baseline arm.</p>\n"
+    << table;
+  if (table_rows > kMaxTableRows) {
+    h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << table_rows
+      << " rows; summary.csv holds them all.</p>\n";
+  }
+  h << "<h2>Figures</h2>\n";
+  const auto figures = list_figures(plots);
+  if (figures.empty()) h << "<p class=\"note\">No figures in plots/.</p>\n";
+  for (const auto& f : figures) {
+    h << "<figure id=\"fig-" << html_escape(f.name) << "\">\n<img alt=\"" << html_escape(f.title)
+      << "\" src=\"data:" << f.mime << ";base64," << base64(read_file(f.file)) << "\">\n"
+      << "<figcaption>" << html_escape(f.title) << " <span class=\"note\">(plots/"
+      << html_escape(f.file.filename().string()) << ")</span></figcaption>\n</figure>\n";
+  }
+  h << "</body>\n</html>\n";
+  const fs::path report = a.dir / "report.html";
+  write_atomically(report, h.str());
+  out << "wrote " << report.string() << " (" << figures.size() << " figure(s))\n";
+  return 0;
+}
+
 }  // namespace qvsim

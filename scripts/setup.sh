@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake git pkg-config
   libboost-graph-dev libtbb-dev libyaml-cpp-dev catch2 librandom123-dev
-  libsqlite3-dev libopenmpi-dev openmpi-bin
+  libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
 )
 
 missing=()

@@ -24,6 +24,8 @@ enum class Purpose : std::uint8_t {
   block_values = 3,   // per-block shared value factor (agent = block index)
   tie_break = 4,      // coin flip for a tied tally (agent = proposal index)
   sweep_design = 5,   // random and Latin-hypercube sweep designs (agent = parameter index)
+  bootstrap = 6,      // bootstrap resamples of analyze (see analysis/bootstrap.hpp)
+  // 16-31: the attack models (agents/traits.hpp)
   test = 255,         // reserved for tests
 };
 

@@ -1,0 +1,551 @@
+#include "analysis/analyze.hpp"
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <ostream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <tuple>
+#include <iterator>
+#include <unordered_map>
+
+#include "analysis/run_table.hpp"
+#include "sim/error.hpp"
+#include "sim/json.hpp"
+
+namespace qvsim::analysis {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// The fixed columns of a run's runs.csv (run_table.cpp's runs_csv_header), and where the metrics
+// summarized sit among them.
+constexpr std::size_t kFixedColumns = 19;
+struct FixedMetric {
+  const char* name;
+  double (*get)(const RunRow&);
+};
+const FixedMetric kFixedMetrics[] = {
+    {"efficiency", [](const RunRow& r) { return r.efficiency; }},
+    {"wrong_rate", [](const RunRow& r) { return r.wrong_rate; }},
+    {"intensity_accuracy", [](const RunRow& r) { return r.intensity_accuracy; }},
+    {"flip_rate", [](const RunRow& r) { return r.flip_rate; }},
+    {"ties", [](const RunRow& r) { return static_cast<double>(r.ties); }},
+    {"spent_per_agent", [](const RunRow& r) { return r.spent_per_agent; }},
+    {"turnout", [](const RunRow& r) { return r.turnout; }},
+    {"d_efficiency", [](const RunRow& r) { return r.d_efficiency; }},
+    {"d_wrong_rate", [](const RunRow& r) { return r.d_wrong_rate; }},
+    {"d_intensity_accuracy", [](const RunRow& r) { return r.d_intensity_accuracy; }},
+};
+constexpr std::size_t kFixedMetricCount = std::size(kFixedMetrics);
+
+// Splits a CSV line into fields, honouring double quotes (swept string values may be quoted).
+std::vector<std::string> split_quoted(std::string_view line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+// Reads the first `count` quoted-aware fields of `line` into `fields`; returns where the rest
+// starts (after their comma), or npos when the line has fewer fields.
+std::size_t leading_fields(std::string_view line, std::size_t count, std::vector<std::string>& fields) {
+  fields.assign(count, std::string());
+  std::size_t i = 0;
+  for (std::size_t f = 0; f < count; ++f) {
+    bool quoted = false;
+    while (i < line.size()) {
+      const char c = line[i];
+      if (quoted) {
+        if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+          fields[f] += '"';
+          ++i;
+        } else if (c == '"') {
+          quoted = false;
+        } else {
+          fields[f] += c;
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        break;
+      } else {
+        fields[f] += c;
+      }
+      ++i;
+    }
+    if (i >= line.size()) return std::string_view::npos;
+    ++i;  // the comma
+  }
+  return i;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// "; did you mean 'x'?" for the closest known word within edit distance 3, else "".
+std::string did_you_mean(const std::string& got, const std::vector<std::string>& known) {
+  std::size_t best = 4;
+  const std::string* pick = nullptr;
+  for (const auto& k : known) {
+    const std::size_t d = edit_distance(got, k);
+    if (d < best || (pick == nullptr && (k.ends_with(got) || got.ends_with(k)) && !got.empty())) {
+      best = std::min(best, d);
+      pick = &k;
+    }
+  }
+  return pick ? "; did you mean '" + *pick + "'?" : std::string();
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out.empty() ? "(none)" : out;
+}
+
+template <class T>
+bool parse_uint(std::string_view t, T& x) {
+  const auto res = std::from_chars(t.data(), t.data() + t.size(), x);
+  return res.ec == std::errc() && res.ptr == t.data() + t.size() && !t.empty();
+}
+
+struct Cell {
+  std::size_t group = 0;
+  std::size_t arm = 0;  // index into arm names
+  Mechanism mechanism = Mechanism::quadratic;
+  std::vector<RunningStats> stats;
+  RatioStats pooled;
+  std::vector<float> values;        // row-major, one float per metric per row
+  std::vector<std::uint64_t> keys;  // point << 32 | replicate, per row
+};
+
+MetricSummary zero_metric() { return {}; }
+
+void summarize_cell(const std::vector<Cell>& cells, std::size_t index, std::ptrdiff_t baseline,
+                    std::size_t metrics, const AnalyzeOptions& options,
+                    const std::vector<std::string>& arm_names, CellSummary& out) {
+  const Cell& cell = cells[index];
+  const std::size_t n = cell.keys.size();
+  out.group = cell.group;
+  out.arm = arm_names[cell.arm];
+  out.mechanism = cell.mechanism;
+  out.efficiency_pooled = cell.pooled.summary();
+
+  // Columns for the bootstrap: the metrics, then their paired differences.
+  std::vector<std::vector<float>> columns(2 * metrics, std::vector<float>(n));
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t m = 0; m < metrics; ++m) columns[m][i] = cell.values[i * metrics + m];
+
+  std::vector<RunningStats> diff_stats(metrics);
+  if (baseline >= 0) {
+    const Cell& base = cells[static_cast<std::size_t>(baseline)];
+    std::vector<std::pair<std::uint64_t, std::size_t>> order(base.keys.size());
+    for (std::size_t j = 0; j < base.keys.size(); ++j) order[j] = {base.keys[j], j};
+    std::sort(order.begin(), order.end());
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto it = std::lower_bound(order.begin(), order.end(),
+                                       std::pair<std::uint64_t, std::size_t>{cell.keys[i], 0});
+      const bool found = it != order.end() && it->first == cell.keys[i];
+      for (std::size_t m = 0; m < metrics; ++m) {
+        double d = kNaN;
+        if (found) {
+          d = static_cast<double>(cell.values[i * metrics + m]) -
+              static_cast<double>(base.values[it->second * metrics + m]);
+        }
+        diff_stats[m].add(d);
+        columns[metrics + m][i] = static_cast<float>(d);
+      }
+    }
+  } else {
+    for (std::size_t m = 0; m < metrics; ++m) {
+      for (std::size_t i = 0; i < n; ++i) diff_stats[m].add(kNaN);
+      std::fill(columns[metrics + m].begin(), columns[metrics + m].end(), std::numeric_limits<float>::quiet_NaN());
+    }
+  }
+
+  StreamKey key;
+  key.seed = options.seed;
+  key.replicate = cell.group;
+  key.arm = arm_key(out.arm.data(), out.arm.size());
+  key.round = static_cast<std::uint32_t>(cell.mechanism);
+  const auto boot = bootstrap_mean_intervals(columns, options.resamples, key);
+
+  out.metrics.assign(metrics, zero_metric());
+  for (std::size_t m = 0; m < metrics; ++m) {
+    out.metrics[m].stats = cell.stats[m].summary();
+    out.metrics[m].boot = boot[m];
+    out.metrics[m].diff = diff_stats[m].summary();
+    out.metrics[m].diff_boot = boot[metrics + m];
+  }
+}
+
+std::string cell_text(double x) { return std::isnan(x) ? std::string("NA") : format_double(x); }
+
+void summary_fields(std::ostream& out, const Summary& s) {
+  out << ',' << s.n << ',' << s.missing << ',' << cell_text(s.mean) << ',' << cell_text(s.sd) << ','
+      << cell_text(s.se) << ',' << cell_text(s.ci_low) << ',' << cell_text(s.ci_high);
+}
+
+void boot_fields(std::ostream& out, const BootstrapInterval& b) {
+  out << ',' << cell_text(b.pct_low) << ',' << cell_text(b.pct_high) << ',' << cell_text(b.bca_low)
+      << ',' << cell_text(b.bca_high);
+}
+
+void summary_json(JsonWriter& w, const Summary& s) {
+  w.key("n").value(s.n);
+  w.key("missing").value(s.missing);
+  w.key("mean").value(s.mean);
+  w.key("sd").value(s.sd);
+  w.key("se").value(s.se);
+  w.key("ci95_low").value(s.ci_low);
+  w.key("ci95_high").value(s.ci_high);
+}
+
+void boot_json(JsonWriter& w, const BootstrapInterval& b) {
+  w.key("boot_pct_low").value(b.pct_low);
+  w.key("boot_pct_high").value(b.pct_high);
+  w.key("boot_bca_low").value(b.bca_low);
+  w.key("boot_bca_high").value(b.bca_high);
+}
+
+void write_atomically(const fs::path& tmp, const std::string& text) {
+  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+  if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
+  f << text;
+  f.close();
+  if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
+}
+
+}  // namespace
+
+Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
+  const std::string file = runs_csv.string();
+  if (options.resamples < 1) throw InputError("", 0, "--resamples", "must be >= 1");
+  std::ifstream in(runs_csv, std::ios::binary);
+  if (!in) throw InputError(file, 0, "", "cannot read the file (does the folder hold a finished run or sweep?)");
+  std::vector<char> buffer(1 << 20);
+  in.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+
+  std::string line;
+  std::size_t line_no = 1;
+  if (!std::getline(in, line)) throw InputError(file, 1, "", "empty file: expected a runs.csv header");
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const std::vector<std::string> header = split_quoted(line);
+
+  // A sweep's rows start with point and the swept columns; a run's with replicate.
+  const auto rep_it = std::find(header.begin(), header.end(), "replicate");
+  const auto lead = static_cast<std::size_t>(rep_it - header.begin());
+  {
+    std::vector<std::string> expected = split_quoted(runs_csv_header(ArmColumns{}));
+    const bool shape = rep_it != header.end() && (lead == 0 || header[0] == "point") &&
+                       header.size() >= lead + kFixedColumns &&
+                       std::equal(expected.begin(), expected.end(), header.begin() + static_cast<std::ptrdiff_t>(lead));
+    if (!shape) {
+      throw InputError(file, 1, "", "not a runs.csv header: expected [point,<swept columns>,]" +
+                                        runs_csv_header(ArmColumns{}) + "[,<arm metrics>]");
+    }
+  }
+  const std::vector<std::string> swept(header.begin() + (lead > 0 ? 1 : 0), header.begin() + static_cast<std::ptrdiff_t>(lead));
+  const std::size_t run_columns = header.size() - lead;
+
+  Analysis a;
+  a.source = file;
+  a.seed = options.seed;
+  a.resamples = options.resamples;
+  a.baseline_arm = options.baseline;
+  for (const auto& m : kFixedMetrics) a.metric_names.emplace_back(m.name);
+  for (std::size_t c = lead + kFixedColumns; c < header.size(); ++c) a.metric_names.push_back(header[c]);
+  const std::size_t metrics = a.metric_names.size();
+
+  // Which swept columns form the groups.
+  std::vector<std::size_t> group_idx;  // into swept
+  if (options.by.empty()) {
+    for (std::size_t i = 0; i < swept.size(); ++i) group_idx.push_back(i);
+  } else {
+    for (const auto& key : options.by) {
+      const auto it = std::find(swept.begin(), swept.end(), key);
+      if (it == swept.end()) {
+        throw InputError("", 0, "--by",
+                         "'" + key + "' is not a swept column of " + file + " (swept: " + join(swept) + ")" +
+                             did_you_mean(key, swept));
+      }
+      const auto i = static_cast<std::size_t>(it - swept.begin());
+      if (std::find(group_idx.begin(), group_idx.end(), i) == group_idx.end()) group_idx.push_back(i);
+    }
+  }
+  for (std::size_t i : group_idx) a.group_columns.push_back(swept[i]);
+
+  std::vector<std::string> arm_names;
+  std::vector<Cell> cells;
+  std::unordered_map<std::uint64_t, std::size_t> cell_of;     // group << 32 | arm << 2 | mechanism
+  std::unordered_map<std::string, std::size_t> group_of;      // joined group values
+  std::unordered_map<std::uint64_t, std::size_t> point_group; // point -> group
+  std::vector<std::string> lead_fields;
+  std::vector<float> row_values(metrics);
+
+  auto fail = [&](const std::string& msg) -> void { throw InputError(file, line_no, "", msg); };
+
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::string_view rest(line);
+    std::uint64_t point = 0;
+    std::size_t group = 0;
+    if (lead > 0) {
+      const std::size_t at = leading_fields(line, lead, lead_fields);
+      if (at == std::string_view::npos) fail("expected " + std::to_string(header.size()) + " fields");
+      if (!parse_uint(lead_fields[0], point)) fail("point: not an integer: '" + lead_fields[0] + "'");
+      rest = rest.substr(at);
+      const auto pg = point_group.find(point);
+      if (pg != point_group.end()) {
+        group = pg->second;
+      } else {
+        std::string joined;
+        std::vector<std::string> values;
+        for (std::size_t i : group_idx) {
+          values.push_back(lead_fields[1 + i]);
+          joined += lead_fields[1 + i];
+          joined += '\x1f';
+        }
+        const auto [it, added] = group_of.emplace(joined, a.groups.size());
+        if (added) a.groups.push_back(std::move(values));
+        group = it->second;
+        point_group.emplace(point, group);
+      }
+    } else if (a.groups.empty()) {
+      a.groups.emplace_back();
+    }
+    const auto fields = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), ',')) + 1;
+    if (fields != run_columns) {
+      fail("expected " + std::to_string(header.size()) + " fields, got " + std::to_string(lead + fields));
+    }
+    RunRow row;
+    try {
+      row = parse_runs_csv_row(rest);
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
+    if (point > std::numeric_limits<std::uint32_t>::max() || row.replicate > std::numeric_limits<std::uint32_t>::max())
+      fail("point or replicate beyond 2^32 - 1");
+
+    const auto arm_it = std::find(arm_names.begin(), arm_names.end(), row.arm);
+    const auto arm = static_cast<std::size_t>(arm_it - arm_names.begin());
+    if (arm_it == arm_names.end()) arm_names.push_back(row.arm);
+    const std::uint64_t ck = (static_cast<std::uint64_t>(group) << 32) | (static_cast<std::uint64_t>(arm) << 2) |
+                             static_cast<std::uint64_t>(row.mechanism);
+    const auto [cit, added] = cell_of.emplace(ck, cells.size());
+    if (added) {
+      Cell c;
+      c.group = group;
+      c.arm = arm;
+      c.mechanism = row.mechanism;
+      c.stats.resize(metrics);
+      cells.push_back(std::move(c));
+    }
+    Cell& cell = cells[cit->second];
+    for (std::size_t m = 0; m < kFixedMetricCount; ++m) {
+      const double x = kFixedMetrics[m].get(row);
+      row_values[m] = static_cast<float>(x);
+      cell.stats[m].add(x);
+    }
+    for (std::size_t i = 0; i < row.arm_metrics.size(); ++i) {
+      row_values[kFixedMetricCount + i] = static_cast<float>(row.arm_metrics[i]);
+      cell.stats[kFixedMetricCount + i].add(row.arm_metrics[i]);
+    }
+    cell.values.insert(cell.values.end(), row_values.begin(), row_values.end());
+    cell.keys.push_back((point << 32) | row.replicate);
+    cell.pooled.add(row.welfare_achieved, row.welfare_max);
+    ++a.rows;
+  }
+  if (in.bad()) throw InputError(file, line_no, "", "read error");
+
+  const auto base_it = std::find(arm_names.begin(), arm_names.end(), options.baseline);
+  if (base_it == arm_names.end() && !arm_names.empty()) {
+    throw InputError("", 0, "--baseline",
+                     "no arm '" + options.baseline + "' in " + file + " (arms: " + join(arm_names) + ")" +
+                         did_you_mean(options.baseline, arm_names));
+  }
+  const auto base_arm = static_cast<std::size_t>(base_it - arm_names.begin());
+
+  // Output order: group, then arm and mechanism in order of first appearance.
+  std::vector<std::size_t> mech_rank(3, 3);
+  std::size_t next_rank = 0;
+  for (const Cell& c : cells) {
+    auto& r = mech_rank[static_cast<std::size_t>(c.mechanism)];
+    if (r == 3) r = next_rank++;
+  }
+  std::vector<std::size_t> order(cells.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    const Cell& p = cells[x];
+    const Cell& q = cells[y];
+    return std::tuple(p.group, p.arm, mech_rank[static_cast<std::size_t>(p.mechanism)]) <
+           std::tuple(q.group, q.arm, mech_rank[static_cast<std::size_t>(q.mechanism)]);
+  });
+
+  a.cells.resize(cells.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 1),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t i = r.begin(); i != r.end(); ++i) {
+      const Cell& c = cells[order[i]];
+      const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
+                               (static_cast<std::uint64_t>(base_arm) << 2) |
+                               static_cast<std::uint64_t>(c.mechanism);
+      const auto b = cell_of.find(bk);
+      const std::ptrdiff_t baseline = b == cell_of.end() ? -1 : static_cast<std::ptrdiff_t>(b->second);
+      summarize_cell(cells, order[i], baseline, metrics, options, arm_names, a.cells[i]);
+    }
+  }, tbb::simple_partitioner());
+  return a;
+}
+
+void write_analysis_csv(const Analysis& a, std::ostream& out) {
+  for (const auto& g : a.group_columns) out << csv_field(g) << ',';
+  out << "arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high,boot_pct_low,boot_pct_high,"
+         "boot_bca_low,boot_bca_high,diff_n,diff_missing,diff_mean,diff_sd,diff_se,diff_ci95_low,"
+         "diff_ci95_high,diff_boot_pct_low,diff_boot_pct_high,diff_boot_bca_low,diff_boot_bca_high\n";
+  for (const CellSummary& c : a.cells) {
+    std::string prefix;
+    for (const auto& v : a.groups[c.group]) prefix += csv_field(v) + ',';
+    prefix += c.arm + ',' + to_string(c.mechanism) + ',';
+    for (std::size_t m = 0; m < a.metric_names.size(); ++m) {
+      const MetricSummary& s = c.metrics[m];
+      out << prefix << a.metric_names[m];
+      summary_fields(out, s.stats);
+      boot_fields(out, s.boot);
+      summary_fields(out, s.diff);
+      boot_fields(out, s.diff_boot);
+      out << '\n';
+    }
+    out << prefix << "efficiency_pooled";
+    summary_fields(out, c.efficiency_pooled);
+    out << ",NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA\n";
+  }
+}
+
+void write_analysis_json(const Analysis& a, std::ostream& out) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("source").value(a.source);
+  w.key("rows").value(a.rows);
+  w.key("baseline_arm").value(a.baseline_arm);
+  w.key("seed").value(a.seed);
+  w.key("resamples").value(a.resamples);
+  w.key("level").value(0.95);
+  w.key("group_columns").begin_array();
+  for (const auto& g : a.group_columns) w.value(g);
+  w.end_array();
+  w.key("groups").begin_array();
+  for (std::size_t g = 0; g < a.groups.size(); ++g) {
+    w.begin_object();
+    w.key("values").begin_object();
+    for (std::size_t k = 0; k < a.group_columns.size(); ++k) {
+      const std::string& v = a.groups[g][k];
+      double x = 0.0;
+      const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
+      w.key(a.group_columns[k]);
+      if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size()) w.value(x);
+      else w.value(v);
+    }
+    w.end_object();
+    w.key("cells").begin_array();
+    for (const CellSummary& c : a.cells) {
+      if (c.group != g) continue;
+      w.begin_object();
+      w.key("arm").value(c.arm);
+      w.key("mechanism").value(to_string(c.mechanism));
+      w.key("metrics").begin_object();
+      for (std::size_t m = 0; m < a.metric_names.size(); ++m) {
+        const MetricSummary& s = c.metrics[m];
+        w.key(a.metric_names[m]).begin_object();
+        summary_json(w, s.stats);
+        boot_json(w, s.boot);
+        w.key("diff").begin_object();
+        summary_json(w, s.diff);
+        boot_json(w, s.diff_boot);
+        w.end_object();
+        w.end_object();
+      }
+      w.end_object();
+      w.key("efficiency_pooled").begin_object();
+      summary_json(w, c.efficiency_pooled);
+      w.end_object();
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out << w.str();
+}
+
+Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
+  Analysis a = analyze_runs(dir / "runs.csv", options);
+  std::ostringstream csv;
+  write_analysis_csv(a, csv);
+  std::ostringstream json;
+  write_analysis_json(a, json);
+  const fs::path out = dir / "analysis";
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw InputError(out.string(), 0, "", "cannot create folder: " + ec.message());
+  const fs::path csv_file = out / "summary.csv";
+  const fs::path json_file = out / "summary.json";
+  write_atomically(csv_file.string() + ".partial", csv.str());
+  write_atomically(json_file.string() + ".partial", json.str());
+  fs::rename(csv_file.string() + ".partial", csv_file);
+  fs::rename(json_file.string() + ".partial", json_file);
+  return a;
+}
+
+}  // namespace qvsim::analysis

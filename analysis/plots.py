@@ -1,0 +1,462 @@
+#!/usr/bin/python3
+"""Figures of a qvsim run or sweep, called by `qvsim plot DIR` (see docs/plots.md).
+
+Usage: plots.py DIR [--x KEY] [--format png|svg|both]
+
+Reads DIR/summary.csv (and DIR/runs.csv for distributions) and writes the figures into
+DIR/plots/, with DIR/plots/figures.tsv listing each figure: file, width_px, height_px, title.
+Exit codes: 0 success, 2 bad input (message on stderr), 3 matplotlib/pandas missing, 1 other.
+Output bytes depend only on the input files and the installed matplotlib: no dates, fixed
+SVG hash salt, fixed size and DPI.
+"""
+
+import math
+import os
+import sys
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+except Exception as e:  # noqa: BLE001 -- any import failure means the same to the caller
+    sys.stderr.write(
+        "plotting needs Debian's python3-matplotlib, python3-numpy and python3-pandas "
+        "(apt-get install python3-matplotlib python3-numpy python3-pandas): %s\n" % e
+    )
+    sys.exit(3)
+
+DPI = 150
+PANEL_W = 4.0  # inches per panel
+PANEL_H = 3.0
+LEGEND_H = 0.5  # inches reserved above the panels for the shared legend
+MAX_COLS = 3
+MAX_ROWS = 6
+
+# Okabe & Ito (2008), safe for the common colour-vision deficiencies; distinct line styles and
+# markers as well, so the figures survive greyscale printing.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+MECH_STYLE = {
+    "quadratic": ("#0072B2", "-", "o"),
+    "one_person_one_vote": ("#D55E00", "--", "s"),
+    "linear": ("#009E73", ":", "^"),
+}
+MECH_LABEL = {"quadratic": "QV", "one_person_one_vote": "1p1v", "linear": "linear"}
+BALLOT_STYLES = ["-", "--", ":", "-."]
+
+METRIC_LABEL = {
+    "efficiency_pooled": "Efficiency (pooled, share of max welfare)",
+    "efficiency": "Efficiency (share of max welfare)",
+    "flip_rate": "Flip rate (share of proposals)",
+    "coalition_size_mean": "Mean coalition size (agents)",
+    "compliance": "Compliance (complied / threatened)",
+}
+
+
+class BadInput(Exception):
+    pass
+
+
+def style_setup():
+    matplotlib.rcParams.update(
+        {
+            "font.family": "DejaVu Sans",
+            "font.size": 11,
+            "axes.titlesize": 11,
+            "axes.labelsize": 11,
+            "xtick.labelsize": 10,
+            "ytick.labelsize": 10,
+            "legend.fontsize": 10,
+            "figure.dpi": DPI,
+            "savefig.dpi": DPI,
+            "svg.hashsalt": "qvsim",
+            "svg.fonttype": "path",
+            "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+        }
+    )
+
+
+def mech_style(m, i=0):
+    return MECH_STYLE.get(m, (OKABE_ITO[(3 + i) % len(OKABE_ITO)], "-.", "D"))
+
+
+def mech_label(m):
+    return MECH_LABEL.get(m, m)
+
+
+def read_csv(path):
+    try:
+        return pd.read_csv(path, keep_default_na=False, na_values=["NA", "nan"], dtype=str)
+    except Exception as e:  # noqa: BLE001
+        raise BadInput("%s: cannot be read as CSV: %s" % (path, e))
+
+
+def to_num(series, path, column):
+    out = pd.to_numeric(series, errors="coerce")
+    bad = out.isna() & series.notna() & (series != "")
+    if bad.any():
+        raise BadInput("%s: column '%s' has a non-number: '%s'" % (path, column, series[bad].iloc[0]))
+    return out
+
+
+class Figures:
+    def __init__(self, out_dir, formats):
+        self.out_dir = out_dir
+        self.formats = formats
+        self.rows = []
+
+    def save(self, fig, name, title):
+        fig.canvas.draw()
+        w, h = fig.canvas.get_width_height()
+        for fmt in self.formats:
+            path = os.path.join(self.out_dir, name + "." + fmt)
+            if fmt == "png":
+                fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+            else:
+                fig.savefig(path, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None})
+        plt.close(fig)
+        self.rows.append((name, w, h, title))
+
+    def write_index(self):
+        with open(os.path.join(self.out_dir, "figures.tsv"), "w", encoding="utf-8") as f:
+            f.write("name\twidth_px\theight_px\ttitle\n")
+            for name, w, h, title in self.rows:
+                f.write("%s\t%d\t%d\t%s\n" % (name, w, h, title.replace("\t", " ").replace("\n", " ")))
+
+
+def grid_figure(n_panels, rows=None):
+    if rows is None:
+        cols = min(MAX_COLS, max(1, n_panels))
+        rows = int(math.ceil(n_panels / cols))
+    else:
+        cols = max(1, n_panels // rows)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(PANEL_W * cols, PANEL_H * rows + LEGEND_H),
+        squeeze=False,
+        layout="constrained",
+    )
+    return fig, axes
+
+
+def shared_legend(fig, axes):
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if handles:
+        # Panels below, legend in the strip reserved on top (matplotlib 3.6 has no "outside" loc).
+        top = 1.0 - LEGEND_H / fig.get_size_inches()[1]
+        fig.get_layout_engine().set(rect=(0.0, 0.0, 1.0, top))
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 1.0),
+                   ncol=min(len(labels), 4), frameon=False)
+
+
+def metric_table(summary, metric):
+    t = summary[summary["metric"] == metric]
+    return t
+
+
+def efficiency_metric(summary):
+    metrics = set(summary["metric"])
+    return "efficiency_pooled" if "efficiency_pooled" in metrics else "efficiency"
+
+
+# ---- a single run --------------------------------------------------------------------------------
+
+
+def plot_single(summary, runs, figs):
+    arms = list(dict.fromkeys(summary["arm"]))
+    mechs = list(dict.fromkeys(summary["mechanism"]))
+    eff = efficiency_metric(summary)
+    fig, axes = grid_figure(2)
+    width = 0.8 / max(1, len(mechs))
+    for ax, metric in zip(axes.flat, [eff, "flip_rate"]):
+        t = metric_table(summary, metric)
+        for i, m in enumerate(mechs):
+            colour = mech_style(m, i)[0]
+            xs, ys, lo, hi = [], [], [], []
+            for j, a in enumerate(arms):
+                r = t[(t["arm"] == a) & (t["mechanism"] == m)]
+                if r.empty:
+                    continue
+                r = r.iloc[0]
+                xs.append(j + (i - (len(mechs) - 1) / 2) * width)
+                ys.append(r["mean"])
+                lo.append(r["mean"] - r["ci95_low"] if np.isfinite(r["ci95_low"]) else 0.0)
+                hi.append(r["ci95_high"] - r["mean"] if np.isfinite(r["ci95_high"]) else 0.0)
+            ax.bar(xs, ys, width, color=colour, label=mech_label(m), yerr=[lo, hi], capsize=3,
+                   error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
+        ax.set_xticks(range(len(arms)))
+        ax.set_xticklabels(arms, rotation=20 if len(arms) > 3 else 0)
+        ax.set_xlabel("Arm")
+        ax.set_ylabel(METRIC_LABEL.get(metric, metric))
+        ax.set_title(METRIC_LABEL.get(metric, metric).split(" (")[0] + " (mean, 95% CI)")
+    shared_legend(fig, axes)
+    figs.save(fig, "arms", "Efficiency and flip rate per arm and mechanism, mean with 95% CI")
+    plot_distributions(runs, None, figs)
+
+
+# ---- a sweep -------------------------------------------------------------------------------------
+
+
+def ordered_values(values):
+    vals = list(dict.fromkeys(values))
+    nums = pd.to_numeric(pd.Series(vals), errors="coerce")
+    if nums.notna().all():
+        order = sorted(range(len(vals)), key=lambda i: nums[i])
+        return [vals[i] for i in order], [float(nums[i]) for i in order], True
+    return vals, list(range(len(vals))), False
+
+
+def combos(frame, keys):
+    if not keys:
+        return [()]
+    return list(dict.fromkeys(tuple(r) for r in frame[keys].itertuples(index=False, name=None)))
+
+
+def combo_label(keys, combo):
+    return ", ".join("%s=%s" % (k, v) for k, v in zip(keys, combo))
+
+
+def select(frame, keys, combo):
+    mask = pd.Series(True, index=frame.index)
+    for k, v in zip(keys, combo):
+        mask &= frame[k] == v
+    return frame[mask]
+
+
+def cap_rows(rows, what):
+    if len(rows) > MAX_ROWS:
+        sys.stderr.write(
+            "qvsim plot: %d combinations of the other swept parameters in %s; showing the first %d\n"
+            % (len(rows), what, MAX_ROWS)
+        )
+        return rows[:MAX_ROWS]
+    return rows
+
+
+def axis_label(key):
+    units = {
+        "graph.degree": "neighbours per agent",
+        "electorate.agents": "agents",
+        "electorate.budget.credits": "credits",
+        "electorate.proposals": "proposals",
+        "replicates": "replicates",
+    }
+    for suffix, unit in [("organizers", "organizers"), ("coercers", "coercers"), ("budget", "money"),
+                         ("max_size", "agents"), ("reach", "hops")]:
+        if key.endswith("." + suffix):
+            return "%s (%s)" % (key, unit)
+    if key in units:
+        return "%s (%s)" % (key, units[key])
+    return key
+
+
+def plot_sweep_metric(summary, params, x, metric, figs, split_ballot):
+    arms = list(dict.fromkeys(summary["arm"]))
+    mechs = list(dict.fromkeys(summary["mechanism"]))
+    ballots = [None]
+    others = [p for p in params if p != x]
+    if split_ballot:
+        others = [p for p in others if p != "ballot"]
+        ballots = list(dict.fromkeys(summary["ballot"]))
+    t = metric_table(summary, metric)
+    rows = cap_rows(combos(t, others), metric)
+    xvals, xpos, numeric = ordered_values(t[x])
+    fig, axes = grid_figure(len(arms) * len(rows), rows=len(rows))
+    for r, combo in enumerate(rows):
+        sub = select(t, others, combo)
+        for c, a in enumerate(arms):
+            ax = axes[r][c]
+            for i, m in enumerate(mechs):
+                colour, ls, marker = mech_style(m, i)
+                for b_i, b in enumerate(ballots):
+                    d = sub[(sub["arm"] == a) & (sub["mechanism"] == m)]
+                    if b is not None:
+                        d = d[d["ballot"] == b]
+                        ls = BALLOT_STYLES[b_i % len(BALLOT_STYLES)]
+                    if d.empty:
+                        continue
+                    pos = {v: p for v, p in zip(xvals, xpos)}
+                    d = d.assign(_x=[pos[v] for v in d[x]]).sort_values("_x")
+                    label = mech_label(m) if b is None else "%s, %s ballot" % (mech_label(m), b)
+                    ax.plot(d["_x"], d["mean"], color=colour, linestyle=ls, marker=marker,
+                            markersize=4, label=label)
+                    ax.fill_between(d["_x"], d["ci95_low"], d["ci95_high"], color=colour, alpha=0.18,
+                                    linewidth=0)
+            title = "arm: %s" % a
+            if others:
+                title += "\n" + combo_label(others, combo)
+            ax.set_title(title)
+            ax.set_xlabel(axis_label(x))
+            ax.set_ylabel(METRIC_LABEL.get(metric, metric))
+            if not numeric:
+                ax.set_xticks(xpos)
+                ax.set_xticklabels(xvals)
+    shared_legend(fig, axes)
+    base = "efficiency" if metric.startswith("efficiency") else metric
+    name = "%s_vs_%s%s" % (base, safe(x), "_by_ballot" if split_ballot else "")
+    what = METRIC_LABEL.get(metric, metric).split(" (")[0]
+    figs.save(fig, name, "%s against %s, one line per mechanism%s, 95%% CI bands"
+              % (what, x, " and ballot regime" if split_ballot else ""))
+
+
+def safe(key):
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
+
+
+def plot_sweep(summary, runs, params, x, figs):
+    for metric in [efficiency_metric(summary), "flip_rate"]:
+        plot_sweep_metric(summary, params, x, metric, figs, False)
+        if "ballot" in params and x != "ballot":
+            plot_sweep_metric(summary, params, x, metric, figs, True)
+    plot_distributions(runs, x, figs)
+
+
+# ---- distributions across replicates -------------------------------------------------------------
+
+
+def plot_distributions(runs, x, figs):
+    if runs is None:
+        return
+    series = []
+    if "coalition_size_mean" in runs.columns:
+        series.append(("coalition_size_mean", runs["coalition_size_mean"]))
+    if "complied" in runs.columns and "threatened" in runs.columns:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = runs["complied"] / runs["threatened"].where(runs["threatened"] > 0)
+        series.append(("compliance", ratio))
+    for name, values in series:
+        d = runs.assign(_v=values)
+        d = d[np.isfinite(d["_v"])]
+        if d.empty:
+            continue
+        arms = list(dict.fromkeys(d["arm"]))
+        mechs = list(dict.fromkeys(runs["mechanism"]))
+        fig, axes = grid_figure(len(arms))
+        for ax, a in zip(axes.flat, arms):
+            da = d[d["arm"] == a]
+            groups = [None] if x is None else ordered_values(da[x])[0]
+            width = 0.8 / max(1, len(mechs))
+            for i, m in enumerate(mechs):
+                colour = mech_style(m, i)[0]
+                data, pos = [], []
+                for g_i, g in enumerate(groups):
+                    dm = da[da["mechanism"] == m]
+                    if g is not None:
+                        dm = dm[dm[x] == g]
+                    if dm.empty:
+                        continue
+                    data.append(dm["_v"].to_numpy())
+                    pos.append(g_i + (i - (len(mechs) - 1) / 2) * width)
+                if not data:
+                    continue
+                bp = ax.boxplot(data, positions=pos, widths=width * 0.9, patch_artist=True,
+                                manage_ticks=False, flierprops={"markersize": 3})
+                for patch in bp["boxes"]:
+                    patch.set_facecolor(colour)
+                    patch.set_alpha(0.6)
+                for med in bp["medians"]:
+                    med.set_color("#000000")
+                ax.plot([], [], color=colour, linewidth=6, alpha=0.6, label=mech_label(m))
+            ax.set_xticks(range(len(groups)))
+            ax.set_xticklabels(["all replicates"] if x is None else groups)
+            ax.set_xlabel("" if x is None else axis_label(x))
+            ax.set_ylabel(METRIC_LABEL[name])
+            ax.set_title("arm: %s" % a)
+        for ax in list(axes.flat)[len(arms):]:
+            ax.set_visible(False)
+        shared_legend(fig, axes)
+        what = "coalition sizes" if name == "coalition_size_mean" else "compliance"
+        figs.save(fig, "distribution_" + name,
+                  "Distribution of %s across replicates, per arm and mechanism" % what)
+
+
+# ---- main ----------------------------------------------------------------------------------------
+
+
+def main(argv):
+    args = argv[1:]
+    if not args:
+        raise BadInput("usage: plots.py DIR [--x KEY] [--format png|svg|both]")
+    d, x, fmt = None, None, "both"
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--x", "--format"):
+            if i + 1 >= len(args):
+                raise BadInput("%s needs a value" % a)
+            if a == "--x":
+                x = args[i + 1]
+            else:
+                fmt = args[i + 1]
+            i += 2
+        elif d is None:
+            d = a
+            i += 1
+        else:
+            raise BadInput("unexpected argument '%s'" % a)
+    if fmt not in ("png", "svg", "both"):
+        raise BadInput("--format must be png, svg or both, got '%s'" % fmt)
+    formats = ["png", "svg"] if fmt == "both" else [fmt]
+
+    summary_path = os.path.join(d, "summary.csv")
+    if not os.path.isfile(summary_path):
+        raise BadInput("%s: no such file" % summary_path)
+    summary = read_csv(summary_path)
+    cols = list(summary.columns)
+    needed = ["arm", "mechanism", "metric", "mean", "ci95_low", "ci95_high"]
+    for c in needed:
+        if c not in cols:
+            raise BadInput("%s: missing column '%s'" % (summary_path, c))
+    for c in ["mean", "sd", "se", "ci95_low", "ci95_high"]:
+        if c in cols:
+            summary[c] = to_num(summary[c], summary_path, c)
+    sweep = cols[0] == "point"
+    params = cols[1:cols.index("arm")] if sweep else []
+    if sweep and not params:
+        sweep = False
+    if x is None and params:
+        x = params[0]
+    if sweep and x not in params:
+        raise BadInput("--x: '%s' is not a swept parameter (swept: %s)" % (x, ", ".join(params)))
+
+    runs = None
+    runs_path = os.path.join(d, "runs.csv")
+    if os.path.isfile(runs_path):
+        runs = read_csv(runs_path)
+        for c in ["coalition_size_mean", "complied", "threatened"]:
+            if c in runs.columns:
+                runs[c] = to_num(runs[c], runs_path, c)
+        for c in ["arm", "mechanism"]:
+            if c not in runs.columns:
+                raise BadInput("%s: missing column '%s'" % (runs_path, c))
+
+    out_dir = os.path.join(d, "plots")
+    os.makedirs(out_dir, exist_ok=True)
+    style_setup()
+    figs = Figures(out_dir, formats)
+    if sweep:
+        plot_sweep(summary, runs, params, x, figs)
+    else:
+        plot_single(summary, runs, figs)
+    figs.write_index()
+    for name, w, h, _ in figs.rows:
+        sys.stdout.write("wrote %s (%s; %dx%d px)\n" % (os.path.join(out_dir, name), "+".join(formats), w, h))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except BadInput as e:
+        sys.stderr.write("%s\n" % e)
+        sys.exit(2)

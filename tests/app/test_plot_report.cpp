@@ -1,0 +1,321 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/cli.hpp"
+
+namespace fs = std::filesystem;
+using qvsim::run_cli;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("qvsim-plot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result cli(const std::vector<std::string>& args) {
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = run_cli(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+// The plotting script is the source tree's, whatever the test binary's location.
+bool have_matplotlib() {
+  ::setenv("QVSIM_ANALYSIS_DIR", QVSIM_SOURCE_DIR "/analysis", 1);
+  static const bool ok =
+      std::system("/usr/bin/python3 -c 'import matplotlib, pandas, numpy' >/dev/null 2>&1") == 0;
+  return ok;
+}
+
+const char* const kRunScenario = R"(name: plot-run
+seed: 31337
+replicates: 4
+electorate:
+  agents: 300
+  proposals: 4
+  values: {distribution: normal, mean: 0.05, homophily: 0.2}
+  budget: {credits: 100}
+graph: {model: watts_strogatz, degree: 4, rewire: 0.1}
+mechanisms: [quadratic, one_person_one_vote]
+ballot: public
+arms:
+  honest: {}
+  bloc:
+    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+  threats:
+    coercion: {coercers: 3, agenda: {proposal: 1}}
+)";
+
+const char* const kSweepScenario = R"(name: plot-sweep
+seed: 777
+replicates: 3
+electorate:
+  agents: 300
+  proposals: 4
+  values: {distribution: normal, mean: 0.05, homophily: 0.2}
+  budget: {credits: 100}
+graph: {model: watts_strogatz, degree: 4, rewire: 0.1}
+mechanisms: [quadratic, one_person_one_vote]
+ballot: secret
+arms:
+  honest: {}
+  bloc:
+    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+sweep:
+  design: grid
+  parameters:
+    arms.bloc.collusion.organizers: [2, 8]
+    ballot: [public, secret]
+)";
+
+std::uint32_t be32(const std::string& s, std::size_t at) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(s[at])) << 24) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 1])) << 16) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 2])) << 8) |
+         static_cast<std::uint32_t>(static_cast<unsigned char>(s[at + 3]));
+}
+
+// name -> (width, height) from plots/figures.tsv, the sizes the script declares.
+std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> declared(const fs::path& plots) {
+  std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> out;
+  std::istringstream in(read(plots / "figures.tsv"));
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "name\twidth_px\theight_px\ttitle");
+  while (std::getline(in, line)) {
+    std::istringstream cells(line);
+    std::string name, w, h;
+    std::getline(cells, name, '\t');
+    std::getline(cells, w, '\t');
+    std::getline(cells, h, '\t');
+    out[name] = {static_cast<std::uint32_t>(std::stoul(w)), static_cast<std::uint32_t>(std::stoul(h))};
+  }
+  return out;
+}
+
+// Every declared figure exists as a PNG of its declared size and as an SVG.
+void check_figures(const fs::path& plots,
+                   const std::map<std::string, std::pair<std::uint32_t, std::uint32_t>>& figs) {
+  for (const auto& [name, size] : figs) {
+    INFO(name);
+    const std::string png = read(plots / (name + ".png"));
+    REQUIRE(png.size() > 24);
+    CHECK(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+    CHECK(png.compare(12, 4, "IHDR") == 0);
+    CHECK(be32(png, 16) == size.first);
+    CHECK(be32(png, 20) == size.second);
+    CHECK(size.first >= 600);
+    CHECK(size.second >= 400);
+    const std::string svg = read(plots / (name + ".svg"));
+    CHECK((svg.rfind("<?xml", 0) == 0 || svg.rfind("<svg", 0) == 0));
+    CHECK(svg.find("</svg>") != std::string::npos);
+  }
+}
+
+void check_report(const fs::path& dir,
+                  const std::map<std::string, std::pair<std::uint32_t, std::uint32_t>>& figs,
+                  const std::vector<std::string>& arms) {
+  const std::string html = read(dir / "report.html");
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  for (const auto& [name, size] : figs) {
+    INFO(name);
+    CHECK(html.find("id=\"fig-" + name + "\">\n<img alt=") != std::string::npos);
+  }
+  std::size_t images = 0;
+  for (std::size_t p = 0; (p = html.find("src=\"data:image/png;base64,iVBORw0KGgo", p)) != std::string::npos; ++p)
+    ++images;
+  CHECK(images == figs.size());
+  for (const auto& arm : arms) CHECK(html.find("<td>" + arm + "</td>") != std::string::npos);
+  CHECK(html.find("<td>quadratic</td>") != std::string::npos);
+  CHECK(html.find("efficiency (pooled)") != std::string::npos);
+  // No network: nothing is fetched from elsewhere.
+  CHECK(html.find("http://") == std::string::npos);
+  CHECK(html.find("https://") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("plot and report a single run", "[plot][report]") {
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  TempDir tmp;
+  write(tmp.path / "s.yaml", kRunScenario);
+  const fs::path dir = tmp.path / "run";
+  REQUIRE(cli({"run", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code == 0);
+
+  const auto plot = cli({"plot", dir.string()});
+  INFO(plot.err);
+  REQUIRE(plot.code == 0);
+  const auto figs = declared(dir / "plots");
+  CHECK(figs.count("arms") == 1);
+  CHECK(figs.count("distribution_coalition_size_mean") == 1);
+  CHECK(figs.count("distribution_compliance") == 1);
+  check_figures(dir / "plots", figs);
+
+  // Same input, same bytes.
+  const std::string svg = read(dir / "plots" / "arms.svg");
+  const std::string png = read(dir / "plots" / "arms.png");
+  REQUIRE(cli({"plot", dir.string()}).code == 0);
+  CHECK(read(dir / "plots" / "arms.svg") == svg);
+  CHECK(read(dir / "plots" / "arms.png") == png);
+
+  const auto report = cli({"report", dir.string()});
+  INFO(report.err);
+  REQUIRE(report.code == 0);
+  check_report(dir, figs, {"honest", "bloc", "threats"});
+  const std::string html = read(dir / "report.html");
+  CHECK(html.find("plot-run") != std::string::npos);
+  CHECK(html.find("31337") != std::string::npos);
+  CHECK(html.find("scenario hash") != std::string::npos);
+
+  SECTION("--x on a single run is bad input") {
+    const auto r = cli({"plot", dir.string(), "--x", "ballot"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--x") != std::string::npos);
+  }
+}
+
+TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[plot][report]") {
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  TempDir tmp;
+  write(tmp.path / "s.yaml", kSweepScenario);
+  const fs::path dir = tmp.path / "sweep";
+  REQUIRE(cli({"sweep", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code == 0);
+
+  // report first: it makes the figures itself.
+  const auto report = cli({"report", dir.string()});
+  INFO(report.err);
+  REQUIRE(report.code == 0);
+  const auto figs = declared(dir / "plots");
+  for (const char* f : {"efficiency_vs_arms_bloc_collusion_organizers",
+                        "flip_rate_vs_arms_bloc_collusion_organizers",
+                        "efficiency_vs_arms_bloc_collusion_organizers_by_ballot",
+                        "flip_rate_vs_arms_bloc_collusion_organizers_by_ballot",
+                        "distribution_coalition_size_mean"}) {
+    INFO(f);
+    CHECK(figs.count(f) == 1);
+  }
+  check_figures(dir / "plots", figs);
+  check_report(dir, figs, {"honest", "bloc"});
+  const std::string html = read(dir / "report.html");
+  CHECK(html.find("spec hash") != std::string::npos);
+  CHECK(html.find("<th>ballot</th>") != std::string::npos);
+
+  SECTION("--x picks another swept parameter") {
+    const auto r = cli({"plot", dir.string(), "--x", "ballot", "--format", "png"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(fs::exists(dir / "plots" / "efficiency_vs_ballot.png"));
+    CHECK_FALSE(fs::exists(dir / "plots" / "efficiency_vs_ballot.svg"));
+  }
+  SECTION("an unknown --x exits 2 with a suggestion") {
+    const auto r = cli({"plot", dir.string(), "--x", "organisers"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("did you mean 'arms.bloc.collusion.organizers'?") != std::string::npos);
+    const auto f = cli({"plot", dir.string(), "--format", "jpg"});
+    CHECK(f.code == 2);
+  }
+}
+
+TEST_CASE("plot and report without summary.csv exit 2 and write nothing", "[plot][report]") {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "empty";
+  fs::create_directories(dir);
+  for (const char* command : {"plot", "report"}) {
+    INFO(command);
+    const auto r = cli({command, dir.string()});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("summary.csv") != std::string::npos);
+    CHECK(fs::is_empty(dir));
+  }
+  CHECK(cli({"plot", (tmp.path / "missing").string()}).code == 2);
+  CHECK_FALSE(fs::exists(tmp.path / "missing"));
+  CHECK(cli({"plot"}).code == 2);
+  CHECK(cli({"report", dir.string(), "--x", "a"}).code == 2);
+}
+
+TEST_CASE("a missing Python interpreter is a clear error, exit 1", "[plot]") {
+  TempDir tmp;
+  write(tmp.path / "summary.csv", "arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high\n");
+  ::setenv("QVSIM_PYTHON", (tmp.path / "no-python").c_str(), 1);
+  const auto r = cli({"plot", tmp.path.string()});
+  ::unsetenv("QVSIM_PYTHON");
+  CHECK(r.code == 1);
+  CHECK(r.err.find("Python") != std::string::npos);
+  CHECK_FALSE(fs::exists(tmp.path / "plots"));
+}
+
+TEST_CASE("the report renders in headless Chromium", "[report][chromium]") {
+  if (!fs::exists("/usr/bin/chromium")) {
+    WARN("skipped: /usr/bin/chromium is not installed");
+    return;
+  }
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  TempDir tmp;
+  write(tmp.path / "s.yaml", kRunScenario);
+  const fs::path dir = tmp.path / "run";
+  REQUIRE(cli({"run", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code == 0);
+  REQUIRE(cli({"report", dir.string()}).code == 0);
+  const fs::path shot = tmp.path / "shot.png";
+  const std::string command =
+      "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu "
+      "--disable-background-networking --disable-component-update --disable-sync --no-first-run "
+      "--user-data-dir=" + (tmp.path / "profile").string() + " --screenshot=" + shot.string() +
+      " --window-size=1200,900 file://" + fs::absolute(dir / "report.html").string() +
+      " >" + (tmp.path / "chromium.log").string() + " 2>&1";
+  const int rc = std::system(command.c_str());
+  INFO(read(tmp.path / "chromium.log"));
+  CHECK(rc == 0);
+  const std::string png = read(shot);
+  REQUIRE(png.size() > 24);
+  CHECK(png.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+  CHECK(be32(png, 16) == 1200);
+  CHECK(be32(png, 20) == 900);
+}
