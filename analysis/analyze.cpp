@@ -19,6 +19,7 @@
 #include "analysis/run_table.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim::analysis {
 namespace {
@@ -107,43 +108,10 @@ std::size_t leading_fields(std::string_view line, std::size_t count, std::vector
   return i;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // "; did you mean 'x'?" for the closest known word within edit distance 3, else "".
 std::string did_you_mean(const std::string& got, const std::vector<std::string>& known) {
-  std::size_t best = 4;
-  const std::string* pick = nullptr;
-  for (const auto& k : known) {
-    const std::size_t d = edit_distance(got, k);
-    if (d < best || (pick == nullptr && (k.ends_with(got) || got.ends_with(k)) && !got.empty())) {
-      best = std::min(best, d);
-      pick = &k;
-    }
-  }
-  return pick ? "; did you mean '" + *pick + "'?" : std::string();
+  const auto i = nearest_name(got, known);
+  return i ? "; did you mean '" + known[*i] + "'?" : std::string();
 }
 
 std::string join(const std::vector<std::string>& words) {

@@ -18,4 +18,9 @@ int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostr
 // qvsim report DIR ...                                           (app/plot_command.cpp)
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+// qvsim threshold FILE|DIR --attack KEY --target METRIC=VALUE ... (app/threshold_command.cpp)
+// Flip thresholds by bisection on a scenario, or interpolated from a finished sweep
+// (docs/threshold.md). Progress lines go to `err`, the table to `out`.
+int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 }  // namespace qvsim

@@ -44,6 +44,12 @@ constexpr const char* kUsage =
     "      Figures of DIR's summaries into DIR/plots/ (needs python3-matplotlib).\n"
     "  qvsim report DIR\n"
     "      One self-contained HTML page, DIR/report.html (see docs/plots.md).\n"
+    "  qvsim threshold FILE --attack KEY --range LO:HI --target METRIC=VALUE [--arm ARM]\n"
+    "                  [--mechanism M]... [--ballot B]... [--width W] [--replicates R0]\n"
+    "                  [--max-replicates RMAX] [--seed S] [--threads N] [--out FILE.csv]\n"
+    "  qvsim threshold DIR --attack KEY --target METRIC=VALUE [--arm ARM] [--out FILE.csv]\n"
+    "      Smallest attack size reaching the target per mechanism and ballot: adaptive\n"
+    "      bisection on a scenario, or interpolated from a sweep (see docs/threshold.md).\n"
     "  qvsim --help | --version\n"
     "\n"
     "Options:\n"
@@ -162,10 +168,12 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       out << kUsage;
       return 0;
     }
-    if (args[0] == "analyze" || args[0] == "plot" || args[0] == "report") {
+    if (args[0] == "analyze" || args[0] == "plot" || args[0] == "report" ||
+        args[0] == "threshold") {
       const std::vector<std::string> rest(args.begin() + 1, args.end());
       if (args[0] == "analyze") return analyze_main(rest, out, err);
       if (args[0] == "plot") return plot_main(rest, out, err);
+      if (args[0] == "threshold") return threshold_main(rest, out, err);
       return report_main(rest, out, err);
     }
     if (args[0] == "--version") {

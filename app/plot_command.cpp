@@ -24,6 +24,7 @@
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
 #include "sim/error.hpp"
+#include "sim/text.hpp"
 
 extern char** environ;
 
@@ -90,35 +91,9 @@ std::vector<std::string> swept_columns(const std::vector<std::string>& header) {
   return {header.begin() + 1, arm};
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::optional<std::string> suggest(const std::string& got, const std::vector<std::string>& known) {
-  std::optional<std::string> best;
-  std::size_t best_d = 3;
-  for (const auto& k : known) {
-    // A bare last segment ("organizers") names the dotted path that ends with it.
-    const auto dot = k.rfind('.');
-    const std::string tail = dot == std::string::npos ? k : k.substr(dot + 1);
-    const std::size_t d = std::min(edit_distance(got, k), edit_distance(got, tail));
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  return best;
+  if (const auto i = nearest_name(got, known)) return known[*i];
+  return std::nullopt;
 }
 
 struct PlotArgs {

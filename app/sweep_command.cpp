@@ -31,6 +31,7 @@
 #include "sim/error.hpp"
 #include "sim/json.hpp"
 #include "sim/runner.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim {
 namespace fs = std::filesystem;
@@ -95,17 +96,6 @@ Prepared prepare(const StoreOrigin& origin, bool load_graphs) {
   p.identity.spec_hash = scenario_hash(all);
   p.identity.runs_header = analysis::runs_csv_header(p.columns);
   return p;
-}
-
-// A CSV field: as is, or quoted when it holds a comma, quote or newline.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 // The point's parameter values as CSV fields (strings without their JSON quotes).

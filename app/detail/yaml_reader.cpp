@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "sim/error.hpp"
+#include "sim/text.hpp"
 #include "sim/json.hpp"
 
 namespace qvsim::yaml_detail {
@@ -19,45 +20,9 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      const std::size_t subst = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, subst});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-// The known word a near miss most likely meant: a case-insensitive match first, then the closest
-// within edit distance 2 (never a complete rewrite of a short word), then a prefix either way.
 std::optional<std::string_view> suggest(std::string_view got, Keys known) {
-  const std::string g = lower(got);
-  for (std::string_view k : known) {
-    if (lower(k) == g) return k;
-  }
-  std::optional<std::string_view> best;
-  std::size_t best_d = 3;
-  for (std::string_view k : known) {
-    const std::size_t d = edit_distance(g, lower(k));
-    if (d < best_d && d < std::max(g.size(), k.size())) {
-      best = k;
-      best_d = d;
-    }
-  }
-  if (best) return best;
-  if (g.size() >= 2) {
-    for (std::string_view k : known) {
-      const std::string lk = lower(k);
-      if (lk.starts_with(g) || g.starts_with(lk)) return k;
-    }
-  }
+  const std::vector<std::string_view> names(known.begin(), known.end());
+  if (const auto i = nearest_name(got, std::span<const std::string_view>(names))) return names[*i];
   return std::nullopt;
 }
 

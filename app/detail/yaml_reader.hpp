@@ -76,8 +76,6 @@ constexpr Range kAny{};
 // ---- small text helpers ---------------------------------------------------------------------
 std::string lower(std::string_view s);
 
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 // The known word a near miss most likely meant: a case-insensitive match first, then the closest
 // within edit distance 2 (never a complete rewrite of a short word), then a prefix either way.
 std::optional<std::string_view> suggest(std::string_view got, Keys known);

@@ -14,6 +14,7 @@
 #include "analysis/analyze.hpp"
 #include "analysis/run_table.hpp"
 #include "app/cli.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace qvsim;
@@ -21,45 +22,15 @@ using namespace qvsim::analysis;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("qvsim-analyze-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using qvsim::test::TempDir;
+using qvsim::test::read;
+using qvsim::test::write;
+using qvsim::test::cli;
 
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-}
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
 
-Result cli(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> f(1);

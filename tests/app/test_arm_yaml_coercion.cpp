@@ -8,11 +8,17 @@
 #include "app/cli.hpp"
 #include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace qvsim;
 
 namespace {
+
+using qvsim::test::TempDir;
+using qvsim::test::read;
+using qvsim::test::write;
+using qvsim::test::cli;
 
 constexpr const char* kHead =
     "name: t\nseed: 1\nreplicates: 2\nelectorate: {agents: 101, proposals: 3}\narms:\n"
@@ -48,45 +54,10 @@ std::string compact(const std::string& json) {
   return out;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("qvsim-coercion-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-}
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
 
-Result cli(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
 
 }  // namespace
 

@@ -12,51 +12,22 @@
 #include <vector>
 
 #include "app/cli.hpp"
+#include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
 using qvsim::run_cli;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("qvsim-plot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using qvsim::test::TempDir;
+using qvsim::test::read;
+using qvsim::test::write;
+using qvsim::test::cli;
 
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-}
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
 
-Result cli(const std::vector<std::string>& args) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const int code = run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+
 
 // The plotting script is the source tree's, whatever the test binary's location.
 bool have_matplotlib() {

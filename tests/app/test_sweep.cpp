@@ -14,6 +14,7 @@
 
 #include "app/cli.hpp"
 #include "app/result_store.hpp"
+#include "support/test_support.hpp"
 
 extern char** environ;
 
@@ -22,32 +23,12 @@ using qvsim::run_cli;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("qvsim-sweep-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using qvsim::test::TempDir;
+using qvsim::test::read;
+using qvsim::test::write;
 
-std::string read(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
-void write(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-}
+
 
 int cli(const std::vector<std::string>& args, std::string* out_text = nullptr,
         std::string* err_text = nullptr) {

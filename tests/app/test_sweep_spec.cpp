@@ -14,8 +14,11 @@
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
+#include "support/test_support.hpp"
 
 namespace {
+
+using qvsim::test::TempDir;
 
 namespace fs = std::filesystem;
 using qvsim::InputError;
@@ -73,21 +76,6 @@ std::vector<std::string> texts(const SweepPlan& p, std::size_t param) {
 
 using Strings = std::vector<std::string>;
 
-// A fresh folder under the system temp folder, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("qvsim-sweep-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 }  // namespace
 

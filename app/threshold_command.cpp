@@ -1,0 +1,742 @@
+// qvsim threshold: the smallest attack size at which a metric reaches a target, per mechanism and
+// ballot regime, by adaptive bisection on a scenario or by interpolation on a finished sweep
+// (docs/threshold.md).
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "agents/behaviours.hpp"
+#include "analysis/run_table.hpp"
+#include "analysis/statistics.hpp"
+#include "analysis/threshold.hpp"
+#include "app/analysis_commands.hpp"
+#include "app/run_command.hpp"
+#include "app/sweep_spec.hpp"
+#include "sim/error.hpp"
+#include "sim/json.hpp"
+#include "sim/runner.hpp"
+
+namespace qvsim {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::uint64_t kDefaultReplicates = 20;
+constexpr std::uint64_t kDefaultMaxFactor = 16;
+// Arm columns reported at the threshold, where the attack arm has them.
+const char* const kSpendColumns[] = {"bribe_spent", "credits_saved", "complied"};
+
+struct Options {
+  fs::path input;
+  std::string attack;
+  std::optional<std::pair<double, double>> range;
+  std::string range_text_low, range_text_high;
+  std::string metric;
+  double target = 0.0;
+  std::string arm;
+  std::vector<std::string> mechanisms;
+  std::vector<std::string> ballots;
+  std::optional<double> width;
+  std::optional<std::uint64_t> replicates, max_replicates, seed;
+  unsigned threads = 0;
+  std::optional<fs::path> out_file;
+};
+
+// ---- small helpers -------------------------------------------------------------------------
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
+  for (const auto& k : known) {
+    const std::size_t d = edit_distance(word, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  return best.empty() ? std::string() : "; did you mean '" + best + "'?";
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::optional<double> to_number(const std::string& t) {
+  double v = 0.0;
+  const auto* end = t.data() + t.size();
+  const auto res = std::from_chars(t.data(), end, v);
+  if (t.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+double parse_number(const std::string& option, const std::string& t) {
+  const auto v = to_number(t);
+  if (!v) throw InputError("", 0, option, "must be a number, got '" + t + "'");
+  return *v;
+}
+
+std::uint64_t parse_count(const std::string& option, const std::string& t) {
+  std::uint64_t v = 0;
+  const auto* end = t.data() + t.size();
+  const auto res = std::from_chars(t.data(), end, v);
+  if (t.empty() || res.ec != std::errc() || res.ptr != end)
+    throw InputError("", 0, option, "must be a non-negative integer, got '" + t + "'");
+  return v;
+}
+
+bool is_integer_text(const std::string& t) {
+  std::size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
+  if (i >= t.size()) return false;
+  for (; i < t.size(); ++i)
+    if (t[i] < '0' || t[i] > '9') return false;
+  return true;
+}
+
+std::string value_text(double x, bool integer) {
+  if (integer) return std::to_string(static_cast<long long>(x));
+  return format_double(x);
+}
+
+std::string cell(double x) { return std::isnan(x) ? std::string() : format_double(x); }
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else out.back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\r') {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+// ---- arguments -----------------------------------------------------------------------------
+
+Options parse_args(const std::vector<std::string>& args) {
+  Options o;
+  std::vector<std::string> files;
+  bool have_target = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value");
+      return args[++i];
+    };
+    if (a == "--attack") {
+      o.attack = value();
+    } else if (a == "--range") {
+      const std::string t = value();
+      const auto colon = t.find(':');
+      if (colon == std::string::npos) throw InputError("", 0, a, "must be LO:HI, got '" + t + "'");
+      o.range_text_low = t.substr(0, colon);
+      o.range_text_high = t.substr(colon + 1);
+      const double lo = parse_number(a, o.range_text_low);
+      const double hi = parse_number(a, o.range_text_high);
+      if (!(lo < hi)) throw InputError("", 0, a, "must be LO:HI with LO < HI, got '" + t + "'");
+      o.range = {lo, hi};
+    } else if (a == "--target") {
+      const std::string t = value();
+      const auto eq = t.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw InputError("", 0, a, "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + t + "'");
+      o.metric = t.substr(0, eq);
+      o.target = parse_number(a, t.substr(eq + 1));
+      have_target = true;
+    } else if (a == "--arm") {
+      o.arm = value();
+    } else if (a == "--mechanism") {
+      o.mechanisms.push_back(value());
+    } else if (a == "--ballot") {
+      o.ballots.push_back(value());
+    } else if (a == "--width") {
+      const double w = parse_number(a, value());
+      if (!(w > 0)) throw InputError("", 0, a, "must be > 0");
+      o.width = w;
+    } else if (a == "--replicates") {
+      o.replicates = parse_count(a, value());
+      if (*o.replicates < 2) throw InputError("", 0, a, "must be >= 2 (an interval needs two)");
+    } else if (a == "--max-replicates") {
+      o.max_replicates = parse_count(a, value());
+    } else if (a == "--seed") {
+      o.seed = parse_count(a, value());
+    } else if (a == "--threads") {
+      const auto t = parse_count(a, value());
+      if (t < 1 || t > 4096) throw InputError("", 0, a, "must be in [1, 4096]");
+      o.threads = static_cast<unsigned>(t);
+    } else if (a == "--out") {
+      o.out_file = value();
+    } else if (a.rfind("--", 0) == 0) {
+      throw InputError("", 0, a, "unknown option for 'threshold'; try 'qvsim --help'");
+    } else {
+      files.push_back(a);
+    }
+  }
+  if (files.size() != 1)
+    throw InputError("", 0, "", files.empty() ? "'threshold' needs a scenario FILE or a sweep DIR"
+                                              : "unexpected argument '" + files[1] + "'");
+  if (o.attack.empty()) throw InputError("", 0, "--attack", "is required (a dotted scenario key)");
+  if (!have_target) throw InputError("", 0, "--target", "is required (METRIC=VALUE)");
+  for (char c : o.attack) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                    c == '.' || c == '[' || c == ']';
+    if (!ok) throw InputError("", 0, "--attack", "not a dotted key path: '" + o.attack + "'");
+  }
+  if (o.max_replicates && *o.max_replicates < o.replicates.value_or(kDefaultReplicates))
+    throw InputError("", 0, "--max-replicates", "must be >= --replicates");
+  o.input = files[0];
+  return o;
+}
+
+// The arm named by the key (arms.NAME....), if any.
+std::string arm_of_key(const std::string& key) {
+  if (key.rfind("arms.", 0) != 0) return "";
+  const auto dot = key.find('.', 5);
+  return key.substr(5, dot == std::string::npos ? std::string::npos : dot - 5);
+}
+
+// ---- output rows ---------------------------------------------------------------------------
+
+struct Row {
+  std::string method;  // "bisection" | "interpolated from a sweep"
+  std::string arm, mechanism, ballot, group;
+  std::string status, direction;
+  double threshold = kNaN, interval_low = kNaN, interval_high = kNaN;
+  std::uint64_t replicates = 0, evaluations = 0;
+  double spent_per_agent = kNaN;
+  double spend[3] = {kNaN, kNaN, kNaN};
+  double low_value = kNaN, low_mean = kNaN, low_ci_low = kNaN, low_ci_high = kNaN;
+  double high_value = kNaN, high_mean = kNaN, high_ci_low = kNaN, high_ci_high = kNaN;
+  std::string note;
+};
+
+void write_csv(const Options& o, const std::vector<Row>& rows, std::ostream& f) {
+  f << "method,arm,mechanism,ballot,group,attack,metric,target,direction,status,threshold,"
+       "interval_low,interval_high,replicates,evaluations,spent_per_agent,bribe_spent,"
+       "credits_saved,complied,low_value,low_mean,low_ci95_low,low_ci95_high,high_value,"
+       "high_mean,high_ci95_low,high_ci95_high,note\n";
+  for (const Row& r : rows) {
+    f << csv_field(r.method) << ',' << csv_field(r.arm) << ',' << r.mechanism << ','
+      << csv_field(r.ballot) << ',' << csv_field(r.group) << ',' << csv_field(o.attack) << ','
+      << o.metric << ',' << format_double(o.target) << ',' << r.direction << ',' << r.status << ','
+      << cell(r.threshold) << ',' << cell(r.interval_low) << ',' << cell(r.interval_high) << ','
+      << r.replicates << ',' << r.evaluations << ',' << cell(r.spent_per_agent);
+    for (double s : r.spend) f << ',' << cell(s);
+    for (double x : {r.low_value, r.low_mean, r.low_ci_low, r.low_ci_high, r.high_value,
+                     r.high_mean, r.high_ci_low, r.high_ci_high})
+      f << ',' << cell(x);
+    f << ',' << csv_field(r.note) << '\n';
+  }
+}
+
+std::string fmt(double x) {
+  if (std::isnan(x)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+
+void print_table(const Options& o, const std::vector<Row>& rows, std::ostream& out) {
+  out << "threshold of " << o.attack << " for " << o.metric << " = " << format_double(o.target)
+      << " (" << (rows.empty() ? std::string("no rows") : rows.front().method) << ")\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%-19s %-9s %-20s %-14s %-11s %-23s %5s %5s %10s\n", "mechanism",
+                "ballot", "group", "status", "threshold", "interval", "reps", "evals",
+                "spent/agt");
+  out << buf;
+  for (const Row& r : rows) {
+    const std::string interval = "[" + fmt(r.interval_low) + ", " + fmt(r.interval_high) + "]";
+    std::snprintf(buf, sizeof buf, "%-19s %-9s %-20s %-14s %-11s %-23s %5llu %5llu %10s\n",
+                  r.mechanism.c_str(), r.ballot.empty() ? "-" : r.ballot.c_str(),
+                  r.group.empty() ? "-" : r.group.c_str(), r.status.c_str(),
+                  r.status == "not_reached" ? "-" : fmt(r.threshold).c_str(), interval.c_str(),
+                  static_cast<unsigned long long>(r.replicates),
+                  static_cast<unsigned long long>(r.evaluations), fmt(r.spent_per_agent).c_str());
+    out << buf;
+    out << "    " << r.note;
+    for (std::size_t i = 0; i < 3; ++i)
+      if (!std::isnan(r.spend[i])) out << "; " << kSpendColumns[i] << " " << fmt(r.spend[i]);
+    out << '\n';
+  }
+}
+
+void write_out(const Options& o, const std::vector<Row>& rows, std::ostream& out) {
+  if (!o.out_file) return;
+  const fs::path tmp = o.out_file->string() + ".partial";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw InputError(o.out_file->string(), 0, "--out", "cannot write file");
+    write_csv(o, rows, f);
+    f.close();
+    if (!f) throw InputError(o.out_file->string(), 0, "--out", "cannot write file");
+  }
+  fs::rename(tmp, *o.out_file);
+  out << "wrote " << o.out_file->string() << '\n';
+}
+
+// ---- bisection on a scenario ---------------------------------------------------------------
+
+// A scenario at one attack value, ready to run, with the attack arm's metrics per replicate.
+struct Point {
+  explicit Point(Scenario s)
+      : model(freeze(std::move(s))),
+        behaviours(agents::make_behaviours(model.scenario)),
+        columns(arm_columns(behaviours)) {}
+  Model model;
+  ArmBehaviours behaviours;
+  analysis::ArmColumns columns;
+  std::vector<std::vector<double>> per_replicate;  // [replicate][metric], the attack arm's
+};
+
+class ScenarioSearch {
+ public:
+  ScenarioSearch(const Options& o, std::string text, std::string label, fs::path base_dir)
+      : o_(o), text_(std::move(text)), label_(std::move(label)), base_dir_(std::move(base_dir)) {
+    const SweepPlan plan = parse_sweep(text_, label_, base_dir_, o.seed, std::nullopt);
+    if (plan.has_sweep)
+      throw InputError(label_, 0, "sweep",
+                       "'threshold' takes a scenario without a sweep: block; for a finished sweep "
+                       "pass its output folder");
+    base_ = plan.points.front().scenario;
+    seed_ = plan.master_seed;
+    arm_ = o.arm.empty() ? arm_of_key(o.attack) : o.arm;
+    if (arm_.empty()) {
+      for (const auto& a : base_.arms)
+        if (a.name != base_.baseline_arm) {
+          arm_ = a.name;
+          break;
+        }
+    }
+    std::vector<std::string> names;
+    for (const auto& a : base_.arms) names.push_back(a.name);
+    if (arm_.empty()) throw InputError(label_, 0, "arms", "has no arm besides the baseline");
+    if (std::find(names.begin(), names.end(), arm_) == names.end())
+      throw InputError(label_, 0, "--arm", "no arm '" + arm_ + "'" + suggestion(arm_, names));
+    if (arm_ == base_.baseline_arm)
+      throw InputError(label_, 0, "--arm", "'" + arm_ + "' is the baseline arm; name an attack arm");
+  }
+
+  const std::string& arm() const { return arm_; }
+  const Scenario& base() const { return base_; }
+
+  // The scenario with KEY = x, one mechanism and ballot, and only the baseline and attack arms
+  // (streams are keyed by arm name and the tie coin by replicate, so dropping arms and
+  // mechanisms changes no draw). The seed is the master seed at every x: common random numbers.
+  Scenario scenario_at(double x, bool integer, Mechanism m, Ballot b) const {
+    const std::string v = value_text(x, integer);
+    const std::string text =
+        text_ + "\nsweep:\n  parameters:\n    \"" + o_.attack + "\": [" + v + "]\n";
+    Scenario s;
+    try {
+      s = parse_sweep(text, label_, base_dir_, o_.seed, std::nullopt).points.front().scenario;
+    } catch (const InputError& e) {
+      throw InputError(label_, 0, "--attack", o_.attack + " = " + v + ": " + e.message());
+    }
+    s.seed = seed_;
+    s.mechanisms = {m};
+    s.ballot = b;
+    std::vector<ArmSpec> arms;
+    for (auto& a : s.arms)
+      if (a.name == s.baseline_arm || a.name == arm_) arms.push_back(std::move(a));
+    s.arms = std::move(arms);
+    return s;
+  }
+
+  // Integer keys: both ends written as integers, and the key refuses a fractional value.
+  bool integer_key(double lo, double hi) const {
+    if (!is_integer_text(o_.range_text_low) || !is_integer_text(o_.range_text_high)) return false;
+    const Mechanism m = base_.mechanisms.front();
+    (void)scenario_at(lo, true, m, base_.ballot);  // surfaces errors of the key itself
+    (void)scenario_at(hi, true, m, base_.ballot);
+    try {
+      (void)scenario_at(lo + 0.5, false, m, base_.ballot);
+    } catch (const InputError&) {
+      return true;
+    }
+    return false;
+  }
+
+  Row run(Mechanism m, Ballot b, std::ostream& err) {
+    const bool integer = integer_key(o_.range->first, o_.range->second);
+    std::map<double, std::unique_ptr<Point>> cache;
+    std::size_t metric = 0;
+    std::vector<std::string> metric_names;
+    auto point = [&](double x) -> Point& {
+      auto& p = cache[x];
+      if (!p) {
+        p = std::make_unique<Point>(scenario_at(x, integer, m, b));
+        analysis::RunTable t(p->model, p->columns, nullptr);
+        metric_names = t.metric_names();
+        const auto it = std::find(metric_names.begin(), metric_names.end(), o_.metric);
+        if (it == metric_names.end())
+          throw InputError("", 0, "--target",
+                           "unknown metric '" + o_.metric + "' for arm '" + arm_ + "'" +
+                               suggestion(o_.metric, metric_names) + " (metrics: " +
+                               join(metric_names) + ")");
+        metric = static_cast<std::size_t>(it - metric_names.begin());
+      }
+      return *p;
+    };
+    auto attack_index = [&](const Point& p) {
+      for (std::size_t a = 0; a < p.model.scenario.arms.size(); ++a)
+        if (p.model.scenario.arms[a].name == arm_) return a;
+      return std::size_t{0};
+    };
+    auto summary = [&](const Point& p, std::size_t col, std::uint64_t n) {
+      analysis::RunningStats st;
+      for (std::uint64_t r = 0; r < n; ++r) st.add(p.per_replicate[r][col]);
+      return st.summary();
+    };
+    const PointEvaluatorFn evaluate = [&](double x, std::uint64_t n) {
+      Point& p = point(x);
+      const std::uint64_t have = p.per_replicate.size();
+      if (n > have) {
+        p.per_replicate.resize(n);
+        const std::size_t ai = attack_index(p);
+        const int threads = o_.threads == 0 ? tbb::task_arena::automatic
+                                            : static_cast<int>(o_.threads);
+        tbb::task_arena arena(threads);
+        arena.execute([&] {
+          tbb::parallel_for(tbb::blocked_range<std::uint64_t>(have, n, 1),
+                            [&](const tbb::blocked_range<std::uint64_t>& r) {
+                              for (std::uint64_t rep = r.begin(); rep != r.end(); ++rep)
+                                p.per_replicate[rep] = replicate_metrics(p, ai, rep);
+                            });
+        });
+      }
+      const analysis::Summary s = summary(p, metric, n);
+      analysis::PointEstimate e;
+      e.mean = s.n == 0 ? kNaN : s.mean;
+      e.ci_low = s.ci_low;
+      e.ci_high = s.ci_high;
+      err << "  " << short_label(m) << ' ' << to_string(b) << ": " << o_.attack << " = "
+          << value_text(x, integer) << ", " << n << " replicates: " << o_.metric << " = "
+          << fmt(e.mean) << " [" << fmt(e.ci_low) << ", " << fmt(e.ci_high) << "]\n";
+      return e;
+    };
+
+    analysis::ThresholdOptions opts;
+    opts.low = o_.range->first;
+    opts.high = o_.range->second;
+    opts.target = o_.target;
+    opts.integer = integer;
+    opts.width = o_.width.value_or(integer ? 1.0 : (opts.high - opts.low) / 100.0);
+    opts.replicates = o_.replicates.value_or(kDefaultReplicates);
+    opts.max_replicates = o_.max_replicates.value_or(opts.replicates * kDefaultMaxFactor);
+    const analysis::ThresholdResult res = analysis::find_threshold(opts, evaluate);
+
+    Row row;
+    row.method = "bisection";
+    row.arm = arm_;
+    row.mechanism = to_string(m);
+    row.ballot = to_string(b);
+    row.status = analysis::to_string(res.status);
+    row.direction = analysis::to_string(res.direction);
+    row.threshold = res.estimate;
+    row.interval_low = res.interval_low;
+    row.interval_high = res.interval_high;
+    row.replicates = res.replicates;
+    row.evaluations = res.evaluations;
+    row.note = res.note;
+    if (integer) row.note += "; integer key";
+    auto last_step = [&](double x) -> const analysis::ThresholdStep* {
+      for (auto it = res.steps.rbegin(); it != res.steps.rend(); ++it)
+        if (it->x == x) return &*it;
+      return nullptr;
+    };
+    if (const auto* s = last_step(res.interval_low)) {
+      row.low_value = s->x;
+      row.low_mean = s->estimate.mean;
+      row.low_ci_low = s->estimate.ci_low;
+      row.low_ci_high = s->estimate.ci_high;
+    }
+    if (const auto* s = last_step(res.interval_high)) {
+      row.high_value = s->x;
+      row.high_mean = s->estimate.mean;
+      row.high_ci_low = s->estimate.ci_low;
+      row.high_ci_high = s->estimate.ci_high;
+    }
+    if (res.status != analysis::ThresholdStatus::not_reached) {
+      // What the attack spent at the estimate, over the replicates run there.
+      const Point& p = *cache.at(res.estimate);
+      const std::uint64_t n = p.per_replicate.size();
+      auto mean_of = [&](const std::string& name) {
+        const auto it = std::find(metric_names.begin(), metric_names.end(), name);
+        if (it == metric_names.end()) return kNaN;
+        const auto s = summary(p, static_cast<std::size_t>(it - metric_names.begin()), n);
+        return s.n == 0 ? kNaN : s.mean;
+      };
+      row.spent_per_agent = mean_of("spent_per_agent");
+      for (std::size_t i = 0; i < 3; ++i) row.spend[i] = mean_of(kSpendColumns[i]);
+    }
+    return row;
+  }
+
+ private:
+  using PointEvaluatorFn = analysis::PointEvaluator;
+
+  // Every summarized metric of the attack arm in one replicate (RunTable's names and order: one
+  // value summarized is the value itself, bit for bit).
+  static std::vector<double> replicate_metrics(const Point& p, std::size_t attack, std::uint64_t rep) {
+    const ReplicateOutcome outcome = run_replicate(p.model, p.behaviours, rep);
+    analysis::RunTable t(p.model, p.columns, nullptr);
+    t.add_rows(analysis::make_rows(p.model, p.columns, outcome));
+    const auto groups = t.summaries();
+    std::vector<double> v;
+    for (const auto& s : groups[attack].metrics) v.push_back(s.n == 0 ? kNaN : s.mean);
+    return v;
+  }
+
+  const Options& o_;
+  std::string text_, label_;
+  fs::path base_dir_;
+  Scenario base_;
+  std::uint64_t seed_ = 0;
+  std::string arm_;
+};
+
+Mechanism parse_mechanism(const std::string& t) {
+  for (Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
+    if (t == to_string(m) || t == short_label(m)) return m;
+  throw InputError("", 0, "--mechanism",
+                   "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear)");
+}
+
+Ballot parse_ballot(const std::string& t) {
+  for (Ballot b : {Ballot::public_ballot, Ballot::provable, Ballot::secret})
+    if (t == to_string(b)) return b;
+  throw InputError("", 0, "--ballot", "unknown ballot '" + t + "' (public, provable, secret)");
+}
+
+std::vector<Row> search_scenario(const Options& o, std::ostream& err) {
+  if (!o.range) throw InputError("", 0, "--range", "is required for a scenario FILE (LO:HI)");
+  std::ifstream f(o.input, std::ios::binary);
+  if (!f) throw InputError(o.input.string(), 0, "", "cannot read file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  ScenarioSearch search(o, ss.str(), o.input.string(), o.input.parent_path());
+  std::vector<Mechanism> mechs;
+  for (const auto& t : o.mechanisms) mechs.push_back(parse_mechanism(t));
+  if (mechs.empty()) mechs = search.base().mechanisms;
+  std::vector<Ballot> ballots;
+  for (const auto& t : o.ballots) ballots.push_back(parse_ballot(t));
+  if (ballots.empty()) ballots = {search.base().ballot};
+  std::vector<Row> rows;
+  for (Mechanism m : mechs)
+    for (Ballot b : ballots) rows.push_back(search.run(m, b, err));
+  return rows;
+}
+
+// ---- interpolation on a finished sweep -----------------------------------------------------
+
+struct SweepValue {
+  double x = 0.0;
+  double mean = kNaN, ci_low = kNaN, ci_high = kNaN;
+  std::uint64_t n = 0;
+};
+
+std::vector<Row> interpolate_sweep(const Options& o) {
+  const fs::path file = o.input / "summary.csv";
+  std::ifstream f(file, std::ios::binary);
+  if (!f)
+    throw InputError(file.string(), 0, "",
+                     "cannot read a sweep's summary.csv (is the sweep finished?)");
+  if (o.range) throw InputError("", 0, "--range", "applies to a scenario FILE, not a sweep DIR");
+  std::string line;
+  if (!std::getline(f, line)) throw InputError(file.string(), 1, "", "empty file");
+  const std::vector<std::string> header = split_csv_line(line);
+  auto col = [&](const std::string& name) -> std::size_t {
+    const auto it = std::find(header.begin(), header.end(), name);
+    if (it == header.end())
+      throw InputError(file.string(), 1, "", "not a sweep's summary.csv: no column '" + name + "'");
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const std::size_t c_point = col("point"), c_arm = col("arm"), c_mech = col("mechanism"),
+                    c_metric = col("metric"), c_n = col("n"), c_mean = col("mean"),
+                    c_lo = col("ci95_low"), c_hi = col("ci95_high");
+  std::vector<std::string> params(header.begin() + static_cast<std::ptrdiff_t>(c_point) + 1,
+                                  header.begin() + static_cast<std::ptrdiff_t>(c_arm));
+  const auto key_it = std::find(params.begin(), params.end(), o.attack);
+  if (key_it == params.end())
+    throw InputError(file.string(), 1, "--attack",
+                     "'" + o.attack + "' is not a swept parameter" + suggestion(o.attack, params) +
+                         " (swept: " + join(params) + ")");
+  const std::size_t c_key = c_point + 1 + static_cast<std::size_t>(key_it - params.begin());
+  const auto ballot_it = std::find(params.begin(), params.end(), "ballot");
+  const std::string arm = o.arm.empty() ? arm_of_key(o.attack) : o.arm;
+  if (arm.empty()) throw InputError("", 0, "--arm", "is required when --attack is not under arms.");
+
+  // group label -> (mechanism, ballot, values)
+  struct Group {
+    std::string mechanism, ballot, label;
+    std::vector<SweepValue> values;
+  };
+  std::map<std::string, Group> groups;
+  std::vector<std::string> metrics_seen, arms_seen;
+  std::size_t line_no = 1;
+  while (std::getline(f, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    const auto cells = split_csv_line(line);
+    if (cells.size() != header.size())
+      throw InputError(file.string(), line_no, "", "expected " + std::to_string(header.size()) +
+                                                       " fields, got " + std::to_string(cells.size()));
+    if (std::find(arms_seen.begin(), arms_seen.end(), cells[c_arm]) == arms_seen.end())
+      arms_seen.push_back(cells[c_arm]);
+    if (std::find(metrics_seen.begin(), metrics_seen.end(), cells[c_metric]) == metrics_seen.end())
+      metrics_seen.push_back(cells[c_metric]);
+    if (cells[c_arm] != arm || cells[c_metric] != o.metric) continue;
+    const std::string& mech = cells[c_mech];
+    if (!o.mechanisms.empty() &&
+        std::find_if(o.mechanisms.begin(), o.mechanisms.end(), [&](const std::string& m) {
+          return to_string(parse_mechanism(m)) == mech;
+        }) == o.mechanisms.end())
+      continue;
+    std::string ballot;
+    if (ballot_it != params.end())
+      ballot = cells[c_point + 1 + static_cast<std::size_t>(ballot_it - params.begin())];
+    if (!o.ballots.empty() && std::find(o.ballots.begin(), o.ballots.end(), ballot) == o.ballots.end())
+      continue;
+    std::string label;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (params[i] == o.attack || params[i] == "ballot") continue;
+      label += (label.empty() ? "" : ";") + params[i] + "=" + cells[c_point + 1 + i];
+    }
+    const auto x = to_number(cells[c_key]);
+    if (!x)
+      throw InputError(file.string(), line_no, o.attack,
+                       "swept value '" + cells[c_key] + "' is not a number");
+    SweepValue v;
+    v.x = *x;
+    auto num = [](const std::string& t) { return to_number(t).value_or(kNaN); };
+    v.mean = num(cells[c_mean]);
+    v.ci_low = num(cells[c_lo]);
+    v.ci_high = num(cells[c_hi]);
+    v.n = static_cast<std::uint64_t>(num(cells[c_n]));
+    Group& g = groups[mech + "\x1f" + ballot + "\x1f" + label];
+    g.mechanism = mech;
+    g.ballot = ballot;
+    g.label = label;
+    g.values.push_back(v);
+  }
+  if (std::find(arms_seen.begin(), arms_seen.end(), arm) == arms_seen.end())
+    throw InputError(file.string(), 0, "--arm", "no arm '" + arm + "'" + suggestion(arm, arms_seen));
+  if (std::find(metrics_seen.begin(), metrics_seen.end(), o.metric) == metrics_seen.end())
+    throw InputError(file.string(), 0, "--target",
+                     "unknown metric '" + o.metric + "'" + suggestion(o.metric, metrics_seen));
+
+  std::vector<Row> rows;
+  for (auto& [_, g] : groups) {
+    std::sort(g.values.begin(), g.values.end(),
+              [](const SweepValue& a, const SweepValue& b) { return a.x < b.x; });
+    Row r;
+    r.method = "interpolated from a sweep";
+    r.arm = arm;
+    r.mechanism = g.mechanism;
+    r.ballot = g.ballot;
+    r.group = g.label;
+    r.replicates = g.values.empty() ? 0 : g.values.front().n;
+    r.evaluations = g.values.size();
+    const auto& v = g.values;
+    if (v.size() < 2) {
+      r.status = "not_reached";
+      r.note = "fewer than two swept values of " + o.attack + " in this group";
+      rows.push_back(r);
+      continue;
+    }
+    const bool up = v.back().mean >= v.front().mean;
+    r.direction = up ? "increasing" : "decreasing";
+    const auto reaches = [&](double m) { return up ? m >= o.target : m <= o.target; };
+    r.note = "interpolated from a sweep: response " + r.direction + " (mean " + fmt(v.front().mean) +
+             " at " + fmt(v.front().x) + ", " + fmt(v.back().mean) + " at " + fmt(v.back().x) + ")";
+    std::size_t j = 0;
+    while (j < v.size() && !reaches(v[j].mean)) ++j;
+    if (j == 0) {
+      r.status = "reached_at_low";
+      r.threshold = r.interval_low = r.interval_high = v[0].x;
+      r.high_value = v[0].x, r.high_mean = v[0].mean, r.high_ci_low = v[0].ci_low,
+      r.high_ci_high = v[0].ci_high;
+      r.note += "; target already reached at the lowest swept value";
+    } else if (j == v.size()) {
+      r.status = "not_reached";
+      r.note += "; not reached in [" + fmt(v.front().x) + ", " + fmt(v.back().x) + "]";
+    } else {
+      const SweepValue& a = v[j - 1];
+      const SweepValue& b = v[j];
+      r.status = "interpolated";
+      r.threshold = a.x + (o.target - a.mean) / (b.mean - a.mean) * (b.x - a.x);
+      r.interval_low = a.x;
+      r.interval_high = b.x;
+      r.low_value = a.x, r.low_mean = a.mean, r.low_ci_low = a.ci_low, r.low_ci_high = a.ci_high;
+      r.high_value = b.x, r.high_mean = b.mean, r.high_ci_low = b.ci_low,
+      r.high_ci_high = b.ci_high;
+      for (std::size_t k = j + 1; k < v.size(); ++k)
+        if (!reaches(v[k].mean)) {
+          r.note += "; not monotone: falls back short of the target at " + fmt(v[k].x);
+          break;
+        }
+      r.note += "; the interval is the bracketing swept values";
+    }
+    rows.push_back(r);
+  }
+  if (rows.empty())
+    throw InputError(file.string(), 0, "", "no rows for arm '" + arm + "' and the given filters");
+  return rows;
+}
+
+}  // namespace
+
+int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const Options o = parse_args(args);
+  const std::vector<Row> rows =
+      fs::is_directory(o.input) ? interpolate_sweep(o) : search_scenario(o, err);
+  print_table(o, rows, out);
+  write_out(o, rows, out);
+  return 0;
+}
+
+}  // namespace qvsim

@@ -1,0 +1,77 @@
+#include "sim/text.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace qvsim {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      const std::size_t subst = diag + (a[i - 1] == b[j - 1] ? 0 : 1);
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, subst});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::size_t> nearest_name(std::string_view got,
+                                        std::span<const std::string_view> known) {
+  const std::string g = lower(got);
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    if (lower(known[i]) == g) return i;
+  }
+  std::optional<std::size_t> best;
+  std::size_t best_d = 3;
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    const std::string k = lower(known[i]);
+    const auto dot = k.rfind('.');
+    const std::string tail = dot == std::string::npos ? k : k.substr(dot + 1);
+    const std::size_t d = std::min(edit_distance(g, k), edit_distance(g, tail));
+    if (d < best_d && d < std::max(g.size(), tail.size())) {
+      best = i;
+      best_d = d;
+    }
+  }
+  if (best) return best;
+  if (g.size() >= 2) {
+    for (std::size_t i = 0; i < known.size(); ++i) {
+      const std::string k = lower(known[i]);
+      if (k.starts_with(g) || g.starts_with(k)) return i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> nearest_name(std::string_view got,
+                                        const std::vector<std::string>& known) {
+  const std::vector<std::string_view> views(known.begin(), known.end());
+  return nearest_name(got, std::span<const std::string_view>(views));
+}
+
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace qvsim

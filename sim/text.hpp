@@ -1,0 +1,27 @@
+#pragma once
+// Small text helpers shared by everything that reads names from users or writes CSV.
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qvsim {
+
+// Levenshtein distance (insertions, deletions, substitutions).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// Which of `known` a near miss most likely meant, for "did you mean" messages: a case-insensitive
+// match first; then the closest within edit distance 2 (also comparing with the last segment of a
+// dotted name, so "organisers" finds "arms.bloc.collusion.organizers"), never a complete rewrite
+// of a short word; then a prefix either way. Returns its index in `known`.
+std::optional<std::size_t> nearest_name(std::string_view got,
+                                        std::span<const std::string_view> known);
+std::optional<std::size_t> nearest_name(std::string_view got, const std::vector<std::string>& known);
+
+// A CSV field: as it is, or quoted (RFC 4180) when it holds a comma, a quote or a newline.
+std::string csv_field(std::string_view s);
+
+}  // namespace qvsim
