@@ -28,26 +28,7 @@ namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The fixed columns of a run's runs.csv (run_table.cpp's runs_csv_header), and where the metrics
-// summarized sit among them.
-constexpr std::size_t kFixedColumns = 19;
-struct FixedMetric {
-  const char* name;
-  double (*get)(const RunRow&);
-};
-const FixedMetric kFixedMetrics[] = {
-    {"efficiency", [](const RunRow& r) { return r.efficiency; }},
-    {"wrong_rate", [](const RunRow& r) { return r.wrong_rate; }},
-    {"intensity_accuracy", [](const RunRow& r) { return r.intensity_accuracy; }},
-    {"flip_rate", [](const RunRow& r) { return r.flip_rate; }},
-    {"ties", [](const RunRow& r) { return static_cast<double>(r.ties); }},
-    {"spent_per_agent", [](const RunRow& r) { return r.spent_per_agent; }},
-    {"turnout", [](const RunRow& r) { return r.turnout; }},
-    {"d_efficiency", [](const RunRow& r) { return r.d_efficiency; }},
-    {"d_wrong_rate", [](const RunRow& r) { return r.d_wrong_rate; }},
-    {"d_intensity_accuracy", [](const RunRow& r) { return r.d_intensity_accuracy; }},
-};
-constexpr std::size_t kFixedMetricCount = std::size(kFixedMetrics);
+constexpr std::size_t kFixedColumns = kRunsCsvFixedColumns;
 
 // Splits a CSV line into fields, honouring double quotes (swept string values may be quoted).
 std::vector<std::string> split_quoted(std::string_view line) {
@@ -270,7 +251,7 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   a.seed = options.seed;
   a.resamples = options.resamples;
   a.baseline_arm = options.baseline;
-  for (const auto& m : kFixedMetrics) a.metric_names.emplace_back(m.name);
+  for (const auto& m : summary_metric_fields()) a.metric_names.emplace_back(m.name);
   for (std::size_t c = lead + kFixedColumns; c < header.size(); ++c) a.metric_names.push_back(header[c]);
   const std::size_t metrics = a.metric_names.size();
 
@@ -360,14 +341,15 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
       cells.push_back(std::move(c));
     }
     Cell& cell = cells[cit->second];
-    for (std::size_t m = 0; m < kFixedMetricCount; ++m) {
-      const double x = kFixedMetrics[m].get(row);
+    const auto& fixed = summary_metric_fields();
+    for (std::size_t m = 0; m < fixed.size(); ++m) {
+      const double x = fixed[m].get(row);
       row_values[m] = static_cast<float>(x);
       cell.stats[m].add(x);
     }
     for (std::size_t i = 0; i < row.arm_metrics.size(); ++i) {
-      row_values[kFixedMetricCount + i] = static_cast<float>(row.arm_metrics[i]);
-      cell.stats[kFixedMetricCount + i].add(row.arm_metrics[i]);
+      row_values[fixed.size() + i] = static_cast<float>(row.arm_metrics[i]);
+      cell.stats[fixed.size() + i].add(row.arm_metrics[i]);
     }
     cell.values.insert(cell.values.end(), row_values.begin(), row_values.end());
     cell.keys.push_back((point << 32) | row.replicate);

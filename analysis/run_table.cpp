@@ -15,13 +15,11 @@
 namespace qvsim::analysis {
 namespace {
 
-struct MetricField {
-  const char* name;
-  double (*get)(const RunRow&);
-};
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The engine's metrics summarized per group, then the paired differences; arms' own follow.
-const std::vector<MetricField>& metric_fields() {
+}  // namespace
+
+const std::vector<MetricField>& summary_metric_fields() {
   static const std::vector<MetricField> fields = {
       {"efficiency", [](const RunRow& r) { return r.efficiency; }},
       {"wrong_rate", [](const RunRow& r) { return r.wrong_rate; }},
@@ -37,7 +35,7 @@ const std::vector<MetricField>& metric_fields() {
   return fields;
 }
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+namespace {
 
 // CSV cell for a double: shortest round-trip digits, NA where undefined.
 std::string cell(double x) { return std::isnan(x) ? std::string("NA") : format_double(x); }
@@ -102,7 +100,7 @@ std::vector<RunRow> make_rows(const Model& model, const ArmColumns& columns,
 
 RunTable::RunTable(const Model& model, ArmColumns columns, std::ostream* runs_csv)
     : model_(model), columns_(std::move(columns)), runs_csv_(runs_csv) {
-  for (const auto& f : metric_fields()) metric_names_.emplace_back(f.name);
+  for (const auto& f : summary_metric_fields()) metric_names_.emplace_back(f.name);
   for (const auto& n : columns_.names) metric_names_.push_back(n);
   const std::size_t groups = model.scenario.arms.size() * model.scenario.mechanisms.size();
   stats_.assign(groups, std::vector<RunningStats>(metric_names_.size()));
@@ -118,11 +116,11 @@ void RunTable::add_rows(const std::vector<RunRow>& rows) {
   if (rows.empty()) return;
   ++replicates_;
   neighbor_corr_.add(rows.front().neighbor_value_corr);
-  const std::size_t fixed = metric_fields().size();
+  const std::size_t fixed = summary_metric_fields().size();
   for (std::size_t g = 0; g < rows.size(); ++g) {
     const RunRow& r = rows[g];
     if (runs_csv_ != nullptr) write_runs_csv_row(r, *runs_csv_);
-    for (std::size_t f = 0; f < fixed; ++f) stats_[g][f].add(metric_fields()[f].get(r));
+    for (std::size_t f = 0; f < fixed; ++f) stats_[g][f].add(summary_metric_fields()[f].get(r));
     for (std::size_t i = 0; i < r.arm_metrics.size(); ++i) stats_[g][fixed + i].add(r.arm_metrics[i]);
     pooled_[g].add(r.welfare_achieved, r.welfare_max);
   }
@@ -227,7 +225,7 @@ RunRow parse_runs_csv_row(std::string_view line) {
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  constexpr std::size_t kFixed = 19;
+  constexpr std::size_t kFixed = kRunsCsvFixedColumns;
   if (f.size() < kFixed) throw std::invalid_argument("a runs.csv row has too few fields");
   RunRow r;
   r.replicate = parse_int<std::uint64_t>(f[0]);

@@ -44,6 +44,17 @@ struct RunRow {
   std::vector<double> arm_metrics;
 };
 
+// Columns of runs.csv before the arms' own: replicate ... decisions.
+inline constexpr std::size_t kRunsCsvFixedColumns = 19;
+
+// The engine's metrics that summaries cover, in output order (the paired differences last), each
+// a RunRow field of the same name; arms' own metrics follow them in RunTable::metric_names().
+struct MetricField {
+  const char* name;
+  double (*get)(const RunRow&);
+};
+const std::vector<MetricField>& summary_metric_fields();
+
 // The union of the arms' own metric columns, in order of first appearance over the arms.
 struct ArmColumns {
   std::vector<std::string> names;
