@@ -66,14 +66,6 @@ void write_text(const fs::path& file, const std::string& text) {
   if (!f) throw InputError(file.string(), 0, "", "cannot write file");
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 unsigned effective_threads(unsigned requested) {
   return requested == 0 ? static_cast<unsigned>(tbb::info::default_concurrency()) : requested;
@@ -112,6 +104,15 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
 }
 
 }  // namespace
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 analysis::ArmColumns arm_columns(const ArmBehaviours& behaviours) {
   std::vector<std::vector<std::string>> names;

@@ -43,6 +43,9 @@ void validate_scenario_file(const std::filesystem::path& scenario_file, unsigned
 // The arms' own metric columns of a scenario's behaviours.
 analysis::ArmColumns arm_columns(const ArmBehaviours& behaviours);
 
+// The current time as an ISO 8601 UTC timestamp, for manifests.
+std::string utc_now();
+
 // Canonical hash of a scenario: FNV-1a 64 of its resolved JSON, as 16 hex digits.
 std::string scenario_hash(const std::string& scenario_json);
 

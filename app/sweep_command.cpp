@@ -23,6 +23,7 @@
 
 #include "agents/behaviours.hpp"
 #include "analysis/run_table.hpp"
+#include "app/build_info.hpp"
 #include "app/progress.hpp"
 #include "app/result_store.hpp"
 #include "app/run_command.hpp"
@@ -371,6 +372,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
 
   std::uint64_t pending = 0;
   for (std::uint64_t i = req.shard; i < total; i += req.shards) pending += done[i] ? 0 : 1;
+  const auto started = std::chrono::steady_clock::now();
+  const std::string started_utc = utc_now();
 
   ResultStore store(own, p.identity, p.origin);
   ResultQueue queue(16 * threads + 64);
@@ -442,6 +445,28 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   writer.join();
   bar.finish();
   if (writer_error) std::rethrow_exception(writer_error);
+  // What this process ran, beside its store (a shard or rank of a sweep has one each).
+  {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    JsonWriter w;
+    w.begin_object();
+    w.key("store").value(dist.store_name);
+    w.key("shard").value(req.shard);
+    w.key("shards").value(req.shards);
+    w.key("resumed").value(req.resume);
+    w.key("started_utc").value(started_utc);
+    w.key("wall_seconds").value(seconds);
+    w.key("threads").value(threads);
+    w.key("items_pending_at_start").value(pending);
+    w.key("items_written").value(written);
+    w.key("items_failed").value(failed.load());
+    w.key("qvsim_version").value(build_info::kVersion);
+    w.key("git_commit").value(build_info::kGitCommit);
+    w.end_object();
+    const fs::path log = dir / (fs::path(dist.store_name).stem().string() + ".json");
+    write_file_atomically(log, [&](std::ostream& m) { m << w.str(); });
+  }
   dist.barrier();
   if (!dist.leader) return failed > 0 ? 1 : 0;
 

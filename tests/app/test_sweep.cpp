@@ -88,6 +88,10 @@ TEST_CASE("a sweep run whole, in shards, and at 1 or 2 threads gives the same by
   CHECK(lines(runs)[0].rfind("point,graph.degree,arms.bloc.collusion.organizers,replicate,arm,", 0) ==
         0);
   CHECK(summary.find("coalitions") != std::string::npos);
+  // What this process ran is recorded beside its store.
+  const std::string ran = read(whole / "shard-0-of-1.json");
+  CHECK_THAT(ran, Catch::Contains("\"items_written\": 24"));
+  CHECK_THAT(ran, Catch::Contains("\"items_failed\": 0"));
 
   const fs::path one = tmp.path / "one";
   REQUIRE(cli({"sweep", file.string(), "--out", one.string(), "--quiet", "--threads", "1"}) == 0);
