@@ -37,6 +37,7 @@ std::vector<AgentId> place_coercers(const CoercionSpec& spec, const ReplicateCon
       break;
     }
     case Selection::degree: out = choose_by_degree(g, count); break;
+    case Selection::listed: break;  // not a coercer placement: the scenario reader refuses it
     case Selection::block: {
       std::vector<AgentId> pool;
       const auto& blocks = g.blocks();

@@ -57,6 +57,14 @@ Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& ct
   std::vector<AgentId> organizers;
   if (spec.selection == Selection::degree) {
     organizers = choose_by_degree(g, count);
+  } else if (spec.selection == Selection::listed) {
+    // Edge-list ids were remapped in ascending order, so an id's agent is its rank; freeze()
+    // checked that every listed id is a node.
+    const auto& ids = g.original_ids();
+    for (const std::uint64_t id : spec.organizer_ids) {
+      const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+      if (it != ids.end() && *it == id) organizers.push_back(static_cast<AgentId>(it - ids.begin()));
+    }
   } else {
     Stream rng(StreamKey{s.seed, ctx.replicate, ctx.arm_key, 0, 0, purpose::organizers});
     organizers = choose_random(n, count, rng);

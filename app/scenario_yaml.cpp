@@ -796,6 +796,10 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       check_trait(key + ".honesty", bribe.honesty, true);
       check_positive(key + ".demanded_votes", bribe.demanded_votes);
     }
+    if (a.collusion && a.collusion->selection == Selection::listed && !edge_list) {
+      invalid(label, "arms." + a.name + ".collusion.selection",
+              "listed names organizers by their edge-list ids, so it needs graph.model edge_list");
+    }
   }
 }
 

@@ -34,6 +34,18 @@ Model freeze(Scenario scenario) {
       throw InputError(el->file.string(), 0, "", "an edge list needs at least 2 agents");
     }
     scenario.agents = load.graph.num_agents();
+    const auto& ids = load.graph.original_ids();
+    for (const auto& arm : scenario.arms) {
+      if (!arm.collusion || arm.collusion->selection != Selection::listed) continue;
+      for (const std::uint64_t id : arm.collusion->organizer_ids) {
+        if (!std::binary_search(ids.begin(), ids.end(), id)) {
+          throw InputError(scenario.source_file.string(), 0,
+                           "arms." + arm.name + ".collusion.organizer_ids",
+                           "organizer " + std::to_string(id) + " is not a node of the edge list " +
+                               el->file.filename().string());
+        }
+      }
+    }
     m.fixed_graph = std::make_shared<const Graph>(std::move(load.graph));
     load.graph = Graph();
     m.edge_list_stats = std::move(load);

@@ -36,6 +36,7 @@ const char* to_string(Selection s) noexcept {
     case Selection::random: return "random";
     case Selection::degree: return "degree";
     case Selection::block: return "block";
+    case Selection::listed: return "listed";
   }
   return "?";
 }

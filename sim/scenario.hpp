@@ -115,8 +115,9 @@ struct CountOrShare {
   std::uint64_t resolve(std::uint64_t agents) const noexcept;
 };
 
-// How attackers (organizers, coercers) are picked.
-enum class Selection { random, degree, block };
+// How attackers (organizers, coercers) are picked: at random, highest degree first, within one
+// block (coercers), or listed by their ids in the edge-list file (organizers).
+enum class Selection { random, degree, block, listed };
 
 // A proposal and the direction an attacker wants it decided.
 struct Agenda {
@@ -134,7 +135,11 @@ struct SybilSpec {
 
 struct CollusionSpec {
   CountOrShare organizers;                 // coalition founders
-  Selection selection = Selection::random; // random | degree
+  Selection selection = Selection::random; // random | degree | listed
+  // With `listed` (edge-list graphs only): the organizers, by their ids in the edge-list file,
+  // distinct, in coalition order; read from organizer_ids or organizer_file. `organizers` is
+  // then not given.
+  std::vector<std::uint64_t> organizer_ids;
   std::uint32_t rounds = 10;               // synchronous recruitment rounds
   std::uint32_t max_size = 50;             // >= 1, members including the organizer
   double internalization = 1.0;            // in [0, 1]: weight on coalition-mates' values

@@ -1,16 +1,87 @@
 #include "app/detail/arm_yaml.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <limits>
+
+#include "sim/error.hpp"
+
 namespace qvsim::yaml_detail {
+
+namespace {
+
+void check_distinct(const Context& ctx, const Field& f, std::vector<std::uint64_t> ids) {
+  if (ids.empty()) fail(ctx, f.line, f.path, "must list at least one id");
+  std::sort(ids.begin(), ids.end());
+  const auto dup = std::adjacent_find(ids.begin(), ids.end());
+  if (dup != ids.end()) fail(ctx, f.line, f.path, "lists id " + std::to_string(*dup) + " twice");
+}
+
+std::vector<std::uint64_t> parse_id_list(const Context& ctx, const Field& f) {
+  if (!f.node.IsSequence()) fail(ctx, f.line, f.path, "must be a list of ids, got " + describe(f.node));
+  std::vector<std::uint64_t> ids;
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    ids.push_back(get_uint(ctx, Field{f.node[i], f.path + "[" + std::to_string(i) + "]", f.line}, 0,
+                           std::numeric_limits<std::uint64_t>::max()));
+  }
+  check_distinct(ctx, f, ids);
+  return ids;
+}
+
+// One id per line; '#' starts a comment; blank lines are ignored.
+std::vector<std::uint64_t> read_id_file(const Context& ctx, const Field& f) {
+  const fs::path given = get_string(ctx, f);
+  const fs::path path = given.is_absolute() ? given : ctx.base_dir / given;
+  std::ifstream in(path);
+  if (!in) fail(ctx, f.line, f.path, "cannot open organizer file '" + path.string() + "'");
+  std::vector<std::uint64_t> ids;
+  std::string line;
+  for (std::size_t n = 1; std::getline(in, line); ++n) {
+    const auto hash = line.find('#');
+    if (hash != std::string::npos) line.resize(hash);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    const std::string token = line.substr(first, last - first + 1);
+    std::uint64_t id = 0;
+    const auto res = std::from_chars(token.data(), token.data() + token.size(), id);
+    if (res.ec != std::errc() || res.ptr != token.data() + token.size()) {
+      throw InputError(path.string(), n, "", "expected one non-negative integer id, got '" + token + "'");
+    }
+    ids.push_back(id);
+  }
+  check_distinct(ctx, f, ids);
+  return ids;
+}
+
+}  // namespace
 
 CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
   const MapView m(ctx, f,
-                  {"organizers", "selection", "rounds", "max_size", "internalization", "logrolling",
-                   "sanction", "cooperation", "perceived_detection", "sybils"});
+                  {"organizers", "selection", "organizer_ids", "organizer_file", "rounds",
+                   "max_size", "internalization", "logrolling", "sanction", "cooperation",
+                   "perceived_detection", "sybils"});
   CollusionSpec c;
   if (auto o = m.get("organizers")) c.organizers = parse_count_or_share(ctx, *o);
   if (auto s = m.get("selection")) {
-    c.selection = get_choice(ctx, *s, {"random", "degree"}) == 0 ? Selection::random
-                                                                  : Selection::degree;
+    const Selection kinds[] = {Selection::random, Selection::degree, Selection::listed};
+    c.selection = kinds[get_choice(ctx, *s, {"random", "degree", "listed"})];
+  }
+  const auto ids = m.get("organizer_ids");
+  const auto file = m.get("organizer_file");
+  if (c.selection == Selection::listed) {
+    if (auto o = m.get("organizers")) {
+      fail(ctx, o->line, o->path, "with selection: listed the organizers are the listed ids; remove it");
+    }
+    if ((ids && file) || (!ids && !file)) {
+      fail(ctx, m.line(), m.path() + ".selection",
+           "listed needs exactly one of organizer_ids (a list of edge-list ids) or organizer_file");
+    }
+    c.organizer_ids = ids ? parse_id_list(ctx, *ids) : read_id_file(ctx, *file);
+  } else if (ids || file) {
+    const Field& f2 = ids ? *ids : *file;
+    fail(ctx, f2.line, f2.path, "only with selection: listed");
   }
   if (auto r = m.get("rounds")) c.rounds = get_u32(ctx, *r, 0);
   if (auto x = m.get("max_size")) c.max_size = get_u32(ctx, *x, 1);
@@ -33,6 +104,11 @@ void write_collusion(JsonWriter& w, const CollusionSpec& c) {
   w.key("organizers");
   write_count_or_share(w, c.organizers);
   w.key("selection").value(to_string(c.selection));
+  if (c.selection == Selection::listed) {
+    w.key("organizer_ids").begin_array();
+    for (const std::uint64_t id : c.organizer_ids) w.value(id);
+    w.end_array();
+  }
   w.key("rounds").value(std::uint64_t{c.rounds});
   w.key("max_size").value(std::uint64_t{c.max_size});
   w.key("internalization").value(c.internalization);

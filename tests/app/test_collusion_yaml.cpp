@@ -5,8 +5,10 @@
 #include <sstream>
 
 #include "app/cli.hpp"
+#include "analysis/run_table.hpp"
 #include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
+#include "support/test_support.hpp"
 
 using namespace qvsim;
 
@@ -128,4 +130,68 @@ TEST_CASE("bad collusion settings exit 2 from the command line", "[cli][collusio
   CHECK(run_cli({"validate", path}, out, err) == 2);
   CHECK_THAT(err.str(), Catch::Contains("qvsim-test-bad-collusion.yaml:9: arms.c.collusion.selection"));
   std::remove(path.c_str());
+}
+
+TEST_CASE("organizers listed by their edge-list ids", "[collusion][cli]") {
+  qvsim::test::TempDir tmp;
+  // A path 100 - 200 - 300 - ... - 1000 (ten nodes, sparse ids).
+  std::string edges;
+  for (int i = 1; i < 10; ++i) edges += std::to_string(i * 100) + " " + std::to_string(i * 100 + 100) + "\n";
+  qvsim::test::write(tmp.path / "edges.txt", edges);
+  qvsim::test::write(tmp.path / "orgs.txt", "# organizers\n300\n\n800  # the other end\n");
+  const std::string head =
+      "name: listed\nseed: 3\nreplicates: 2\nelectorate: {proposals: 2}\n"
+      "graph: {model: edge_list, file: edges.txt}\nballot: public\narms:\n  honest: {}\n  c:\n"
+      "    collusion:\n      selection: listed\n";
+  auto run = [&](const std::string& block) {
+    qvsim::test::write(tmp.path / "s.yaml", head + block);
+    return qvsim::test::cli({"run", (tmp.path / "s.yaml").string(), "--out",
+                             (tmp.path / "out").string(), "--quiet", "--overwrite"});
+  };
+  REQUIRE(run("      organizer_ids: [300, 800]\n").code == 0);
+  const std::string by_list = qvsim::test::read(tmp.path / "out" / "runs.csv");
+  {
+    std::istringstream rows(by_list);
+    std::string line;
+    std::getline(rows, line);  // header
+    int checked = 0;
+    while (std::getline(rows, line)) {
+      const auto row = qvsim::analysis::parse_runs_csv_row(line);
+      if (row.arm != "c") continue;
+      CHECK(row.arm_metrics.at(0) == 2.0);  // coalitions: one per listed organizer
+      ++checked;
+    }
+    CHECK(checked > 0);
+  }
+  REQUIRE(run("      organizer_file: orgs.txt\n").code == 0);
+  CHECK(qvsim::test::read(tmp.path / "out" / "runs.csv") == by_list);
+  const Scenario s = load_scenario(tmp.path / "s.yaml");
+  CHECK(s.arms[1].collusion->organizer_ids == std::vector<std::uint64_t>{300, 800});
+
+  auto bad = run("      organizer_ids: [300, 301]\n");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("arms.c.collusion.organizer_ids: organizer 301 is not a node"));
+  bad = run("      organizer_ids: [300, 300]\n");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("lists id 300 twice"));
+  qvsim::test::write(tmp.path / "orgs.txt", "300\nx4\n");
+  bad = run("      organizer_file: orgs.txt\n");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("orgs.txt:2: expected one non-negative integer id, got 'x4'"));
+  bad = run("      organizers: 2\n      organizer_ids: [300]\n");
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("with selection: listed the organizers are the listed ids"));
+  bad = run("      organizer_ids: [300]\n      organizer_file: orgs.txt\n");
+  CHECK(bad.code == 2);
+  // Listed needs an edge list.
+  std::string text = head + "      organizer_ids: [300]\n";
+  auto swap = [&text](const std::string& from, const std::string& to) {
+    text.replace(text.find(from), from.size(), to);
+  };
+  swap("graph: {model: edge_list, file: edges.txt}", "graph: {model: erdos_renyi, mean_degree: 2}");
+  swap("electorate: {proposals: 2}", "electorate: {agents: 50, proposals: 2}");
+  qvsim::test::write(tmp.path / "er.yaml", text);
+  bad = qvsim::test::cli({"validate", (tmp.path / "er.yaml").string()});
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("needs graph.model edge_list"));
 }
