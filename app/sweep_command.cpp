@@ -224,7 +224,8 @@ class ResultQueue {
     closed_ = true;
     not_empty_.notify_all();
   }
-  // Waits up to `wait` for items; returns false when closed and drained.
+  // Waits up to `wait` for items and moves them to `out`; returns false once the queue is closed
+  // and drained (what this call moved is still in `out`).
   bool pop_some(std::vector<ItemResult>& out, std::chrono::milliseconds wait) {
     std::unique_lock lock(m_);
     not_empty_.wait_for(lock, wait, [&] { return !q_.empty() || closed_; });
@@ -233,7 +234,7 @@ class ResultQueue {
       q_.pop_front();
     }
     not_full_.notify_all();
-    return !(closed_ && q_.empty() && out.empty());
+    return !closed_;
   }
 
  private:
