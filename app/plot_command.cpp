@@ -131,15 +131,37 @@ PlotArgs parse_args(const std::string& command, const std::vector<std::string>& 
   return p;
 }
 
+// DIR/threshold*.csv, written there by 'qvsim threshold ... --out DIR/threshold.csv', by name.
+std::vector<fs::path> threshold_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.is_regular_file() && name.rfind("threshold", 0) == 0 && e.path().extension() == ".csv") {
+      out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// DIR/summary.csv; absent is fine only when DIR holds threshold CSVs (then the empty path).
 fs::path require_summary(const fs::path& dir) {
   const fs::path summary = dir / "summary.csv";
   if (!fs::is_regular_file(summary)) {
+    if (!threshold_files(dir).empty()) return {};
     throw InputError(summary.string(), 0, "",
                      "no such file; expected the output folder of a finished 'qvsim run' or "
-                     "'qvsim sweep'");
+                     "'qvsim sweep', or a folder holding threshold*.csv files written by "
+                     "'qvsim threshold --out'");
   }
   return summary;
 }
+
+const std::array<std::string, 10> kThresholdColumns{
+    "method", "arm", "mechanism", "ballot", "group", "attack", "metric", "target", "status",
+    "threshold"};
 
 fs::path executable_dir() {
   std::error_code ec;
@@ -263,7 +285,22 @@ int run_plots(const PlotArgs& a, std::ostream& out, std::ostream& err) {
 
 // Checks the folder and --x before anything runs, so bad input writes nothing.
 void check_plot_input(const PlotArgs& a) {
+  for (const auto& t : threshold_files(a.dir)) {
+    const auto rows = read_csv(t);
+    for (const auto& c : kThresholdColumns) {
+      if (std::find(rows[0].begin(), rows[0].end(), c) == rows[0].end()) {
+        throw InputError(t.string(), 1, "",
+                         "missing column '" + c + "'; expected a CSV written by 'qvsim threshold --out'");
+      }
+    }
+  }
   const fs::path summary = require_summary(a.dir);
+  if (summary.empty()) {
+    if (a.x) {
+      throw InputError("", 0, "--x", "'" + a.dir.string() + "' holds no summary.csv, only threshold CSVs");
+    }
+    return;
+  }
   std::ifstream f(summary, std::ios::binary);
   std::string header;
   std::getline(f, header);
@@ -489,6 +526,53 @@ std::string comparison_table(const fs::path& summary_path, std::size_t& total_ro
   return h.str();
 }
 
+// One row per threshold CSV row: what 'qvsim threshold --out' found, with its interval and spend.
+std::string threshold_table(const std::vector<fs::path>& files, std::size_t& total_rows) {
+  std::ostringstream h;
+  h << "<table>\n<thead><tr><th>file</th><th>mechanism</th><th>ballot</th><th>group</th>"
+       "<th>attack</th><th>target</th><th>status</th><th>threshold [interval]</th>"
+       "<th>spent per agent</th><th>bribe spent</th><th>complied</th><th>method</th></tr></thead>\n"
+       "<tbody>\n";
+  total_rows = 0;
+  for (const auto& file : files) {
+    const auto rows = read_csv(file);
+    const auto& header = rows[0];
+    auto col = [&](const std::string& name) -> std::optional<std::size_t> {
+      const auto it = std::find(header.begin(), header.end(), name);
+      if (it == header.end()) return std::nullopt;
+      return static_cast<std::size_t>(it - header.begin());
+    };
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      const auto& row = rows[r];
+      auto get = [&](const std::string& name) -> std::string {
+        const auto c = col(name);
+        return c && *c < row.size() ? row[*c] : std::string();
+      };
+      auto num = [&](const std::string& name) {
+        const std::string v = get(name);
+        return v.empty() ? std::string("NA") : number(v);
+      };
+      if (total_rows++ >= kMaxTableRows) continue;
+      const std::string status = get("status");
+      std::string value = status == "not_reached" ? std::string("not reached") : num("threshold");
+      if (status != "not_reached" && !get("interval_low").empty() && !get("interval_high").empty()) {
+        value += " <span class=\"ci\">[" + num("interval_low") + ", " + num("interval_high") + "]</span>";
+      }
+      const std::string direction = get("direction") == "decreasing" ? " &le; " : " &ge; ";
+      h << "<tr><td>" << html_escape(file.filename().string()) << "</td><td>"
+        << html_escape(get("mechanism")) << "</td><td>" << html_escape(get("ballot")) << "</td><td>"
+        << html_escape(get("group")) << "</td><td>" << html_escape(get("attack")) << "</td><td>"
+        << html_escape(get("metric")) << direction << html_escape(get("target")) << "</td><td>"
+        << html_escape(status) << "</td><td class=\"num\">" << value << "</td><td class=\"num\">"
+        << num("spent_per_agent") << "</td><td class=\"num\">" << num("bribe_spent")
+        << "</td><td class=\"num\">" << num("complied") << "</td><td>" << html_escape(get("method"))
+        << "</td></tr>\n";
+    }
+  }
+  h << "</tbody>\n</table>\n";
+  return h.str();
+}
+
 constexpr const char* kCss = R"(body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:15px;
 color:#1a1a1a;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}
@@ -523,7 +607,11 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   const fs::path summary = require_summary(a.dir);
   check_plot_input(a);
   const fs::path plots = a.dir / "plots";
-  if (!fs::is_directory(plots)) {
+  // Draw the figures when there are none yet, or when threshold CSVs arrived after the last plot.
+  const bool thresholds_missing =
+      !threshold_files(a.dir).empty() && !fs::is_regular_file(plots / "thresholds.png") &&
+      !fs::is_regular_file(plots / "thresholds.svg");
+  if (!fs::is_directory(plots) || thresholds_missing) {
     PlotArgs png = a;
     png.format = "both";
     std::ostringstream quiet;
@@ -531,7 +619,11 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
     if (code != 0) return code;
   }
   std::size_t table_rows = 0;
-  const std::string table = comparison_table(summary, table_rows);
+  const std::string table = summary.empty() ? std::string() : comparison_table(summary, table_rows);
+  const auto thresholds = threshold_files(a.dir);
+  std::size_t threshold_rows = 0;
+  const std::string thresholds_html =
+      thresholds.empty() ? std::string() : threshold_table(thresholds, threshold_rows);
 
   const std::string manifest = read_file(a.dir / "manifest.json");
   const std::string summary_json = read_file(a.dir / "summary.json");
@@ -576,15 +668,30 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   for (const auto& [k, v] : prov) {
     h << "<dt>" << html_escape(k) << "</dt><dd>" << html_escape(v) << "</dd>\n";
   }
-  h << "</dl>\n<h2>Main comparison</h2>\n"
-    << "<p class=\"note\">Means over replicates with 95% confidence intervals, from summary.csv. "
-       "Efficiency is the pooled ratio of achieved to maximum welfare; wrong decisions are the "
-       "share of proposals decided against the electorate's net value; the flip rate is the share "
-       "decided differently from the baseline arm.</p>\n"
-    << table;
-  if (table_rows > kMaxTableRows) {
-    h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << table_rows
-      << " rows; summary.csv holds them all.</p>\n";
+  h << "</dl>\n";
+  if (!summary.empty()) {
+    h << "<h2>Main comparison</h2>\n"
+      << "<p class=\"note\">Means over replicates with 95% confidence intervals, from summary.csv. "
+         "Efficiency is the pooled ratio of achieved to maximum welfare; wrong decisions are the "
+         "share of proposals decided against the electorate's net value; the flip rate is the share "
+         "decided differently from the baseline arm.</p>\n"
+      << table;
+    if (table_rows > kMaxTableRows) {
+      h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << table_rows
+        << " rows; summary.csv holds them all.</p>\n";
+    }
+  }
+  if (!thresholds.empty()) {
+    h << "<h2>Attack thresholds</h2>\n"
+      << "<p class=\"note\">From the threshold*.csv files in the folder (written by "
+         "'qvsim threshold --out'): the smallest attack size at which the target is reached, "
+         "with the bracket around it, and what the attack arm spent there (means over its "
+         "replicates).</p>\n"
+      << thresholds_html;
+    if (threshold_rows > kMaxTableRows) {
+      h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << threshold_rows
+        << " rows.</p>\n";
+    }
   }
   h << "<h2>Figures</h2>\n";
   const auto figures = list_figures(plots);

@@ -357,7 +357,7 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
   return out;
 }
 
-// An arm's block. Empty in this version; later versions read their behaviour blocks here.
+// An arm's block: its behaviour blocks (collusion, coercion, bribery), each read by its own file.
 ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f,
                   std::uint32_t proposals) {
   if (!is_name(name, false)) {

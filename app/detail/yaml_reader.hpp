@@ -152,7 +152,7 @@ class MapView {
         } else if (known.size() > 0) {
           msg += " (known keys: " + join(known) + ")";
         } else {
-          msg += " (nothing can be set here in this version)";
+          msg += " (nothing can be set here)";
         }
         fail(ctx, kline, path, msg);
       }

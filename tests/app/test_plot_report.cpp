@@ -232,6 +232,114 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   }
 }
 
+// Eleven agents on a complete graph, each coercer threatening everyone else on a provable
+// ballot (as in test_threshold_command.cpp): the threshold is 1 coercer under a public ballot and
+// is not reached under a secret one, so the figure has a found bar and a hatched one.
+const char* const kThresholdScenario = R"(name: plot-threshold
+seed: 5
+replicates: 3
+electorate:
+  agents: 11
+  proposals: 1
+  values: {distribution: uniform, low: 0.999, high: 1.001}
+  budget: {credits: 100, pivot_price: 0.02}
+graph: {model: watts_strogatz, degree: 10, rewire: 0}
+mechanisms: [one_person_one_vote, quadratic]
+ballot: provable
+arms:
+  honest: {}
+  threats:
+    coercion:
+      coercers: 0
+      agenda: {proposal: 0, direction: fail}
+      reach: 1
+      capacity: 10
+      severity: 1
+)";
+
+TEST_CASE("plot and report threshold CSVs, without a summary.csv", "[plot][report][threshold]") {
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  TempDir tmp;
+  write(tmp.path / "s.yaml", kThresholdScenario);
+  const fs::path dir = tmp.path / "thr";
+  fs::create_directories(dir);
+  const auto t = cli({"threshold", (tmp.path / "s.yaml").string(), "--attack",
+                      "arms.threats.coercion.coercers", "--range", "0:5", "--target",
+                      "flip_rate=0.5", "--replicates", "3", "--ballot", "public", "--ballot",
+                      "secret", "--out", (dir / "threshold.csv").string()});
+  INFO(t.err);
+  REQUIRE(t.code == 0);
+  REQUIRE(read(dir / "threshold.csv").find("not_reached") != std::string::npos);
+
+  const auto plot = cli({"plot", dir.string()});
+  INFO(plot.err);
+  REQUIRE(plot.code == 0);
+  const auto figs = declared(dir / "plots");
+  CHECK(figs.size() == 1);
+  REQUIRE(figs.count("thresholds") == 1);
+  check_figures(dir / "plots", figs);
+
+  // Same input, same bytes.
+  const std::string png = read(dir / "plots" / "thresholds.png");
+  const std::string svg = read(dir / "plots" / "thresholds.svg");
+  REQUIRE(cli({"plot", dir.string()}).code == 0);
+  CHECK(read(dir / "plots" / "thresholds.png") == png);
+  CHECK(read(dir / "plots" / "thresholds.svg") == svg);
+
+  const auto report = cli({"report", dir.string()});
+  INFO(report.err);
+  REQUIRE(report.code == 0);
+  const std::string html = read(dir / "report.html");
+  CHECK(html.find("id=\"fig-thresholds\">\n<img alt=") != std::string::npos);
+  CHECK(html.find("src=\"data:image/png;base64,iVBORw0KGgo") != std::string::npos);
+  CHECK(html.find("<h2>Attack thresholds</h2>") != std::string::npos);
+  CHECK(html.find("<td>arms.threats.coercion.coercers</td>") != std::string::npos);
+  CHECK(html.find("<td>not_reached</td>") != std::string::npos);
+  CHECK(html.find("Main comparison") == std::string::npos);
+
+  SECTION("--x needs a summary.csv") {
+    const auto r = cli({"plot", dir.string(), "--x", "ballot"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("--x") != std::string::npos);
+  }
+  SECTION("a threshold CSV without its columns exits 2") {
+    write(dir / "threshold-bad.csv", "a,b\n1,2\n");
+    const auto r = cli({"plot", dir.string()});
+    CHECK(r.code == 2);
+    CHECK(r.err.find("threshold-bad.csv") != std::string::npos);
+  }
+}
+
+TEST_CASE("a run's figures and a threshold CSV in the same folder", "[plot][report][threshold]") {
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  TempDir tmp;
+  write(tmp.path / "s.yaml", kRunScenario);
+  write(tmp.path / "t.yaml", kThresholdScenario);
+  const fs::path dir = tmp.path / "run";
+  REQUIRE(cli({"run", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code == 0);
+  REQUIRE(cli({"threshold", (tmp.path / "t.yaml").string(), "--attack",
+               "arms.threats.coercion.coercers", "--range", "0:5", "--target", "flip_rate=0.5",
+               "--replicates", "3", "--out", (dir / "threshold-coercers.csv").string()})
+              .code == 0);
+  const auto plot = cli({"plot", dir.string(), "--format", "png"});
+  INFO(plot.err);
+  REQUIRE(plot.code == 0);
+  const auto figs = declared(dir / "plots");
+  CHECK(figs.count("arms") == 1);
+  CHECK(figs.count("thresholds") == 1);
+  REQUIRE(cli({"report", dir.string()}).code == 0);
+  const std::string html = read(dir / "report.html");
+  CHECK(html.find("id=\"fig-thresholds\"") != std::string::npos);
+  CHECK(html.find("Main comparison") != std::string::npos);
+  CHECK(html.find("<td>threshold-coercers.csv</td>") != std::string::npos);
+}
+
 TEST_CASE("plot and report without summary.csv exit 2 and write nothing", "[plot][report]") {
   TempDir tmp;
   const fs::path dir = tmp.path / "empty";
