@@ -63,7 +63,8 @@ Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& ct
     const auto& ids = g.original_ids();
     for (const std::uint64_t id : spec.organizer_ids) {
       const auto it = std::lower_bound(ids.begin(), ids.end(), id);
-      if (it != ids.end() && *it == id) organizers.push_back(static_cast<AgentId>(it - ids.begin()));
+      if (it != ids.end() && *it == id)
+        organizers.push_back(static_cast<AgentId>(it - ids.begin()));
     }
   } else {
     Stream rng(StreamKey{s.seed, ctx.replicate, ctx.arm_key, 0, 0, purpose::organizers});
@@ -207,7 +208,8 @@ class Collusion final : public Component {
     out.push_back(colluders / n);
     out.push_back(colluders > 0 ? sums[kDefectors] / colluders : kNaN);
     out.push_back(m == Mechanism::quadratic ? credits_saved(m) : kNaN);
-    const double vote_share = outcome.abs_votes > 0 ? sums[kMemberAbsVotes] / outcome.abs_votes : kNaN;
+    const double vote_share =
+        outcome.abs_votes > 0 ? sums[kMemberAbsVotes] / outcome.abs_votes : kNaN;
     out.push_back(colluders > 0 ? vote_share / (colluders / n) : kNaN);
   }
 
@@ -219,8 +221,8 @@ class Collusion final : public Component {
     Stream coop(StreamKey{seed_, replicate_, arm_key_, 0, a, purpose::cooperation});
     const double disposition = trait_value(spec_.cooperation, coop.uniform());
     if (coop.uniform() < disposition) return true;
-    const double detection =
-        agent_trait(spec_.perceived_detection, StreamKey{seed_, replicate_, 0, 0, a, purpose::belief});
+    const double detection = agent_trait(spec_.perceived_detection,
+                                         StreamKey{seed_, replicate_, 0, 0, a, purpose::belief});
     return detection * spec_.sanction > private_loss(m, budget_, u, honest, w);
   }
 
@@ -262,8 +264,8 @@ class CollusionFactory final : public ComponentFactory {
  public:
   explicit CollusionFactory(const CollusionSpec& spec) : spec_(spec) {}
   std::vector<std::string> metric_names() const override {
-    return {"coalitions",       "coalition_size_mean", "coalition_size_max", "colluding_share",
-            "defection_rate",   "credits_saved",       "influence_ratio"};
+    return {"coalitions",     "coalition_size_mean", "coalition_size_max", "colluding_share",
+            "defection_rate", "credits_saved",       "influence_ratio"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& ctx) const override {
     return std::make_unique<Collusion>(spec_, ctx);
@@ -279,7 +281,10 @@ enum SybilCounter : std::size_t { kSybils, kIdentities, kIdentityCost, kSybilCou
 class Sybils final : public Component {
  public:
   Sybils(const SybilSpec& spec, const ReplicateContext& ctx)
-      : spec_(spec), seed_(ctx.model.scenario.seed), replicate_(ctx.replicate), arm_key_(ctx.arm_key) {}
+      : spec_(spec),
+        seed_(ctx.model.scenario.seed),
+        replicate_(ctx.replicate),
+        arm_key_(ctx.arm_key) {}
 
   std::size_t counter_count() const override { return kSybilCounters; }
 

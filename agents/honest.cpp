@@ -95,8 +95,7 @@ double honest_votes(Mechanism m, const BudgetSpec& budget, std::span<const doubl
       return budget.kind == BudgetKind::credits
                  ? quadratic_credit_votes(u, budget.credits, budget.integer_votes, out)
                  : quadratic_money_votes(u, budget.pivot_price, out);
-    case Mechanism::one_person_one_vote:
-      return one_person_one_vote_votes(u, out);
+    case Mechanism::one_person_one_vote: return one_person_one_vote_votes(u, out);
     case Mechanism::linear:
       assert(budget.kind == BudgetKind::credits);
       return linear_votes(u, budget.credits, out);

@@ -7,13 +7,13 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
-#include <iterator>
 #include <unordered_map>
 
 #include "analysis/run_table.hpp"
@@ -58,7 +58,8 @@ std::vector<std::string> split_quoted(std::string_view line) {
 
 // Reads the first `count` quoted-aware fields of `line` into `fields`; returns where the rest
 // starts (after their comma), or npos when the line has fewer fields.
-std::size_t leading_fields(std::string_view line, std::size_t count, std::vector<std::string>& fields) {
+std::size_t leading_fields(std::string_view line, std::size_t count,
+                           std::vector<std::string>& fields) {
   fields.assign(count, std::string());
   std::size_t i = 0;
   for (std::size_t f = 0; f < count; ++f) {
@@ -157,7 +158,8 @@ void summarize_cell(const std::vector<Cell>& cells, std::size_t index, std::ptrd
   } else {
     for (std::size_t m = 0; m < metrics; ++m) {
       for (std::size_t i = 0; i < n; ++i) diff_stats[m].add(kNaN);
-      std::fill(columns[metrics + m].begin(), columns[metrics + m].end(), std::numeric_limits<float>::quiet_NaN());
+      std::fill(columns[metrics + m].begin(), columns[metrics + m].end(),
+                std::numeric_limits<float>::quiet_NaN());
     }
   }
 
@@ -220,13 +222,16 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   const std::string file = runs_csv.string();
   if (options.resamples < 1) throw InputError("", 0, "--resamples", "must be >= 1");
   std::ifstream in(runs_csv, std::ios::binary);
-  if (!in) throw InputError(file, 0, "", "cannot read the file (does the folder hold a finished run or sweep?)");
+  if (!in)
+    throw InputError(file, 0, "",
+                     "cannot read the file (does the folder hold a finished run or sweep?)");
   std::vector<char> buffer(1 << 20);
   in.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
 
   std::string line;
   std::size_t line_no = 1;
-  if (!std::getline(in, line)) throw InputError(file, 1, "", "empty file: expected a runs.csv header");
+  if (!std::getline(in, line))
+    throw InputError(file, 1, "", "empty file: expected a runs.csv header");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   const std::vector<std::string> header = split_quoted(line);
 
@@ -237,13 +242,16 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
     std::vector<std::string> expected = split_quoted(runs_csv_header(ArmColumns{}));
     const bool shape = rep_it != header.end() && (lead == 0 || header[0] == "point") &&
                        header.size() >= lead + kFixedColumns &&
-                       std::equal(expected.begin(), expected.end(), header.begin() + static_cast<std::ptrdiff_t>(lead));
+                       std::equal(expected.begin(), expected.end(),
+                                  header.begin() + static_cast<std::ptrdiff_t>(lead));
     if (!shape) {
-      throw InputError(file, 1, "", "not a runs.csv header: expected [point,<swept columns>,]" +
-                                        runs_csv_header(ArmColumns{}) + "[,<arm metrics>]");
+      throw InputError(file, 1, "",
+                       "not a runs.csv header: expected [point,<swept columns>,]" +
+                           runs_csv_header(ArmColumns{}) + "[,<arm metrics>]");
     }
   }
-  const std::vector<std::string> swept(header.begin() + (lead > 0 ? 1 : 0), header.begin() + static_cast<std::ptrdiff_t>(lead));
+  const std::vector<std::string> swept(header.begin() + (lead > 0 ? 1 : 0),
+                                       header.begin() + static_cast<std::ptrdiff_t>(lead));
   const std::size_t run_columns = header.size() - lead;
 
   Analysis a;
@@ -252,7 +260,8 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   a.resamples = options.resamples;
   a.baseline_arm = options.baseline;
   for (const auto& m : summary_metric_fields()) a.metric_names.emplace_back(m.name);
-  for (std::size_t c = lead + kFixedColumns; c < header.size(); ++c) a.metric_names.push_back(header[c]);
+  for (std::size_t c = lead + kFixedColumns; c < header.size(); ++c)
+    a.metric_names.push_back(header[c]);
   const std::size_t metrics = a.metric_names.size();
 
   // Which swept columns form the groups.
@@ -264,20 +273,21 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
       const auto it = std::find(swept.begin(), swept.end(), key);
       if (it == swept.end()) {
         throw InputError("", 0, "--by",
-                         "'" + key + "' is not a swept column of " + file + " (swept: " + join(swept) + ")" +
-                             did_you_mean(key, swept));
+                         "'" + key + "' is not a swept column of " + file +
+                             " (swept: " + join(swept) + ")" + did_you_mean(key, swept));
       }
       const auto i = static_cast<std::size_t>(it - swept.begin());
-      if (std::find(group_idx.begin(), group_idx.end(), i) == group_idx.end()) group_idx.push_back(i);
+      if (std::find(group_idx.begin(), group_idx.end(), i) == group_idx.end())
+        group_idx.push_back(i);
     }
   }
   for (std::size_t i : group_idx) a.group_columns.push_back(swept[i]);
 
   std::vector<std::string> arm_names;
   std::vector<Cell> cells;
-  std::unordered_map<std::uint64_t, std::size_t> cell_of;     // group << 32 | arm << 2 | mechanism
-  std::unordered_map<std::string, std::size_t> group_of;      // joined group values
-  std::unordered_map<std::uint64_t, std::size_t> point_group; // point -> group
+  std::unordered_map<std::uint64_t, std::size_t> cell_of;      // group << 32 | arm << 2 | mechanism
+  std::unordered_map<std::string, std::size_t> group_of;       // joined group values
+  std::unordered_map<std::uint64_t, std::size_t> point_group;  // point -> group
   std::vector<std::string> lead_fields;
   std::vector<float> row_values(metrics);
 
@@ -291,8 +301,10 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
     std::size_t group = 0;
     if (lead > 0) {
       const std::size_t at = leading_fields(line, lead, lead_fields);
-      if (at == std::string_view::npos) fail("expected " + std::to_string(header.size()) + " fields");
-      if (!parse_uint(lead_fields[0], point)) fail("point: not an integer: '" + lead_fields[0] + "'");
+      if (at == std::string_view::npos)
+        fail("expected " + std::to_string(header.size()) + " fields");
+      if (!parse_uint(lead_fields[0], point))
+        fail("point: not an integer: '" + lead_fields[0] + "'");
       rest = rest.substr(at);
       const auto pg = point_group.find(point);
       if (pg != point_group.end()) {
@@ -315,7 +327,8 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
     }
     const auto fields = static_cast<std::size_t>(std::count(rest.begin(), rest.end(), ',')) + 1;
     if (fields != run_columns) {
-      fail("expected " + std::to_string(header.size()) + " fields, got " + std::to_string(lead + fields));
+      fail("expected " + std::to_string(header.size()) + " fields, got " +
+           std::to_string(lead + fields));
     }
     RunRow row;
     try {
@@ -323,13 +336,15 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
     } catch (const std::invalid_argument& e) {
       fail(e.what());
     }
-    if (point > std::numeric_limits<std::uint32_t>::max() || row.replicate > std::numeric_limits<std::uint32_t>::max())
+    if (point > std::numeric_limits<std::uint32_t>::max() ||
+        row.replicate > std::numeric_limits<std::uint32_t>::max())
       fail("point or replicate beyond 2^32 - 1");
 
     const auto arm_it = std::find(arm_names.begin(), arm_names.end(), row.arm);
     const auto arm = static_cast<std::size_t>(arm_it - arm_names.begin());
     if (arm_it == arm_names.end()) arm_names.push_back(row.arm);
-    const std::uint64_t ck = (static_cast<std::uint64_t>(group) << 32) | (static_cast<std::uint64_t>(arm) << 2) |
+    const std::uint64_t ck = (static_cast<std::uint64_t>(group) << 32) |
+                             (static_cast<std::uint64_t>(arm) << 2) |
                              static_cast<std::uint64_t>(row.mechanism);
     const auto [cit, added] = cell_of.emplace(ck, cells.size());
     if (added) {
@@ -361,8 +376,8 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   const auto base_it = std::find(arm_names.begin(), arm_names.end(), options.baseline);
   if (base_it == arm_names.end() && !arm_names.empty()) {
     throw InputError("", 0, "--baseline",
-                     "no arm '" + options.baseline + "' in " + file + " (arms: " + join(arm_names) + ")" +
-                         did_you_mean(options.baseline, arm_names));
+                     "no arm '" + options.baseline + "' in " + file + " (arms: " + join(arm_names) +
+                         ")" + did_you_mean(options.baseline, arm_names));
   }
   const auto base_arm = static_cast<std::size_t>(base_it - arm_names.begin());
 
@@ -383,18 +398,21 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   });
 
   a.cells.resize(cells.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 1),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      const Cell& c = cells[order[i]];
-      const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
-                               (static_cast<std::uint64_t>(base_arm) << 2) |
-                               static_cast<std::uint64_t>(c.mechanism);
-      const auto b = cell_of.find(bk);
-      const std::ptrdiff_t baseline = b == cell_of.end() ? -1 : static_cast<std::ptrdiff_t>(b->second);
-      summarize_cell(cells, order[i], baseline, metrics, options, arm_names, a.cells[i]);
-    }
-  }, tbb::simple_partitioner());
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, order.size(), 1),
+      [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          const Cell& c = cells[order[i]];
+          const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
+                                   (static_cast<std::uint64_t>(base_arm) << 2) |
+                                   static_cast<std::uint64_t>(c.mechanism);
+          const auto b = cell_of.find(bk);
+          const std::ptrdiff_t baseline =
+              b == cell_of.end() ? -1 : static_cast<std::ptrdiff_t>(b->second);
+          summarize_cell(cells, order[i], baseline, metrics, options, arm_names, a.cells[i]);
+        }
+      },
+      tbb::simple_partitioner());
   return a;
 }
 
@@ -402,7 +420,8 @@ void write_analysis_csv(const Analysis& a, std::ostream& out) {
   for (const auto& g : a.group_columns) out << csv_field(g) << ',';
   out << "arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high,boot_pct_low,boot_pct_high,"
          "boot_bca_low,boot_bca_high,diff_n,diff_missing,diff_mean,diff_sd,diff_se,diff_ci95_low,"
-         "diff_ci95_high,diff_boot_pct_low,diff_boot_pct_high,diff_boot_bca_low,diff_boot_bca_high\n";
+         "diff_ci95_high,diff_boot_pct_low,diff_boot_pct_high,diff_boot_bca_low,diff_boot_bca_"
+         "high\n";
   for (const CellSummary& c : a.cells) {
     std::string prefix;
     for (const auto& v : a.groups[c.group]) prefix += csv_field(v) + ',';
@@ -443,8 +462,10 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
       double x = 0.0;
       const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
       w.key(a.group_columns[k]);
-      if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size()) w.value(x);
-      else w.value(v);
+      if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size())
+        w.value(x);
+      else
+        w.value(v);
     }
     w.end_object();
     w.key("cells").begin_array();

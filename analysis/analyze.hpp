@@ -30,14 +30,14 @@ struct AnalyzeOptions {
   // Swept columns to group by; empty: every swept column (a run has none: one group).
   std::vector<std::string> by;
   std::uint64_t seed = kDefaultAnalysisSeed;
-  std::uint64_t resamples = 2000;  // bootstrap resamples, >= 1
-  std::string baseline = "honest"; // the arm paired differences are taken against
+  std::uint64_t resamples = 2000;   // bootstrap resamples, >= 1
+  std::string baseline = "honest";  // the arm paired differences are taken against
 };
 
 struct MetricSummary {
-  Summary stats;                // n, missing, mean, sd, se, 95% t interval
-  BootstrapInterval boot;       // 95% percentile and BCa intervals for the mean
-  Summary diff;                 // mean of (value - baseline's value), same point/replicate/mechanism
+  Summary stats;           // n, missing, mean, sd, se, 95% t interval
+  BootstrapInterval boot;  // 95% percentile and BCa intervals for the mean
+  Summary diff;            // mean of (value - baseline's value), same point/replicate/mechanism
   BootstrapInterval diff_boot;  // its bootstrap intervals
 };
 
@@ -50,9 +50,9 @@ struct CellSummary {
 };
 
 struct Analysis {
-  std::string source;                          // the runs.csv read
-  std::uint64_t rows = 0;                      // data rows read
-  std::vector<std::string> group_columns;      // the swept columns grouped by
+  std::string source;                            // the runs.csv read
+  std::uint64_t rows = 0;                        // data rows read
+  std::vector<std::string> group_columns;        // the swept columns grouped by
   std::vector<std::vector<std::string>> groups;  // each group's values of group_columns
   std::vector<std::string> metric_names;
   std::string baseline_arm;

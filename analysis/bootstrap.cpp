@@ -49,9 +49,9 @@ class Words32 {
 };
 
 struct Column {
-  std::size_t index = 0;      // in the caller's columns
-  std::vector<float> x;       // values, missing as 0
-  std::vector<float> present; // 1 where present, 0 where missing; empty when none is missing
+  std::size_t index = 0;       // in the caller's columns
+  std::vector<float> x;        // values, missing as 0
+  std::vector<float> present;  // 1 where present, 0 where missing; empty when none is missing
 };
 
 bool needs_resampling(const std::vector<float>& v) {
@@ -60,8 +60,10 @@ bool needs_resampling(const std::vector<float>& v) {
   bool constant = true;
   for (float x : v) {
     if (std::isnan(x)) continue;
-    if (n == 0) first = x;
-    else if (x != first) constant = false;
+    if (n == 0)
+      first = x;
+    else if (x != first)
+      constant = false;
     ++n;
   }
   return n >= 2 && !constant;
@@ -86,8 +88,10 @@ BootstrapInterval bootstrap_interval_from(std::span<const float> values, std::ve
   bool constant = true;
   for (float x : values) {
     if (std::isnan(x)) continue;
-    if (n == 0) first = x;
-    else if (x != first) constant = false;
+    if (n == 0)
+      first = x;
+    else if (x != first)
+      constant = false;
     sum += static_cast<double>(x);
     ++n;
   }
@@ -106,7 +110,8 @@ BootstrapInterval bootstrap_interval_from(std::span<const float> values, std::ve
 
   // Bias correction: the share of resample means below the mean (ties count half), kept off 0
   // and 1 so that z0 stays finite with few resamples.
-  const auto below = static_cast<double>(std::lower_bound(means.begin(), means.end(), mean) - means.begin());
+  const auto below =
+      static_cast<double>(std::lower_bound(means.begin(), means.end(), mean) - means.begin());
   const auto ties = static_cast<double>(std::upper_bound(means.begin(), means.end(), mean) -
                                         std::lower_bound(means.begin(), means.end(), mean));
   const auto b = static_cast<double>(means.size());
@@ -137,9 +142,9 @@ BootstrapInterval bootstrap_interval_from(std::span<const float> values, std::ve
   return r;
 }
 
-std::vector<BootstrapInterval> bootstrap_mean_intervals(const std::vector<std::vector<float>>& columns,
-                                                        std::uint64_t resamples, StreamKey key,
-                                                        double level) {
+std::vector<BootstrapInterval> bootstrap_mean_intervals(
+    const std::vector<std::vector<float>>& columns, std::uint64_t resamples, StreamKey key,
+    double level) {
   if (resamples < 1) throw std::invalid_argument("bootstrap: resamples must be >= 1");
   const std::size_t n = columns.empty() ? 0 : columns.front().size();
   for (const auto& c : columns)
@@ -188,35 +193,39 @@ std::vector<BootstrapInterval> bootstrap_mean_intervals(const std::vector<std::v
     const std::uint64_t chunks = (resamples + kResampleChunk - 1) / kResampleChunk;
     key.purpose = kBootstrapPurpose;
     const auto n32 = static_cast<std::uint32_t>(n);
-    tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, chunks, 1),
-                      [&](const tbb::blocked_range<std::uint64_t>& range) {
-      // Float partial sums over at most kFlush rows, then double: exact enough at any n.
-      constexpr std::size_t kFlush = 256;
-      std::vector<float> acc(width);
-      std::vector<double> total(width);
-      for (std::uint64_t chunk = range.begin(); chunk != range.end(); ++chunk) {
-        StreamKey k = key;
-        k.agent = chunk;
-        Words32 words(k);
-        const std::uint64_t end = std::min(resamples, (chunk + 1) * kResampleChunk);
-        for (std::uint64_t b = chunk * kResampleChunk; b < end; ++b) {
-          std::fill(total.begin(), total.end(), 0.0);
-          for (std::size_t i = 0; i < n; i += kFlush) {
-            std::fill(acc.begin(), acc.end(), 0.0F);
-            float* __restrict sum = acc.data();
-            for (std::size_t j = i; j < std::min(n, i + kFlush); ++j) {
-              const float* __restrict row = table.data() + static_cast<std::size_t>(words.below(n32)) * width;
-              for (std::size_t c = 0; c < width; ++c) sum[c] += row[c];
+    tbb::parallel_for(
+        tbb::blocked_range<std::uint64_t>(0, chunks, 1),
+        [&](const tbb::blocked_range<std::uint64_t>& range) {
+          // Float partial sums over at most kFlush rows, then double: exact enough at any n.
+          constexpr std::size_t kFlush = 256;
+          std::vector<float> acc(width);
+          std::vector<double> total(width);
+          for (std::uint64_t chunk = range.begin(); chunk != range.end(); ++chunk) {
+            StreamKey k = key;
+            k.agent = chunk;
+            Words32 words(k);
+            const std::uint64_t end = std::min(resamples, (chunk + 1) * kResampleChunk);
+            for (std::uint64_t b = chunk * kResampleChunk; b < end; ++b) {
+              std::fill(total.begin(), total.end(), 0.0);
+              for (std::size_t i = 0; i < n; i += kFlush) {
+                std::fill(acc.begin(), acc.end(), 0.0F);
+                float* __restrict sum = acc.data();
+                for (std::size_t j = i; j < std::min(n, i + kFlush); ++j) {
+                  const float* __restrict row =
+                      table.data() + static_cast<std::size_t>(words.below(n32)) * width;
+                  for (std::size_t c = 0; c < width; ++c) sum[c] += row[c];
+                }
+                for (std::size_t c = 0; c < width; ++c) total[c] += static_cast<double>(acc[c]);
+              }
+              for (std::size_t a = 0; a < active.size(); ++a) {
+                const double w =
+                    active[a].present.empty() ? static_cast<double>(n) : total[present_slot[a]];
+                means[a][b] = w > 0.0 ? total[a] / w : kNaN;
+              }
             }
-            for (std::size_t c = 0; c < width; ++c) total[c] += static_cast<double>(acc[c]);
           }
-          for (std::size_t a = 0; a < active.size(); ++a) {
-            const double w = active[a].present.empty() ? static_cast<double>(n) : total[present_slot[a]];
-            means[a][b] = w > 0.0 ? total[a] / w : kNaN;
-          }
-        }
-      }
-    }, tbb::simple_partitioner());
+        },
+        tbb::simple_partitioner());
   }
 
   std::vector<BootstrapInterval> out(columns.size());

@@ -33,11 +33,11 @@ inline constexpr Purpose kBootstrapPurpose = Purpose::bootstrap;
 inline constexpr std::uint64_t kResampleChunk = 256;
 
 struct BootstrapInterval {
-  double pct_low = 0.0;  // percentile interval: the (1-level)/2 and (1+level)/2 quantiles of the
-  double pct_high = 0.0; // resample means (linear interpolation between order statistics)
-  double bca_low = 0.0;  // bias-corrected and accelerated interval
+  double pct_low = 0.0;   // percentile interval: the (1-level)/2 and (1+level)/2 quantiles of the
+  double pct_high = 0.0;  // resample means (linear interpolation between order statistics)
+  double bca_low = 0.0;   // bias-corrected and accelerated interval
   double bca_high = 0.0;
-  double z0 = 0.0;       // BCa bias correction, Phi^-1(share of resample means below the mean)
+  double z0 = 0.0;            // BCa bias correction, Phi^-1(share of resample means below the mean)
   double acceleration = 0.0;  // BCa acceleration, from the jackknife of the mean
 };
 
@@ -46,9 +46,9 @@ struct BootstrapInterval {
 // intervals; a constant column (all values equal) gives zero-width intervals at that value.
 // `resamples` >= 1; `level` in (0, 1). Runs the resample chunks in parallel with oneTBB; the
 // result does not depend on the thread count. Thread-safe (no shared state).
-std::vector<BootstrapInterval> bootstrap_mean_intervals(const std::vector<std::vector<float>>& columns,
-                                                        std::uint64_t resamples, StreamKey key,
-                                                        double level = 0.95);
+std::vector<BootstrapInterval> bootstrap_mean_intervals(
+    const std::vector<std::vector<float>>& columns, std::uint64_t resamples, StreamKey key,
+    double level = 0.95);
 
 // The same, from resample means already drawn: `values` the column (NaN skipped), `means` the B
 // resample means of that column (sorted in place; NaN entries, resamples with no value, dropped).

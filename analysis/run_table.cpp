@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <limits>
 #include <cstdio>
+#include <limits>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -121,7 +121,8 @@ void RunTable::add_rows(const std::vector<RunRow>& rows) {
     const RunRow& r = rows[g];
     if (runs_csv_ != nullptr) write_runs_csv_row(r, *runs_csv_);
     for (std::size_t f = 0; f < fixed; ++f) stats_[g][f].add(summary_metric_fields()[f].get(r));
-    for (std::size_t i = 0; i < r.arm_metrics.size(); ++i) stats_[g][fixed + i].add(r.arm_metrics[i]);
+    for (std::size_t i = 0; i < r.arm_metrics.size(); ++i)
+      stats_[g][fixed + i].add(r.arm_metrics[i]);
     pooled_[g].add(r.welfare_achieved, r.welfare_max);
   }
 }
@@ -168,9 +169,9 @@ std::string runs_csv_row(const RunRow& r) {
   add(to_string(r.mechanism));
   add(std::to_string(r.agents));
   add(std::to_string(r.edges));
-  for (double x : {r.neighbor_value_corr, r.welfare_achieved, r.welfare_max, r.efficiency,
-                   r.wrong_rate, r.intensity_accuracy, r.flip_rate, r.d_efficiency, r.d_wrong_rate,
-                   r.d_intensity_accuracy})
+  for (double x :
+       {r.neighbor_value_corr, r.welfare_achieved, r.welfare_max, r.efficiency, r.wrong_rate,
+        r.intensity_accuracy, r.flip_rate, r.d_efficiency, r.d_wrong_rate, r.d_intensity_accuracy})
     add(cell(x));
   add(std::to_string(r.ties));
   add(cell(r.spent_per_agent));
@@ -313,17 +314,18 @@ std::string format_summary_table(const Model& model, const RunTable& table) {
   const auto groups = table.summaries();
   const auto nc = table.neighbor_correlation();
   char buf[256];
-  std::snprintf(buf, sizeof buf, "%s: %llu replicates, %llu agents, %u proposals; neighbour value "
-                "correlation %.3f\n", model.scenario.name.c_str(),
-                static_cast<unsigned long long>(table.replicates()),
+  std::snprintf(buf, sizeof buf,
+                "%s: %llu replicates, %llu agents, %u proposals; neighbour value "
+                "correlation %.3f\n",
+                model.scenario.name.c_str(), static_cast<unsigned long long>(table.replicates()),
                 static_cast<unsigned long long>(model.scenario.agents), model.scenario.proposals,
                 nc.mean);
   out << buf;
   int arm_width = 12;
   for (const auto& g : groups) arm_width = std::max(arm_width, static_cast<int>(g.arm.size()));
-  std::snprintf(buf, sizeof buf, "%-*s %-7s %-22s %-24s %-18s %-18s %-12s\n", arm_width, "arm", "mech",
-                "efficiency pooled", "efficiency mean [95% CI]", "wrong decisions", "intensity acc.",
-                "flips");
+  std::snprintf(buf, sizeof buf, "%-*s %-7s %-22s %-24s %-18s %-18s %-12s\n", arm_width, "arm",
+                "mech", "efficiency pooled", "efficiency mean [95% CI]", "wrong decisions",
+                "intensity acc.", "flips");
   out << buf;
   auto ci = [](const Summary& s) {
     char b[64];
@@ -347,8 +349,8 @@ std::string format_summary_table(const Model& model, const RunTable& table) {
   };
   for (const auto& g : groups) {
     // metrics order: efficiency, wrong_rate, intensity_accuracy, flip_rate, ...
-    std::snprintf(buf, sizeof buf, "%-*s %-7s %-22s %-24s %-18s %-18s %-12s\n", arm_width, g.arm.c_str(),
-                  short_label(g.mechanism), pm(g.efficiency_pooled).c_str(),
+    std::snprintf(buf, sizeof buf, "%-*s %-7s %-22s %-24s %-18s %-18s %-12s\n", arm_width,
+                  g.arm.c_str(), short_label(g.mechanism), pm(g.efficiency_pooled).c_str(),
                   ci(g.metrics[0]).c_str(), pm(g.metrics[1]).c_str(), pm(g.metrics[2]).c_str(),
                   pm(g.metrics[3]).c_str());
     out << buf;

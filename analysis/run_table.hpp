@@ -36,10 +36,10 @@ struct RunRow {
   double d_efficiency = 0.0;
   double d_wrong_rate = 0.0;
   double d_intensity_accuracy = 0.0;
-  std::uint32_t ties = 0;            // proposals decided by the tie coin
-  double spent_per_agent = 0.0;      // mean cost paid per agent (credits, money or votes)
-  double turnout = 0.0;              // share of agents casting a nonzero vote
-  std::string decisions;             // one character per proposal: '+' passes, '-' fails
+  std::uint32_t ties = 0;        // proposals decided by the tie coin
+  double spent_per_agent = 0.0;  // mean cost paid per agent (credits, money or votes)
+  double turnout = 0.0;          // share of agents casting a nonzero vote
+  std::string decisions;         // one character per proposal: '+' passes, '-' fails
   // Arms' own metrics, one per ArmColumns::names; NaN where the row's arm does not have it.
   std::vector<double> arm_metrics;
 };

@@ -1,7 +1,6 @@
 #include "analysis/statistics.hpp"
 
 #include <boost/math/distributions/students_t.hpp>
-
 #include <cmath>
 #include <limits>
 

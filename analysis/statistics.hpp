@@ -7,12 +7,12 @@
 namespace qvsim::analysis {
 
 struct Summary {
-  std::uint64_t n = 0;     // values summarized (NaN values are skipped and counted in `missing`)
+  std::uint64_t n = 0;  // values summarized (NaN values are skipped and counted in `missing`)
   std::uint64_t missing = 0;
   double mean = 0.0;
-  double sd = 0.0;         // sample standard deviation (n - 1); NaN when n < 2
-  double se = 0.0;         // standard error of the mean; NaN when n < 2
-  double ci_low = 0.0;     // 95% confidence interval for the mean by Student's t; NaN when n < 2
+  double sd = 0.0;      // sample standard deviation (n - 1); NaN when n < 2
+  double se = 0.0;      // standard error of the mean; NaN when n < 2
+  double ci_low = 0.0;  // 95% confidence interval for the mean by Student's t; NaN when n < 2
   double ci_high = 0.0;
 };
 

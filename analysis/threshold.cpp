@@ -91,8 +91,8 @@ ThresholdResult find_threshold(const ThresholdOptions& o, const PointEvaluator& 
     res.replicate_runs += n;
     // A NaN interval (NaN metric, or too few values) is never decisive.
     auto side = [&](const PointEstimate& p) {
-      if (up ? p.ci_low >= o.target : p.ci_high <= o.target) return 1;   // reaches
-      if (up ? p.ci_high < o.target : p.ci_low > o.target) return -1;    // does not
+      if (up ? p.ci_low >= o.target : p.ci_high <= o.target) return 1;  // reaches
+      if (up ? p.ci_high < o.target : p.ci_low > o.target) return -1;   // does not
       return 0;
     };
     int s = side(e);

@@ -37,13 +37,15 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
     } else if (a == "--resamples") {
       options.resamples = parse_u64(a, value());
       if (options.resamples < 1 || options.resamples > 10'000'000) {
-        throw InputError("", 0, a, "must be in [1, 10000000], got " + std::to_string(options.resamples));
+        throw InputError("", 0, a,
+                         "must be in [1, 10000000], got " + std::to_string(options.resamples));
       }
     } else if (a == "--baseline") {
       options.baseline = value();
     } else if (a == "--help" || a == "-h") {
       out << "Usage: qvsim analyze DIR [--by KEY ...] [--seed S] [--resamples B] [--baseline ARM]\n"
-             "  Reads DIR/runs.csv and writes DIR/analysis/summary.csv and summary.json: per group x\n"
+             "  Reads DIR/runs.csv and writes DIR/analysis/summary.csv and summary.json: per group "
+             "x\n"
              "  arm x mechanism, every metric's mean with t and bootstrap (percentile, BCa) 95%\n"
              "  intervals, pooled efficiency, and paired differences against the baseline arm\n"
              "  (default honest). Groups: every swept column, or only the --by columns.\n"
@@ -60,7 +62,8 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
   if (dirs.size() > 1) throw InputError("", 0, "", "unexpected argument '" + dirs[1] + "'");
   const auto a = analysis::analyze_directory(dirs[0], options);
   out << "analyze: " << a.rows << " rows, " << a.groups.size() << " group(s), " << a.cells.size()
-      << " group x arm x mechanism cells; wrote " << (std::filesystem::path(dirs[0]) / "analysis").string()
+      << " group x arm x mechanism cells; wrote "
+      << (std::filesystem::path(dirs[0]) / "analysis").string()
       << "/summary.csv and summary.json\n";
   return 0;
 }

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <exception>
 #include <optional>
-#include <tuple>
 #include <ostream>
+#include <tuple>
 
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
@@ -86,7 +86,8 @@ struct Parsed {
 
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
-  if (slash == std::string::npos) throw InputError("", 0, "--shard", "must be I/N, got '" + text + "'");
+  if (slash == std::string::npos)
+    throw InputError("", 0, "--shard", "must be I/N, got '" + text + "'");
   const auto i = parse_u64("--shard", text.substr(0, slash));
   const auto n = parse_u64("--shard", text.substr(slash + 1));
   if (n < 1 || i >= n) {
@@ -112,7 +113,8 @@ Parsed parse(const std::vector<std::string>& args) {
     };
     if (a == "--threads") {
       const auto t = parse_u64(a, value());
-      if (t < 1 || t > 4096) throw InputError("", 0, a, "must be in [1, 4096], got " + std::to_string(t));
+      if (t < 1 || t > 4096)
+        throw InputError("", 0, a, "must be in [1, 4096], got " + std::to_string(t));
       p.request.threads = static_cast<unsigned>(t);
     } else if (is_run && a == "--out") {
       p.request.out_dir = value();
@@ -190,8 +192,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       return run_sweep_command(p.sweep, out, err);
     }
     if (p.command == "merge") {
-      merge_sweep(p.files[0], std::vector<std::filesystem::path>(p.files.begin() + 1, p.files.end()),
-                  out);
+      merge_sweep(p.files[0],
+                  std::vector<std::filesystem::path>(p.files.begin() + 1, p.files.end()), out);
       return 0;
     }
     if (p.command == "status") {

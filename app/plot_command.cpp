@@ -159,9 +159,9 @@ fs::path require_summary(const fs::path& dir) {
   return summary;
 }
 
-const std::array<std::string, 10> kThresholdColumns{
-    "method", "arm", "mechanism", "ballot", "group", "attack", "metric", "target", "status",
-    "threshold"};
+const std::array<std::string, 10> kThresholdColumns{"method", "arm",      "mechanism", "ballot",
+                                                    "group",  "attack",   "metric",    "target",
+                                                    "status", "threshold"};
 
 fs::path executable_dir() {
   std::error_code ec;
@@ -207,13 +207,16 @@ struct ProcessResult {
 // Runs argv[0] with argv (no shell), capturing stdout and stderr through temporary files.
 ProcessResult run_process(const std::vector<std::string>& argv) {
   static int counter = 0;
-  const std::string stem = "qvsim-plot-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const std::string stem =
+      "qvsim-plot-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   const fs::path out_file = fs::temp_directory_path() / (stem + ".out");
   const fs::path err_file = fs::temp_directory_path() / (stem + ".err");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   std::vector<char*> cargv;
   std::vector<std::string> storage = argv;
   for (auto& s : storage) cargv.push_back(s.data());
@@ -289,15 +292,17 @@ void check_plot_input(const PlotArgs& a) {
     const auto rows = read_csv(t);
     for (const auto& c : kThresholdColumns) {
       if (std::find(rows[0].begin(), rows[0].end(), c) == rows[0].end()) {
-        throw InputError(t.string(), 1, "",
-                         "missing column '" + c + "'; expected a CSV written by 'qvsim threshold --out'");
+        throw InputError(
+            t.string(), 1, "",
+            "missing column '" + c + "'; expected a CSV written by 'qvsim threshold --out'");
       }
     }
   }
   const fs::path summary = require_summary(a.dir);
   if (summary.empty()) {
     if (a.x) {
-      throw InputError("", 0, "--x", "'" + a.dir.string() + "' holds no summary.csv, only threshold CSVs");
+      throw InputError("", 0, "--x",
+                       "'" + a.dir.string() + "' holds no summary.csv, only threshold CSVs");
     }
     return;
   }
@@ -311,7 +316,8 @@ void check_plot_input(const PlotArgs& a) {
   if (!a.x) return;
   const auto swept = swept_columns(cols);
   if (swept.empty()) {
-    throw InputError("", 0, "--x", "'" + a.dir.string() + "' holds a single run, which has no swept parameters");
+    throw InputError("", 0, "--x",
+                     "'" + a.dir.string() + "' holds a single run, which has no swept parameters");
   }
   if (std::find(swept.begin(), swept.end(), *a.x) != swept.end()) return;
   std::string msg = "'" + *a.x + "' is not a swept parameter";
@@ -322,7 +328,8 @@ void check_plot_input(const PlotArgs& a) {
   throw InputError("", 0, "--x", msg);
 }
 
-// ---- report --------------------------------------------------------------------------------------
+// ---- report
+// --------------------------------------------------------------------------------------
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -385,7 +392,8 @@ std::optional<std::string> json_value(const std::string& json, const std::string
     if (json[i] == '"') {
       std::string v;
       for (++i; i < json.size() && json[i] != '"'; ++i) {
-        if (json[i] == '\\' && i + 1 < json.size() && (json[i + 1] == '"' || json[i + 1] == '\\')) ++i;
+        if (json[i] == '\\' && i + 1 < json.size() && (json[i + 1] == '"' || json[i + 1] == '\\'))
+          ++i;
         v += json[i];
       }
       return v;
@@ -487,7 +495,7 @@ std::string comparison_table(const fs::path& summary_path, std::size_t& total_ro
   const auto swept = swept_columns(header);
   const std::size_t key_cols = header[0] == "point" ? 1 + swept.size() : 0;
   static const std::array<std::string, 4> kMetrics{"efficiency_pooled", "wrong_rate", "flip_rate",
-                                                  "intensity_accuracy"};
+                                                   "intensity_accuracy"};
   std::vector<std::vector<std::string>> keys;
   std::map<std::vector<std::string>, std::array<Cell, 4>> cells;
   for (std::size_t r = 1; r < rows.size(); ++r) {
@@ -555,8 +563,10 @@ std::string threshold_table(const std::vector<fs::path>& files, std::size_t& tot
       if (total_rows++ >= kMaxTableRows) continue;
       const std::string status = get("status");
       std::string value = status == "not_reached" ? std::string("not reached") : num("threshold");
-      if (status != "not_reached" && !get("interval_low").empty() && !get("interval_high").empty()) {
-        value += " <span class=\"ci\">[" + num("interval_low") + ", " + num("interval_high") + "]</span>";
+      if (status != "not_reached" && !get("interval_low").empty() &&
+          !get("interval_high").empty()) {
+        value += " <span class=\"ci\">[" + num("interval_low") + ", " + num("interval_high") +
+                 "]</span>";
       }
       const std::string direction = get("direction") == "decreasing" ? " &le; " : " &ge; ";
       h << "<tr><td>" << html_escape(file.filename().string()) << "</td><td>"
@@ -608,9 +618,9 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   check_plot_input(a);
   const fs::path plots = a.dir / "plots";
   // Draw the figures when there are none yet, or when threshold CSVs arrived after the last plot.
-  const bool thresholds_missing =
-      !threshold_files(a.dir).empty() && !fs::is_regular_file(plots / "thresholds.png") &&
-      !fs::is_regular_file(plots / "thresholds.svg");
+  const bool thresholds_missing = !threshold_files(a.dir).empty() &&
+                                  !fs::is_regular_file(plots / "thresholds.png") &&
+                                  !fs::is_regular_file(plots / "thresholds.svg");
   if (!fs::is_directory(plots) || thresholds_missing) {
     PlotArgs png = a;
     png.format = "both";
@@ -654,8 +664,8 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   add("git commit", "git_commit");
   add("build flags", "build_flags");
   if (manifest.empty()) prov.emplace_back("manifest", "manifest.json not found in the folder");
-  prov.emplace_back("report written by",
-                    std::string("qvsim ") + build_info::kVersion + " (" + build_info::kGitCommit + ")");
+  prov.emplace_back("report written by", std::string("qvsim ") + build_info::kVersion + " (" +
+                                             build_info::kGitCommit + ")");
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -673,7 +683,8 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
     h << "<h2>Main comparison</h2>\n"
       << "<p class=\"note\">Means over replicates with 95% confidence intervals, from summary.csv. "
          "Efficiency is the pooled ratio of achieved to maximum welfare; wrong decisions are the "
-         "share of proposals decided against the electorate's net value; the flip rate is the share "
+         "share of proposals decided against the electorate's net value; the flip rate is the "
+         "share "
          "decided differently from the baseline arm.</p>\n"
       << table;
     if (table_rows > kMaxTableRows) {

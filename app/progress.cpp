@@ -23,8 +23,11 @@ std::string format_duration(double seconds) {
 bool is_terminal(int fd) { return ::isatty(fd) == 1; }
 
 ProgressBar::ProgressBar(std::ostream& out, bool enabled, std::string unit)
-    : out_(out), enabled_(enabled), unit_(std::move(unit)),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : out_(out),
+      enabled_(enabled),
+      unit_(std::move(unit)),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void ProgressBar::update(std::uint64_t done, std::uint64_t total) {
   if (!enabled_ || total == 0) return;

@@ -18,7 +18,8 @@ struct Statement {
   sqlite3_stmt* s = nullptr;
   Statement(sqlite3* db, const char* sql, const std::string& file) {
     if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
-      throw InputError(file, 0, "", std::string("not a readable qvsim store: ") + sqlite3_errmsg(db));
+      throw InputError(file, 0, "",
+                       std::string("not a readable qvsim store: ") + sqlite3_errmsg(db));
     }
   }
   ~Statement() { sqlite3_finalize(s); }
@@ -122,11 +123,12 @@ void ResultStore::put(const std::vector<ItemResult>& items) {
   exec(db_, "BEGIN IMMEDIATE", file);
   try {
     // A done item is never overwritten; a failed one is replaced by a newer record.
-    Statement item(db_,
-                   "INSERT INTO items(point, replicate, ok, error, seconds) VALUES (?1, ?2, ?3, ?4, ?5)"
-                   " ON CONFLICT(point, replicate) DO UPDATE SET ok = excluded.ok,"
-                   " error = excluded.error, seconds = excluded.seconds WHERE items.ok = 0",
-                   file);
+    Statement item(
+        db_,
+        "INSERT INTO items(point, replicate, ok, error, seconds) VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT(point, replicate) DO UPDATE SET ok = excluded.ok,"
+        " error = excluded.error, seconds = excluded.seconds WHERE items.ok = 0",
+        file);
     Statement rows(db_, "INSERT OR REPLACE INTO runs(point, replicate, csv) VALUES (?1, ?2, ?3)",
                    file);
     for (const ItemResult& r : items) {
@@ -231,8 +233,9 @@ StoreSummary read_items(const std::vector<fs::path>& files, const StoreIdentity&
   return s;
 }
 
-void for_each_row(const std::vector<fs::path>& files, const StoreIdentity& identity,
-                  const std::function<void(std::uint64_t, std::uint64_t, const std::string&)>& row) {
+void for_each_row(
+    const std::vector<fs::path>& files, const StoreIdentity& identity,
+    const std::function<void(std::uint64_t, std::uint64_t, const std::string&)>& row) {
   struct Cursor {
     std::unique_ptr<Connection> c;
     std::unique_ptr<Statement> st;

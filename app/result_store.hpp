@@ -20,8 +20,8 @@ struct ItemResult {
   std::uint64_t point = 0;
   std::uint64_t replicate = 0;
   bool ok = true;
-  std::string error;              // when !ok
-  double seconds = 0.0;           // wall time of the item
+  std::string error;     // when !ok
+  double seconds = 0.0;  // wall time of the item
   std::string rows;  // runs.csv rows (without point columns), in make_rows order, each ending '\n'
 };
 
@@ -71,7 +71,7 @@ struct StoreSummary {
   std::uint64_t done = 0;    // distinct items stored as done
   std::uint64_t failed = 0;  // distinct items whose latest record is a failure and none is done
   std::vector<std::pair<std::uint64_t, std::uint64_t>> failures;  // (point, replicate), first 20
-  std::vector<std::string> failure_messages;                        // matching the above
+  std::vector<std::string> failure_messages;                      // matching the above
 };
 
 // Reads every file's items of a sweep of `points` x `replicates` items: `done(point, replicate)`

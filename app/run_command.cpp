@@ -40,8 +40,9 @@ fs::path choose_out_dir(const RunRequest& req, const std::string& name) {
     }
     if (!req.overwrite && fs::exists(dir) && holds_run(dir)) {
       throw InputError("", 0, "--out",
-                       "'" + dir.string() + "' already holds a run; choose another folder or pass "
-                       "--overwrite");
+                       "'" + dir.string() +
+                           "' already holds a run; choose another folder or pass "
+                           "--overwrite");
     }
     return dir;
   }
@@ -65,7 +66,6 @@ void write_text(const fs::path& file, const std::string& text) {
   f.close();
   if (!f) throw InputError(file.string(), 0, "", "cannot write file");
 }
-
 
 unsigned effective_threads(unsigned requested) {
   return requested == 0 ? static_cast<unsigned>(tbb::info::default_concurrency()) : requested;
@@ -181,7 +181,8 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     write_text(partial("summary.json"), json.str());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    write_text(partial("manifest.json"), manifest_json(model, scenario_json, threads, seconds, started));
+    write_text(partial("manifest.json"),
+               manifest_json(model, scenario_json, threads, seconds, started));
 
     for (const auto& f : written) fs::rename(f.string() + suffix, f);
     if (!req.quiet) {

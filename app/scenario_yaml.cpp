@@ -146,7 +146,8 @@ BudgetSpec parse_budget(const Context& ctx, const Field& f) {
     b.credits = get_number(ctx, *credits, kPositive);
     if (auto iv = m.get("integer_votes")) b.integer_votes = get_bool(ctx, *iv);
     // With credits the pivot price only values votes in utility (sanctions, bribes).
-    if (auto pp = m.get("pivot_price")) b.pivot_price = get_number(ctx, *pp, Range{0.0, 1.0, true, false});
+    if (auto pp = m.get("pivot_price"))
+      b.pivot_price = get_number(ctx, *pp, Range{0.0, 1.0, true, false});
   } else {
     b.kind = BudgetKind::money;
     const MapView mm(ctx, *money, {"pivot_price"});
@@ -382,7 +383,8 @@ std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f, std::uint32_
   }
   const MapView m(ctx, f, {}, true);
   std::vector<ArmSpec> arms;
-  for (const auto& [name, field] : m.entries()) arms.push_back(parse_arm(ctx, name, field, proposals));
+  for (const auto& [name, field] : m.entries())
+    arms.push_back(parse_arm(ctx, name, field, proposals));
   return arms;
 }
 

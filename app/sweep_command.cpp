@@ -10,9 +10,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <functional>
@@ -41,9 +41,9 @@ namespace {
 // Everything a sweep needs, built and validated before any item runs.
 struct Prepared {
   SweepPlan plan;
-  std::vector<Model> models;                 // per point
-  std::vector<ArmBehaviours> behaviours;     // per point
-  analysis::ArmColumns columns;              // the same for every point
+  std::vector<Model> models;              // per point
+  std::vector<ArmBehaviours> behaviours;  // per point
+  analysis::ArmColumns columns;           // the same for every point
   StoreIdentity identity;
   StoreOrigin origin;
   std::uint64_t items() const { return plan.points.size() * plan.replicates; }
@@ -69,9 +69,9 @@ std::optional<std::uint64_t> parse_override(const std::string& s) {
 Prepared prepare(const StoreOrigin& origin, bool load_graphs) {
   Prepared p;
   p.origin = origin;
-  p.plan = parse_sweep(origin.scenario_text, origin.scenario_label, origin.base_dir,
-                       parse_override(origin.seed_override),
-                       parse_override(origin.replicates_override));
+  p.plan =
+      parse_sweep(origin.scenario_text, origin.scenario_label, origin.base_dir,
+                  parse_override(origin.seed_override), parse_override(origin.replicates_override));
   p.origin.points = p.plan.points.size();
   p.origin.replicates = p.plan.replicates;
   std::string all = p.plan.spec_json;
@@ -158,20 +158,21 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
           pos = next + 1;
         }
       };
-      for_each_row(files, p.identity, [&](std::uint64_t point, std::uint64_t rep, const std::string& row) {
-        if (point != current) {
-          flush_point();
-          current = point;
-          current_rep = ~std::uint64_t{0};
-          table = std::make_unique<analysis::RunTable>(p.models[point], p.columns, nullptr);
-        }
-        if (rep != current_rep) {
-          flush_replicate();
-          current_rep = rep;
-        }
-        runs << point_fields(p.plan.points[point]) << ',' << row << '\n';
-        rep_rows.push_back(analysis::parse_runs_csv_row(row));
-      });
+      for_each_row(
+          files, p.identity, [&](std::uint64_t point, std::uint64_t rep, const std::string& row) {
+            if (point != current) {
+              flush_point();
+              current = point;
+              current_rep = ~std::uint64_t{0};
+              table = std::make_unique<analysis::RunTable>(p.models[point], p.columns, nullptr);
+            }
+            if (rep != current_rep) {
+              flush_replicate();
+              current_rep = rep;
+            }
+            runs << point_fields(p.plan.points[point]) << ',' << row << '\n';
+            rep_rows.push_back(analysis::parse_runs_csv_row(row));
+          });
       flush_point();
     });
   });
@@ -257,14 +258,16 @@ struct Distribution {
   bool leader = true;             // writes the manifest, exports and reports
 };
 
-int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err, Distribution& dist);
+int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err,
+                   Distribution& dist);
 
 }  // namespace
 
 int run_sweep(const SweepRequest& req, std::ostream& out, std::ostream& err) {
   std::atomic<std::uint64_t> counter{0};
   Distribution d;
-  d.store_name = "shard-" + std::to_string(req.shard) + "-of-" + std::to_string(req.shards) + ".sqlite";
+  d.store_name =
+      "shard-" + std::to_string(req.shard) + "-of-" + std::to_string(req.shards) + ".sqlite";
   d.next = [&counter] { return counter.fetch_add(1); };
   d.barrier = [] {};
   return run_sweep_with(req, out, err, d);
@@ -272,7 +275,8 @@ int run_sweep(const SweepRequest& req, std::ostream& out, std::ostream& err) {
 
 namespace {
 
-int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err, Distribution& dist) {
+int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err,
+                   Distribution& dist) {
   if (req.shards < 1 || req.shard >= req.shards) {
     throw InputError("", 0, "--shard",
                      "must be I/N with 0 <= I < N, got " + std::to_string(req.shard) + "/" +
@@ -285,8 +289,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   if (req.seed) origin.seed_override = std::to_string(*req.seed);
   if (req.replicates) origin.replicates_override = std::to_string(*req.replicates);
   const Prepared p = prepare(origin, !req.dry_run);
-  const unsigned threads = req.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency())
-                                            : req.threads;
+  const unsigned threads =
+      req.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency()) : req.threads;
   const std::uint64_t P = p.plan.points.size();
   const std::uint64_t total = p.items();
   std::uint64_t shard_items = 0;
@@ -298,7 +302,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     r.replicate = item / P;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      const ReplicateOutcome o = run_replicate(p.models[r.point], p.behaviours[r.point], r.replicate);
+      const ReplicateOutcome o =
+          run_replicate(p.models[r.point], p.behaviours[r.point], r.replicate);
       for (const auto& row : analysis::make_rows(p.models[r.point], p.columns, o)) {
         r.rows += analysis::runs_csv_row(row);
         r.rows += '\n';
@@ -327,24 +332,25 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     for (double s : secs) mean += s;
     mean = secs.empty() ? 0.0 : mean / static_cast<double>(secs.size());
     const double est = mean * static_cast<double>(shard_items) / threads;
-    const double bytes_per_row = rows ? static_cast<double>(row_bytes) / static_cast<double>(rows) : 0.0;
+    const double bytes_per_row =
+        rows ? static_cast<double>(row_bytes) / static_cast<double>(rows) : 0.0;
     const double rows_total =
-        static_cast<double>(total) * (rows ? static_cast<double>(rows) / static_cast<double>(secs.size()) : 0.0);
+        static_cast<double>(total) *
+        (rows ? static_cast<double>(rows) / static_cast<double>(secs.size()) : 0.0);
     char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "%s: %llu points x %llu replicates = %llu work items (%s design, %zu parameters)\n"
-                  "  this run (shard %llu/%llu): %llu items\n"
-                  "  estimated time: %s at %u threads (calibrated on %zu items, %.1f ms each)\n"
-                  "  estimated output: %.0f rows, runs.csv about %.1f MiB, store about %.1f MiB\n",
-                  p.plan.name.c_str(), static_cast<unsigned long long>(P),
-                  static_cast<unsigned long long>(p.plan.replicates),
-                  static_cast<unsigned long long>(total), to_string(p.plan.design),
-                  p.plan.parameters.size(), static_cast<unsigned long long>(req.shard),
-                  static_cast<unsigned long long>(req.shards),
-                  static_cast<unsigned long long>(shard_items), format_duration(est).c_str(), threads,
-                  secs.size(), mean * 1000.0, rows_total,
-                  rows_total * (bytes_per_row + 16.0) / 1048576.0,
-                  rows_total * (bytes_per_row + 40.0) / 1048576.0);
+    std::snprintf(
+        buf, sizeof buf,
+        "%s: %llu points x %llu replicates = %llu work items (%s design, %zu parameters)\n"
+        "  this run (shard %llu/%llu): %llu items\n"
+        "  estimated time: %s at %u threads (calibrated on %zu items, %.1f ms each)\n"
+        "  estimated output: %.0f rows, runs.csv about %.1f MiB, store about %.1f MiB\n",
+        p.plan.name.c_str(), static_cast<unsigned long long>(P),
+        static_cast<unsigned long long>(p.plan.replicates), static_cast<unsigned long long>(total),
+        to_string(p.plan.design), p.plan.parameters.size(),
+        static_cast<unsigned long long>(req.shard), static_cast<unsigned long long>(req.shards),
+        static_cast<unsigned long long>(shard_items), format_duration(est).c_str(), threads,
+        secs.size(), mean * 1000.0, rows_total, rows_total * (bytes_per_row + 16.0) / 1048576.0,
+        rows_total * (bytes_per_row + 40.0) / 1048576.0);
     out << buf;
     return 0;
   }
@@ -480,7 +486,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     out << p.plan.name << ": " << summary.done << "/" << total << " items done";
     if (summary.failed > 0) out << ", " << summary.failed << " failed";
     out << (complete ? "; wrote " + (dir / "runs.csv").string() + " and summary.csv\n"
-                     : "; results stored in " + dir.string() + " (runs.csv is written when every item is done)\n");
+                     : "; results stored in " + dir.string() +
+                           " (runs.csv is written when every item is done)\n");
   }
   if (failed > 0) {
     err << "qvsim: " << failed << " item(s) failed; first: " << first_failure << "\n";
@@ -496,7 +503,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
 int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& err) {
   const char* size_env = std::getenv("OMPI_COMM_WORLD_SIZE");
   if (size_env == nullptr) size_env = std::getenv("PMI_SIZE");
-  if (size_env == nullptr || std::atoi(size_env) < 2 || req.dry_run) return run_sweep(req, out, err);
+  if (size_env == nullptr || std::atoi(size_env) < 2 || req.dry_run)
+    return run_sweep(req, out, err);
 
   int provided = 0;
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
@@ -579,17 +587,20 @@ void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, s
     throw InputError(files.front().string(), 0, "",
                      "was written by another version of this scenario; rerun it");
   }
-  const StoreSummary s = read_items(files, identity, p.plan.points.size(), p.plan.replicates, nullptr);
+  const StoreSummary s =
+      read_items(files, identity, p.plan.points.size(), p.plan.replicates, nullptr);
   if (s.done != p.items()) {
     throw InputError("", 0, "",
-                     "the inputs hold " + std::to_string(s.done) + " of " + std::to_string(p.items()) +
+                     "the inputs hold " + std::to_string(s.done) + " of " +
+                         std::to_string(p.items()) +
                          " items; run the missing shards (or --resume them) first");
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   std::vector<fs::path> copied;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    const fs::path dest = out_dir / ("merged-" + std::to_string(i) + "-" + files[i].filename().string());
+    const fs::path dest =
+        out_dir / ("merged-" + std::to_string(i) + "-" + files[i].filename().string());
     if (fs::equivalent(files[i].parent_path(), out_dir, ec)) {
       copied.push_back(files[i]);
       continue;
@@ -618,13 +629,15 @@ void sweep_status(const fs::path& dir, std::ostream& out) {
   out << buf;
   for (const auto& f : files) {
     const StoreSummary one = read_items({f}, identity, origin.points, origin.replicates, nullptr);
-    out << "  " << f.filename().string() << ": " << one.done << " done, " << one.failed << " failed\n";
+    out << "  " << f.filename().string() << ": " << one.done << " done, " << one.failed
+        << " failed\n";
   }
   for (std::size_t i = 0; i < s.failures.size(); ++i) {
-    out << "  failed: point " << s.failures[i].first << " replicate " << s.failures[i].second << ": "
-        << s.failure_messages[i] << "\n";
+    out << "  failed: point " << s.failures[i].first << " replicate " << s.failures[i].second
+        << ": " << s.failure_messages[i] << "\n";
   }
-  out << (s.done == total ? "  complete\n" : "  incomplete: continue with 'qvsim sweep FILE --resume --out DIR'\n");
+  out << (s.done == total ? "  complete\n"
+                          : "  incomplete: continue with 'qvsim sweep FILE --resume --out DIR'\n");
 }
 
 }  // namespace qvsim

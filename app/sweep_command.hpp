@@ -25,10 +25,10 @@ struct SweepRequest {
   std::optional<std::uint64_t> replicates;       // overrides replicates per point
   std::uint64_t shard = 0;                       // this shard, < shards
   std::uint64_t shards = 1;
-  bool resume = false;      // continue a sweep in out_dir (required when it holds one)
-  bool dry_run = false;     // print the plan and an estimate, write nothing
-  bool quiet = false;       // no progress, no final report
-  bool fail_fast = false;   // stop at the first failed item (exit 1)
+  bool resume = false;        // continue a sweep in out_dir (required when it holds one)
+  bool dry_run = false;       // print the plan and an estimate, write nothing
+  bool quiet = false;         // no progress, no final report
+  bool fail_fast = false;     // stop at the first failed item (exit 1)
   bool progress_bar = false;  // a bar on `err` (a terminal); otherwise plain lines unless quiet
 };
 

@@ -65,7 +65,8 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     std::swap(prev, cur);
   }
   return prev[b.size()];
@@ -91,7 +92,8 @@ std::optional<double> to_number(const std::string& t) {
   double v = 0.0;
   const auto* end = t.data() + t.size();
   const auto res = std::from_chars(t.data(), end, v);
-  if (t.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v)) return std::nullopt;
+  if (t.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v))
+    return std::nullopt;
   return v;
 }
 
@@ -141,9 +143,12 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else out.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        out.back() += '"', ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        out.back() += c;
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
@@ -217,8 +222,9 @@ Options parse_args(const std::vector<std::string>& args) {
     }
   }
   if (files.size() != 1)
-    throw InputError("", 0, "", files.empty() ? "'threshold' needs a scenario FILE or a sweep DIR"
-                                              : "unexpected argument '" + files[1] + "'");
+    throw InputError("", 0, "",
+                     files.empty() ? "'threshold' needs a scenario FILE or a sweep DIR"
+                                   : "unexpected argument '" + files[1] + "'");
   if (o.attack.empty()) throw InputError("", 0, "--attack", "is required (a dotted scenario key)");
   if (!have_target) throw InputError("", 0, "--target", "is required (METRIC=VALUE)");
   for (char c : o.attack) {
@@ -285,8 +291,7 @@ void print_table(const Options& o, const std::vector<Row>& rows, std::ostream& o
       << " (" << (rows.empty() ? std::string("no rows") : rows.front().method) << ")\n";
   char buf[512];
   std::snprintf(buf, sizeof buf, "%-19s %-9s %-20s %-14s %-11s %-23s %5s %5s %10s\n", "mechanism",
-                "ballot", "group", "status", "threshold", "interval", "reps", "evals",
-                "spent/agt");
+                "ballot", "group", "status", "threshold", "interval", "reps", "evals", "spent/agt");
   out << buf;
   for (const Row& r : rows) {
     const std::string interval = "[" + fmt(r.interval_low) + ", " + fmt(r.interval_high) + "]";
@@ -357,7 +362,8 @@ class ScenarioSearch {
     if (std::find(names.begin(), names.end(), arm_) == names.end())
       throw InputError(label_, 0, "--arm", "no arm '" + arm_ + "'" + suggestion(arm_, names));
     if (arm_ == base_.baseline_arm)
-      throw InputError(label_, 0, "--arm", "'" + arm_ + "' is the baseline arm; name an attack arm");
+      throw InputError(label_, 0, "--arm",
+                       "'" + arm_ + "' is the baseline arm; name an attack arm");
   }
 
   const std::string& arm() const { return arm_; }
@@ -415,8 +421,8 @@ class ScenarioSearch {
         if (it == metric_names.end())
           throw InputError("", 0, "--target",
                            "unknown metric '" + o_.metric + "' for arm '" + arm_ + "'" +
-                               suggestion(o_.metric, metric_names) + " (metrics: " +
-                               join(metric_names) + ")");
+                               suggestion(o_.metric, metric_names) +
+                               " (metrics: " + join(metric_names) + ")");
         metric = static_cast<std::size_t>(it - metric_names.begin());
       }
       return *p;
@@ -437,8 +443,8 @@ class ScenarioSearch {
       if (n > have) {
         p.per_replicate.resize(n);
         const std::size_t ai = attack_index(p);
-        const int threads = o_.threads == 0 ? tbb::task_arena::automatic
-                                            : static_cast<int>(o_.threads);
+        const int threads =
+            o_.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(o_.threads);
         tbb::task_arena arena(threads);
         arena.execute([&] {
           tbb::parallel_for(tbb::blocked_range<std::uint64_t>(have, n, 1),
@@ -521,7 +527,8 @@ class ScenarioSearch {
 
   // Every summarized metric of the attack arm in one replicate (RunTable's names and order: one
   // value summarized is the value itself, bit for bit).
-  static std::vector<double> replicate_metrics(const Point& p, std::size_t attack, std::uint64_t rep) {
+  static std::vector<double> replicate_metrics(const Point& p, std::size_t attack,
+                                               std::uint64_t rep) {
     const ReplicateOutcome outcome = run_replicate(p.model, p.behaviours, rep);
     analysis::RunTable t(p.model, p.columns, nullptr);
     t.add_rows(analysis::make_rows(p.model, p.columns, outcome));
@@ -623,8 +630,9 @@ std::vector<Row> interpolate_sweep(const Options& o) {
     if (line.empty()) continue;
     const auto cells = split_csv_line(line);
     if (cells.size() != header.size())
-      throw InputError(file.string(), line_no, "", "expected " + std::to_string(header.size()) +
-                                                       " fields, got " + std::to_string(cells.size()));
+      throw InputError(file.string(), line_no, "",
+                       "expected " + std::to_string(header.size()) + " fields, got " +
+                           std::to_string(cells.size()));
     if (std::find(arms_seen.begin(), arms_seen.end(), cells[c_arm]) == arms_seen.end())
       arms_seen.push_back(cells[c_arm]);
     if (std::find(metrics_seen.begin(), metrics_seen.end(), cells[c_metric]) == metrics_seen.end())
@@ -639,7 +647,8 @@ std::vector<Row> interpolate_sweep(const Options& o) {
     std::string ballot;
     if (ballot_it != params.end())
       ballot = cells[c_point + 1 + static_cast<std::size_t>(ballot_it - params.begin())];
-    if (!o.ballots.empty() && std::find(o.ballots.begin(), o.ballots.end(), ballot) == o.ballots.end())
+    if (!o.ballots.empty() &&
+        std::find(o.ballots.begin(), o.ballots.end(), ballot) == o.ballots.end())
       continue;
     std::string label;
     for (std::size_t i = 0; i < params.size(); ++i) {
@@ -664,7 +673,8 @@ std::vector<Row> interpolate_sweep(const Options& o) {
     g.values.push_back(v);
   }
   if (std::find(arms_seen.begin(), arms_seen.end(), arm) == arms_seen.end())
-    throw InputError(file.string(), 0, "--arm", "no arm '" + arm + "'" + suggestion(arm, arms_seen));
+    throw InputError(file.string(), 0, "--arm",
+                     "no arm '" + arm + "'" + suggestion(arm, arms_seen));
   if (std::find(metrics_seen.begin(), metrics_seen.end(), o.metric) == metrics_seen.end())
     throw InputError(file.string(), 0, "--target",
                      "unknown metric '" + o.metric + "'" + suggestion(o.metric, metrics_seen));
@@ -691,8 +701,9 @@ std::vector<Row> interpolate_sweep(const Options& o) {
     const bool up = v.back().mean >= v.front().mean;
     r.direction = up ? "increasing" : "decreasing";
     const auto reaches = [&](double m) { return up ? m >= o.target : m <= o.target; };
-    r.note = "interpolated from a sweep: response " + r.direction + " (mean " + fmt(v.front().mean) +
-             " at " + fmt(v.front().x) + ", " + fmt(v.back().mean) + " at " + fmt(v.back().x) + ")";
+    r.note = "interpolated from a sweep: response " + r.direction + " (mean " +
+             fmt(v.front().mean) + " at " + fmt(v.front().x) + ", " + fmt(v.back().mean) + " at " +
+             fmt(v.back().x) + ")";
     std::size_t j = 0;
     while (j < v.size() && !reaches(v[j].mean)) ++j;
     if (j == 0) {

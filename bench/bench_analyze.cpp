@@ -21,7 +21,8 @@ namespace fs = std::filesystem;
 int main(int argc, char** argv) {
   const long replicates = bench::arg_or(argc, argv, "--replicates", 1000);
   const long repeat = bench::arg_or(argc, argv, "--repeat", 3);
-  const fs::path dir = fs::temp_directory_path() / ("qvsim-bench-analyze-" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("qvsim-bench-analyze-" + std::to_string(getpid()));
   fs::create_directories(dir);
   analysis::ArmColumns columns =
       analysis::ArmColumns::from({{}, {"coalitions", "defection_rate", "influence_ratio"}});
@@ -70,10 +71,11 @@ int main(int argc, char** argv) {
     times.push_back(bench::seconds_since(t0));
     std::printf("run %ld: %.2f s\n", i, times.back());
   }
-  std::printf("analyze: %llu rows (%.0f MiB of runs.csv), median %.2f s over %ld runs; peak RSS "
-              "%.0f MiB\n",
-              static_cast<unsigned long long>(rows), bytes / 1048576.0, bench::median(times),
-              repeat, bench::peak_rss_bytes() / 1048576.0);
+  std::printf(
+      "analyze: %llu rows (%.0f MiB of runs.csv), median %.2f s over %ld runs; peak RSS "
+      "%.0f MiB\n",
+      static_cast<unsigned long long>(rows), bytes / 1048576.0, bench::median(times), repeat,
+      bench::peak_rss_bytes() / 1048576.0);
   fs::remove_all(dir);
   return 0;
 }

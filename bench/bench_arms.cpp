@@ -82,8 +82,9 @@ int main(int argc, char** argv) {
   const auto honest = time_arms({ArmSpec{"honest"}});
   const auto both = time_arms({ArmSpec{"honest"}, arm});
   for (long r = 0; r < repeat; ++r) {
-    std::printf("run %ld: honest %.3f s, honest + %s %.3f s\n", r, honest[static_cast<std::size_t>(r)],
-                attack.c_str(), both[static_cast<std::size_t>(r)]);
+    std::printf("run %ld: honest %.3f s, honest + %s %.3f s\n", r,
+                honest[static_cast<std::size_t>(r)], attack.c_str(),
+                both[static_cast<std::size_t>(r)]);
   }
   const double h = bench::median(honest);
   const double b = bench::median(both);

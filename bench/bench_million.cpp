@@ -55,10 +55,10 @@ int main(int argc, char** argv) {
   const double directed = 2.0 * static_cast<double>(edges);
   std::printf("agents %llu, threads %ld, median %.3f s over %ld runs\n",
               static_cast<unsigned long long>(agents), threads, bench::median(times), repeat);
-  std::printf("peak RSS of the process: %.1f MiB; above the start-up baseline: %.1f MiB = "
-              "%.1f bytes/agent, or %.1f bytes/agent after 10 bytes per directed edge\n",
-              bench::peak_rss_bytes() / 1048576.0, peak / 1048576.0,
-              peak / static_cast<double>(agents),
-              (peak - 10.0 * directed) / static_cast<double>(agents));
+  std::printf(
+      "peak RSS of the process: %.1f MiB; above the start-up baseline: %.1f MiB = "
+      "%.1f bytes/agent, or %.1f bytes/agent after 10 bytes per directed edge\n",
+      bench::peak_rss_bytes() / 1048576.0, peak / 1048576.0, peak / static_cast<double>(agents),
+      (peak - 10.0 * directed) / static_cast<double>(agents));
   return 0;
 }

@@ -49,8 +49,9 @@ int main(int argc, char** argv) {
       bytes = runs.str().size();
     }
     medians.push_back(bench::median(times));
-    std::printf("threads %ld: median %.3f s over %ld runs (%.0f replicates/s, runs.csv %zu bytes)\n",
-                t, medians.back(), repeat, static_cast<double>(replicates) / medians.back(), bytes);
+    std::printf(
+        "threads %ld: median %.3f s over %ld runs (%.0f replicates/s, runs.csv %zu bytes)\n", t,
+        medians.back(), repeat, static_cast<double>(replicates) / medians.back(), bytes);
   }
   for (std::size_t i = 1; i < medians.size(); ++i)
     std::printf("speedup %zu threads vs 1: %.2fx\n", std::size_t{1} << i, medians[0] / medians[i]);

@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 int main(int argc, char** argv) {
   const long replicates = bench::arg_or(argc, argv, "--replicates", 100);
   const long repeat = bench::arg_or(argc, argv, "--repeat", 3);
-  const fs::path dir = fs::temp_directory_path() / ("qvsim-bench-sweep-" + std::to_string(getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("qvsim-bench-sweep-" + std::to_string(getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "sweep.yaml";
   {
@@ -108,9 +109,10 @@ int main(int argc, char** argv) {
     }
     bare_medians.push_back(bench::median(bare));
     const double sweep = medians[static_cast<std::size_t>(threads - 1)];
-    std::printf("same items without the store, %d thread(s): median %.2f s; store and export "
-                "overhead %.1f%% of the sweep\n",
-                threads, bare_medians.back(), 100.0 * (sweep - bare_medians.back()) / sweep);
+    std::printf(
+        "same items without the store, %d thread(s): median %.2f s; store and export "
+        "overhead %.1f%% of the sweep\n",
+        threads, bare_medians.back(), 100.0 * (sweep - bare_medians.back()) / sweep);
   }
   std::printf("speedup of the bare computation, 2 threads vs 1: %.2fx\n",
               bare_medians[0] / bare_medians[1]);

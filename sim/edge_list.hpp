@@ -15,9 +15,9 @@
 namespace qvsim {
 
 struct EdgeListLoad {
-  Graph graph;                  // original ids in graph.original_ids()
-  std::uint64_t lines = 0;      // lines read
-  std::uint64_t edge_lines = 0; // lines holding an edge
+  Graph graph;                   // original ids in graph.original_ids()
+  std::uint64_t lines = 0;       // lines read
+  std::uint64_t edge_lines = 0;  // lines holding an edge
   std::uint64_t self_loops_removed = 0;
   std::uint64_t duplicates_removed = 0;
 };

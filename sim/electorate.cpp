@@ -12,7 +12,9 @@
 namespace qvsim {
 namespace {
 
-double quantile(const NormalDist& d, double p) noexcept { return d.mean + d.sd * normal_quantile(p); }
+double quantile(const NormalDist& d, double p) noexcept {
+  return d.mean + d.sd * normal_quantile(p);
+}
 double quantile(const UniformDist& d, double p) noexcept { return d.low + (d.high - d.low) * p; }
 
 // Keeps p strictly inside (0, 1) after rescaling, where rounding could reach an end.
@@ -115,7 +117,8 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
   if (normal == nullptr || normal->mean != 0.0 || normal->sd != 1.0) {
     parallel_for_agents(e.agents, [&](AgentId a) {
       double* row = e.values.data() + a * k_count;
-      for (std::size_t k = 0; k < k_count; ++k) row[k] = value_from_latent(spec.distribution, row[k]);
+      for (std::size_t k = 0; k < k_count; ++k)
+        row[k] = value_from_latent(spec.distribution, row[k]);
     });
   }
 

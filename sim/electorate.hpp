@@ -4,9 +4,10 @@
 // Values are drawn through a Gaussian copula so that the marginal distribution is exactly the one
 // the scenario names while homophily correlates neighbours. For agent a and proposal k:
 //   e_ak ~ N(0,1) i.i.d. (stream: replicate, agent a, Purpose::values; draw k)
-//   s_ak = sum_{b in N(a)} e_bk / sqrt(deg a)                (standard normal; graphs without blocks)
-//   s_ak = sqrt(1/2) * that + sqrt(1/2) * f_{block(a),k}     (block models; f ~ N(0,1) per block)
-//   z_ak = sqrt(1 - h) * e_ak + sqrt(h) * s_ak               (z_ak = e_ak for isolated agents
+//   s_ak = sum_{b in N(a)} e_bk / sqrt(deg a)                (standard normal; graphs without
+//   blocks) s_ak = sqrt(1/2) * that + sqrt(1/2) * f_{block(a),k}     (block models; f ~ N(0,1) per
+//   block) z_ak = sqrt(1 - h) * e_ak + sqrt(h) * s_ak               (z_ak = e_ak for isolated
+//   agents
 //                                                              without a block)
 //   u_ak = F^{-1}(Phi(z_ak))                                 (F: the scenario's distribution)
 // where h is values.homophily. Each z_ak is exactly standard normal, so each u_ak has exactly the

@@ -11,7 +11,6 @@
 // memory at 4 bytes per agent plus 4 bytes per directed edge).
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
-
 #include <cstdint>
 #include <span>
 #include <utility>
@@ -23,9 +22,9 @@ using AgentId = std::uint32_t;
 
 class Graph {
  public:
-  using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property,
-                                                 boost::no_property, boost::no_property, AgentId,
-                                                 std::uint32_t>;
+  using Csr =
+      boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                         boost::no_property, AgentId, std::uint32_t>;
 
   // What building removed from the input edges.
   struct BuildStats {

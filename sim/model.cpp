@@ -11,7 +11,8 @@ namespace qvsim {
 namespace {
 
 void derive_arms(Model& m, const Scenario& scenario) {
-  for (const auto& arm : scenario.arms) m.arm_keys.push_back(arm_key(arm.name.data(), arm.name.size()));
+  for (const auto& arm : scenario.arms)
+    m.arm_keys.push_back(arm_key(arm.name.data(), arm.name.size()));
   const auto it = std::find_if(scenario.arms.begin(), scenario.arms.end(),
                                [&](const ArmSpec& a) { return a.name == scenario.baseline_arm; });
   m.baseline_arm = static_cast<std::size_t>(it - scenario.arms.begin());

@@ -30,15 +30,16 @@ void parallel_for_agent_chunks(AgentId agents, F&& f) {
     if (agents > 0) f(std::size_t{0}, AgentId{0}, agents);
     return;
   }
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t c = r.begin(); c != r.end(); ++c) {
-                        const auto begin = static_cast<AgentId>(c * kAgentChunk);
-                        const AgentId end = std::min<AgentId>(agents, begin + kAgentChunk);
-                        f(c, begin, end);
-                      }
-                    },
-                    tbb::simple_partitioner());
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, chunks, 1),
+      [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t c = r.begin(); c != r.end(); ++c) {
+          const auto begin = static_cast<AgentId>(c * kAgentChunk);
+          const AgentId end = std::min<AgentId>(agents, begin + kAgentChunk);
+          f(c, begin, end);
+        }
+      },
+      tbb::simple_partitioner());
 }
 
 // Calls f(a) for every agent, in parallel.

@@ -44,9 +44,7 @@ void Stream::seek(std::uint64_t word) noexcept {
   used_ = static_cast<unsigned>(word % 4);
 }
 
-double Stream::uniform() noexcept {
-  return static_cast<double>(next_u64() >> 11) * kTwoPowMinus53;
-}
+double Stream::uniform() noexcept { return static_cast<double>(next_u64() >> 11) * kTwoPowMinus53; }
 
 double Stream::uniform_open() noexcept {
   return (static_cast<double>(next_u64() >> 11) + 0.5) * kTwoPowMinus53;

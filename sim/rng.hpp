@@ -19,14 +19,14 @@ namespace qvsim {
 
 // What a stream is for. Values are part of the stream key: never renumber, only append.
 enum class Purpose : std::uint8_t {
-  graph = 1,          // graph generation (agent field unused, 0)
-  values = 2,         // agents' latent value draws (agent = agent id)
-  block_values = 3,   // per-block shared value factor (agent = block index)
-  tie_break = 4,      // coin flip for a tied tally (agent = proposal index)
-  sweep_design = 5,   // random and Latin-hypercube sweep designs (agent = parameter index)
-  bootstrap = 6,      // bootstrap resamples of analyze (see analysis/bootstrap.hpp)
+  graph = 1,         // graph generation (agent field unused, 0)
+  values = 2,        // agents' latent value draws (agent = agent id)
+  block_values = 3,  // per-block shared value factor (agent = block index)
+  tie_break = 4,     // coin flip for a tied tally (agent = proposal index)
+  sweep_design = 5,  // random and Latin-hypercube sweep designs (agent = parameter index)
+  bootstrap = 6,     // bootstrap resamples of analyze (see analysis/bootstrap.hpp)
   // 16-31: the attack models (agents/traits.hpp)
-  test = 255,         // reserved for tests
+  test = 255,  // reserved for tests
 };
 
 struct StreamKey {

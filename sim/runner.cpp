@@ -108,8 +108,8 @@ void run_replicates(const Model& model, const ArmBehaviours& behaviours, const R
   std::map<std::uint64_t, ReplicateOutcome> pending;
   std::uint64_t next = 0;
 
-  const int threads = options.threads == 0 ? tbb::task_arena::automatic
-                                           : static_cast<int>(options.threads);
+  const int threads =
+      options.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(options.threads);
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(

@@ -38,7 +38,8 @@ struct PassionateMinorityDist {
   NormalDist minority{3.0, 0.5};   // values of the minority
   NormalDist majority{-0.5, 0.2};  // values of the majority
 };
-using ValueDistribution = std::variant<NormalDist, UniformDist, MixtureDist, PassionateMinorityDist>;
+using ValueDistribution =
+    std::variant<NormalDist, UniformDist, MixtureDist, PassionateMinorityDist>;
 
 struct ValuesSpec {
   ValueDistribution distribution = NormalDist{};
@@ -52,7 +53,7 @@ struct ValuesSpec {
 enum class BudgetKind { credits, money };
 struct BudgetSpec {
   BudgetKind kind = BudgetKind::credits;
-  double credits = 100.0;      // credits: > 0, each agent's voice-credit budget
+  double credits = 100.0;  // credits: > 0, each agent's voice-credit budget
   // The common chance p a marginal vote is pivotal, in (0, 1]. With money it sets the votes
   // (v = p u / 2); with either budget it values a change of votes in utility (p * u * dv) when
   // agents weigh sanctions or bribes against what obeying costs them.
@@ -134,18 +135,18 @@ struct SybilSpec {
 };
 
 struct CollusionSpec {
-  CountOrShare organizers;                 // coalition founders
-  Selection selection = Selection::random; // random | degree | listed
+  CountOrShare organizers;                  // coalition founders
+  Selection selection = Selection::random;  // random | degree | listed
   // With `listed` (edge-list graphs only): the organizers, by their ids in the edge-list file,
   // distinct, in coalition order; read from organizer_ids or organizer_file. `organizers` is
   // then not given.
   std::vector<std::uint64_t> organizer_ids;
-  std::uint32_t rounds = 10;               // synchronous recruitment rounds
-  std::uint32_t max_size = 50;             // >= 1, members including the organizer
-  double internalization = 1.0;            // in [0, 1]: weight on coalition-mates' values
-  bool logrolling = true;                  // opposed invitees may join to trade support
-  double sanction = 0.0;                   // >= 0, utility a detected defector loses
-  TraitSpec cooperation = ConstantTrait{0.0};          // chance to obey unconditionally, in [0,1]
+  std::uint32_t rounds = 10;                   // synchronous recruitment rounds
+  std::uint32_t max_size = 50;                 // >= 1, members including the organizer
+  double internalization = 1.0;                // in [0, 1]: weight on coalition-mates' values
+  bool logrolling = true;                      // opposed invitees may join to trade support
+  double sanction = 0.0;                       // >= 0, utility a detected defector loses
+  TraitSpec cooperation = ConstantTrait{0.0};  // chance to obey unconditionally, in [0,1]
   TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
   SybilSpec sybils;
 };
@@ -163,14 +164,14 @@ struct CoercionSpec {
   TraitSpec severity = ConstantTrait{1.0};  // >= 0, utility a punished agent loses
   double credibility = 1.0;                 // in [0, 1], the base chance a threat is carried out
   TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
-  std::uint32_t rounds = 0;                 // rounds of fear spreading
-  double fear_response = 0.0;               // >= 0, credibility gain per share of complying neighbours
-  bool extend_reach = false;                // compliant agents extend reach by one hop
-  double demanded_votes = 1.0;              // > 0, votes demanded on the agenda (QV with money)
+  std::uint32_t rounds = 0;                            // rounds of fear spreading
+  double fear_response = 0.0;   // >= 0, credibility gain per share of complying neighbours
+  bool extend_reach = false;    // compliant agents extend reach by one hop
+  double demanded_votes = 1.0;  // > 0, votes demanded on the agenda (QV with money)
 };
 
 struct BriberySpec {
-  double budget = 0.0;                   // >= 0, money the briber spends
+  double budget = 0.0;  // >= 0, money the briber spends
   Agenda agenda;
   TraitSpec honesty = ConstantTrait{1.0};  // in [0,1], chance a seller delivers under secret
   double demanded_votes = 1.0;             // > 0, votes bought on the agenda (QV with money)
@@ -188,7 +189,7 @@ struct ArmSpec {
 // ---- scenario -------------------------------------------------------------------------------
 
 struct Scenario {
-  std::string name;              // [A-Za-z0-9_.-]+
+  std::string name;  // [A-Za-z0-9_.-]+
   std::uint64_t seed = 0;
   std::uint64_t replicates = 1;  // >= 1
   std::uint64_t agents = 0;      // >= 2 (for edge lists: the file's vertex count)
@@ -198,7 +199,7 @@ struct Scenario {
   GraphSpec graph = WattsStrogatzSpec{};
   std::vector<Mechanism> mechanisms;  // non-empty, no repeats
   Ballot ballot = Ballot::secret;
-  std::vector<ArmSpec> arms;     // non-empty, names unique
+  std::vector<ArmSpec> arms;            // non-empty, names unique
   std::string baseline_arm = "honest";  // must name an arm; flips are measured against it
 
   std::filesystem::path source_file;  // the file it was read from (for messages), may be empty

@@ -19,7 +19,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // of a short word; then a prefix either way. Returns its index in `known`.
 std::optional<std::size_t> nearest_name(std::string_view got,
                                         std::span<const std::string_view> known);
-std::optional<std::size_t> nearest_name(std::string_view got, const std::vector<std::string>& known);
+std::optional<std::size_t> nearest_name(std::string_view got,
+                                        const std::vector<std::string>& known);
 
 // A CSV field: as it is, or quoted (RFC 4180) when it holds a comma, a quote or a newline.
 std::string csv_field(std::string_view s);

@@ -19,8 +19,9 @@ TraitSpec parse_trait(const Context& ctx, const Field& f, const Range& values) {
     t.low = get_number(ctx, Field{u->node[0], u->path + "[0]", u->line}, values);
     t.high = get_number(ctx, Field{u->node[1], u->path + "[1]", u->line}, values);
     if (t.high < t.low) {
-      fail(ctx, u->line, u->path,
-           "high must be >= low, got [" + format_double(t.low) + ", " + format_double(t.high) + "]");
+      fail(
+          ctx, u->line, u->path,
+          "high must be >= low, got [" + format_double(t.low) + ", " + format_double(t.high) + "]");
     }
     return t;
   }
@@ -81,7 +82,8 @@ Agenda parse_agenda(const Context& ctx, const Field& f, std::uint32_t proposals)
          "must be a proposal index < electorate.proposals (" + std::to_string(proposals) +
              "), got " + std::to_string(a.proposal));
   }
-  if (auto d = m.get("direction")) a.direction = get_choice(ctx, *d, {"pass", "fail"}) == 0 ? 1 : -1;
+  if (auto d = m.get("direction"))
+    a.direction = get_choice(ctx, *d, {"pass", "fail"}) == 0 ? 1 : -1;
   return a;
 }
 

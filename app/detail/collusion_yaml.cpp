@@ -1,10 +1,9 @@
-#include "app/detail/arm_yaml.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <limits>
 
+#include "app/detail/arm_yaml.hpp"
 #include "sim/error.hpp"
 
 namespace qvsim::yaml_detail {
@@ -19,7 +18,8 @@ void check_distinct(const Context& ctx, const Field& f, std::vector<std::uint64_
 }
 
 std::vector<std::uint64_t> parse_id_list(const Context& ctx, const Field& f) {
-  if (!f.node.IsSequence()) fail(ctx, f.line, f.path, "must be a list of ids, got " + describe(f.node));
+  if (!f.node.IsSequence())
+    fail(ctx, f.line, f.path, "must be a list of ids, got " + describe(f.node));
   std::vector<std::uint64_t> ids;
   for (std::size_t i = 0; i < f.node.size(); ++i) {
     ids.push_back(get_uint(ctx, Field{f.node[i], f.path + "[" + std::to_string(i) + "]", f.line}, 0,
@@ -47,7 +47,8 @@ std::vector<std::uint64_t> read_id_file(const Context& ctx, const Field& f) {
     std::uint64_t id = 0;
     const auto res = std::from_chars(token.data(), token.data() + token.size(), id);
     if (res.ec != std::errc() || res.ptr != token.data() + token.size()) {
-      throw InputError(path.string(), n, "", "expected one non-negative integer id, got '" + token + "'");
+      throw InputError(path.string(), n, "",
+                       "expected one non-negative integer id, got '" + token + "'");
     }
     ids.push_back(id);
   }
@@ -72,7 +73,8 @@ CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
   const auto file = m.get("organizer_file");
   if (c.selection == Selection::listed) {
     if (auto o = m.get("organizers")) {
-      fail(ctx, o->line, o->path, "with selection: listed the organizers are the listed ids; remove it");
+      fail(ctx, o->line, o->path,
+           "with selection: listed the organizers are the listed ids; remove it");
     }
     if ((ids && file) || (!ids && !file)) {
       fail(ctx, m.line(), m.path() + ".selection",

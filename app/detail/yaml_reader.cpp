@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "sim/error.hpp"
-#include "sim/text.hpp"
 #include "sim/json.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim::yaml_detail {
 
@@ -47,7 +47,6 @@ std::string u64_str(std::uint64_t x) { return std::to_string(x); }
 
 // ---- where a value sits in the document ----------------------------------------------------
 
-
 [[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
                        std::string message) {
   throw InputError(ctx.label, line, path, std::move(message));
@@ -57,7 +56,6 @@ std::size_t line_of(const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
   return m.is_null() ? 0 : static_cast<std::size_t>(m.line) + 1;
 }
-
 
 std::string child_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);
@@ -71,7 +69,6 @@ std::string describe(const YAML::Node& n) {
     default: return "nothing";
   }
 }
-
 
 // ---- scalars --------------------------------------------------------------------------------
 
@@ -119,9 +116,9 @@ std::uint64_t get_uint(const Context& ctx, const Field& f, std::uint64_t lo, std
 }
 
 std::uint32_t get_u32(const Context& ctx, const Field& f, std::uint32_t lo) {
-  return static_cast<std::uint32_t>(get_uint(ctx, f, lo, std::numeric_limits<std::uint32_t>::max()));
+  return static_cast<std::uint32_t>(
+      get_uint(ctx, f, lo, std::numeric_limits<std::uint32_t>::max()));
 }
-
 
 Number get_number(const Context& ctx, const Field& f) {
   const std::string text = plain_scalar(ctx, f, "a number");
@@ -139,8 +136,6 @@ Number get_number(const Context& ctx, const Field& f) {
     fail(ctx, f.line, f.path, "must be a number, got '" + text + "'");
   return {x, text};
 }
-
-
 
 double get_number(const Context& ctx, const Field& f, const Range& r) {
   const Number n = get_number(ctx, f);
@@ -177,6 +172,5 @@ std::size_t get_choice(const Context& ctx, const Field& f, Keys options) {
   if (const auto s = suggest(text, options)) msg += "; did you mean '" + std::string(*s) + "'?";
   fail(ctx, f.line, f.path, msg);
 }
-
 
 }  // namespace qvsim::yaml_detail

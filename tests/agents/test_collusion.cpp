@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <tbb/task_arena.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <deque>
 #include <sstream>
@@ -123,7 +122,8 @@ TEST_CASE("an enforced money-QV bloc of k casts k times its honest total", "[col
   double v2 = 0.0;
   for (double v : attacked.tally) v2 += v * v;
   CHECK(attacked.spent == Approx(v2 / k));
-  CHECK(attacked.arm_metrics.at(static_cast<std::size_t>(saved_at)) == Approx(v2 * (1.0 - 1.0 / k)));
+  CHECK(attacked.arm_metrics.at(static_cast<std::size_t>(saved_at)) ==
+        Approx(v2 * (1.0 - 1.0 / k)));
 }
 
 TEST_CASE("k identities of one sybil pay V^2 / k", "[collusion][sybil]") {

@@ -1,15 +1,13 @@
-#include <catch2/catch.hpp>
-
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include <tbb/task_arena.h>
 
 #include "analysis/analyze.hpp"
 #include "analysis/run_table.hpp"
@@ -22,21 +20,18 @@ using namespace qvsim::analysis;
 
 namespace {
 
-using qvsim::test::TempDir;
-using qvsim::test::read;
-using qvsim::test::write;
 using qvsim::test::cli;
-
-
-
-
-
+using qvsim::test::read;
+using qvsim::test::TempDir;
+using qvsim::test::write;
 
 std::vector<std::string> split(const std::string& line) {
   std::vector<std::string> f(1);
   for (char c : line) {
-    if (c == ',') f.emplace_back();
-    else f.back() += c;
+    if (c == ',')
+      f.emplace_back();
+    else
+      f.back() += c;
   }
   return f;
 }
@@ -178,12 +173,15 @@ TEST_CASE("paired differences are the mean of per-replicate differences", "[anal
   // The same bytes at 1 and 2 threads.
   std::ostringstream one;
   std::ostringstream two;
-  tbb::task_arena(1).execute([&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), one); });
-  tbb::task_arena(2).execute([&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), two); });
+  tbb::task_arena(1).execute(
+      [&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), one); });
+  tbb::task_arena(2).execute(
+      [&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), two); });
   CHECK(one.str() == two.str());
 }
 
-TEST_CASE("analyze a run: means match the run's summary, baseline differences are zero", "[analyze]") {
+TEST_CASE("analyze a run: means match the run's summary, baseline differences are zero",
+          "[analyze]") {
   TempDir tmp;
   write(tmp.path / "s.yaml", kRunScenario);
   const fs::path dir = tmp.path / "run";
@@ -217,7 +215,8 @@ TEST_CASE("analyze a run: means match the run's summary, baseline differences ar
   std::vector<RunRow> runs;
   while (std::getline(in, line)) runs.push_back(parse_runs_csv_row(line));
   for (const auto& r0 : runs)
-    if (r0.arm == "honest") eff[{std::to_string(r0.replicate), to_string(r0.mechanism)}] = r0.efficiency;
+    if (r0.arm == "honest")
+      eff[{std::to_string(r0.replicate), to_string(r0.mechanism)}] = r0.efficiency;
   for (const auto& a : rows) {
     if (a.at("metric") != "efficiency") continue;
     double want = 0.0;
@@ -249,7 +248,8 @@ TEST_CASE("analyze a sweep: groups by every swept column, or by --by", "[analyze
   TempDir tmp;
   write(tmp.path / "s.yaml", kSweepScenario);
   const fs::path dir = tmp.path / "sweep";
-  REQUIRE(cli({"sweep", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code == 0);
+  REQUIRE(cli({"sweep", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code ==
+          0);
 
   REQUIRE(cli({"analyze", dir.string(), "--resamples", "300"}).code == 0);
   const auto all = read_table(dir / "analysis" / "summary.csv");
@@ -285,7 +285,8 @@ TEST_CASE("analyze a sweep: groups by every swept column, or by --by", "[analyze
   CHECK_THAT(arm.err, Catch::Contains("did you mean 'honest'"));
 }
 
-TEST_CASE("missing or corrupt runs.csv: exit 2 naming file and line, nothing overwritten", "[analyze]") {
+TEST_CASE("missing or corrupt runs.csv: exit 2 naming file and line, nothing overwritten",
+          "[analyze]") {
   TempDir tmp;
   const auto missing = cli({"analyze", tmp.path.string()});
   CHECK(missing.code == 2);

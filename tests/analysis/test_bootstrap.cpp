@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <tbb/task_arena.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
@@ -104,7 +103,8 @@ TEST_CASE("95% intervals of a normal mean cover it in about 95% of trials", "[bo
     for (float x : v) s.add(static_cast<double>(x));
     const Summary t = s.summary();
     if (t.ci_low <= kMean && kMean <= t.ci_high) ++t_cover;
-    const auto b = bootstrap_mean_intervals({v}, 1000, key_for(7, static_cast<std::uint64_t>(trial)));
+    const auto b =
+        bootstrap_mean_intervals({v}, 1000, key_for(7, static_cast<std::uint64_t>(trial)));
     if (b[0].pct_low <= kMean && kMean <= b[0].pct_high) ++pct_cover;
     if (b[0].bca_low <= kMean && kMean <= b[0].bca_high) ++bca_cover;
   }
@@ -132,7 +132,8 @@ TEST_CASE("BCa moves the interval towards the long tail", "[bootstrap]") {
   CHECK(b[0].bca_low > b[0].pct_low);
 }
 
-TEST_CASE("bootstrap is a pure function of the seed, at any thread count", "[bootstrap][determinism]") {
+TEST_CASE("bootstrap is a pure function of the seed, at any thread count",
+          "[bootstrap][determinism]") {
   const auto v = normal_sample(1, 300, 0.0, 1.0);
   const auto w = normal_sample(2, 300, 5.0, 3.0);
   const auto a = bootstrap_mean_intervals({v, w}, 2000, key_for(42));

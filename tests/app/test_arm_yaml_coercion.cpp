@@ -15,10 +15,10 @@ using namespace qvsim;
 
 namespace {
 
-using qvsim::test::TempDir;
-using qvsim::test::read;
-using qvsim::test::write;
 using qvsim::test::cli;
+using qvsim::test::read;
+using qvsim::test::TempDir;
+using qvsim::test::write;
 
 constexpr const char* kHead =
     "name: t\nseed: 1\nreplicates: 2\nelectorate: {agents: 101, proposals: 3}\narms:\n"
@@ -53,11 +53,6 @@ std::string compact(const std::string& json) {
   }
   return out;
 }
-
-
-
-
-
 
 }  // namespace
 

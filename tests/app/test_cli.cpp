@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,13 +13,10 @@ using qvsim::run_cli;
 
 namespace {
 
-using qvsim::test::TempDir;
-using qvsim::test::read;
-using qvsim::test::write;
 using qvsim::test::cli;
-
-
-
+using qvsim::test::read;
+using qvsim::test::TempDir;
+using qvsim::test::write;
 
 const char* const kScenario = R"(name: cli-test
 seed: 424242
@@ -38,18 +34,17 @@ arms:
   same: {}
 )";
 
-
-
 }  // namespace
 
 TEST_CASE("run writes every output and is identical at 1 and 2 threads", "[cli][determinism]") {
   TempDir tmp;
   const fs::path file = tmp.path / "s.yaml";
   write(file, kScenario);
-  const auto one = cli({"run", file.string(), "--out", (tmp.path / "t1").string(), "--threads", "1"});
+  const auto one =
+      cli({"run", file.string(), "--out", (tmp.path / "t1").string(), "--threads", "1"});
   REQUIRE(one.code == 0);
-  const auto two = cli({"run", file.string(), "--out", (tmp.path / "t2").string(), "--threads", "2",
-                        "--quiet"});
+  const auto two =
+      cli({"run", file.string(), "--out", (tmp.path / "t2").string(), "--threads", "2", "--quiet"});
   REQUIRE(two.code == 0);
   CHECK(two.out.empty());
   for (const char* f : {"runs.csv", "summary.csv", "summary.json"}) {
@@ -81,8 +76,9 @@ TEST_CASE("seed and replicates options override the scenario", "[cli]") {
   REQUIRE(cli({"run", file.string(), "--out", (tmp.path / "b").string(), "--quiet", "--seed", "5"})
               .code == 0);
   CHECK(read(tmp.path / "a" / "runs.csv") != read(tmp.path / "b" / "runs.csv"));
-  REQUIRE(cli({"run", file.string(), "--out", (tmp.path / "c").string(), "--quiet",
-               "--replicates", "2"}).code == 0);
+  REQUIRE(cli({"run", file.string(), "--out", (tmp.path / "c").string(), "--quiet", "--replicates",
+               "2"})
+              .code == 0);
   const std::string runs = read(tmp.path / "c" / "runs.csv");
   CHECK(std::count(runs.begin(), runs.end(), '\n') == 1 + 2 * 2 * 3);
   // The first replicates do not depend on how many follow.
@@ -108,8 +104,9 @@ TEST_CASE("an output folder holding a run is never clobbered", "[cli]") {
   CHECK(cli({"run", bad.string(), "--out", out.string(), "--overwrite"}).code == 2);
   CHECK(read(out / "runs.csv") == before);
 
-  REQUIRE(cli({"run", file.string(), "--out", out.string(), "--quiet", "--seed", "9",
-               "--overwrite"}).code == 0);
+  REQUIRE(
+      cli({"run", file.string(), "--out", out.string(), "--quiet", "--seed", "9", "--overwrite"})
+          .code == 0);
   CHECK(read(out / "runs.csv") != before);
 }
 
@@ -166,7 +163,8 @@ TEST_CASE("validate reports run count and memory, help and version work", "[cli]
 TEST_CASE("an edge-list scenario runs on the file's graph", "[cli]") {
   TempDir tmp;
   std::string edges = "# a ring of 300 with chords\n";
-  for (int a = 0; a < 300; ++a) edges += std::to_string(a * 10) + " " + std::to_string(((a + 1) % 300) * 10) + "\n";
+  for (int a = 0; a < 300; ++a)
+    edges += std::to_string(a * 10) + " " + std::to_string(((a + 1) % 300) * 10) + "\n";
   edges += "0 0\n10 0\n";  // a self-loop and a duplicate, both removed
   write(tmp.path / "edges.txt", edges);
   write(tmp.path / "s.yaml", R"(name: edges
@@ -177,8 +175,8 @@ electorate:
 graph: {model: edge_list, file: edges.txt}
 arms: {honest: {}}
 )");
-  const auto r = cli({"run", (tmp.path / "s.yaml").string(), "--out", (tmp.path / "o").string(),
-                      "--quiet"});
+  const auto r =
+      cli({"run", (tmp.path / "s.yaml").string(), "--out", (tmp.path / "o").string(), "--quiet"});
   REQUIRE(r.code == 0);
   const std::string runs = read(tmp.path / "o" / "runs.csv");
   CHECK(runs.find(",300,300,") != std::string::npos);  // agents and edges columns

@@ -1,11 +1,10 @@
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
-#include "app/cli.hpp"
 #include "analysis/run_table.hpp"
+#include "app/cli.hpp"
 #include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
 #include "support/test_support.hpp"
@@ -96,18 +95,20 @@ TEST_CASE("collusion defaults are filled in", "[scenario][collusion]") {
 TEST_CASE("bad collusion settings name file, line and key", "[scenario][collusion]") {
   check_error("      max_size: -1\n", 9, "arms.c.collusion.max_size", "must be an integer >= 1");
   check_error("      max_size: 0\n", 9, "arms.c.collusion.max_size", "must be an integer >= 1");
-  check_error("      organizers: -3\n", 9, "arms.c.collusion.organizers", "must be an integer >= 0");
+  check_error("      organizers: -3\n", 9, "arms.c.collusion.organizers",
+              "must be an integer >= 0");
   check_error("      organizers: {share: 1.5}\n", 9, "arms.c.collusion.organizers.share",
               "must be in [0, 1], got 1.5");
   check_error("      internalization: 2\n", 9, "arms.c.collusion.internalization",
               "must be in [0, 1]");
   check_error("      selection: centrality\n", 9, "arms.c.collusion.selection",
               "must be one of random, degree");
-  check_error("      selection: degre\n", 9, "arms.c.collusion.selection", "did you mean 'degree'?");
+  check_error("      selection: degre\n", 9, "arms.c.collusion.selection",
+              "did you mean 'degree'?");
   check_error("      organizer: 3\n", 9, "arms.c.collusion.organizer",
               "unknown key; did you mean 'organizers'?");
-  check_error("      cooperation: {uniform: [0.5, 0.2]}\n", 9, "arms.c.collusion.cooperation.uniform",
-              "high must be >= low");
+  check_error("      cooperation: {uniform: [0.5, 0.2]}\n", 9,
+              "arms.c.collusion.cooperation.uniform", "high must be >= low");
   check_error("      cooperation: {uniform: [0, 1.5]}\n", 9,
               "arms.c.collusion.cooperation.uniform[1]", "must be in [0, 1]");
   check_error("      perceived_detection: {two_point: {share: 0.5}}\n", 9,
@@ -128,7 +129,8 @@ TEST_CASE("bad collusion settings exit 2 from the command line", "[cli][collusio
   std::ostringstream out;
   std::ostringstream err;
   CHECK(run_cli({"validate", path}, out, err) == 2);
-  CHECK_THAT(err.str(), Catch::Contains("qvsim-test-bad-collusion.yaml:9: arms.c.collusion.selection"));
+  CHECK_THAT(err.str(),
+             Catch::Contains("qvsim-test-bad-collusion.yaml:9: arms.c.collusion.selection"));
   std::remove(path.c_str());
 }
 
@@ -136,7 +138,8 @@ TEST_CASE("organizers listed by their edge-list ids", "[collusion][cli]") {
   qvsim::test::TempDir tmp;
   // A path 100 - 200 - 300 - ... - 1000 (ten nodes, sparse ids).
   std::string edges;
-  for (int i = 1; i < 10; ++i) edges += std::to_string(i * 100) + " " + std::to_string(i * 100 + 100) + "\n";
+  for (int i = 1; i < 10; ++i)
+    edges += std::to_string(i * 100) + " " + std::to_string(i * 100 + 100) + "\n";
   qvsim::test::write(tmp.path / "edges.txt", edges);
   qvsim::test::write(tmp.path / "orgs.txt", "# organizers\n300\n\n800  # the other end\n");
   const std::string head =
@@ -170,14 +173,16 @@ TEST_CASE("organizers listed by their edge-list ids", "[collusion][cli]") {
 
   auto bad = run("      organizer_ids: [300, 301]\n");
   CHECK(bad.code == 2);
-  CHECK_THAT(bad.err, Catch::Contains("arms.c.collusion.organizer_ids: organizer 301 is not a node"));
+  CHECK_THAT(bad.err,
+             Catch::Contains("arms.c.collusion.organizer_ids: organizer 301 is not a node"));
   bad = run("      organizer_ids: [300, 300]\n");
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("lists id 300 twice"));
   qvsim::test::write(tmp.path / "orgs.txt", "300\nx4\n");
   bad = run("      organizer_file: orgs.txt\n");
   CHECK(bad.code == 2);
-  CHECK_THAT(bad.err, Catch::Contains("orgs.txt:2: expected one non-negative integer id, got 'x4'"));
+  CHECK_THAT(bad.err,
+             Catch::Contains("orgs.txt:2: expected one non-negative integer id, got 'x4'"));
   bad = run("      organizers: 2\n      organizer_ids: [300]\n");
   CHECK(bad.code == 2);
   CHECK_THAT(bad.err, Catch::Contains("with selection: listed the organizers are the listed ids"));

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -19,15 +18,10 @@ using qvsim::run_cli;
 
 namespace {
 
-using qvsim::test::TempDir;
-using qvsim::test::read;
-using qvsim::test::write;
 using qvsim::test::cli;
-
-
-
-
-
+using qvsim::test::read;
+using qvsim::test::TempDir;
+using qvsim::test::write;
 
 // The plotting script is the source tree's, whatever the test binary's location.
 bool have_matplotlib() {
@@ -98,7 +92,8 @@ std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> declared(const fs
     std::getline(cells, name, '\t');
     std::getline(cells, w, '\t');
     std::getline(cells, h, '\t');
-    out[name] = {static_cast<std::uint32_t>(std::stoul(w)), static_cast<std::uint32_t>(std::stoul(h))};
+    out[name] = {static_cast<std::uint32_t>(std::stoul(w)),
+                 static_cast<std::uint32_t>(std::stoul(h))};
   }
   return out;
 }
@@ -132,7 +127,8 @@ void check_report(const fs::path& dir,
     CHECK(html.find("id=\"fig-" + name + "\">\n<img alt=") != std::string::npos);
   }
   std::size_t images = 0;
-  for (std::size_t p = 0; (p = html.find("src=\"data:image/png;base64,iVBORw0KGgo", p)) != std::string::npos; ++p)
+  for (std::size_t p = 0;
+       (p = html.find("src=\"data:image/png;base64,iVBORw0KGgo", p)) != std::string::npos; ++p)
     ++images;
   CHECK(images == figs.size());
   for (const auto& arm : arms) CHECK(html.find("<td>" + arm + "</td>") != std::string::npos);
@@ -195,7 +191,8 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   TempDir tmp;
   write(tmp.path / "s.yaml", kSweepScenario);
   const fs::path dir = tmp.path / "sweep";
-  REQUIRE(cli({"sweep", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code == 0);
+  REQUIRE(cli({"sweep", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"}).code ==
+          0);
 
   // report first: it makes the figures itself.
   const auto report = cli({"report", dir.string()});
@@ -386,9 +383,10 @@ TEST_CASE("the report renders in headless Chromium", "[report][chromium]") {
   const std::string command =
       "timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu "
       "--disable-background-networking --disable-component-update --disable-sync --no-first-run "
-      "--user-data-dir=" + (tmp.path / "profile").string() + " --screenshot=" + shot.string() +
-      " --window-size=1200,900 file://" + fs::absolute(dir / "report.html").string() +
-      " >" + (tmp.path / "chromium.log").string() + " 2>&1";
+      "--user-data-dir=" +
+      (tmp.path / "profile").string() + " --screenshot=" + shot.string() +
+      " --window-size=1200,900 file://" + fs::absolute(dir / "report.html").string() + " >" +
+      (tmp.path / "chromium.log").string() + " 2>&1";
   const int rc = std::system(command.c_str());
   INFO(read(tmp.path / "chromium.log"));
   CHECK(rc == 0);

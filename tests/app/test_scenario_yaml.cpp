@@ -1,12 +1,10 @@
-#include "app/scenario_yaml.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <variant>
 
+#include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
 
 namespace {

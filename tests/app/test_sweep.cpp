@@ -1,10 +1,9 @@
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -23,12 +22,9 @@ using qvsim::run_cli;
 
 namespace {
 
-using qvsim::test::TempDir;
 using qvsim::test::read;
+using qvsim::test::TempDir;
 using qvsim::test::write;
-
-
-
 
 int cli(const std::vector<std::string>& args, std::string* out_text = nullptr,
         std::string* err_text = nullptr) {
@@ -60,7 +56,8 @@ arms:
 sweep:
   design: grid
   parameters:
-    graph.degree: )" + degrees + R"(
+    graph.degree: )" +
+         degrees + R"(
     arms.bloc.collusion.organizers: [2, 8]
 )";
 }
@@ -85,8 +82,8 @@ TEST_CASE("a sweep run whole, in shards, and at 1 or 2 threads gives the same by
   const std::string summary = read(whole / "summary.csv");
   // Header + 4 points x 6 replicates x 2 arms x 2 mechanisms.
   CHECK(lines(runs).size() == 1 + 4 * 6 * 2 * 2);
-  CHECK(lines(runs)[0].rfind("point,graph.degree,arms.bloc.collusion.organizers,replicate,arm,", 0) ==
-        0);
+  CHECK(lines(runs)[0].rfind("point,graph.degree,arms.bloc.collusion.organizers,replicate,arm,",
+                             0) == 0);
   CHECK(summary.find("coalitions") != std::string::npos);
   // What this process ran is recorded beside its store.
   const std::string ran = read(whole / "shard-0-of-1.json");
@@ -153,8 +150,8 @@ TEST_CASE("a sweep killed with SIGKILL and resumed equals an uninterrupted one",
 
   const fs::path killed = tmp.path / "killed";
   const std::string binary = QVSIM_BINARY;
-  std::vector<std::string> args{binary, "sweep", file.string(), "--out", killed.string(), "--quiet",
-                                "--threads", "2"};
+  std::vector<std::string> args{binary,          "sweep",   file.string(), "--out",
+                                killed.string(), "--quiet", "--threads",   "2"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -209,8 +206,8 @@ TEST_CASE("bad sweep commands exit 2 and write nothing", "[sweep]") {
   // A store of another sweep is refused.
   REQUIRE(cli({"sweep", file.string(), "--out", out.string(), "--quiet"}) == 0);
   write(file, sweep_scenario("[4, 8]"));
-  CHECK(cli({"sweep", file.string(), "--out", out.string(), "--quiet", "--resume"}, nullptr, &err) ==
-        2);
+  CHECK(cli({"sweep", file.string(), "--out", out.string(), "--quiet", "--resume"}, nullptr,
+            &err) == 2);
   CHECK_THAT(err, Catch::Contains("another sweep"));
 }
 
@@ -219,7 +216,8 @@ TEST_CASE("dry run prints the plan and writes nothing", "[sweep]") {
   const fs::path file = tmp.path / "s.yaml";
   write(file, sweep_scenario());
   std::string out;
-  REQUIRE(cli({"sweep", file.string(), "--out", (tmp.path / "o").string(), "--dry-run"}, &out) == 0);
+  REQUIRE(cli({"sweep", file.string(), "--out", (tmp.path / "o").string(), "--dry-run"}, &out) ==
+          0);
   CHECK_THAT(out, Catch::Contains("4 points x 6 replicates = 24 work items"));
   CHECK_THAT(out, Catch::Contains("estimated time"));
   CHECK_FALSE(fs::exists(tmp.path / "o"));

@@ -76,7 +76,6 @@ std::vector<std::string> texts(const SweepPlan& p, std::size_t param) {
 
 using Strings = std::vector<std::string>;
 
-
 }  // namespace
 
 // ---- expansion ------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -61,8 +60,10 @@ std::vector<std::string> csv_row(const std::string& text, std::size_t row) {
   std::vector<std::string> out(1);
   for (char c : line) {
     if (c == '"') break;
-    if (c == ',') out.emplace_back();
-    else out.back() += c;
+    if (c == ',')
+      out.emplace_back();
+    else
+      out.back() += c;
   }
   return out;
 }
@@ -160,8 +161,8 @@ TEST_CASE("threshold command: bribery thresholds computed by hand", "[threshold]
   std::string out;
   std::string err;
   REQUIRE(cli({"threshold", file.string(), "--attack", "arms.bribe.bribery.budget", "--range",
-               "0:5", "--target", "flip_rate=0.5", "--width", "0.001", "--replicates", "4",
-               "--out", out_csv.string()},
+               "0:5", "--target", "flip_rate=0.5", "--width", "0.001", "--replicates", "4", "--out",
+               out_csv.string()},
               &out, &err) == 0);
   const std::string csv = read(out_csv);
   const auto pv = csv_row(csv, 1);
@@ -217,11 +218,11 @@ TEST_CASE("threshold command: identical at 1 and 2 threads", "[threshold]") {
     const fs::path out_csv = tmp.path / ("t" + std::to_string(t) + ".csv");
     std::string out;
     std::string err;
-    REQUIRE(cli({"threshold", file.string(), "--attack", "arms.bribe.bribery.budget",
-                 "--range", "0:5", "--target", "flip_rate=0.1", "--width", "0.1",
-                 "--replicates", "4", "--max-replicates", "16", "--threads", std::to_string(t + 1),
-                 "--out", out_csv.string()},
-                &out, &err) == 0);
+    REQUIRE(
+        cli({"threshold", file.string(), "--attack", "arms.bribe.bribery.budget", "--range", "0:5",
+             "--target", "flip_rate=0.1", "--width", "0.1", "--replicates", "4", "--max-replicates",
+             "16", "--threads", std::to_string(t + 1), "--out", out_csv.string()},
+            &out, &err) == 0);
     csv[t] = read(out_csv);
     // Intervals straddled the target somewhere: more replicates than R0 were run.
     CHECK(err.find(", 8 replicates:") != std::string::npos);

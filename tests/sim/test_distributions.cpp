@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <limits>
 
@@ -57,7 +56,7 @@ TEST_CASE("normal draws have mean 0 and variance 1", "[distributions]") {
 
 TEST_CASE("geometric skip by inversion", "[distributions]") {
   CHECK(geometric_skip(0.5, 1.0) == 0);
-  CHECK(geometric_skip(0.5, 0.1) == 6);      // floor(log 0.5 / log 0.9) = floor(6.58)
+  CHECK(geometric_skip(0.5, 0.1) == 6);        // floor(log 0.5 / log 0.9) = floor(6.58)
   CHECK(geometric_skip(0.01, 0.001) == 4602);  // floor(log 0.01 / log 0.999) = floor(4602.9)
   CHECK(geometric_skip(1e-300, 1e-300) == std::uint64_t{1} << 63);  // saturates
   // Mean of Geometric(p) failures is (1 - p) / p.

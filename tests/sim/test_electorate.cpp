@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <tbb/task_arena.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 

@@ -1,8 +1,6 @@
-#include <catch2/catch.hpp>
-
-#include <boost/range/iterator_range.hpp>
-
 #include <algorithm>
+#include <boost/range/iterator_range.hpp>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>

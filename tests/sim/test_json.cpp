@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <limits>
 
@@ -12,13 +11,19 @@ TEST_CASE("json writer nests, escapes and formats numbers", "[json]") {
   w.begin_object();
   w.key("a").value(1);
   w.key("b\"q").value("x\ny\x01");
-  w.key("c").begin_array().value(0.1).value(std::numeric_limits<double>::quiet_NaN()).null().end_array();
+  w.key("c")
+      .begin_array()
+      .value(0.1)
+      .value(std::numeric_limits<double>::quiet_NaN())
+      .null()
+      .end_array();
   w.key("d").begin_object().end_object();
   w.key("e").value(true);
   w.key("f").raw("{\"x\": 1}\n");
   w.end_object();
-  CHECK(w.str() == "{\"a\":1,\"b\\\"q\":\"x\\ny\\u0001\",\"c\":[0.1,null,null],\"d\":{},\"e\":true,"
-                   "\"f\":{\"x\": 1}}\n");
+  CHECK(w.str() ==
+        "{\"a\":1,\"b\\\"q\":\"x\\ny\\u0001\",\"c\":[0.1,null,null],\"d\":{},\"e\":true,"
+        "\"f\":{\"x\": 1}}\n");
 }
 
 TEST_CASE("json writer indents", "[json]") {

@@ -1,7 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include <Random123/philox.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <sstream>
 
@@ -130,7 +129,8 @@ TEST_CASE("arms vote on the same draw: identical arms never flip", "[runner]") {
       CHECK(o.arms[0].mechanisms[m].tally == o.arms[1].mechanisms[m].tally);
       CHECK(o.arms[0].mechanisms[m].decision == o.arms[1].mechanisms[m].decision);
     }
-    for (const auto& row : analysis::make_rows(model, analysis::ArmColumns{}, o)) CHECK(row.flip_rate == 0.0);
+    for (const auto& row : analysis::make_rows(model, analysis::ArmColumns{}, o))
+      CHECK(row.flip_rate == 0.0);
   }
 }
 
