@@ -51,8 +51,8 @@ MECH_LABEL = {"quadratic": "QV", "one_person_one_vote": "1p1v", "linear": "linea
 BALLOT_STYLES = ["-", "--", ":", "-."]
 
 METRIC_LABEL = {
-    "efficiency_pooled": "Efficiency (pooled, share of max welfare)",
-    "efficiency": "Efficiency (share of max welfare)",
+    "efficiency_pooled": "Efficiency, pooled (share)",
+    "efficiency": "Efficiency (share)",
     "flip_rate": "Flip rate (share of proposals)",
     "coalition_size_mean": "Mean coalition size (agents)",
     "compliance": "Compliance (complied / threatened)",
@@ -248,6 +248,7 @@ def cap_rows(rows, what):
 
 
 def axis_label(key):
+    """An axis label for a swept path: short enough for a panel, with its unit."""
     units = {
         "graph.degree": "neighbours per agent",
         "electorate.agents": "agents",
@@ -255,13 +256,16 @@ def axis_label(key):
         "electorate.proposals": "proposals",
         "replicates": "replicates",
     }
-    for suffix, unit in [("organizers", "organizers"), ("coercers", "coercers"), ("budget", "money"),
+    parts = key.split(".")
+    # arms.<arm>.<block>.<setting>: name the setting and its arm, not the whole path.
+    name = "%s, arm %s" % (parts[-1], parts[1]) if parts[0] == "arms" and len(parts) >= 4 else key
+    for suffix, unit in [("organizers", "count"), ("coercers", "count"), ("budget", "money"),
                          ("max_size", "agents"), ("reach", "hops")]:
         if key.endswith("." + suffix):
-            return "%s (%s)" % (key, unit)
+            return "%s (%s)" % (name, unit)
     if key in units:
-        return "%s (%s)" % (key, units[key])
-    return key
+        return "%s (%s)" % (name, units[key])
+    return name
 
 
 def plot_sweep_metric(summary, params, x, metric, figs, split_ballot):
