@@ -10,6 +10,10 @@ endif()
 # Root may run mpirun only when it says so; CI runs as root.
 set(ENV{OMPI_ALLOW_RUN_AS_ROOT} 1)
 set(ENV{OMPI_ALLOW_RUN_AS_ROOT_CONFIRM} 1)
+# Under the asan preset: Open MPI and its dlopen'ed plugins keep allocations to exit, which
+# LeakSanitizer reports (outside qvsim, and without symbols to suppress them by). Address and
+# undefined-behaviour checks stay on.
+set(ENV{ASAN_OPTIONS} "detect_leaks=0")
 foreach(np 2 3)
   execute_process(COMMAND ${MPIEXEC} --oversubscribe -np ${np} ${QVSIM} sweep ${SCENARIO}
                           --out ${WORK}/np${np} --quiet --threads 1
