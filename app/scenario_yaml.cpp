@@ -798,6 +798,13 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       check_trait(key + ".honesty", bribe.honesty, true);
       check_positive(key + ".demanded_votes", bribe.demanded_votes);
     }
+    if (a.collusion && !a.collusion->organizers.is_share && s.agents > 0 &&
+        a.collusion->organizers.count > s.agents) {
+      // A count above the electorate would otherwise be cut to it without a word.
+      invalid(label, "arms." + a.name + ".collusion.organizers",
+              "must be at most electorate.agents (" + u64_str(s.agents) + "), got " +
+                  u64_str(a.collusion->organizers.count));
+    }
     if (a.collusion && a.collusion->selection == Selection::listed && !edge_list) {
       invalid(label, "arms." + a.name + ".collusion.selection",
               "listed names organizers by their edge-list ids, so it needs graph.model edge_list");
