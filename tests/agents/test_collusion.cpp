@@ -351,3 +351,30 @@ TEST_CASE("collusion arms are identical at 1 and 2 threads", "[collusion][determ
   CHECK(one.find("coalitions,coalition_size_mean") != std::string::npos);
   CHECK(one.find("sybil_identity_cost") != std::string::npos);
 }
+
+TEST_CASE("influence ratio and colluding share by hand", "[collusion]") {
+  // Three identical agents, money QV; a coalition of two (max_size 2) with full
+  // internalization: each member casts 2 p u / 2, the outsider p u / 2. Members hold 4/5 of all
+  // |votes| and 2/3 of the agents: influence ratio (4/5) / (2/3) = 1.2.
+  Scenario s = base_scenario();
+  s.budget.kind = BudgetKind::money;
+  s.budget.pivot_price = 0.1;
+  const Model model = freeze(s);
+  const Graph g = complete(3);
+  const Electorate e = identical_values(3, {1.0, -0.5});
+  const ReplicateContext ctx{model, g, e, 0, 0, 1};
+  std::vector<std::unique_ptr<const ComponentFactory>> parts;
+  parts.push_back(make_collusion(bloc_spec(2)));
+  const AttackBehaviour arm(std::move(parts));
+  const auto out = tally(model, e, *arm.plan(ctx), Mechanism::quadratic, 0);
+  const auto names = arm.metric_names();
+  auto metric = [&](const char* name) {
+    const auto i = std::find(names.begin(), names.end(), name) - names.begin();
+    return out.arm_metrics.at(static_cast<std::size_t>(i));
+  };
+  CHECK(metric("coalitions") == 1.0);
+  CHECK(metric("coalition_size_max") == 2.0);
+  CHECK(metric("colluding_share") == Approx(2.0 / 3.0));
+  CHECK(metric("defection_rate") == 0.0);
+  CHECK(metric("influence_ratio") == Approx(1.2));
+}
