@@ -1,6 +1,7 @@
 #include "agents/attack.hpp"
 
 #include "agents/honest.hpp"
+#include "sim/invariants.hpp"
 
 namespace qvsim::agents {
 namespace {
@@ -8,7 +9,10 @@ namespace {
 class AttackPlan final : public ArmPlan {
  public:
   AttackPlan(const ReplicateContext& ctx, std::vector<std::unique_ptr<const Component>> parts)
-      : electorate_(ctx.electorate), budget_(ctx.model.scenario.budget), parts_(std::move(parts)) {
+      : electorate_(ctx.electorate),
+        budget_(ctx.model.scenario.budget),
+        parts_(std::move(parts)),
+        site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
     for (const auto& p : parts_) {
       offsets_.push_back(counters_);
       counters_ += p->counter_count();
@@ -21,13 +25,20 @@ class AttackPlan final : public ArmPlan {
               std::span<double> counters) const override {
     const auto u = electorate_.of(a);
     const double cost = honest_votes(m, budget_, u, out);
-    if (parts_.empty()) return cost;
+    if (parts_.empty()) {
+      if constexpr (kInvariantsEnabled) check_ballot(m, budget_, out, cost, 1, 0.0, a, site_);
+      return cost;
+    }
     // Honest votes are kept for components that compare against them (losses, instructions).
     thread_local std::vector<double> honest;
     honest.assign(out.begin(), out.end());
     Cast b{m, a, u, honest, out, cost};
     for (std::size_t i = 0; i < parts_.size(); ++i) {
       parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
+    }
+    // The ballot is final here: this is what the engine tallies.
+    if constexpr (kInvariantsEnabled) {
+      check_ballot(m, budget_, out, b.cost, b.identities, b.identity_fee, a, site_);
     }
     return b.cost;
   }
@@ -47,6 +58,7 @@ class AttackPlan final : public ArmPlan {
   std::vector<std::unique_ptr<const Component>> parts_;
   std::vector<std::size_t> offsets_;
   std::size_t counters_ = 0;
+  InvariantSite site_;
 };
 
 }  // namespace

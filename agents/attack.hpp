@@ -9,6 +9,7 @@
 // what they did in per-agent counters that the engine sums; each turns its sums into metrics.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -27,6 +28,10 @@ struct Cast {
   std::span<const double> honest;  // her honest votes under this mechanism
   std::span<double> votes;         // votes so far (components may rewrite them)
   double cost;                     // what the votes so far cost her (may be rewritten)
+  // How many identities cast `votes` (summed) and what the extra ones cost her; set by the sybil
+  // component, read by the invariant checks (sim/invariants.hpp, check_ballot).
+  std::uint32_t identities = 1;
+  double identity_fee = 0.0;
 };
 
 // One component's state for one replicate. Immutable once built; apply() runs concurrently.

@@ -1,7 +1,5 @@
 #include "agents/bribery.hpp"
 
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -10,6 +8,7 @@
 
 #include "agents/coercion.hpp"
 #include "agents/honest.hpp"
+#include "agents/invariants.hpp"
 #include "agents/traits.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
@@ -39,7 +38,7 @@ BriberyMechanism buy(const BriberySpec& spec, const ReplicateContext& ctx, Mecha
     if (price[a] >= 0.0) offers.push_back(a);
   }
   // A strict total order (ids are distinct), so the sorted order is unique at any thread count.
-  tbb::parallel_sort(offers.begin(), offers.end(), [&price](AgentId x, AgentId y) {
+  parallel_sort(offers.begin(), offers.end(), [&price](AgentId x, AgentId y) {
     return price[x] != price[y] ? price[x] < price[y] : x < y;
   });
 
@@ -81,6 +80,12 @@ class BriberyComponent final : public Component {
       deliver_[mi].assign(ctx.electorate.agents, 0);
       for (std::size_t i = 0; i < bm.sellers.size(); ++i)
         deliver_[mi][bm.sellers[i]] = bm.delivered[i];
+    }
+    if constexpr (kInvariantsEnabled) {
+      for (std::size_t mi = 0; mi < ms.size(); ++mi) {
+        check_bribery(plan_.mechanisms[mi], spec.budget, ctx.model.scenario.ballot, deliver_[mi],
+                      ctx.electorate.agents, invariant_site(ctx));
+      }
     }
   }
 

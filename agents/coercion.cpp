@@ -1,8 +1,5 @@
 #include "agents/coercion.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -14,6 +11,7 @@
 #include <utility>
 
 #include "agents/honest.hpp"
+#include "agents/invariants.hpp"
 #include "agents/traits.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
@@ -147,13 +145,13 @@ class Planner {
     const std::size_t nc = plan_->coercers.size();
     std::vector<std::vector<AgentId>> lists(nc);
     // Each coercer's search is independent and writes only its own list.
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, nc, 16), [&](const tbb::blocked_range<std::size_t>& r) {
-          for (std::size_t i = r.begin(); i != r.end(); ++i) {
-            lists[i] =
-                threat_targets(g_, plan_->coercers[i], spec_.reach, spec_.capacity, is_coercer_);
-          }
-        });
+    parallel_for_index(
+        std::size_t{0}, nc,
+        [&](std::size_t i) {
+          lists[i] =
+              threat_targets(g_, plan_->coercers[i], spec_.reach, spec_.capacity, is_coercer_);
+        },
+        std::size_t{16});
     rank_coercers();
     std::vector<std::uint64_t> keys;
     for (std::size_t i = 0; i < nc; ++i) {
@@ -360,6 +358,11 @@ class CoercionComponent final : public Component {
       : budget_(ctx.model.scenario.budget),
         demanded_votes_(spec.demanded_votes),
         plan_(plan_coercion(spec, ctx)) {
+    if constexpr (kInvariantsEnabled) {
+      const Scenario& s = ctx.model.scenario;
+      check_coercion(plan_, spec, s.ballot, ctx.graph.num_agents(), s.proposals,
+                     invariant_site(ctx));
+    }
     mech_index_.fill(0);
     const auto& ms = ctx.model.scenario.mechanisms;
     for (std::size_t i = 0; i < ms.size(); ++i) mech_index_[static_cast<std::size_t>(ms[i])] = i;
@@ -371,7 +374,10 @@ class CoercionComponent final : public Component {
     }
     std::sort(compliers.begin(), compliers.end());
     compliers.erase(std::unique(compliers.begin(), compliers.end()), compliers.end());
-    if (compliers.empty()) return;
+    if (compliers.empty()) {
+      check_lookup(ctx);
+      return;
+    }
     slot_.assign(ctx.graph.num_agents(), kNone);
     for (std::size_t i = 0; i < compliers.size(); ++i) {
       slot_[compliers[i]] = static_cast<std::uint32_t>(i);
@@ -383,6 +389,7 @@ class CoercionComponent final : public Component {
         if (cm.complied[j] != 0) obey_[mi][slot_[cm.threatened[j]]] = cm.coercer[j];
       }
     }
+    check_lookup(ctx);
   }
 
   std::size_t counter_count() const override { return 1; }
@@ -414,6 +421,18 @@ class CoercionComponent final : public Component {
   }
 
  private:
+  // The lookup apply() votes by agrees with the plan: compliers are threatened agents.
+  void check_lookup(const ReplicateContext& ctx) const {
+    if constexpr (kInvariantsEnabled) {
+      for (std::size_t mi = 0; mi < plan_.mechanisms.size(); ++mi) {
+        const std::span<const std::uint32_t> obey =
+            obey_.empty() ? std::span<const std::uint32_t>() : std::span(obey_[mi]);
+        check_compliers(plan_.mechanisms[mi], slot_, obey, ctx.graph.num_agents(),
+                        invariant_site(ctx));
+      }
+    }
+  }
+
   BudgetSpec budget_;
   double demanded_votes_;
   CoercionPlan plan_;

@@ -1,12 +1,11 @@
 #include "agents/collusion.hpp"
 
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "agents/honest.hpp"
+#include "agents/invariants.hpp"
 #include "agents/traits.hpp"
 #include "sim/parallel.hpp"
 
@@ -102,7 +101,7 @@ Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& ct
 
     // Every candidate decides in parallel, reading only state t.
     choice.assign(candidates.size(), kNoCoalition);
-    tbb::parallel_for(std::size_t{0}, candidates.size(), [&](std::size_t i) {
+    parallel_for_index(std::size_t{0}, candidates.size(), [&](std::size_t i) {
       const AgentId a = candidates[i];
       const auto u = e.of(a);
       Offer best;
@@ -135,7 +134,7 @@ Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& ct
 
   const std::size_t kc = e.proposals;
   c.totals.assign(c.members.size() * kc, 0.0);
-  tbb::parallel_for(std::size_t{0}, c.members.size(), [&](std::size_t id) {
+  parallel_for_index(std::size_t{0}, c.members.size(), [&](std::size_t id) {
     double* t = c.totals.data() + id * kc;
     for (AgentId m : c.members[id]) {
       const auto u = e.of(m);
@@ -160,7 +159,12 @@ class Collusion final : public Component {
         seed_(ctx.model.scenario.seed),
         replicate_(ctx.replicate),
         arm_key_(ctx.arm_key),
-        coalitions_(form_coalitions(spec, ctx)) {}
+        coalitions_(form_coalitions(spec, ctx)),
+        site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
+    if constexpr (kInvariantsEnabled) {
+      check_coalitions(coalitions_, electorate_, spec_.max_size, site_);
+    }
+  }
 
   std::size_t counter_count() const override { return kCollusionCounters; }
 
@@ -197,6 +201,11 @@ class Collusion final : public Component {
 
   void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
                std::vector<double>& out) const override {
+    if constexpr (kInvariantsEnabled) {
+      InvariantSite site = site_;
+      site.mechanism = m;
+      check_collusion_counts(coalitions_, sums[kMembers], sums[kDefectors], enforced_, site);
+    }
     const auto& members = coalitions_.members;
     std::size_t largest = 0;
     for (const auto& c : members) largest = std::max(largest, c.size());
@@ -231,7 +240,7 @@ class Collusion final : public Component {
   double credits_saved(Mechanism m) const {
     const std::size_t kc = electorate_.proposals;
     std::vector<double> saved(coalitions_.members.size(), 0.0);
-    tbb::parallel_for(std::size_t{0}, saved.size(), [&](std::size_t id) {
+    parallel_for_index(std::size_t{0}, saved.size(), [&](std::size_t id) {
       std::vector<double> sum(kc, 0.0), honest(kc), votes(kc);
       double paid = 0.0;
       for (AgentId a : coalitions_.members[id]) {
@@ -258,6 +267,7 @@ class Collusion final : public Component {
   std::uint64_t replicate_;
   std::uint32_t arm_key_;
   Coalitions coalitions_;
+  InvariantSite site_;
 };
 
 class CollusionFactory final : public ComponentFactory {
@@ -298,6 +308,8 @@ class Sybils final : public Component {
     counters[kSybils] += 1.0;
     counters[kIdentities] += k - 1.0;
     counters[kIdentityCost] += extra;
+    b.identities = spec_.identities;
+    b.identity_fee = extra;
   }
 
   void metrics(Mechanism, std::span<const double> sums, const MechanismOutcome&,

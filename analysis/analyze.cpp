@@ -1,8 +1,5 @@
 #include "analysis/analyze.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -19,6 +16,7 @@
 #include "analysis/run_table.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/parallel.hpp"
 #include "sim/text.hpp"
 
 namespace qvsim::analysis {
@@ -398,10 +396,9 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   });
 
   a.cells.resize(cells.size());
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, order.size(), 1),
-      [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+  parallel_for_blocks(
+      std::size_t{0}, order.size(), std::size_t{1}, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i != hi; ++i) {
           const Cell& c = cells[order[i]];
           const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
                                    (static_cast<std::uint64_t>(base_arm) << 2) |
@@ -411,8 +408,7 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
               b == cell_of.end() ? -1 : static_cast<std::ptrdiff_t>(b->second);
           summarize_cell(cells, order[i], baseline, metrics, options, arm_names, a.cells[i]);
         }
-      },
-      tbb::simple_partitioner());
+      });
   return a;
 }
 

@@ -1,14 +1,12 @@
 #include "analysis/bootstrap.hpp"
 
-#include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "sim/distributions.hpp"
+#include "sim/parallel.hpp"
 
 namespace qvsim::analysis {
 namespace {
@@ -193,14 +191,13 @@ std::vector<BootstrapInterval> bootstrap_mean_intervals(
     const std::uint64_t chunks = (resamples + kResampleChunk - 1) / kResampleChunk;
     key.purpose = kBootstrapPurpose;
     const auto n32 = static_cast<std::uint32_t>(n);
-    tbb::parallel_for(
-        tbb::blocked_range<std::uint64_t>(0, chunks, 1),
-        [&](const tbb::blocked_range<std::uint64_t>& range) {
+    parallel_for_blocks(
+        std::uint64_t{0}, chunks, std::uint64_t{1}, [&](std::uint64_t lo, std::uint64_t hi) {
           // Float partial sums over at most kFlush rows, then double: exact enough at any n.
           constexpr std::size_t kFlush = 256;
           std::vector<float> acc(width);
           std::vector<double> total(width);
-          for (std::uint64_t chunk = range.begin(); chunk != range.end(); ++chunk) {
+          for (std::uint64_t chunk = lo; chunk != hi; ++chunk) {
             StreamKey k = key;
             k.agent = chunk;
             Words32 words(k);
@@ -224,8 +221,7 @@ std::vector<BootstrapInterval> bootstrap_mean_intervals(
               }
             }
           }
-        },
-        tbb::simple_partitioner());
+        });
   }
 
   std::vector<BootstrapInterval> out(columns.size());

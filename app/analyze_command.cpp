@@ -14,7 +14,8 @@ std::uint64_t parse_u64(const std::string& option, const std::string& text) {
   const auto* end = text.data() + text.size();
   const auto res = std::from_chars(text.data(), end, v);
   if (text.empty() || res.ec != std::errc() || res.ptr != end) {
-    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'");
+    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'",
+                     ErrorKind::usage);
   }
   return v;
 }
@@ -27,7 +28,7 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value");
+      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
       return args[++i];
     };
     if (a == "--by") {
@@ -38,7 +39,8 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
       options.resamples = parse_u64(a, value());
       if (options.resamples < 1 || options.resamples > 10'000'000) {
         throw InputError("", 0, a,
-                         "must be in [1, 10000000], got " + std::to_string(options.resamples));
+                         "must be in [1, 10000000], got " + std::to_string(options.resamples),
+                         ErrorKind::usage);
       }
     } else if (a == "--baseline") {
       options.baseline = value();
@@ -53,13 +55,16 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
              "  Columns: docs/outputs.md.\n";
       return 0;
     } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for 'analyze'; try 'qvsim analyze --help'");
+      throw InputError("", 0, a, "unknown option for 'analyze'; try 'qvsim analyze --help'",
+                       ErrorKind::usage);
     } else {
       dirs.push_back(a);
     }
   }
-  if (dirs.empty()) throw InputError("", 0, "", "'analyze' needs a results folder DIR");
-  if (dirs.size() > 1) throw InputError("", 0, "", "unexpected argument '" + dirs[1] + "'");
+  if (dirs.empty())
+    throw InputError("", 0, "", "'analyze' needs a results folder DIR", ErrorKind::usage);
+  if (dirs.size() > 1)
+    throw InputError("", 0, "", "unexpected argument '" + dirs[1] + "'", ErrorKind::usage);
   const auto a = analysis::analyze_directory(dirs[0], options);
   out << "analyze: " << a.rows << " rows, " << a.groups.size() << " group(s), " << a.cells.size()
       << " group x arm x mechanism cells; wrote "

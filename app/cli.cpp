@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <exception>
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <tuple>
@@ -21,14 +22,15 @@ constexpr const char* kUsage =
     "\n"
     "Usage:\n"
     "  qvsim run FILE [--out DIR] [--threads N] [--seed S] [--replicates R] [--quiet]\n"
-    "                 [--overwrite]\n"
+    "                 [--overwrite] [--max-memory SIZE]\n"
     "      Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and\n"
     "      manifest.json into DIR (default results/<scenario name>, numbered if taken)\n"
     "      and prints a summary table.\n"
-    "  qvsim validate FILE [--threads N]\n"
+    "  qvsim validate FILE [--threads N] [--max-memory SIZE]\n"
     "      Checks FILE in full; prints the run count and estimated memory.\n"
     "  qvsim sweep FILE [--out DIR] [--threads N] [--seed S] [--replicates R]\n"
     "                   [--shard I/N] [--resume] [--dry-run] [--quiet] [--fail-fast]\n"
+    "                   [--max-memory SIZE]\n"
     "      Runs every point of FILE's sweep: block (see docs/sweeps.md) into a durable\n"
     "      store in DIR (default results/<name>-sweep); writes runs.csv and summary.csv\n"
     "      there once every item is done. Under mpirun, ranks share the work.\n"
@@ -63,6 +65,8 @@ constexpr const char* kUsage =
     "  --resume         continue the sweep stored in --out, skipping items already done\n"
     "  --dry-run        print a sweep's points, items, estimated time and size; run nothing\n"
     "  --fail-fast      stop a sweep at the first failed item (otherwise recorded and skipped)\n"
+    "  --max-memory SIZE  refuse a run whose estimated memory exceeds SIZE (512M, 64G, ...;\n"
+    "                   default: the memory available now), or 'unlimited' to skip the check\n"
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error.\n"
     "Scenario keys are documented in docs/scenario.md.\n";
@@ -72,7 +76,8 @@ std::uint64_t parse_u64(const std::string& option, const std::string& text) {
   const auto* end = text.data() + text.size();
   const auto res = std::from_chars(text.data(), end, v);
   if (text.empty() || res.ec != std::errc() || res.ptr != end) {
-    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'");
+    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'",
+                     ErrorKind::usage);
   }
   return v;
 }
@@ -87,11 +92,12 @@ struct Parsed {
 std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   if (slash == std::string::npos)
-    throw InputError("", 0, "--shard", "must be I/N, got '" + text + "'");
+    throw InputError("", 0, "--shard", "must be I/N, got '" + text + "'", ErrorKind::usage);
   const auto i = parse_u64("--shard", text.substr(0, slash));
   const auto n = parse_u64("--shard", text.substr(slash + 1));
   if (n < 1 || i >= n) {
-    throw InputError("", 0, "--shard", "must be I/N with 0 <= I < N, got '" + text + "'");
+    throw InputError("", 0, "--shard", "must be I/N with 0 <= I < N, got '" + text + "'",
+                     ErrorKind::usage);
   }
   return {i, n};
 }
@@ -101,28 +107,32 @@ Parsed parse(const std::vector<std::string>& args) {
   p.command = args.at(0);
   if (p.command != "run" && p.command != "validate" && p.command != "sweep" &&
       p.command != "merge" && p.command != "status") {
-    throw InputError("", 0, "", "unknown command '" + p.command + "'; try 'qvsim --help'");
+    throw InputError("", 0, "", "unknown command '" + p.command + "'; try 'qvsim --help'",
+                     ErrorKind::usage);
   }
   const bool is_sweep = p.command == "sweep";
   const bool is_run = p.command == "run" || is_sweep;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value");
+      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
       return args[++i];
     };
     if (a == "--threads") {
       const auto t = parse_u64(a, value());
       if (t < 1 || t > 4096)
-        throw InputError("", 0, a, "must be in [1, 4096], got " + std::to_string(t));
+        throw InputError("", 0, a, "must be in [1, 4096], got " + std::to_string(t),
+                         ErrorKind::usage);
       p.request.threads = static_cast<unsigned>(t);
+    } else if ((is_run || p.command == "validate") && a == "--max-memory") {
+      p.request.max_memory = parse_memory_cap(a, value());
     } else if (is_run && a == "--out") {
       p.request.out_dir = value();
     } else if (is_run && a == "--seed") {
       p.request.seed = parse_u64(a, value());
     } else if (is_run && a == "--replicates") {
       const auto r = parse_u64(a, value());
-      if (r < 1) throw InputError("", 0, a, "must be >= 1, got 0");
+      if (r < 1) throw InputError("", 0, a, "must be >= 1, got 0", ErrorKind::usage);
       p.request.replicates = r;
     } else if (is_run && a == "--quiet") {
       p.request.quiet = true;
@@ -137,7 +147,8 @@ Parsed parse(const std::vector<std::string>& args) {
     } else if (is_sweep && a == "--fail-fast") {
       p.sweep.fail_fast = true;
     } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for '" + p.command + "'; try 'qvsim --help'");
+      throw InputError("", 0, a, "unknown option for '" + p.command + "'; try 'qvsim --help'",
+                       ErrorKind::usage);
     } else {
       p.files.push_back(a);
     }
@@ -147,10 +158,10 @@ Parsed parse(const std::vector<std::string>& args) {
     const char* what = p.command == "status" ? "an output folder DIR"
                        : many                ? "OUT and at least one input DIR"
                                              : "a scenario FILE";
-    throw InputError("", 0, "", "'" + p.command + "' needs " + what);
+    throw InputError("", 0, "", "'" + p.command + "' needs " + what, ErrorKind::usage);
   }
   if (!many && p.files.size() > 1) {
-    throw InputError("", 0, "", "unexpected argument '" + p.files[1] + "'");
+    throw InputError("", 0, "", "unexpected argument '" + p.files[1] + "'", ErrorKind::usage);
   }
   p.request.scenario_file = p.files[0];
   p.sweep.scenario_file = p.files[0];
@@ -159,6 +170,7 @@ Parsed parse(const std::vector<std::string>& args) {
   p.sweep.seed = p.request.seed;
   p.sweep.replicates = p.request.replicates;
   p.sweep.quiet = p.request.quiet;
+  p.sweep.max_memory = p.request.max_memory;
   return p;
 }
 
@@ -184,7 +196,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     }
     Parsed p = parse(args);
     if (p.command == "validate") {
-      validate_scenario_file(p.request.scenario_file, p.request.threads, out);
+      validate_scenario_file(p.request.scenario_file, p.request.threads, p.request.max_memory, out);
       return 0;
     }
     if (p.command == "sweep") {
@@ -204,7 +216,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     run_scenario(p.request, out, err);
     return 0;
   } catch (const InputError& e) {
-    err << "qvsim: error: " << e.what() << '\n';
+    err << "qvsim: error (" << to_string(e.kind()) << "): " << e.what() << '\n';
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file or folder the environment refused (permissions, a full disk): not a bug of qvsim.
+    err << "qvsim: error (io): " << e.what() << '\n';
     return 2;
   } catch (const std::exception& e) {
     err << "qvsim: internal error: " << e.what() << '\n';

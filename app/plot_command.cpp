@@ -74,12 +74,13 @@ std::vector<std::string> split_csv(std::string_view line) {
 
 std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
-  if (!f) throw InputError(p.string(), 0, "", "cannot be read");
+  if (!f) throw InputError(p.string(), 0, "", "cannot be read", ErrorKind::io);
   std::vector<std::vector<std::string>> rows;
   for (std::string line; std::getline(f, line);) {
     if (!line.empty()) rows.push_back(split_csv(line));
   }
-  if (rows.empty()) throw InputError(p.string(), 0, "", "is empty; expected a header line");
+  if (rows.empty())
+    throw InputError(p.string(), 0, "", "is empty; expected a header line", ErrorKind::empty);
   return rows;
 }
 
@@ -109,7 +110,7 @@ PlotArgs parse_args(const std::string& command, const std::vector<std::string>& 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value");
+      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
       return args[++i];
     };
     if (plot_options && a == "--x") {
@@ -117,16 +118,20 @@ PlotArgs parse_args(const std::string& command, const std::vector<std::string>& 
     } else if (plot_options && a == "--format") {
       p.format = value();
       if (p.format != "png" && p.format != "svg" && p.format != "both") {
-        throw InputError("", 0, a, "must be png, svg or both, got '" + p.format + "'");
+        throw InputError("", 0, a, "must be png, svg or both, got '" + p.format + "'",
+                         ErrorKind::usage);
       }
     } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for '" + command + "'; try 'qvsim --help'");
+      throw InputError("", 0, a, "unknown option for '" + command + "'; try 'qvsim --help'",
+                       ErrorKind::usage);
     } else {
       files.push_back(a);
     }
   }
-  if (files.empty()) throw InputError("", 0, "", "'" + command + "' needs an output folder DIR");
-  if (files.size() > 1) throw InputError("", 0, "", "unexpected argument '" + files[1] + "'");
+  if (files.empty())
+    throw InputError("", 0, "", "'" + command + "' needs an output folder DIR", ErrorKind::usage);
+  if (files.size() > 1)
+    throw InputError("", 0, "", "unexpected argument '" + files[1] + "'", ErrorKind::usage);
   p.dir = files[0];
   return p;
 }

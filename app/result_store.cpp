@@ -36,7 +36,7 @@ struct Connection {
       const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
       sqlite3_close(db);
       db = nullptr;
-      throw InputError(file, 0, "", "cannot open result store: " + msg);
+      throw InputError(file, 0, "", "cannot open result store: " + msg, ErrorKind::io);
     }
     sqlite3_busy_timeout(db, 10000);
   }
@@ -50,7 +50,7 @@ void exec(sqlite3* db, const char* sql, const std::string& file) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     const std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw InputError(file, 0, "", "result store: " + msg);
+    throw InputError(file, 0, "", "result store: " + msg, ErrorKind::io);
   }
 }
 
@@ -60,6 +60,31 @@ std::string meta(sqlite3* db, const std::string& key, const std::string& file) {
   if (sqlite3_step(st.s) != SQLITE_ROW) return {};
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st.s, 0));
   return text ? text : "";
+}
+
+void write_header(const Connection& c, const StoreIdentity& identity, const StoreOrigin& origin) {
+  {
+    Statement st(c.db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", c.file);
+    const std::pair<std::string, std::string> entries[] = {
+        {"spec_hash", identity.spec_hash},
+        {"runs_header", identity.runs_header},
+        {"scenario_text", origin.scenario_text},
+        {"scenario_label", origin.scenario_label},
+        {"base_dir", origin.base_dir},
+        {"seed_override", origin.seed_override},
+        {"replicates_override", origin.replicates_override},
+        {"points", std::to_string(origin.points)},
+        {"replicates", std::to_string(origin.replicates)}};
+    for (const auto& [k, v] : entries) {
+      sqlite3_bind_text(st.s, 1, k.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(st.s, 2, v.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(st.s) != SQLITE_DONE) {
+        throw InputError(c.file, 0, "", std::string("cannot write store: ") + sqlite3_errmsg(c.db),
+                         ErrorKind::io);
+      }
+      sqlite3_reset(st.s);
+    }
+  }
 }
 
 void check_identity(sqlite3* db, const StoreIdentity& id, const std::string& file) {
@@ -93,23 +118,15 @@ ResultStore::ResultStore(const fs::path& file, const StoreIdentity& identity,
        " csv TEXT NOT NULL, PRIMARY KEY(point, replicate));",
        c.file);
   if (meta(c.db, "spec_hash", c.file).empty()) {
-    Statement st(c.db, "INSERT INTO meta(key, value) VALUES (?1, ?2)", c.file);
-    const std::pair<std::string, std::string> entries[] = {
-        {"spec_hash", identity.spec_hash},
-        {"runs_header", identity.runs_header},
-        {"scenario_text", origin.scenario_text},
-        {"scenario_label", origin.scenario_label},
-        {"base_dir", origin.base_dir},
-        {"seed_override", origin.seed_override},
-        {"replicates_override", origin.replicates_override},
-        {"points", std::to_string(origin.points)},
-        {"replicates", std::to_string(origin.replicates)}};
-    for (const auto& [k, v] : entries) {
-      sqlite3_bind_text(st.s, 1, k.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(st.s, 2, v.c_str(), -1, SQLITE_TRANSIENT);
-      if (sqlite3_step(st.s) != SQLITE_DONE) throw InputError(c.file, 0, "", "cannot write store");
-      sqlite3_reset(st.s);
+    // All of the header or none of it: a store cut short (a full disk) is still a fresh one.
+    exec(c.db, "BEGIN IMMEDIATE", c.file);
+    try {
+      write_header(c, identity, origin);
+    } catch (...) {
+      sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
     }
+    exec(c.db, "COMMIT", c.file);
   }
   check_identity(c.db, identity, c.file);
   db_ = c.db;
@@ -143,14 +160,16 @@ void ResultStore::put(const std::vector<ItemResult>& items) {
         sqlite3_bind_text(item.s, 4, r.error.c_str(), -1, SQLITE_TRANSIENT);
       }
       sqlite3_bind_double(item.s, 5, r.seconds);
-      if (sqlite3_step(item.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
+      if (sqlite3_step(item.s) != SQLITE_DONE)
+        throw InputError(file, 0, "", sqlite3_errmsg(db_), ErrorKind::io);
       sqlite3_reset(item.s);
       if (sqlite3_changes(db_) == 0 || !r.ok) continue;  // already done, or nothing to store
       sqlite3_bind_int64(rows.s, 1, p);
       sqlite3_bind_int64(rows.s, 2, q);
       // SQLITE_STATIC: the text outlives the step, so SQLite need not copy it.
       sqlite3_bind_text(rows.s, 3, r.rows.data(), static_cast<int>(r.rows.size()), SQLITE_STATIC);
-      if (sqlite3_step(rows.s) != SQLITE_DONE) throw InputError(file, 0, "", sqlite3_errmsg(db_));
+      if (sqlite3_step(rows.s) != SQLITE_DONE)
+        throw InputError(file, 0, "", sqlite3_errmsg(db_), ErrorKind::io);
       sqlite3_reset(rows.s);
     }
   } catch (...) {

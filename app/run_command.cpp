@@ -1,7 +1,5 @@
 #include "app/run_command.hpp"
 
-#include <tbb/info.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -18,6 +16,7 @@
 #include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/parallel.hpp"
 #include "sim/runner.hpp"
 
 namespace qvsim {
@@ -36,13 +35,15 @@ fs::path choose_out_dir(const RunRequest& req, const std::string& name) {
   if (req.out_dir) {
     const fs::path dir = *req.out_dir;
     if (fs::exists(dir) && !fs::is_directory(dir)) {
-      throw InputError("", 0, "--out", "'" + dir.string() + "' exists and is not a folder");
+      throw InputError("", 0, "--out", "'" + dir.string() + "' exists and is not a folder",
+                       ErrorKind::io);
     }
     if (!req.overwrite && fs::exists(dir) && holds_run(dir)) {
       throw InputError("", 0, "--out",
                        "'" + dir.string() +
                            "' already holds a run; choose another folder or pass "
-                           "--overwrite");
+                           "--overwrite",
+                       ErrorKind::io);
     }
     return dir;
   }
@@ -56,7 +57,7 @@ fs::path choose_out_dir(const RunRequest& req, const std::string& name) {
 
 std::ofstream open_for_write(const fs::path& file) {
   std::ofstream f(file, std::ios::binary | std::ios::trunc);
-  if (!f) throw InputError(file.string(), 0, "", "cannot write file");
+  if (!f) throw io_error(file.string(), "cannot write file");
   return f;
 }
 
@@ -64,12 +65,10 @@ void write_text(const fs::path& file, const std::string& text) {
   auto f = open_for_write(file);
   f << text;
   f.close();
-  if (!f) throw InputError(file.string(), 0, "", "cannot write file");
+  if (!f) throw io_error(file.string(), "cannot write file");
 }
 
-unsigned effective_threads(unsigned requested) {
-  return requested == 0 ? static_cast<unsigned>(tbb::info::default_concurrency()) : requested;
-}
+unsigned effective_threads(unsigned requested) { return resolve_threads(requested); }
 
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started) {
@@ -140,13 +139,32 @@ Model load_model(const fs::path& scenario_file, std::optional<std::uint64_t> see
   return freeze(std::move(s));
 }
 
+void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
+                      const Scenario& scenario, const MemoryCap& max_memory,
+                      const std::string& file) {
+  const double need = static_cast<double>(replicate_bytes) * static_cast<double>(concurrent);
+  const std::uint64_t bytes =
+      need >= 9223372036854775808.0 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(need);
+  check_memory(bytes, max_memory, file, scenario.line_of("electorate.agents"), "electorate.agents",
+               std::to_string(concurrent) + " replicate(s) at once of " +
+                   std::to_string(scenario.agents) + " agents, " + format_bytes(replicate_bytes) +
+                   " each");
+}
+
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
   const Model model = load_model(req.scenario_file, req.seed, req.replicates);
+  // Before anything is allocated or written: refuse a run the machine cannot hold.
+  check_run_memory(
+      estimate_replicate_bytes(model),
+      std::min<std::uint64_t>(effective_threads(req.threads), model.scenario.replicates),
+      model.scenario, req.max_memory, req.scenario_file.string());
   const std::string scenario_json = scenario_to_json(model.scenario);
   const fs::path dir = choose_out_dir(req, model.scenario.name);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message());
+  if (ec)
+    throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message(),
+                     ErrorKind::io);
 
   const unsigned threads = effective_threads(req.threads);
   const std::string started = utc_now();
@@ -171,7 +189,7 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     run_replicates(model, behaviours, opts, table);
     bar.finish();
     runs.close();
-    if (!runs) throw InputError(runs_tmp.string(), 0, "", "cannot write file");
+    if (!runs) throw io_error(runs_tmp.string(), "cannot write file");
 
     std::ostringstream csv;
     analysis::write_summary_csv(table, csv);
@@ -196,20 +214,27 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   return dir;
 }
 
-void validate_scenario_file(const fs::path& scenario_file, unsigned threads, std::ostream& out) {
+void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
+                            const MemoryCap& max_memory, std::ostream& out) {
   // A sweep file validates every point; a plain scenario is a sweep of one point.
   const SweepPlan plan = load_sweep(scenario_file, std::nullopt, std::nullopt);
   const unsigned t = effective_threads(threads);
   std::uint64_t rows = 0;
   std::uint64_t largest = 0;
+  const Scenario* largest_scenario = &plan.points.front().scenario;
   for (const SweepPoint& p : plan.points) {
     const Model model = freeze(p.scenario);
     const Scenario& s = model.scenario;
     rows += s.replicates * s.arms.size() * s.mechanisms.size();
-    largest = std::max(largest, estimate_replicate_bytes(model));
+    const std::uint64_t bytes = estimate_replicate_bytes(model);
+    if (bytes > largest) {
+      largest = bytes;
+      largest_scenario = &p.scenario;
+    }
   }
   const Scenario& s = plan.points.front().scenario;
   const std::uint64_t concurrent = std::min<std::uint64_t>(t, plan.points.size() * plan.replicates);
+  check_run_memory(largest, concurrent, *largest_scenario, max_memory, scenario_file.string());
   char buf[640];
   if (plan.has_sweep) {
     std::snprintf(buf, sizeof buf,
@@ -233,7 +258,7 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads, std
   std::snprintf(buf, sizeof buf,
                 "  estimated peak memory: %.1f MiB per replicate, %.1f MiB with %u threads\n",
                 static_cast<double>(largest) / 1048576.0,
-                static_cast<double>(largest * concurrent) / 1048576.0, t);
+                static_cast<double>(largest) * static_cast<double>(concurrent) / 1048576.0, t);
   out << buf;
 }
 

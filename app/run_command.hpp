@@ -8,6 +8,7 @@
 #include <string>
 
 #include "analysis/run_table.hpp"
+#include "app/resources.hpp"
 #include "sim/arm.hpp"
 #include "sim/model.hpp"
 
@@ -22,6 +23,7 @@ struct RunRequest {
   bool quiet = false;                            // no progress, no table
   bool overwrite = false;                        // allow --out to name a folder holding a run
   bool progress_bar = false;                     // draw a progress bar on `err`
+  MemoryCap max_memory;                          // --max-memory; unset: what is available
 };
 
 // Loads, overrides and freezes a scenario; throws InputError.
@@ -36,9 +38,17 @@ Model load_model(const std::filesystem::path& scenario_file, std::optional<std::
 // !overwrite).
 std::filesystem::path run_scenario(const RunRequest& request, std::ostream& out, std::ostream& err);
 
-// Validates a scenario and prints what a run would do: run count and estimated memory.
+// Validates a scenario and prints what a run would do: run count and estimated memory. Throws
+// InputError (resources) when the estimate exceeds `max_memory` or, unset, available memory.
 void validate_scenario_file(const std::filesystem::path& scenario_file, unsigned threads,
-                            std::ostream& out);
+                            const MemoryCap& max_memory, std::ostream& out);
+
+// Throws InputError (resources) when `concurrent` replicates of the largest model would need more
+// memory than `max_memory` allows (unset: what the machine has available).
+// The message blames the scenario's electorate.agents line.
+void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
+                      const Scenario& scenario, const MemoryCap& max_memory,
+                      const std::string& file);
 
 // The arms' own metric columns of a scenario's behaviours.
 analysis::ArmColumns arm_columns(const ArmBehaviours& behaviours);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -176,7 +178,8 @@ Electorate parse_electorate(const Context& ctx, const MapView& root, bool edge_l
   Electorate e;
   const auto f = root.get("electorate");
   if (!f) {
-    if (!edge_list) fail(ctx, root.line(), "electorate", "missing required key");
+    if (!edge_list)
+      fail(ctx, root.line(), "electorate", ErrorKind::missing_key, "missing required key");
     return e;
   }
   const MapView m(ctx, *f, {"agents", "proposals", "values", "budget"});
@@ -366,7 +369,7 @@ ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f,
          "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
   }
   if (!f.node.IsNull() && !f.node.IsMap()) {
-    fail(ctx, f.line, f.path,
+    fail(ctx, f.line, f.path, ErrorKind::type,
          "must be a map of settings ({} for an honest arm), got " + describe(f.node));
   }
   const MapView m(ctx, f, {"collusion", "coercion", "bribery"}, false, true);
@@ -390,10 +393,13 @@ std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f, std::uint32_
 
 // ---- the document ---------------------------------------------------------------------------
 
-Scenario parse_document(const Context& ctx, const YAML::Node& root) {
+Scenario parse_document(const Context& outer, const YAML::Node& root) {
+  std::map<std::string, std::size_t, std::less<>> key_lines;
+  Context ctx = outer;
+  ctx.key_lines = &key_lines;
   if (!root.IsMap()) {
     fail(
-        ctx, line_of(root), "",
+        ctx, line_of(root), "", ErrorKind::type,
         "the top level must be a map of keys (name, seed, replicates, ...), got " + describe(root));
   }
   const MapView m(ctx, Field{root, "", line_of(root)},
@@ -461,6 +467,7 @@ Scenario parse_document(const Context& ctx, const YAML::Node& root) {
          "no arm named 'honest' to compare against; add one or set baseline_arm");
   }
 
+  s.key_lines = std::move(key_lines);
   // Everything above carried a line; this only guards against the two drifting apart.
   validate_scenario(s, ctx.label);
   return s;
@@ -543,19 +550,23 @@ void write_graph(JsonWriter& w, const GraphSpec& g) {
   w.end_object();
 }
 
-[[noreturn]] void invalid(const std::string& label, const std::string& key, std::string message) {
-  throw InputError(label, 0, key, std::move(message));
+// For checks on the resolved scenario: the line is the key's, or its nearest enclosing key's.
+[[noreturn]] void invalid(const Scenario& s, const std::string& label, const std::string& key,
+                          std::string message, ErrorKind kind = ErrorKind::invalid) {
+  throw InputError(label, s.line_of(key), key, std::move(message), kind);
 }
 
-void validate_normal(const std::string& label, const std::string& key, const NormalDist& d) {
-  if (!std::isfinite(d.mean)) invalid(label, key + ".mean", "must be a finite number");
-  if (!(std::isfinite(d.sd) && d.sd > 0)) invalid(label, key + ".sd", "must be > 0");
+void validate_normal(const Scenario& s, const std::string& label, const std::string& key,
+                     const NormalDist& d) {
+  if (!std::isfinite(d.mean)) invalid(s, label, key + ".mean", "must be a finite number");
+  if (!(std::isfinite(d.sd) && d.sd > 0)) invalid(s, label, key + ".sd", "must be > 0");
 }
 
-void validate_uniform(const std::string& label, const std::string& key, const UniformDist& d) {
-  if (!std::isfinite(d.low)) invalid(label, key + ".low", "must be a finite number");
+void validate_uniform(const Scenario& s, const std::string& label, const std::string& key,
+                      const UniformDist& d) {
+  if (!std::isfinite(d.low)) invalid(s, label, key + ".low", "must be a finite number");
   if (!(std::isfinite(d.high) && d.high > d.low)) {
-    invalid(label, key + ".high", "must be greater than low");
+    invalid(s, label, key + ".high", "must be greater than low");
   }
 }
 
@@ -568,161 +579,160 @@ bool in_unit(double x) { return x >= 0.0 && x <= 1.0; }
 Scenario parse_scenario(const std::string& text, const std::string& label,
                         const std::filesystem::path& base_dir) {
   const Context ctx{label, base_dir};
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    fail(ctx, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "", e.msg);
+  return parse_document(ctx, load_one_document(ctx, text));
+}
+
+std::string read_scenario_text(const std::filesystem::path& file) {
+  const std::string label = file.string();
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    throw InputError(label, 0, "", "cannot open scenario file (it is a folder)", ErrorKind::io);
   }
-  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
-    fail(ctx, 0, "", "scenario file is empty");
+  errno = 0;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    const std::string why = errno != 0 ? ": " + std::generic_category().message(errno) : "";
+    throw InputError(label, 0, "", "cannot open scenario file" + why, ErrorKind::io);
   }
-  if (docs.size() > 1) {
-    fail(ctx, line_of(docs[1]), "",
-         "holds more than one YAML document; put one scenario in each file");
-  }
-  return parse_document(ctx, docs[0]);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file", ErrorKind::io);
+  return buf.str();
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {
   const std::string label = file.string();
-  std::error_code ec;
-  if (fs::is_directory(file, ec))
-    throw InputError(label, 0, "", "cannot open scenario file (it is a folder)");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(label, 0, "", "cannot open scenario file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file");
-  Scenario s = parse_scenario(buf.str(), label, file.parent_path());
+  Scenario s = parse_scenario(read_scenario_text(file), label, file.parent_path());
   s.source_file = file;
   return s;
 }
 
 void validate_scenario(const Scenario& s, const std::string& label) {
   if (!is_name(s.name, true)) {
-    invalid(label, "name", "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
+    invalid(s, label, "name",
+            "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
   }
-  if (s.replicates < 1) invalid(label, "replicates", "must be an integer >= 1, got 0");
+  if (s.replicates < 1) invalid(s, label, "replicates", "must be an integer >= 1, got 0");
   const bool edge_list = std::holds_alternative<EdgeListSpec>(s.graph);
   // An edge-list scenario learns its agent count only when the engine loads the file.
   if (!(edge_list && s.agents == 0)) {
     if (s.agents < 2) {
-      invalid(label, "electorate.agents", "must be an integer >= 2, got " + u64_str(s.agents));
+      invalid(s, label, "electorate.agents", "must be an integer >= 2, got " + u64_str(s.agents));
     }
     if (s.agents > kMaxAgents) {
-      invalid(label, "electorate.agents",
+      invalid(s, label, "electorate.agents",
               "must be an integer <= " + u64_str(kMaxAgents) + ", got " + u64_str(s.agents));
     }
   }
-  if (s.proposals < 1) invalid(label, "electorate.proposals", "must be an integer >= 1, got 0");
+  if (s.proposals < 1) invalid(s, label, "electorate.proposals", "must be an integer >= 1, got 0");
 
   const std::string vk = "electorate.values";
   if (const auto* n = std::get_if<NormalDist>(&s.values.distribution)) {
-    validate_normal(label, vk, *n);
+    validate_normal(s, label, vk, *n);
   } else if (const auto* u = std::get_if<UniformDist>(&s.values.distribution)) {
-    validate_uniform(label, vk, *u);
+    validate_uniform(s, label, vk, *u);
   } else if (const auto* mix = std::get_if<MixtureDist>(&s.values.distribution)) {
-    if (mix->components.empty()) invalid(label, vk + ".components", "must not be empty");
+    if (mix->components.empty()) invalid(s, label, vk + ".components", "must not be empty");
     for (std::size_t i = 0; i < mix->components.size(); ++i) {
       const MixtureComponent& c = mix->components[i];
       const std::string ck = vk + ".components[" + std::to_string(i) + "]";
-      if (!(std::isfinite(c.weight) && c.weight > 0)) invalid(label, ck + ".weight", "must be > 0");
+      if (!(std::isfinite(c.weight) && c.weight > 0))
+        invalid(s, label, ck + ".weight", "must be > 0");
       if (const auto* cn = std::get_if<NormalDist>(&c.dist)) {
-        validate_normal(label, ck, *cn);
+        validate_normal(s, label, ck, *cn);
       } else {
-        validate_uniform(label, ck, std::get<UniformDist>(c.dist));
+        validate_uniform(s, label, ck, std::get<UniformDist>(c.dist));
       }
     }
   } else {
     const auto& p = std::get<PassionateMinorityDist>(s.values.distribution);
-    if (!(p.share > 0.0 && p.share < 1.0)) invalid(label, vk + ".share", "must be in (0, 1)");
-    validate_normal(label, vk + ".minority", p.minority);
-    validate_normal(label, vk + ".majority", p.majority);
+    if (!(p.share > 0.0 && p.share < 1.0)) invalid(s, label, vk + ".share", "must be in (0, 1)");
+    validate_normal(s, label, vk + ".minority", p.minority);
+    validate_normal(s, label, vk + ".majority", p.majority);
   }
-  if (!in_unit(s.values.homophily)) invalid(label, vk + ".homophily", "must be in [0, 1]");
+  if (!in_unit(s.values.homophily)) invalid(s, label, vk + ".homophily", "must be in [0, 1]");
 
   const BudgetSpec& b = s.budget;
   if (b.kind == BudgetKind::credits) {
     if (!(std::isfinite(b.credits) && b.credits > 0)) {
-      invalid(label, "electorate.budget.credits", "must be > 0");
+      invalid(s, label, "electorate.budget.credits", "must be > 0");
     }
   } else {
     if (!(b.pivot_price > 0 && b.pivot_price <= 1)) {
-      invalid(label, "electorate.budget.money.pivot_price", "must be in (0, 1]");
+      invalid(s, label, "electorate.budget.money.pivot_price", "must be in (0, 1]");
     }
     if (b.integer_votes) {
-      invalid(label, "electorate.budget.integer_votes", "only allowed with budget.credits");
+      invalid(s, label, "electorate.budget.integer_votes", "only allowed with budget.credits");
     }
   }
 
   const std::string n = u64_str(s.agents);
   if (const auto* er = std::get_if<ErdosRenyiSpec>(&s.graph)) {
     if (!(er->mean_degree >= 0 && er->mean_degree <= static_cast<double>(s.agents - 1))) {
-      invalid(label, "graph.mean_degree",
+      invalid(s, label, "graph.mean_degree",
               "must be in [0, electorate.agents - 1], got " + format_double(er->mean_degree));
     }
   } else if (const auto* ws = std::get_if<WattsStrogatzSpec>(&s.graph)) {
     if (ws->degree < 2 || ws->degree % 2 != 0) {
-      invalid(label, "graph.degree",
+      invalid(s, label, "graph.degree",
               "must be an even integer >= 2, got " + std::to_string(ws->degree));
     }
     if (ws->degree >= s.agents) {
-      invalid(label, "graph.degree",
+      invalid(s, label, "graph.degree",
               "must be less than electorate.agents (" + n + "), got " + std::to_string(ws->degree));
     }
-    if (!in_unit(ws->rewire)) invalid(label, "graph.rewire", "must be in [0, 1]");
+    if (!in_unit(ws->rewire)) invalid(s, label, "graph.rewire", "must be in [0, 1]");
   } else if (const auto* ba = std::get_if<BarabasiAlbertSpec>(&s.graph)) {
-    if (ba->m < 1) invalid(label, "graph.m", "must be an integer >= 1, got 0");
+    if (ba->m < 1) invalid(s, label, "graph.m", "must be an integer >= 1, got 0");
     if (s.agents <= std::uint64_t{ba->m} + 1) {
-      invalid(label, "graph.m",
+      invalid(s, label, "graph.m",
               "must be less than electorate.agents - 1, got " + std::to_string(ba->m));
     }
   } else if (const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph)) {
-    if (sb->sizes.empty()) invalid(label, "graph.sizes", "must not be empty");
+    if (sb->sizes.empty()) invalid(s, label, "graph.sizes", "must not be empty");
     std::uint64_t sum = 0;
     for (std::uint64_t size : sb->sizes) {
-      if (size < 1) invalid(label, "graph.sizes", "every block size must be >= 1");
+      if (size < 1) invalid(s, label, "graph.sizes", "every block size must be >= 1");
       sum = size > kMaxU64 - sum ? kMaxU64 : sum + size;
     }
     if (sum != s.agents) {
-      invalid(label, "graph.sizes",
+      invalid(s, label, "graph.sizes",
               "must sum to electorate.agents (" + n + "), got a sum of " + u64_str(sum));
     }
-    if (!in_unit(sb->p_in)) invalid(label, "graph.p_in", "must be in [0, 1]");
-    if (!in_unit(sb->p_out)) invalid(label, "graph.p_out", "must be in [0, 1]");
+    if (!in_unit(sb->p_in)) invalid(s, label, "graph.p_in", "must be in [0, 1]");
+    if (!in_unit(sb->p_out)) invalid(s, label, "graph.p_out", "must be in [0, 1]");
   } else if (std::get<EdgeListSpec>(s.graph).file.empty()) {
-    invalid(label, "graph.file", "must be a non-empty path");
+    invalid(s, label, "graph.file", "must be a non-empty path");
   }
 
-  if (s.mechanisms.empty()) invalid(label, "mechanisms", "must not be empty");
+  if (s.mechanisms.empty()) invalid(s, label, "mechanisms", "must not be empty");
   for (std::size_t i = 0; i < s.mechanisms.size(); ++i) {
     const std::string key = "mechanisms[" + std::to_string(i) + "]";
     for (std::size_t j = 0; j < i; ++j) {
       if (s.mechanisms[j] == s.mechanisms[i]) {
-        invalid(label, key, std::string("'") + to_string(s.mechanisms[i]) + "' is listed twice");
+        invalid(s, label, key, std::string("'") + to_string(s.mechanisms[i]) + "' is listed twice");
       }
     }
     if (s.mechanisms[i] == Mechanism::linear && b.kind != BudgetKind::credits) {
-      invalid(label, key, "linear voting needs budget.credits");
+      invalid(s, label, key, "linear voting needs budget.credits");
     }
   }
 
-  if (s.arms.empty()) invalid(label, "arms", "must name at least one arm");
+  if (s.arms.empty()) invalid(s, label, "arms", "must name at least one arm");
   std::set<std::string> names;
   for (const ArmSpec& a : s.arms) {
     if (!is_name(a.name, false)) {
-      invalid(label, "arms." + a.name, "arm names may use only letters, digits, '_' and '-'");
+      invalid(s, label, "arms." + a.name, "arm names may use only letters, digits, '_' and '-'");
     }
-    if (!names.insert(a.name).second) invalid(label, "arms." + a.name, "duplicate arm name");
+    if (!names.insert(a.name).second) invalid(s, label, "arms." + a.name, "duplicate arm name");
   }
   if (names.count(s.baseline_arm) == 0) {
-    invalid(label, "baseline_arm", "no arm named '" + s.baseline_arm + "'");
+    invalid(s, label, "baseline_arm", "no arm named '" + s.baseline_arm + "'");
   }
 
   // Coercion and bribery: ranges (as the reader checks them), then what depends on other keys.
   const auto check_unit = [&](const std::string& key, double x) {
-    if (!in_unit(x)) invalid(label, key, "must be in [0, 1], got " + format_double(x));
+    if (!in_unit(x)) invalid(s, label, key, "must be in [0, 1], got " + format_double(x));
   };
   const auto check_trait = [&](const std::string& key, const TraitSpec& t, bool unit) {
     const auto ok = [unit](double x) {
@@ -731,30 +741,32 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     const std::string range = unit ? "in [0, 1]" : ">= 0";
     if (const auto* c = std::get_if<ConstantTrait>(&t)) {
       if (!ok(c->value)) {
-        invalid(label, key, "must be " + range + ", got " + format_double(c->value));
+        invalid(s, label, key, "must be " + range + ", got " + format_double(c->value));
       }
     } else if (const auto* u = std::get_if<UniformTrait>(&t)) {
-      if (!ok(u->low) || !ok(u->high)) invalid(label, key + ".uniform", "bounds must be " + range);
-      if (u->high < u->low) invalid(label, key + ".uniform", "high must be >= low");
+      if (!ok(u->low) || !ok(u->high))
+        invalid(s, label, key + ".uniform", "bounds must be " + range);
+      if (u->high < u->low) invalid(s, label, key + ".uniform", "high must be >= low");
     } else {
       const auto& p = std::get<TwoPointTrait>(t);
       check_unit(key + ".two_point.share", p.share);
-      if (!ok(p.high)) invalid(label, key + ".two_point.high", "must be " + range);
-      if (!ok(p.low)) invalid(label, key + ".two_point.low", "must be " + range);
+      if (!ok(p.high)) invalid(s, label, key + ".two_point.high", "must be " + range);
+      if (!ok(p.low)) invalid(s, label, key + ".two_point.low", "must be " + range);
     }
   };
   const auto check_agenda = [&](const std::string& key, const Agenda& a) {
     if (a.proposal >= s.proposals) {
-      invalid(label, key + ".proposal",
+      invalid(s, label, key + ".proposal",
               "must be a proposal index < electorate.proposals (" + std::to_string(s.proposals) +
                   "), got " + std::to_string(a.proposal));
     }
     if (a.direction != 1 && a.direction != -1) {
-      invalid(label, key + ".direction", "must be pass (+1) or fail (-1)");
+      invalid(s, label, key + ".direction", "must be pass (+1) or fail (-1)");
     }
   };
   const auto check_positive = [&](const std::string& key, double x) {
-    if (!(std::isfinite(x) && x > 0.0)) invalid(label, key, "must be > 0, got " + format_double(x));
+    if (!(std::isfinite(x) && x > 0.0))
+      invalid(s, label, key, "must be > 0, got " + format_double(x));
   };
   for (const ArmSpec& a : s.arms) {
     if (a.coercion) {
@@ -763,17 +775,17 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       if (c.coercers.is_share) {
         check_unit(key + ".coercers.share", c.coercers.share);
       } else if (s.agents > 0 && c.coercers.count > s.agents) {
-        invalid(label, key + ".coercers",
+        invalid(s, label, key + ".coercers",
                 "must be at most electorate.agents (" + n + "), got " + u64_str(c.coercers.count));
       }
       if (c.placement == Selection::block) {
         const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph);
         if (sb == nullptr) {
-          invalid(label, key + ".placement",
+          invalid(s, label, key + ".placement",
                   "placement: block needs graph.model: stochastic_block");
         }
         if (c.block >= sb->sizes.size()) {
-          invalid(label, key + ".block",
+          invalid(s, label, key + ".block",
                   "must be a block index < the number of blocks (" +
                       std::to_string(sb->sizes.size()) + "), got " + std::to_string(c.block));
         }
@@ -783,7 +795,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       check_unit(key + ".credibility", c.credibility);
       check_trait(key + ".perceived_detection", c.perceived_detection, true);
       if (!(std::isfinite(c.fear_response) && c.fear_response >= 0.0)) {
-        invalid(label, key + ".fear_response",
+        invalid(s, label, key + ".fear_response",
                 "must be >= 0, got " + format_double(c.fear_response));
       }
       check_positive(key + ".demanded_votes", c.demanded_votes);
@@ -792,7 +804,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       const BriberySpec& bribe = *a.bribery;
       const std::string key = "arms." + a.name + ".bribery";
       if (!(std::isfinite(bribe.budget) && bribe.budget >= 0.0)) {
-        invalid(label, key + ".budget", "must be >= 0, got " + format_double(bribe.budget));
+        invalid(s, label, key + ".budget", "must be >= 0, got " + format_double(bribe.budget));
       }
       check_agenda(key + ".agenda", bribe.agenda);
       check_trait(key + ".honesty", bribe.honesty, true);
@@ -801,12 +813,12 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     if (a.collusion && !a.collusion->organizers.is_share && s.agents > 0 &&
         a.collusion->organizers.count > s.agents) {
       // A count above the electorate would otherwise be cut to it without a word.
-      invalid(label, "arms." + a.name + ".collusion.organizers",
+      invalid(s, label, "arms." + a.name + ".collusion.organizers",
               "must be at most electorate.agents (" + u64_str(s.agents) + "), got " +
                   u64_str(a.collusion->organizers.count));
     }
     if (a.collusion && a.collusion->selection == Selection::listed && !edge_list) {
-      invalid(label, "arms." + a.name + ".collusion.selection",
+      invalid(s, label, "arms." + a.name + ".collusion.selection",
               "listed names organizers by their edge-list ids, so it needs graph.model edge_list");
     }
   }

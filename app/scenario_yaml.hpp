@@ -17,6 +17,9 @@ namespace qvsim {
 // unknown keys, wrong types and out-of-range values all throw InputError.
 Scenario load_scenario(const std::filesystem::path& file);
 
+// The whole text of a scenario file, or InputError (io) saying why it cannot be read.
+std::string read_scenario_text(const std::filesystem::path& file);
+
 // Same, from text; `label` is used as the file name in messages and `base_dir` resolves relative
 // paths inside the scenario (edge-list files).
 Scenario parse_scenario(const std::string& text, const std::string& label,

@@ -1,9 +1,5 @@
 #include "app/sweep_command.hpp"
 
-#include <tbb/info.h>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
 #ifdef QVSIM_WITH_MPI
 #include <mpi.h>
 #endif
@@ -31,6 +27,7 @@
 #include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/parallel.hpp"
 #include "sim/runner.hpp"
 #include "sim/text.hpp"
 
@@ -48,17 +45,6 @@ struct Prepared {
   StoreOrigin origin;
   std::uint64_t items() const { return plan.points.size() * plan.replicates; }
 };
-
-std::string read_text(const fs::path& file) {
-  std::error_code ec;
-  if (fs::is_directory(file, ec))
-    throw InputError(file.string(), 0, "", "cannot open scenario file (it is a folder)");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string(), 0, "", "cannot open scenario file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
 
 std::optional<std::uint64_t> parse_override(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -113,14 +99,19 @@ std::string point_fields(const SweepPoint& pt) {
 
 void write_file_atomically(const fs::path& file, const std::function<void(std::ostream&)>& body) {
   const fs::path tmp = file.string() + ".partial";
-  {
+  try {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
+    if (!f) throw io_error(tmp.string(), "cannot write file");
     body(f);
     f.close();
-    if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
+    if (!f) throw io_error(tmp.string(), "cannot write file");
+    fs::rename(tmp, file);
+  } catch (...) {
+    // A full disk must not leave a half-written file behind; the earlier `file` is untouched.
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
   }
-  fs::rename(tmp, file);
 }
 
 // Exports runs.csv and summary.csv from the stores, point by point (memory: one point's rows).
@@ -283,16 +274,28 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
                          std::to_string(req.shards));
   }
   StoreOrigin origin;
-  origin.scenario_text = read_text(req.scenario_file);
+  origin.scenario_text = read_scenario_text(req.scenario_file);
   origin.scenario_label = req.scenario_file.string();
   origin.base_dir = req.scenario_file.parent_path().string();
   if (req.seed) origin.seed_override = std::to_string(*req.seed);
   if (req.replicates) origin.replicates_override = std::to_string(*req.replicates);
   const Prepared p = prepare(origin, !req.dry_run);
-  const unsigned threads =
-      req.threads == 0 ? static_cast<unsigned>(tbb::info::default_concurrency()) : req.threads;
+  const unsigned threads = resolve_threads(req.threads);
   const std::uint64_t P = p.plan.points.size();
   const std::uint64_t total = p.items();
+  if (!req.dry_run) {
+    // Any thread may hold the largest point's replicate, so plan for that at every thread.
+    std::uint64_t largest = 0;
+    const Scenario* largest_scenario = &p.models.front().scenario;
+    for (const Model& m : p.models) {
+      if (const std::uint64_t b = estimate_replicate_bytes(m); b > largest) {
+        largest = b;
+        largest_scenario = &m.scenario;
+      }
+    }
+    check_run_memory(largest, std::min<std::uint64_t>(threads, total), *largest_scenario,
+                     req.max_memory, origin.scenario_label);
+  }
   std::uint64_t shard_items = 0;
   for (std::uint64_t i = req.shard; i < total; i += req.shards) ++shard_items;
 
@@ -358,14 +361,17 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   const fs::path dir = req.out_dir ? *req.out_dir : default_out(p.plan.name);
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message());
+  if (ec)
+    throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message(),
+                     ErrorKind::io);
   const auto existing = store_files(dir);
   const fs::path own = dir / dist.store_name;
   const bool own_exists = std::find(existing.begin(), existing.end(), own) != existing.end();
   if (!req.resume && own_exists) {
     throw InputError(dir.string(), 0, "--out",
                      "already holds this shard's results; pass --resume to continue, or choose "
-                     "another folder");
+                     "another folder",
+                     ErrorKind::io);
   }
   // Items stored by any store in the folder (other shards' included) are skipped.
   std::vector<bool> done(total, false);
@@ -427,9 +433,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     }
   });
 
-  tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] {
-    tbb::parallel_for(0u, threads, [&](unsigned) {
+  with_threads(threads, [&] {
+    parallel_for_index(0u, threads, [&](unsigned) {
       while (!stop) {
         const std::uint64_t ordinal = dist.next();
         if (ordinal >= shard_items) break;
@@ -576,9 +581,10 @@ int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& 
 void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, std::ostream& out) {
   std::vector<fs::path> files;
   for (const auto& in : inputs) {
-    if (!fs::is_directory(in)) throw InputError(in.string(), 0, "", "not a folder");
+    if (!fs::is_directory(in)) throw InputError(in.string(), 0, "", "not a folder", ErrorKind::io);
     const auto f = store_files(in);
-    if (f.empty()) throw InputError(in.string(), 0, "", "holds no result store (*.sqlite)");
+    if (f.empty())
+      throw InputError(in.string(), 0, "", "holds no result store (*.sqlite)", ErrorKind::io);
     files.insert(files.end(), f.begin(), f.end());
   }
   const auto [identity, origin] = read_store_header(files.front());
@@ -615,7 +621,8 @@ void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, s
 
 void sweep_status(const fs::path& dir, std::ostream& out) {
   const auto files = store_files(dir);
-  if (files.empty()) throw InputError(dir.string(), 0, "", "holds no result store (*.sqlite)");
+  if (files.empty())
+    throw InputError(dir.string(), 0, "", "holds no result store (*.sqlite)", ErrorKind::io);
   const auto [identity, origin] = read_store_header(files.front());
   const std::uint64_t total = origin.points * origin.replicates;
   const StoreSummary s = read_items(files, identity, origin.points, origin.replicates, nullptr);

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "app/resources.hpp"
+
 namespace qvsim {
 
 struct SweepRequest {
@@ -30,6 +32,7 @@ struct SweepRequest {
   bool quiet = false;         // no progress, no final report
   bool fail_fast = false;     // stop at the first failed item (exit 1)
   bool progress_bar = false;  // a bar on `err` (a terminal); otherwise plain lines unless quiet
+  MemoryCap max_memory;       // --max-memory; unset: what the machine has available
 };
 
 // Runs (this shard of) a sweep. Returns the exit code: 0 when every item of this run succeeded,

@@ -433,7 +433,7 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f, Sw
     std::string msg = "unknown key";
     if (const auto s = suggest(name, kKnown)) msg += "; did you mean '" + std::string(*s) + "'?";
     fail(
-        ctx, field.line, field.path,
+        ctx, field.line, field.path, ErrorKind::unknown_key,
         msg + " (a parameter takes " + kForms + "; to sweep over maps, list them: [{...}, {...}])");
   }
   const bool distribution = m.has("uniform") || m.has("log_uniform") || m.has("choice");
@@ -454,13 +454,16 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f, Sw
   }
   if (group >= 0) fail(ctx, g.line, g.path, "zipped parameters take lists or ranges");
   if (name == "choice") {
-    if (!g.node.IsSequence()) fail(ctx, g.line, g.path, "must be a list, got " + describe(g.node));
+    if (!g.node.IsSequence()) {
+      fail(ctx, g.line, g.path, ErrorKind::type, "must be a list, got " + describe(g.node));
+    }
     p.values = read_list(ctx, g, false);
     return p;
   }
   p.kind = name == "uniform" ? Kind::uniform : Kind::log_uniform;
   if (!g.node.IsSequence() || g.node.size() != 2) {
-    fail(ctx, g.line, g.path, "must be a list of two numbers [low, high], got " + describe(g.node));
+    fail(ctx, g.line, g.path, ErrorKind::type,
+         "must be a list of two numbers [low, high], got " + describe(g.node));
   }
   const Number lo = get_number(ctx, element(g, 0));
   const Number hi = get_number(ctx, element(g, 1));
@@ -492,7 +495,7 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
            "design random or latin_hypercube to draw samples");
     }
   } else if (!samples) {
-    fail(ctx, m.line(), child_path(m.path(), "samples"),
+    fail(ctx, m.line(), child_path(m.path(), "samples"), ErrorKind::missing_key,
          std::string("missing required key (design ") + to_string(spec.design) +
              " draws that many points)");
   } else {
@@ -502,7 +505,7 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
   const auto parameters = m.get("parameters");
   const auto zip = m.get("zip");
   if (!parameters && !zip) {
-    fail(ctx, m.line(), child_path(m.path(), "parameters"),
+    fail(ctx, m.line(), child_path(m.path(), "parameters"), ErrorKind::missing_key,
          "missing required key: nothing to sweep");
   }
   if (parameters) {
@@ -796,23 +799,6 @@ void apply_overrides(Scenario& s, std::optional<std::uint64_t> replicates,
   throw InputError(ctx.label, e.line() > 0 ? e.line() : spec.line, e.key(), msg);
 }
 
-YAML::Node load_document(const Context& ctx, const std::string& text) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    fail(ctx, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "", e.msg);
-  }
-  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
-    fail(ctx, 0, "", "scenario file is empty");
-  }
-  if (docs.size() > 1) {
-    fail(ctx, line_of(docs[1]), "",
-         "holds more than one YAML document; put one scenario in each file");
-  }
-  return docs[0];
-}
-
 }  // namespace
 
 const char* to_string(SweepDesign d) noexcept {
@@ -837,7 +823,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
                       const std::filesystem::path& base_dir, std::optional<std::uint64_t> seed,
                       std::optional<std::uint64_t> replicates) {
   const Context ctx{label, base_dir};
-  const YAML::Node root = load_document(ctx, text);
+  const YAML::Node root = load_one_document(ctx, text);
   std::optional<Field> sweep;
   std::optional<Field> file_seed;
   if (root.IsMap()) {
@@ -914,16 +900,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
 SweepPlan load_sweep(const std::filesystem::path& file, std::optional<std::uint64_t> seed,
                      std::optional<std::uint64_t> replicates) {
   const std::string label = file.string();
-  std::error_code ec;
-  if (std::filesystem::is_directory(file, ec)) {
-    throw InputError(label, 0, "", "cannot open scenario file (it is a folder)");
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(label, 0, "", "cannot open scenario file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file");
-  SweepPlan plan = parse_sweep(buf.str(), label, file.parent_path(), seed, replicates);
+  SweepPlan plan =
+      parse_sweep(read_scenario_text(file), label, file.parent_path(), seed, replicates);
   for (SweepPoint& p : plan.points) p.scenario.source_file = file;
   return plan;
 }

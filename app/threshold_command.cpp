@@ -2,9 +2,6 @@
 // ballot regime, by adaptive bisection on a scenario or by interpolation on a finished sweep
 // (docs/threshold.md).
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -29,6 +26,7 @@
 #include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/parallel.hpp"
 #include "sim/runner.hpp"
 
 namespace qvsim {
@@ -99,7 +97,7 @@ std::optional<double> to_number(const std::string& t) {
 
 double parse_number(const std::string& option, const std::string& t) {
   const auto v = to_number(t);
-  if (!v) throw InputError("", 0, option, "must be a number, got '" + t + "'");
+  if (!v) throw InputError("", 0, option, "must be a number, got '" + t + "'", ErrorKind::usage);
   return *v;
 }
 
@@ -108,7 +106,8 @@ std::uint64_t parse_count(const std::string& option, const std::string& t) {
   const auto* end = t.data() + t.size();
   const auto res = std::from_chars(t.data(), end, v);
   if (t.empty() || res.ec != std::errc() || res.ptr != end)
-    throw InputError("", 0, option, "must be a non-negative integer, got '" + t + "'");
+    throw InputError("", 0, option, "must be a non-negative integer, got '" + t + "'",
+                     ErrorKind::usage);
   return v;
 }
 
@@ -169,7 +168,7 @@ Options parse_args(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value");
+      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
       return args[++i];
     };
     if (a == "--attack") {
@@ -177,18 +176,21 @@ Options parse_args(const std::vector<std::string>& args) {
     } else if (a == "--range") {
       const std::string t = value();
       const auto colon = t.find(':');
-      if (colon == std::string::npos) throw InputError("", 0, a, "must be LO:HI, got '" + t + "'");
+      if (colon == std::string::npos)
+        throw InputError("", 0, a, "must be LO:HI, got '" + t + "'", ErrorKind::usage);
       o.range_text_low = t.substr(0, colon);
       o.range_text_high = t.substr(colon + 1);
       const double lo = parse_number(a, o.range_text_low);
       const double hi = parse_number(a, o.range_text_high);
-      if (!(lo < hi)) throw InputError("", 0, a, "must be LO:HI with LO < HI, got '" + t + "'");
+      if (!(lo < hi))
+        throw InputError("", 0, a, "must be LO:HI with LO < HI, got '" + t + "'", ErrorKind::usage);
       o.range = {lo, hi};
     } else if (a == "--target") {
       const std::string t = value();
       const auto eq = t.find('=');
       if (eq == std::string::npos || eq == 0)
-        throw InputError("", 0, a, "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + t + "'");
+        throw InputError("", 0, a, "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + t + "'",
+                         ErrorKind::usage);
       o.metric = t.substr(0, eq);
       o.target = parse_number(a, t.substr(eq + 1));
       have_target = true;
@@ -200,23 +202,25 @@ Options parse_args(const std::vector<std::string>& args) {
       o.ballots.push_back(value());
     } else if (a == "--width") {
       const double w = parse_number(a, value());
-      if (!(w > 0)) throw InputError("", 0, a, "must be > 0");
+      if (!(w > 0)) throw InputError("", 0, a, "must be > 0", ErrorKind::usage);
       o.width = w;
     } else if (a == "--replicates") {
       o.replicates = parse_count(a, value());
-      if (*o.replicates < 2) throw InputError("", 0, a, "must be >= 2 (an interval needs two)");
+      if (*o.replicates < 2)
+        throw InputError("", 0, a, "must be >= 2 (an interval needs two)", ErrorKind::usage);
     } else if (a == "--max-replicates") {
       o.max_replicates = parse_count(a, value());
     } else if (a == "--seed") {
       o.seed = parse_count(a, value());
     } else if (a == "--threads") {
       const auto t = parse_count(a, value());
-      if (t < 1 || t > 4096) throw InputError("", 0, a, "must be in [1, 4096]");
+      if (t < 1 || t > 4096) throw InputError("", 0, a, "must be in [1, 4096]", ErrorKind::usage);
       o.threads = static_cast<unsigned>(t);
     } else if (a == "--out") {
       o.out_file = value();
     } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for 'threshold'; try 'qvsim --help'");
+      throw InputError("", 0, a, "unknown option for 'threshold'; try 'qvsim --help'",
+                       ErrorKind::usage);
     } else {
       files.push_back(a);
     }
@@ -224,16 +228,21 @@ Options parse_args(const std::vector<std::string>& args) {
   if (files.size() != 1)
     throw InputError("", 0, "",
                      files.empty() ? "'threshold' needs a scenario FILE or a sweep DIR"
-                                   : "unexpected argument '" + files[1] + "'");
-  if (o.attack.empty()) throw InputError("", 0, "--attack", "is required (a dotted scenario key)");
-  if (!have_target) throw InputError("", 0, "--target", "is required (METRIC=VALUE)");
+                                   : "unexpected argument '" + files[1] + "'",
+                     ErrorKind::usage);
+  if (o.attack.empty())
+    throw InputError("", 0, "--attack", "is required (a dotted scenario key)", ErrorKind::usage);
+  if (!have_target)
+    throw InputError("", 0, "--target", "is required (METRIC=VALUE)", ErrorKind::usage);
   for (char c : o.attack) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
                     c == '.' || c == '[' || c == ']';
-    if (!ok) throw InputError("", 0, "--attack", "not a dotted key path: '" + o.attack + "'");
+    if (!ok)
+      throw InputError("", 0, "--attack", "not a dotted key path: '" + o.attack + "'",
+                       ErrorKind::usage);
   }
   if (o.max_replicates && *o.max_replicates < o.replicates.value_or(kDefaultReplicates))
-    throw InputError("", 0, "--max-replicates", "must be >= --replicates");
+    throw InputError("", 0, "--max-replicates", "must be >= --replicates", ErrorKind::usage);
   o.input = files[0];
   return o;
 }
@@ -314,10 +323,10 @@ void write_out(const Options& o, const std::vector<Row>& rows, std::ostream& out
   const fs::path tmp = o.out_file->string() + ".partial";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw InputError(o.out_file->string(), 0, "--out", "cannot write file");
+    if (!f) throw io_error(o.out_file->string(), "cannot write file", "--out");
     write_csv(o, rows, f);
     f.close();
-    if (!f) throw InputError(o.out_file->string(), 0, "--out", "cannot write file");
+    if (!f) throw io_error(o.out_file->string(), "cannot write file", "--out");
   }
   fs::rename(tmp, *o.out_file);
   out << "wrote " << o.out_file->string() << '\n';
@@ -443,15 +452,10 @@ class ScenarioSearch {
       if (n > have) {
         p.per_replicate.resize(n);
         const std::size_t ai = attack_index(p);
-        const int threads =
-            o_.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(o_.threads);
-        tbb::task_arena arena(threads);
-        arena.execute([&] {
-          tbb::parallel_for(tbb::blocked_range<std::uint64_t>(have, n, 1),
-                            [&](const tbb::blocked_range<std::uint64_t>& r) {
-                              for (std::uint64_t rep = r.begin(); rep != r.end(); ++rep)
-                                p.per_replicate[rep] = replicate_metrics(p, ai, rep);
-                            });
+        with_threads(o_.threads, [&] {
+          parallel_for_index(have, n, [&](std::uint64_t rep) {
+            p.per_replicate[rep] = replicate_metrics(p, ai, rep);
+          });
         });
       }
       const analysis::Summary s = summary(p, metric, n);
@@ -550,19 +554,22 @@ Mechanism parse_mechanism(const std::string& t) {
   for (Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
     if (t == to_string(m) || t == short_label(m)) return m;
   throw InputError("", 0, "--mechanism",
-                   "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear)");
+                   "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear)",
+                   ErrorKind::usage);
 }
 
 Ballot parse_ballot(const std::string& t) {
   for (Ballot b : {Ballot::public_ballot, Ballot::provable, Ballot::secret})
     if (t == to_string(b)) return b;
-  throw InputError("", 0, "--ballot", "unknown ballot '" + t + "' (public, provable, secret)");
+  throw InputError("", 0, "--ballot", "unknown ballot '" + t + "' (public, provable, secret)",
+                   ErrorKind::usage);
 }
 
 std::vector<Row> search_scenario(const Options& o, std::ostream& err) {
-  if (!o.range) throw InputError("", 0, "--range", "is required for a scenario FILE (LO:HI)");
+  if (!o.range)
+    throw InputError("", 0, "--range", "is required for a scenario FILE (LO:HI)", ErrorKind::usage);
   std::ifstream f(o.input, std::ios::binary);
-  if (!f) throw InputError(o.input.string(), 0, "", "cannot read file");
+  if (!f) throw InputError(o.input.string(), 0, "", "cannot read file", ErrorKind::io);
   std::stringstream ss;
   ss << f.rdbuf();
   ScenarioSearch search(o, ss.str(), o.input.string(), o.input.parent_path());
@@ -592,9 +599,12 @@ std::vector<Row> interpolate_sweep(const Options& o) {
   if (!f)
     throw InputError(file.string(), 0, "",
                      "cannot read a sweep's summary.csv (is the sweep finished?)");
-  if (o.range) throw InputError("", 0, "--range", "applies to a scenario FILE, not a sweep DIR");
+  if (o.range)
+    throw InputError("", 0, "--range", "applies to a scenario FILE, not a sweep DIR",
+                     ErrorKind::usage);
   std::string line;
-  if (!std::getline(f, line)) throw InputError(file.string(), 1, "", "empty file");
+  if (!std::getline(f, line))
+    throw InputError(file.string(), 1, "", "empty file", ErrorKind::empty);
   const std::vector<std::string> header = split_csv_line(line);
   auto col = [&](const std::string& name) -> std::size_t {
     const auto it = std::find(header.begin(), header.end(), name);
@@ -615,7 +625,9 @@ std::vector<Row> interpolate_sweep(const Options& o) {
   const std::size_t c_key = c_point + 1 + static_cast<std::size_t>(key_it - params.begin());
   const auto ballot_it = std::find(params.begin(), params.end(), "ballot");
   const std::string arm = o.arm.empty() ? arm_of_key(o.attack) : o.arm;
-  if (arm.empty()) throw InputError("", 0, "--arm", "is required when --attack is not under arms.");
+  if (arm.empty())
+    throw InputError("", 0, "--arm", "is required when --attack is not under arms.",
+                     ErrorKind::usage);
 
   // group label -> (mechanism, ballot, values)
   struct Group {

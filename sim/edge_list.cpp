@@ -1,12 +1,14 @@
 #include "sim/edge_list.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <fstream>
 #include <istream>
 #include <limits>
 #include <ostream>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -53,8 +55,8 @@ struct LineParser {
   const std::string& label;
   std::uint64_t line;
 
-  [[noreturn]] void fail(std::string message) const {
-    throw InputError(label, line, "", std::move(message));
+  [[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::syntax) const {
+    throw InputError(label, line, "", std::move(message), kind);
   }
 
   std::uint64_t id(std::string_view field, std::string_view content) const {
@@ -62,7 +64,8 @@ struct LineParser {
     const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
     const bool whole = end == field.data() + field.size();
     if (ec == std::errc::result_out_of_range && whole)
-      fail("id " + quoted(field) + " is out of the 64-bit range (0 to 18446744073709551615)");
+      fail("id " + quoted(field) + " is out of the 64-bit range (0 to 18446744073709551615)",
+           ErrorKind::range);
     if (ec != std::errc() || !whole || field.empty())
       fail("expected two non-negative integer ids, got " + quoted(content));
     return value;
@@ -97,7 +100,7 @@ class IdMap {
       insert(b);
     }
     if (ids_.size() > std::numeric_limits<AgentId>::max())
-      throw InputError(label, 0, "", "more than 4294967295 distinct ids");
+      throw InputError(label, 0, "", "more than 4294967295 distinct ids", ErrorKind::range);
     std::sort(ids_.begin(), ids_.end());
     for (std::size_t r = 0; r < ids_.size(); ++r) ranks_[find(ids_[r])] = static_cast<AgentId>(r);
   }
@@ -185,12 +188,12 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
     if (const std::string_view third = next_field(rest); !third.empty())
       parser.fail("third field " + quoted(third) + " on an edge line");
     if (raw.size() == kMaxEdges)
-      parser.fail("too many edges: a graph holds at most 2147483647 edges");
+      parser.fail("too many edges: a graph holds at most 2147483647 edges", ErrorKind::range);
     raw.emplace_back(a, b);
     max_id = std::max({max_id, a, b});
   }
-  if (in.bad()) throw InputError(label, out.lines, "", "read error");
-  if (raw.empty()) throw InputError(label, 0, "", "no edges found");
+  if (in.bad()) throw InputError(label, out.lines, "", "read error", ErrorKind::io);
+  if (raw.empty()) throw InputError(label, 0, "", "no edges found", ErrorKind::empty);
   out.edge_lines = raw.size();
 
   IdMap agent_of(raw, max_id, label);
@@ -209,8 +212,12 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
 }
 
 EdgeListLoad load_edge_list(const std::filesystem::path& file) {
+  errno = 0;
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string(), 0, "", "cannot open file");
+  if (!in) {
+    const std::string why = errno != 0 ? ": " + std::generic_category().message(errno) : "";
+    throw InputError(file.string(), 0, "", "cannot open file" + why, ErrorKind::io);
+  }
   return read_edge_list(in, file.string());
 }
 

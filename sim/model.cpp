@@ -1,6 +1,8 @@
 #include "sim/model.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 #include <variant>
 
 #include "sim/error.hpp"
@@ -30,6 +32,14 @@ Model describe(Scenario scenario) {
 Model freeze(Scenario scenario) {
   Model m;
   if (const auto* el = std::get_if<EdgeListSpec>(&scenario.graph)) {
+    if (std::error_code ec; !std::filesystem::is_regular_file(el->file, ec)) {
+      // Blame the scenario's key: the user fixes the path there.
+      const std::string why = ec                                      ? ec.message()
+                              : std::filesystem::exists(el->file, ec) ? "not a regular file"
+                                                                      : "no such file";
+      throw InputError(scenario.source_file.string(), scenario.line_of("graph.file"), "graph.file",
+                       "cannot open edge list '" + el->file.string() + "': " + why, ErrorKind::io);
+    }
     EdgeListLoad load = load_edge_list(el->file);
     if (load.graph.num_agents() < 2) {
       throw InputError(el->file.string(), 0, "", "an edge list needs at least 2 agents");
@@ -40,8 +50,8 @@ Model freeze(Scenario scenario) {
       if (!arm.collusion || arm.collusion->selection != Selection::listed) continue;
       for (const std::uint64_t id : arm.collusion->organizer_ids) {
         if (!std::binary_search(ids.begin(), ids.end(), id)) {
-          throw InputError(scenario.source_file.string(), 0,
-                           "arms." + arm.name + ".collusion.organizer_ids",
+          const std::string key = "arms." + arm.name + ".collusion.organizer_ids";
+          throw InputError(scenario.source_file.string(), scenario.line_of(key), key,
                            "organizer " + std::to_string(id) + " is not a node of the edge list " +
                                el->file.filename().string());
         }
@@ -79,21 +89,27 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
         }
       },
       s.graph);
-  const std::uint64_t values = n * s.proposals * sizeof(double);
+  // In doubles: the largest scenarios (2^32 agents, 2^32 proposals) overflow 64-bit products,
+  // and the estimate must then say "too much", not wrap around to a small number.
+  const auto nd = static_cast<double>(n);
+  const double values = nd * static_cast<double>(s.proposals) * sizeof(double);
   // Scratch: one value column, plus what attack arms hold per agent while they prepare (coalition
   // ids and marks; threat slots and beliefs; bribe prices and sale flags per mechanism).
-  std::uint64_t scratch = n * sizeof(double);
+  double scratch = nd * sizeof(double);
   for (const auto& arm : s.arms) {
-    std::uint64_t per_agent = 0;
+    double per_agent = 0;
     if (arm.collusion) per_agent += 5;
     if (arm.coercion) per_agent += 9;
-    if (arm.bribery) per_agent += 12 + s.mechanisms.size();
-    scratch += n * per_agent;
+    if (arm.bribery) per_agent += 12.0 + static_cast<double>(s.mechanisms.size());
+    scratch += nd * per_agent;
   }
   // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
-  const auto graph_build = static_cast<std::uint64_t>(4.0 * 2.0 * edges * 2.0) + 8 * n;
-  const std::uint64_t graph = model.fixed_graph ? 0 : graph_build;
-  return std::max(graph, values + scratch + graph_build / 2);
+  const double graph_build = 4.0 * 2.0 * edges * 2.0 + 8.0 * nd;
+  const double graph = model.fixed_graph ? 0.0 : graph_build;
+  const double bytes = std::max(graph, values + scratch + graph_build / 2.0);
+  // 2^64 itself is not representable as uint64; anything from 2^63 up is "more than any machine".
+  constexpr double kCap = 9223372036854775808.0;
+  return bytes >= kCap ? static_cast<std::uint64_t>(kCap) : static_cast<std::uint64_t>(bytes);
 }
 
 }  // namespace qvsim

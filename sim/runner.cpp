@@ -1,14 +1,12 @@
 #include "sim/runner.hpp"
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
 #include <cassert>
 #include <cmath>
 #include <map>
 #include <mutex>
 
 #include "sim/graph_generators.hpp"
+#include "sim/invariants.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
 
@@ -95,6 +93,14 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
       out.arms[i].mechanisms.push_back(tally(model, electorate, *plan, m, replicate));
+      if constexpr (kInvariantsEnabled) {
+        const MechanismOutcome& o = out.arms[i].mechanisms.back();
+        if (replicate % kTallyRecountPeriod == 0) {
+          check_tally(model, electorate, *plan, o, replicate, invariant_site(ctx, m));
+        } else {
+          check_decisions(model, o, replicate, invariant_site(ctx, m));
+        }
+      }
     }
   }
   return out;
@@ -108,26 +114,21 @@ void run_replicates(const Model& model, const ArmBehaviours& behaviours, const R
   std::map<std::uint64_t, ReplicateOutcome> pending;
   std::uint64_t next = 0;
 
-  const int threads =
-      options.threads == 0 ? tbb::task_arena::automatic : static_cast<int>(options.threads);
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<std::uint64_t>(0, total, 1),
-        [&](const tbb::blocked_range<std::uint64_t>& r) {
-          for (std::uint64_t rep = r.begin(); rep != r.end(); ++rep) {
-            ReplicateOutcome outcome = run_replicate(model, behaviours, rep);
-            std::lock_guard lock(mutex);
-            pending.emplace(rep, std::move(outcome));
-            while (!pending.empty() && pending.begin()->first == next) {
-              sink.consume(std::move(pending.begin()->second));
-              pending.erase(pending.begin());
-              ++next;
-              if (options.progress) options.progress(next, total);
-            }
-          }
-        },
-        tbb::simple_partitioner());
+  with_threads(options.threads, [&] {
+    parallel_for_blocks(std::uint64_t{0}, total, std::uint64_t{1},
+                        [&](std::uint64_t lo, std::uint64_t hi) {
+                          for (std::uint64_t rep = lo; rep != hi; ++rep) {
+                            ReplicateOutcome outcome = run_replicate(model, behaviours, rep);
+                            std::lock_guard lock(mutex);
+                            pending.emplace(rep, std::move(outcome));
+                            while (!pending.empty() && pending.begin()->first == next) {
+                              sink.consume(std::move(pending.begin()->second));
+                              pending.erase(pending.begin());
+                              ++next;
+                              if (options.progress) options.progress(next, total);
+                            }
+                          }
+                        });
   });
 }
 

@@ -50,4 +50,13 @@ const char* to_string(BudgetKind k) noexcept {
   return k == BudgetKind::credits ? "credits" : "money";
 }
 
+std::size_t Scenario::line_of(std::string_view key) const {
+  while (!key.empty()) {
+    if (const auto it = key_lines.find(key); it != key_lines.end()) return it->second;
+    const std::size_t dot = key.rfind('.');
+    key = dot == std::string_view::npos ? std::string_view{} : key.substr(0, dot);
+  }
+  return 0;
+}
+
 }  // namespace qvsim

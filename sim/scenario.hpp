@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -203,6 +205,12 @@ struct Scenario {
   std::string baseline_arm = "honest";  // must name an arm; flips are measured against it
 
   std::filesystem::path source_file;  // the file it was read from (for messages), may be empty
+  // The 1-based line of every key given in the file, by dotted path ("electorate.agents"), so
+  // that checks made on the resolved scenario can still point at a line.
+  std::map<std::string, std::size_t, std::less<>> key_lines;
+
+  // The line of `key`, or of its nearest enclosing key that the file gives; 0 when none.
+  std::size_t line_of(std::string_view key) const;
 };
 
 const char* to_string(Mechanism m) noexcept;

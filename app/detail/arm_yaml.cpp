@@ -13,7 +13,8 @@ TraitSpec parse_trait(const Context& ctx, const Field& f, const Range& values) {
   }
   if (auto u = m.get("uniform")) {
     if (!u->node.IsSequence() || u->node.size() != 2) {
-      fail(ctx, u->line, u->path, "must be a list [low, high], got " + describe(u->node));
+      fail(ctx, u->line, u->path, ErrorKind::type,
+           "must be a list [low, high], got " + describe(u->node));
     }
     UniformTrait t;
     t.low = get_number(ctx, Field{u->node[0], u->path + "[0]", u->line}, values);

@@ -19,7 +19,7 @@ void check_distinct(const Context& ctx, const Field& f, std::vector<std::uint64_
 
 std::vector<std::uint64_t> parse_id_list(const Context& ctx, const Field& f) {
   if (!f.node.IsSequence())
-    fail(ctx, f.line, f.path, "must be a list of ids, got " + describe(f.node));
+    fail(ctx, f.line, f.path, ErrorKind::type, "must be a list of ids, got " + describe(f.node));
   std::vector<std::uint64_t> ids;
   for (std::size_t i = 0; i < f.node.size(); ++i) {
     ids.push_back(get_uint(ctx, Field{f.node[i], f.path + "[" + std::to_string(i) + "]", f.line}, 0,

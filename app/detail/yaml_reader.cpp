@@ -1,10 +1,14 @@
 #include "app/detail/yaml_reader.hpp"
 
+#include <yaml-cpp/depthguard.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <string_view>
+#include <vector>
 
 #include "sim/error.hpp"
 #include "sim/json.hpp"
@@ -52,6 +56,110 @@ std::string u64_str(std::uint64_t x) { return std::to_string(x); }
   throw InputError(ctx.label, line, path, std::move(message));
 }
 
+[[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
+                       ErrorKind kind, std::string message) {
+  throw InputError(ctx.label, line, path, std::move(message), kind);
+}
+
+namespace {
+
+// The 1-based line of the first byte that is not valid UTF-8 text (or a NUL), or 0 when all is.
+std::size_t first_bad_text_line(std::string_view s) {
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') ++line;
+    if (c == 0) return line;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t min = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      min = 0x10000;
+    } else {
+      return line;
+    }
+    if (i + len > s.size()) return line;
+    std::uint32_t cp = c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return line;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+    if (cp < min || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return line;
+    i += len;
+  }
+  return 0;
+}
+
+// Counts the nodes of `root` with every alias expanded, stopping once the count passes `limit`.
+// yaml-cpp shares aliased nodes, so the parse is cheap; anything that walks or clones the tree
+// (a sweep copies values into each point) pays for the expansion. An explicit stack, not
+// recursion: a self-referencing alias must hit the limit, not the end of the call stack.
+std::size_t expanded_nodes(const YAML::Node& root, std::size_t limit) {
+  std::size_t count = 0;
+  std::vector<YAML::Node> stack{root};
+  while (!stack.empty() && count <= limit) {
+    const YAML::Node n = stack.back();
+    stack.pop_back();
+    ++count;
+    if (n.IsSequence()) {
+      for (const YAML::Node& child : n) stack.push_back(child);
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) {
+        stack.push_back(kv.first);
+        stack.push_back(kv.second);
+      }
+    }
+  }
+  return count;
+}
+
+}  // namespace
+
+YAML::Node load_one_document(const Context& ctx, const std::string& text) {
+  if (const std::size_t bad = first_bad_text_line(text); bad > 0) {
+    fail(ctx, bad, "", ErrorKind::encoding,
+         "is not UTF-8 text (binary data or another encoding at this line)");
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::DeepRecursion& e) {
+    fail(ctx, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "",
+         ErrorKind::too_complex, "nested deeper than " + std::to_string(e.depth()) + " levels");
+  } catch (const YAML::Exception& e) {
+    fail(ctx, e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, "",
+         ErrorKind::syntax, e.msg);
+  }
+  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    fail(ctx, 0, "", ErrorKind::empty, "scenario file is empty");
+  }
+  if (docs.size() > 1) {
+    fail(ctx, line_of(docs[1]), "",
+         "holds more than one YAML document; put one scenario in each file");
+  }
+  // Without aliases a document has fewer nodes than bytes; the allowance on top is far beyond
+  // what a scenario's aliases could reasonably reuse.
+  const std::size_t limit = text.size() + 1'000'000;
+  if (expanded_nodes(docs[0], limit) > limit) {
+    fail(ctx, 0, "", ErrorKind::too_complex,
+         "its aliases (*name) expand to more than " + std::to_string(limit) +
+             " YAML nodes; write the values out instead of nesting aliases");
+  }
+  return docs[0];
+}
+
 std::size_t line_of(const YAML::Node& n) {
   const YAML::Mark m = n.Mark();
   return m.is_null() ? 0 : static_cast<std::size_t>(m.line) + 1;
@@ -76,16 +184,18 @@ std::string describe(const YAML::Node& n) {
 std::string plain_scalar(const Context& ctx, const Field& f, const char* what) {
   const YAML::Node& n = f.node;
   if (!n.IsScalar())
-    fail(ctx, f.line, f.path, std::string("must be ") + what + ", got " + describe(n));
+    fail(ctx, f.line, f.path, ErrorKind::type,
+         std::string("must be ") + what + ", got " + describe(n));
   if (n.Tag() == "!") {
-    fail(ctx, f.line, f.path,
+    fail(ctx, f.line, f.path, ErrorKind::type,
          std::string("must be ") + what + ", got the quoted string '" + n.Scalar() + "'");
   }
   return n.Scalar();
 }
 
 std::string get_string(const Context& ctx, const Field& f) {
-  if (!f.node.IsScalar()) fail(ctx, f.line, f.path, "must be a string, got " + describe(f.node));
+  if (!f.node.IsScalar())
+    fail(ctx, f.line, f.path, ErrorKind::type, "must be a string, got " + describe(f.node));
   return f.node.Scalar();
 }
 
@@ -101,17 +211,23 @@ std::uint64_t get_uint(const Context& ctx, const Field& f, std::uint64_t lo, std
   const bool syntax_ok = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
     return c >= '0' && c <= '9';
   });
-  if (!syntax_ok) fail(ctx, f.line, f.path, "must be an integer, got '" + text + "'");
+  if (!syntax_ok)
+    fail(ctx, f.line, f.path, ErrorKind::type, "must be an integer, got '" + text + "'");
   const bool is_zero = digits.find_first_not_of('0') == std::string_view::npos;
   if (negative && !is_zero) {
-    fail(ctx, f.line, f.path, "must be an integer >= " + u64_str(lo) + ", got " + text);
+    fail(ctx, f.line, f.path, ErrorKind::range,
+         "must be an integer >= " + u64_str(lo) + ", got " + text);
   }
   std::uint64_t x = 0;
   const auto res = std::from_chars(digits.data(), digits.data() + digits.size(), x);
   if (res.ec == std::errc::result_out_of_range || x > hi) {
-    fail(ctx, f.line, f.path, "must be an integer <= " + u64_str(hi) + ", got " + text);
+    fail(ctx, f.line, f.path, ErrorKind::range,
+         "must be an integer <= " + u64_str(hi) + ", got " + text);
   }
-  if (x < lo) fail(ctx, f.line, f.path, "must be an integer >= " + u64_str(lo) + ", got " + text);
+  if (x < lo) {
+    fail(ctx, f.line, f.path, ErrorKind::range,
+         "must be an integer >= " + u64_str(lo) + ", got " + text);
+  }
   return x;
 }
 
@@ -130,16 +246,18 @@ Number get_number(const Context& ctx, const Field& f) {
   const std::string l = lower(body);
   const bool yaml_special = l == ".inf" || l == "-.inf" || l == ".nan";
   if (yaml_special || (whole && (res.ec == std::errc::result_out_of_range || !std::isfinite(x)))) {
-    fail(ctx, f.line, f.path, "must be a finite number, got '" + text + "'");
+    fail(ctx, f.line, f.path, ErrorKind::not_finite, "must be a finite number, got '" + text + "'");
   }
   if (!whole || res.ec != std::errc())
-    fail(ctx, f.line, f.path, "must be a number, got '" + text + "'");
+    fail(ctx, f.line, f.path, ErrorKind::type, "must be a number, got '" + text + "'");
   return {x, text};
 }
 
 double get_number(const Context& ctx, const Field& f, const Range& r) {
   const Number n = get_number(ctx, f);
-  if (!r.contains(n.value)) fail(ctx, f.line, f.path, "must be " + r.text() + ", got " + n.text);
+  if (!r.contains(n.value)) {
+    fail(ctx, f.line, f.path, ErrorKind::range, "must be " + r.text() + ", got " + n.text);
+  }
   return n.value;
 }
 
@@ -154,13 +272,14 @@ bool get_bool(const Context& ctx, const Field& f) {
   const std::string text = plain_scalar(ctx, f, "true or false");
   if (text == "true") return true;
   if (text == "false") return false;
-  fail(ctx, f.line, f.path, "must be true or false, got '" + text + "'");
+  fail(ctx, f.line, f.path, ErrorKind::type, "must be true or false, got '" + text + "'");
 }
 
 // One of a fixed set of words; returns its index in `options`.
 std::size_t get_choice(const Context& ctx, const Field& f, Keys options) {
   if (!f.node.IsScalar()) {
-    fail(ctx, f.line, f.path, "must be one of " + join(options) + ", got " + describe(f.node));
+    fail(ctx, f.line, f.path, ErrorKind::type,
+         "must be one of " + join(options) + ", got " + describe(f.node));
   }
   const std::string& text = f.node.Scalar();
   std::size_t i = 0;

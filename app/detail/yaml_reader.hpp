@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "sim/error.hpp"
 #include "sim/json.hpp"
 
 namespace qvsim::yaml_detail {
@@ -28,6 +30,8 @@ class MapView;
 struct Context {
   std::string label;
   fs::path base_dir;
+  // Where MapView records the line of every key it reads (Scenario::key_lines); may be null.
+  std::map<std::string, std::size_t, std::less<>>* key_lines = nullptr;
 };
 
 // A value together with its dotted key path and the line to blame for it. The line is the key's:
@@ -89,8 +93,15 @@ std::string u64_str(std::uint64_t x);
 // ---- where a value sits in the document ----------------------------------------------------
 [[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
                        std::string message);
+[[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
+                       ErrorKind kind, std::string message);
 
 std::size_t line_of(const YAML::Node& n);
+
+// Parses `text` as one YAML document, or throws InputError: encoding (NUL bytes, invalid UTF-8),
+// syntax, empty, more than one document, or too_complex (nesting deeper than yaml-cpp's guard, or
+// aliases that expand to more nodes than any scenario needs: a "billion laughs" document).
+YAML::Node load_one_document(const Context& ctx, const std::string& text);
 
 std::string child_path(const std::string& parent, std::string_view key);
 
@@ -129,7 +140,8 @@ class MapView {
       : ctx_(&ctx), field_(std::move(field)) {
     const YAML::Node& n = field_.node;
     if (n.IsNull() && null_is_empty) return;
-    if (!n.IsMap()) fail(ctx, field_.line, field_.path, "must be a map, got " + describe(n));
+    if (!n.IsMap())
+      fail(ctx, field_.line, field_.path, ErrorKind::type, "must be a map, got " + describe(n));
     if (const std::size_t own = line_of(n); own > 0 && n.size() > 0) map_line_ = own;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary proxy
@@ -139,6 +151,7 @@ class MapView {
       }
       const std::string name = k.Scalar();
       const std::string path = child_path(field_.path, name);
+      if (ctx.key_lines != nullptr) ctx.key_lines->emplace(path, kline);
       for (const auto& e : entries_) {
         if (e.first == name) {
           fail(ctx, kline, path,
@@ -154,7 +167,7 @@ class MapView {
         } else {
           msg += " (nothing can be set here)";
         }
-        fail(ctx, kline, path, msg);
+        fail(ctx, kline, path, ErrorKind::unknown_key, msg);
       }
       entries_.emplace_back(name, Field{it->second, path, kline});
     }
@@ -175,7 +188,8 @@ class MapView {
 
   Field require(std::string_view key) const {
     if (auto f = get(key)) return *f;
-    fail(*ctx_, line(), child_path(field_.path, key), "missing required key");
+    fail(*ctx_, line(), child_path(field_.path, key), ErrorKind::missing_key,
+         "missing required key");
   }
 
   // Keys allowed by the map's structure but not by the variant chosen inside it.
@@ -184,7 +198,7 @@ class MapView {
       if (std::find(allowed.begin(), allowed.end(), e.first) == allowed.end()) {
         std::string msg = "not a setting of " + what;
         msg += params.size() > 0 ? " (it takes " + join(params) + ")" : " (it takes none)";
-        fail(*ctx_, e.second.line, e.second.path, msg);
+        fail(*ctx_, e.second.line, e.second.path, ErrorKind::unknown_key, msg);
       }
     }
   }

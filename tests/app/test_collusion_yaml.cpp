@@ -118,8 +118,9 @@ TEST_CASE("bad collusion settings name file, line and key", "[scenario][collusio
   check_error("      sybils: {share: 0.1, identities: 1}\n", 9,
               "arms.c.collusion.sybils.identities", "must be an integer >= 2");
   check_error("      sanction: -1\n", 9, "arms.c.collusion.sanction", "must be >= 0");
-  // More organizers than agents is an error, not a silent cut to the electorate.
-  check_error("      organizers: 500\n", 0, "arms.c.collusion.organizers",
+  // More organizers than agents is an error, not a silent cut to the electorate; a check on the
+  // resolved scenario, it still names the line of the key.
+  check_error("      organizers: 500\n", 9, "arms.c.collusion.organizers",
               "must be at most electorate.agents (101), got 500");
 }
 

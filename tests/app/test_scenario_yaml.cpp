@@ -599,7 +599,7 @@ TEST_CASE("validate_scenario catches overrides that break the rules", "[scenario
     FAIL("expected an InputError");
   } catch (const InputError& e) {
     CHECK(e.file() == "cli");
-    CHECK(e.line() == 0);
+    CHECK(e.line() == 3);  // the replicates key of kMinimal
     CHECK(e.key() == "replicates");
   }
   s = parse(kMinimal);

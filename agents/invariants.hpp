@@ -1,0 +1,84 @@
+#pragma once
+// Invariant checks of the attack models' bookkeeping: coalitions, threats and bribes.
+//
+// Like the engine's checks (sim/invariants.hpp, which says when they run), these are always
+// compiled and called by the components only when kInvariantsEnabled, once per replicate and arm
+// (or mechanism) when the state they check is final. Each throws InvariantViolation at the first
+// violation, naming the invariant, the site, the agent where there is one, and the numbers. All
+// are O(agents) at most and thread-safe (pure reads).
+
+#include <cstdint>
+#include <span>
+
+#include "agents/bribery.hpp"
+#include "agents/coercion.hpp"
+#include "agents/collusion.hpp"
+#include "sim/electorate.hpp"
+#include "sim/invariants.hpp"
+#include "sim/scenario.hpp"
+
+namespace qvsim::agents {
+
+// Coalitions after formation (form_coalitions). Checks:
+//   coalition.shape      one coalition id per agent; one member list, proposal and direction per
+//                        coalition; proposals x coalitions totals;
+//   coalition.organizer  every coalition is non-empty and its organizer (first member) belongs to
+//                        it;
+//   coalition.unique     every listed member is an agent whose coalition id is that coalition, and
+//                        is listed once: no agent belongs to two coalitions, and every agent with
+//                        a coalition id is listed (list sizes sum to the colluding count);
+//   coalition.size       no coalition has more than max_size members;
+//   coalition.cause      each cause is a proposal, its direction +1 or -1;
+//   coalition.totals     totals are the sums of the members' values (within the order bound of
+//                        sim/invariants.hpp).
+void check_coalitions(const Coalitions& coalitions, const Electorate& electorate,
+                      std::uint32_t max_size, const InvariantSite& site);
+
+// What the collusion component counted under one mechanism (counter sums from the engine):
+//   collusion.members    members counted = sum of coalition sizes (every member voted as one);
+//   collusion.defectors  0 <= defectors <= members (defectors are members), and 0 when the ballot
+//                        lets the coalition check every vote (`enforced`).
+void check_collusion_counts(const Coalitions& coalitions, double members, double defectors,
+                            bool enforced, const InvariantSite& site);
+
+// The coercion plan of one replicate and arm, for `agents` agents and `proposals` proposals.
+// Checks:
+//   threat.coercers    coercers are distinct agents in ascending id, each with an agenda on a
+//                      proposal (direction +1 or -1) and a finite severity >= 0;
+//   threat.shape       per mechanism, one coercer, complied, punished, credibility and loss per
+//                      threatened agent, spec.rounds + 1 compliance counts;
+//   threat.threatened  threatened agents are distinct, in ascending id, and not coercers; each
+//                      one's coercer exists;
+//   threat.capacity    no coercer threatens more than spec.capacity agents;
+//   threat.compliance  complied and punished are 0 or 1, nobody who complied is punished, nobody
+//                      is punished under a secret ballot, credibility is in [0, 1];
+//                      complied_count and punished_count count them, harm is the sum of the
+//                      punished agents' severities, and compliance per round never decreases and
+//                      ends at complied_count.
+void check_coercion(const CoercionPlan& plan, const CoercionSpec& spec, Ballot ballot,
+                    AgentId agents, std::uint32_t proposals, const InvariantSite& site);
+
+// The lookup the coercion component votes by, for one mechanism: agent a obeys coercer
+// obey[slot[a]] when slot[a] != kNoSlot and that entry != kNoSlot; an empty `slot` means nobody
+// obeys (then `obey` is ignored). Checks
+//   threat.compliers   exactly the threatened agents who complied in `mechanism` obey, each the
+//                      coercer who threatened her: compliers are a subset of the threatened.
+inline constexpr std::uint32_t kNoSlot = 0xffffffffu;
+void check_compliers(const CoercionMechanism& mechanism, std::span<const std::uint32_t> slot,
+                     std::span<const std::uint32_t> obey, AgentId agents,
+                     const InvariantSite& site);
+
+// What the briber bought under one mechanism, with `budget` money, and the component's per-agent
+// delivery flags `deliver` (empty when nobody delivers). Checks:
+//   bribery.shape     one price and one delivery flag per seller;
+//   bribery.sellers   sellers are distinct agents, bought in purchase order (price ascending, then
+//                     agent id), at finite prices >= 0; a budget of 0 buys nothing;
+//   bribery.budget    spent is the sum of the prices, and that sum is within the budget;
+//   bribery.delivery  delivery flags are 0 or 1, reneged counts the 0s and is 0 when the ballot
+//                     lets the briber check votes, and `deliver` flags exactly the delivering
+//                     sellers.
+void check_bribery(const BriberyMechanism& bought, double budget, Ballot ballot,
+                   std::span<const std::uint8_t> deliver, AgentId agents,
+                   const InvariantSite& site);
+
+}  // namespace qvsim::agents

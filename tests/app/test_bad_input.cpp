@@ -1,0 +1,457 @@
+// The bad-input catalogue (docs/errors.md): one case per way a user can get input wrong. Each runs
+// the real qvsim binary in a child process, so that a crash shows as a signal rather than taking
+// the test runner down, and asserts
+//   - exit code 2, not a signal (no abort, no segfault);
+//   - the error class printed as "qvsim: error (<class>): ";
+//   - the file, line and key in the message;
+//   - that an earlier run's results in the output folder are byte-for-byte unchanged, with no
+//     stray partial file left beside them.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+namespace {
+
+using qvsim::test::read;
+using qvsim::test::TempDir;
+using qvsim::test::write;
+namespace fs = std::filesystem;
+
+struct Child {
+  bool exited = false;
+  int code = -1;
+  int signal = 0;
+  std::string err;
+};
+
+// Runs QVSIM_BINARY with `args` in `cwd`; stdout and stderr go to files there. With
+// `file_size_limit`, the child's files may not grow past that many bytes (RLIMIT_FSIZE, with
+// SIGXFSZ ignored so that writes fail with EFBIG): a disk that fills up mid-run.
+Child run_qvsim(const std::vector<std::string>& args, const fs::path& cwd,
+                std::optional<rlim_t> file_size_limit = std::nullopt) {
+  const std::string binary = QVSIM_BINARY;
+  std::vector<std::string> all{binary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string out_file = (cwd / "child.stdout").string();
+  const std::string err_file = (cwd / "child.stderr").string();
+  const std::string dir = cwd.string();
+
+  // Only async-signal-safe calls between fork and exec: the test process may have threads.
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(dir.c_str()) != 0) _exit(127);
+    const int o = open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(127);
+    if (file_size_limit) {
+      signal(SIGXFSZ, SIG_IGN);
+      const rlimit r{*file_size_limit, *file_size_limit};
+      if (setrlimit(RLIMIT_FSIZE, &r) != 0) _exit(127);
+    }
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  Child c;
+  REQUIRE(pid > 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  c.exited = WIFEXITED(status);
+  c.code = c.exited ? WEXITSTATUS(status) : -1;
+  c.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  c.err = read(cwd / "child.stderr");
+  return c;
+}
+
+// Every file under `dir` with its bytes.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) files[fs::relative(e.path(), dir).string()] = read(e.path());
+  }
+  return files;
+}
+
+// A valid scenario; the cases break one thing in it.
+const std::string kBase = R"(name: t
+seed: 1
+replicates: 2
+electorate:
+  agents: 101
+  proposals: 2
+graph:
+  model: erdos_renyi
+  mean_degree: 4
+arms:
+  honest: {}
+)";
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+// An edge-list scenario reading edges.txt beside it.
+const std::string kEdgeScenario = R"(name: t
+seed: 1
+replicates: 2
+electorate:
+  proposals: 2
+graph:
+  model: edge_list
+  file: edges.txt
+arms:
+  honest: {}
+)";
+
+// Nine levels of nine aliases: 9^9 (387 million) strings once expanded, in 300 bytes.
+std::string alias_bomb() {
+  std::string text = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  std::string prev = "a";
+  for (char c = 'b'; c <= 'i'; ++c) {
+    const std::string name(1, c);
+    text += name + ": &" + name + " [";
+    for (int i = 0; i < 9; ++i) text += (i ? ", *" : "*") + prev;
+    text += "]\n";
+    prev = name;
+  }
+  return text;
+}
+
+struct Case {
+  std::string name;
+  std::string scenario;              // written to s.yaml (or, for edge-list cases, to e.yaml)
+  std::optional<std::string> edges;  // written to edges.txt; the scenario is kEdgeScenario then
+  std::string kind;                  // the error class
+  std::string where;                 // "file:line: key: " as printed
+  std::string message;               // a part of the message
+  std::vector<std::string> extra;    // more arguments for `qvsim run`
+};
+
+std::vector<Case> catalogue() {
+  const std::string huge_scenario = replace(replace(kBase, "agents: 101", "agents: 3000000000"),
+                                            "proposals: 2", "proposals: 1000");
+  return {
+      {"YAML syntax error",
+       replace(kBase, "seed: 1", "seed: [1, 2"),
+       {},
+       "syntax",
+       "s.yaml:3: ",
+       "end of sequence flow not found"},
+      {"wrong type: a list for a count",
+       replace(kBase, "agents: 101", "agents: [1, 2]"),
+       {},
+       "type",
+       "s.yaml:5: electorate.agents: ",
+       "must be an integer, got a list"},
+      {"wrong type: a word for a number",
+       replace(kBase, "agents: 101", "agents: many"),
+       {},
+       "type",
+       "s.yaml:5: electorate.agents: ",
+       "must be an integer, got 'many'"},
+      {"wrong type: a quoted number",
+       replace(kBase, "mean_degree: 4", "mean_degree: \"4\""),
+       {},
+       "type",
+       "s.yaml:9: graph.mean_degree: ",
+       "quoted string"},
+      {"wrong type: a map for the whole file",
+       "- a\n- b\n",
+       {},
+       "type",
+       "s.yaml:1: ",
+       "the top level must be a map"},
+      {"unknown key with a suggestion",
+       replace(kBase, "electorate:", "electorat:"),
+       {},
+       "unknown_key",
+       "s.yaml:4: electorat: ",
+       "did you mean 'electorate'?"},
+      {"unknown key inside a block",
+       replace(kBase, "mean_degree: 4", "mean_degre: 4"),
+       {},
+       "unknown_key",
+       "s.yaml:9: graph.mean_degre: ",
+       "did you mean 'mean_degree'?"},
+      {"missing required key",
+       replace(kBase, "seed: 1\n", ""),
+       {},
+       "missing_key",
+       "s.yaml:1: seed: ",
+       "missing required key"},
+      {"out of range: zero replicates",
+       replace(kBase, "replicates: 2", "replicates: 0"),
+       {},
+       "range",
+       "s.yaml:3: replicates: ",
+       "must be an integer >= 1, got 0"},
+      {"out of range: negative count",
+       replace(kBase, "agents: 101", "agents: -5"),
+       {},
+       "range",
+       "s.yaml:5: electorate.agents: ",
+       ">= 2, got -5"},
+      {"out of range: a probability above 1",
+       replace(kBase,
+               "arms:", "ballot: secret\narms:\n  c:\n    collusion: {internalization: 1.5}"),
+       {},
+       "range",
+       "s.yaml:13: arms.c.collusion.internalization: ",
+       "got 1.5"},
+      {"NaN",
+       replace(kBase, "mean_degree: 4", "mean_degree: .nan"),
+       {},
+       "not_finite",
+       "s.yaml:9: graph.mean_degree: ",
+       "must be a finite number, got '.nan'"},
+      {"infinity",
+       replace(kBase, "mean_degree: 4", "mean_degree: -.inf"),
+       {},
+       "not_finite",
+       "s.yaml:9: graph.mean_degree: ",
+       "must be a finite number, got '-.inf'"},
+      {"a number that overflows a double",
+       replace(kBase, "mean_degree: 4", "mean_degree: 1e999"),
+       {},
+       "not_finite",
+       "s.yaml:9: graph.mean_degree: ",
+       "got '1e999'"},
+      {"a count beyond 32 bits",
+       replace(kBase, "agents: 101", "agents: 99999999999999999999999"),
+       {},
+       "range",
+       "s.yaml:5: electorate.agents: ",
+       "must be an integer <= 4294967295"},
+      {"a count beyond 64 bits",
+       replace(kBase, "replicates: 2", "replicates: 18446744073709551616"),
+       {},
+       "range",
+       "s.yaml:3: replicates: ",
+       "must be an integer <= 18446744073709551615"},
+      {"empty file", "", {}, "empty", "s.yaml: ", "scenario file is empty"},
+      {"only comments", "# nothing here\n\n", {}, "empty", "s.yaml: ", "scenario file is empty"},
+      {"binary junk",
+       std::string("\x7f"
+                   "ELF\x02\x01\x01\x00\x00\x00\xff\xfe",
+                   13),
+       {},
+       "encoding",
+       "s.yaml:1: ",
+       "is not UTF-8 text"},
+      {"another encoding (Latin-1)",
+       replace(kBase, "name: t", "name: caf\xe9"),
+       {},
+       "encoding",
+       "s.yaml:1: ",
+       "is not UTF-8 text"},
+      {"two YAML documents",
+       kBase + "---\nname: u\n",
+       {},
+       "invalid",
+       "s.yaml:13: ",
+       "more than one YAML document"},
+      {"duplicate key",
+       replace(kBase, "seed: 1", "seed: 1\nseed: 2"),
+       {},
+       "invalid",
+       "s.yaml:3: seed: ",
+       "duplicate key (first given on line 2)"},
+      {"YAML alias bomb", alias_bomb(), {}, "too_complex", "s.yaml: ", "expand to more than"},
+      {"nesting beyond any scenario",
+       "a: " + std::string(20000, '['),
+       {},
+       "too_complex",
+       "s.yaml:",
+       "nested deeper than"},
+      {"more memory than the machine has",
+       huge_scenario,
+       {},
+       "resources",
+       "s.yaml:5: electorate.agents: ",
+       "TiB of memory"},
+      {"more memory than --max-memory allows",
+       kBase,
+       {},
+       "resources",
+       "s.yaml:5: electorate.agents: ",
+       "but --max-memory allows 1.0 KiB",
+       {"--max-memory", "1K"}},
+      {"a bad --max-memory size",
+       kBase,
+       {},
+       "usage",
+       "--max-memory: ",
+       "got '12Q'",
+       {"--max-memory", "12Q"}},
+      {"unknown command-line option",
+       kBase,
+       {},
+       "usage",
+       "--bogus: ",
+       "unknown option",
+       {"--bogus"}},
+      {"edge list: a word for an id", kEdgeScenario, "# comment\n0 1\n1 x\n", "syntax",
+       "edges.txt:3: ", "expected two non-negative integer ids, got '1 x'"},
+      {"edge list: a negative id", kEdgeScenario, "0 1\n-1 2\n", "syntax",
+       "edges.txt:2: ", "got '-1 2'"},
+      {"edge list: an id beyond 64 bits", kEdgeScenario, "0 1\n99999999999999999999 1\n", "range",
+       "edges.txt:2: ", "out of the 64-bit range"},
+      {"edge list: a third field", kEdgeScenario, "0 1\n1 2 3\n", "syntax",
+       "edges.txt:2: ", "third field '3'"},
+      {"edge list: empty", kEdgeScenario, "", "empty", "edges.txt: ", "no edges found"},
+      {"edge list: binary junk", kEdgeScenario, std::string("0 1\n\x00\x01\x02 \xff\n", 10),
+       "syntax", "edges.txt:2: ", "expected two non-negative integer ids"},
+  };
+}
+
+// A folder holding an earlier run's results, and the bytes they must keep.
+struct EarlierRun {
+  TempDir tmp;
+  fs::path out;
+  std::map<std::string, std::string> files;
+  EarlierRun() : out(tmp.path / "earlier") {
+    write(tmp.path / "good.yaml", kBase);
+    const Child c = run_qvsim({"run", "good.yaml", "--out", out.string(), "--quiet"}, tmp.path);
+    REQUIRE(c.code == 0);
+    files = snapshot(out);
+    REQUIRE(files.count("runs.csv") == 1);
+  }
+  void check_untouched() const {
+    const auto now = snapshot(out);
+    CHECK(now.size() == files.size());
+    for (const auto& [name, bytes] : files) {
+      INFO(name);
+      REQUIRE(now.count(name) == 1);
+      CHECK(now.at(name) == bytes);
+    }
+  }
+};
+
+void check_error(const Child& c, const std::string& kind, const std::string& where,
+                 const std::string& message) {
+  INFO("stderr: " << c.err);
+  CHECK(c.signal == 0);
+  REQUIRE(c.exited);
+  CHECK(c.code == 2);
+  const std::string prefix = "qvsim: error (" + kind + "): ";
+  CHECK(c.err.rfind(prefix, 0) == 0);
+  CHECK_THAT(c.err, Catch::Contains(prefix + where));
+  CHECK_THAT(c.err, Catch::Contains(message));
+}
+
+}  // namespace
+
+TEST_CASE("the bad-input catalogue: each case exits 2 with its class, place and no damage",
+          "[errors]") {
+  EarlierRun earlier;
+  for (const Case& k : catalogue()) {
+    DYNAMIC_SECTION(k.name) {
+      TempDir dir;
+      std::string file = "s.yaml";
+      write(dir.path / file, k.scenario);
+      if (k.edges) write(dir.path / "edges.txt", *k.edges);
+      // `validate` and `run` over the earlier results (--overwrite: a run that got through
+      // would replace them) must both refuse.
+      for (const std::string command : {"validate", "run"}) {
+        INFO(command);
+        std::vector<std::string> args{command, file};
+        if (command == "run") {
+          for (const char* a : {"--out", "", "--overwrite", "--quiet"}) args.emplace_back(a);
+          args[3] = earlier.out.string();
+        }
+        args.insert(args.end(), k.extra.begin(), k.extra.end());
+        const Child c = run_qvsim(args, dir.path);
+        check_error(c, k.kind, k.where, k.message);
+        earlier.check_untouched();
+      }
+    }
+  }
+}
+
+TEST_CASE("missing files and folders are io errors", "[errors]") {
+  EarlierRun earlier;
+  TempDir dir;
+  write(dir.path / "e.yaml", kEdgeScenario);  // no edges.txt beside it
+  check_error(run_qvsim({"run", "e.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path),
+              "io", "e.yaml:8: graph.file: ", "cannot open edge list");
+  check_error(run_qvsim({"validate", "nope.yaml"}, dir.path), "io",
+              "nope.yaml: ", "No such file or directory");
+  fs::create_directories(dir.path / "folder.yaml");
+  check_error(run_qvsim({"validate", "folder.yaml"}, dir.path), "io",
+              "folder.yaml: ", "it is a folder");
+  earlier.check_untouched();
+}
+
+TEST_CASE("an output folder that cannot be written is an io error", "[errors]") {
+  TempDir dir;
+  write(dir.path / "s.yaml", kBase);
+  write(dir.path / "a_file", "not a folder\n");
+  // A path through a regular file fails for every user, root included.
+  check_error(run_qvsim({"run", "s.yaml", "--out", "a_file/out"}, dir.path), "io",
+              "a_file/out: ", "cannot create folder");
+  check_error(run_qvsim({"run", "s.yaml", "--out", "a_file"}, dir.path), "io",
+              "--out: ", "exists and is not a folder");
+  CHECK(read(dir.path / "a_file") == "not a folder\n");
+  // Permissions bind only a user other than root.
+  if (geteuid() != 0) {
+    fs::create_directories(dir.path / "locked");
+    fs::permissions(dir.path / "locked", fs::perms::owner_read | fs::perms::owner_exec);
+    const Child c = run_qvsim({"run", "s.yaml", "--out", "locked/out"}, dir.path);
+    fs::permissions(dir.path / "locked", fs::perms::owner_all);
+    check_error(c, "io", "locked/out: ", "Permission denied");
+  } else {
+    WARN("running as root: the read-only folder case is skipped (root writes anyway)");
+  }
+}
+
+TEST_CASE("a disk that fills up mid-run leaves the earlier run intact", "[errors]") {
+  EarlierRun earlier;
+  TempDir dir;
+  write(dir.path / "s.yaml", kBase);
+  // 8 KiB per file: runs.csv of 300 replicates does not fit.
+  const Child c = run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite",
+                             "--quiet", "--replicates", "300"},
+                            dir.path, rlim_t{8 * 1024});
+  check_error(c, "io",
+              earlier.out.string() + "/runs.csv.partial: ", "cannot write file: File too large");
+  earlier.check_untouched();
+}
+
+TEST_CASE("a sweep stopped by a full disk resumes to the same results", "[errors][sweep]") {
+  TempDir dir;
+  write(dir.path / "s.yaml", kBase + "sweep:\n  parameters:\n    graph.mean_degree: [4, 6]\n");
+  const std::vector<std::string> sweep{"sweep", "s.yaml", "--quiet", "--replicates", "40"};
+  auto with_out = [&](const std::string& out) {
+    auto args = sweep;
+    args.insert(args.end(), {"--out", out});
+    return args;
+  };
+  REQUIRE(run_qvsim(with_out("whole"), dir.path).code == 0);
+  // 64 KiB: the store's first commits of rows do not fit.
+  const Child full = run_qvsim(with_out("cut"), dir.path, rlim_t{64 * 1024});
+  // SQLite names the store by its full path and says only "disk I/O error" for EFBIG.
+  check_error(full, "io", "", "cut/shard-0-of-1.sqlite: result store: disk I/O error");
+  CHECK_FALSE(fs::exists(dir.path / "cut" / "runs.csv"));
+  auto resume = with_out("cut");
+  resume.push_back("--resume");
+  const Child again = run_qvsim(resume, dir.path);
+  INFO(again.err);
+  REQUIRE(again.code == 0);
+  CHECK(read(dir.path / "cut" / "runs.csv") == read(dir.path / "whole" / "runs.csv"));
+  CHECK(read(dir.path / "cut" / "summary.csv") == read(dir.path / "whole" / "summary.csv"));
+}
