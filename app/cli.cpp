@@ -49,6 +49,7 @@ constexpr const char* kUsage =
     "  qvsim threshold FILE --attack KEY --range LO:HI --target METRIC=VALUE [--arm ARM]\n"
     "                  [--mechanism M]... [--ballot B]... [--width W] [--replicates R0]\n"
     "                  [--max-replicates RMAX] [--seed S] [--threads N] [--out FILE.csv]\n"
+    "                  [--max-memory SIZE]\n"
     "  qvsim threshold DIR --attack KEY --target METRIC=VALUE [--arm ARM] [--out FILE.csv]\n"
     "      Smallest attack size reaching the target per mechanism and ballot: adaptive\n"
     "      bisection on a scenario, or interpolated from a sweep (see docs/threshold.md).\n"

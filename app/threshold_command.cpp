@@ -53,6 +53,7 @@ struct Options {
   std::optional<std::uint64_t> replicates, max_replicates, seed;
   unsigned threads = 0;
   std::optional<fs::path> out_file;
+  MemoryCap max_memory;
 };
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -218,6 +219,8 @@ Options parse_args(const std::vector<std::string>& args) {
       o.threads = static_cast<unsigned>(t);
     } else if (a == "--out") {
       o.out_file = value();
+    } else if (a == "--max-memory") {
+      o.max_memory = parse_memory_cap(a, value());
     } else if (a.rfind("--", 0) == 0) {
       throw InputError("", 0, a, "unknown option for 'threshold'; try 'qvsim --help'",
                        ErrorKind::usage);
@@ -373,6 +376,12 @@ class ScenarioSearch {
     if (arm_ == base_.baseline_arm)
       throw InputError(label_, 0, "--arm",
                        "'" + arm_ + "' is the baseline arm; name an attack arm");
+    // The attack changes no sizes, so the base scenario's estimate holds at every point.
+    const std::uint64_t most = std::max<std::uint64_t>(
+        {base_.replicates, o.replicates.value_or(0), o.max_replicates.value_or(0)});
+    check_run_memory(estimate_replicate_bytes(freeze(base_)),
+                     std::min<std::uint64_t>(resolve_threads(o.threads), most), base_, o.max_memory,
+                     label_);
   }
 
   const std::string& arm() const { return arm_; }

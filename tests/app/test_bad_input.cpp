@@ -455,3 +455,20 @@ TEST_CASE("a sweep stopped by a full disk resumes to the same results", "[errors
   CHECK(read(dir.path / "cut" / "runs.csv") == read(dir.path / "whole" / "runs.csv"));
   CHECK(read(dir.path / "cut" / "summary.csv") == read(dir.path / "whole" / "summary.csv"));
 }
+
+TEST_CASE("sweep and threshold refuse runs beyond --max-memory and write nothing", "[errors]") {
+  TempDir dir;
+  write(dir.path / "s.yaml", kBase + "sweep:\n  parameters:\n    graph.mean_degree: [4, 6]\n");
+  check_error(
+      run_qvsim({"sweep", "s.yaml", "--out", "out", "--quiet", "--max-memory", "1K"}, dir.path),
+      "resources", "s.yaml:5: electorate.agents: ", "but --max-memory allows 1.0 KiB");
+  CHECK_FALSE(fs::exists(dir.path / "out"));
+  write(dir.path / "t.yaml",
+        replace(kBase, "arms:", "arms:\n  c:\n    collusion: {organizers: 2, max_size: 5}"));
+  check_error(
+      run_qvsim({"threshold", "t.yaml", "--attack", "arms.c.collusion.organizers", "--range",
+                 "1:10", "--target", "flip_rate=0.5", "--out", "th.csv", "--max-memory", "1K"},
+                dir.path),
+      "resources", "t.yaml:5: electorate.agents: ", "but --max-memory allows 1.0 KiB");
+  CHECK_FALSE(fs::exists(dir.path / "th.csv"));
+}
