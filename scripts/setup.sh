@@ -7,7 +7,13 @@ packages=(
   build-essential cmake git pkg-config
   libboost-graph-dev libtbb-dev libyaml-cpp-dev catch2 librandom123-dev
   libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
+  clang
 )
+# Clang's sanitizer and libFuzzer runtimes (the asan preset): a package of their own on Debian 12,
+# part of clang's on older releases.
+if apt-cache show libclang-rt-dev >/dev/null 2>&1; then
+  packages+=(libclang-rt-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -418,7 +418,7 @@ TEST_CASE("malformed YAML reports the parser's line", "[scenario]") {
 }
 
 TEST_CASE("more than one document is an error", "[scenario]") {
-  check_error(kMinimal + "---\nname: u\n", 9, "", "more than one YAML document");
+  check_error(kMinimal + "---\nname: u\n", 8, "", "more than one YAML document");  // the --- line
 }
 
 TEST_CASE("a missing file is reported", "[scenario]") {
