@@ -417,7 +417,7 @@ Scenario parse_document(const Context& outer, const YAML::Node& root) {
          "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
   }
   s.seed = get_uint(ctx, m.require("seed"), 0, kMaxU64);
-  s.replicates = get_uint(ctx, m.require("replicates"), 1, kMaxU64);
+  s.replicates = get_uint(ctx, m.require("replicates"), 1, kMaxReplicates);
 
   const bool edge_list = names_edge_list(m);
   Electorate e = parse_electorate(ctx, m, edge_list);
@@ -613,6 +613,11 @@ void validate_scenario(const Scenario& s, const std::string& label) {
             "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
   }
   if (s.replicates < 1) invalid(s, label, "replicates", "must be an integer >= 1, got 0");
+  if (s.replicates > kMaxReplicates) {
+    invalid(s, label, "replicates",
+            "must be an integer <= " + u64_str(kMaxReplicates) + ", got " + u64_str(s.replicates),
+            ErrorKind::range);
+  }
   const bool edge_list = std::holds_alternative<EdgeListSpec>(s.graph);
   // An edge-list scenario learns its agent count only when the engine loads the file.
   if (!(edge_list && s.agents == 0)) {

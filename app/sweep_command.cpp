@@ -297,7 +297,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
                      req.max_memory, origin.scenario_label);
   }
   std::uint64_t shard_items = 0;
-  for (std::uint64_t i = req.shard; i < total; i += req.shards) ++shard_items;
+  if (total > req.shard) shard_items = (total - req.shard + req.shards - 1) / req.shards;
 
   auto run_item = [&](std::uint64_t item) {
     ItemResult r;

@@ -894,6 +894,15 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
   }
   plan.name = plan.points.front().scenario.name;
   plan.replicates = plan.points.front().scenario.replicates;
+  const std::uint64_t points = plan.points.size();
+  if (plan.replicates > kMaxSweepItems / points) {
+    const Scenario& s = plan.points.front().scenario;
+    throw InputError(
+        label, replicates ? 0 : s.line_of("replicates"), replicates ? "--replicates" : "replicates",
+        u64_str(points) + " point(s) x " + u64_str(plan.replicates) + " replicates is more than " +
+            u64_str(kMaxSweepItems) + " work items; use fewer replicates",
+        ErrorKind::range);
+  }
   return plan;
 }
 

@@ -62,6 +62,11 @@ struct SweepPlan {
 // The most points one sweep may expand to (a grid's product, or `samples`).
 inline constexpr std::uint64_t kMaxSweepPoints = 1'000'000;
 
+// The most work items (points x replicates) one sweep may have. A sweep keeps a done bit per item
+// and a record per item in its store; 2^32 items of at least one replicate each is beyond any
+// sweep that can finish, and the bound keeps every count far from 64-bit overflow.
+inline constexpr std::uint64_t kMaxSweepItems = std::uint64_t{1} << 32;
+
 // Reads a scenario file with an optional `sweep:` block and expands it into validated points.
 // `seed` and `replicates` override the file's values (they apply to the base scenario before
 // expansion; replicates must be >= 1). Every point's scenario.source_file is `file`.

@@ -190,10 +190,14 @@ struct ArmSpec {
 
 // ---- scenario -------------------------------------------------------------------------------
 
+// The most replicates one scenario may ask for: four billion replicates cannot finish on any
+// machine, and the bound keeps products of counts (rows, work items) far from 64-bit overflow.
+inline constexpr std::uint64_t kMaxReplicates = std::uint64_t{1} << 32;
+
 struct Scenario {
   std::string name;  // [A-Za-z0-9_.-]+
   std::uint64_t seed = 0;
-  std::uint64_t replicates = 1;  // >= 1
+  std::uint64_t replicates = 1;  // in [1, kMaxReplicates]
   std::uint64_t agents = 0;      // >= 2 (for edge lists: the file's vertex count)
   std::uint32_t proposals = 1;   // >= 1
   ValuesSpec values;

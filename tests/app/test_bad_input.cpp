@@ -239,12 +239,18 @@ std::vector<Case> catalogue() {
        "range",
        "s.yaml:5: electorate.agents: ",
        "must be an integer <= 4294967295"},
-      {"a count beyond 64 bits",
-       replace(kBase, "replicates: 2", "replicates: 18446744073709551616"),
+      {"a number beyond 64 bits",
+       replace(kBase, "seed: 1", "seed: 18446744073709551616"),
+       {},
+       "range",
+       "s.yaml:2: seed: ",
+       "must be an integer <= 18446744073709551615"},
+      {"more replicates than could ever finish",
+       replace(kBase, "replicates: 2", "replicates: 18446744073709551615"),
        {},
        "range",
        "s.yaml:3: replicates: ",
-       "must be an integer <= 18446744073709551615"},
+       "must be an integer <= 4294967296"},
       {"empty file", "", {}, "empty", "s.yaml: ", "scenario file is empty"},
       {"only comments", "# nothing here\n\n", {}, "empty", "s.yaml: ", "scenario file is empty"},
       {"binary junk",
@@ -473,4 +479,18 @@ TEST_CASE("sweep and threshold refuse runs beyond --max-memory and write nothing
                 dir.path),
       "resources", "t.yaml:5: electorate.agents: ", "but --max-memory allows 1.0 KiB");
   CHECK_FALSE(fs::exists(dir.path / "th.csv"));
+}
+
+TEST_CASE("a sweep whose work items would overflow its bookkeeping is refused", "[errors]") {
+  TempDir dir;
+  write(dir.path / "s.yaml", replace(kBase, "replicates: 2", "replicates: 4294967296") +
+                                 "sweep:\n  parameters:\n    graph.mean_degree: [4, 6]\n");
+  for (const std::string command : {"validate", "sweep"}) {
+    INFO(command);
+    std::vector<std::string> args{command, "s.yaml"};
+    if (command == "sweep") args.insert(args.end(), {"--out", "out"});
+    check_error(run_qvsim(args, dir.path), "range", "s.yaml:3: replicates: ",
+                "2 point(s) x 4294967296 replicates is more than 4294967296 work items");
+  }
+  CHECK_FALSE(fs::exists(dir.path / "out"));
 }
