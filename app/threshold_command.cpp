@@ -211,6 +211,10 @@ Options parse_args(const std::vector<std::string>& args) {
         throw InputError("", 0, a, "must be >= 2 (an interval needs two)", ErrorKind::usage);
     } else if (a == "--max-replicates") {
       o.max_replicates = parse_count(a, value());
+      if (*o.max_replicates > kMaxReplicates) {
+        throw InputError("", 0, a, "must be <= " + std::to_string(kMaxReplicates),
+                         ErrorKind::usage);
+      }
     } else if (a == "--seed") {
       o.seed = parse_count(a, value());
     } else if (a == "--threads") {
