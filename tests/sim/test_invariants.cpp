@@ -29,7 +29,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-constexpr std::size_t kHonest = 0;
+// Arm indices of scenario() below; the honest arm is index 0.
 constexpr std::size_t kCollusion = 1;
 constexpr std::size_t kCoercion = 2;
 constexpr std::size_t kBribery = 3;
