@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "sim/error.hpp"
 
@@ -40,17 +43,70 @@ std::uint64_t mem_available() {
   return kNoLimit;
 }
 
-std::uint64_t cgroup_room() {
-  // cgroup v2, then v1; a limit of "max" (or v1's huge sentinel) means none.
-  std::uint64_t limit = read_number_file("/sys/fs/cgroup/memory.max");
-  std::uint64_t usage = read_number_file("/sys/fs/cgroup/memory.current");
-  if (limit == kNoLimit) {
-    limit = read_number_file("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-    usage = read_number_file("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+// One field of a memory.stat file ("inactive_file 123"); 0 when absent.
+std::uint64_t stat_field(const std::string& file, std::string_view name) {
+  std::ifstream f(file);
+  std::string key;
+  std::uint64_t value = 0;
+  while (f >> key >> value) {
+    if (key == name) return value;
   }
-  if (limit == kNoLimit || limit >= (std::uint64_t{1} << 60)) return kNoLimit;
-  if (usage == kNoLimit) usage = 0;
-  return limit > usage ? limit - usage : 0;
+  return 0;
+}
+
+// The process's own cgroup path for `controller` ("" for the v2 unified hierarchy) from
+// /proc/self/cgroup, e.g. "/user.slice/session-1.scope"; nullopt when it is not listed.
+std::optional<std::string> own_cgroup(std::string_view controller) {
+  std::ifstream f("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(f, line)) {
+    const auto c1 = line.find(':');
+    const auto c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
+    if (c2 == std::string::npos) continue;
+    const std::string_view list(line.data() + c1 + 1, c2 - c1 - 1);
+    const bool match = controller.empty() ? list.empty()
+                                          : (list == controller ||
+                                             list.find(controller) != std::string_view::npos);
+    if (match) return line.substr(c2 + 1);
+  }
+  return std::nullopt;
+}
+
+// Room left under the memory limits of the process's cgroup and every cgroup above it: the least
+// of limit - (usage - inactive file cache) over the levels that set a limit. Usage counts the page
+// cache, which the kernel reclaims before it runs out; only its inactive part is left out, to stay
+// on the safe side.
+std::uint64_t cgroup_room() {
+  struct Hierarchy {
+    std::string root, controller, limit, usage, inactive;
+  };
+  const Hierarchy hierarchies[] = {
+      {"/sys/fs/cgroup", "", "memory.max", "memory.current", "inactive_file"},
+      {"/sys/fs/cgroup/memory", "memory", "memory.limit_in_bytes", "memory.usage_in_bytes",
+       "total_inactive_file"},
+  };
+  std::uint64_t room = kNoLimit;
+  for (const Hierarchy& h : hierarchies) {
+    const std::optional<std::string> own = own_cgroup(h.controller);
+    if (!own) continue;
+    std::string path = *own;
+    for (;;) {
+      const std::string dir = h.root + (path == "/" ? "" : path);
+      const std::uint64_t limit = read_number_file((dir + "/" + h.limit).c_str());
+      // v1 reports "no limit" as a huge page-rounded number.
+      if (limit != kNoLimit && limit < (std::uint64_t{1} << 60)) {
+        std::uint64_t usage = read_number_file((dir + "/" + h.usage).c_str());
+        if (usage == kNoLimit) usage = 0;
+        const std::uint64_t cache = stat_field(dir + "/memory.stat", h.inactive);
+        usage = usage > cache ? usage - cache : 0;
+        room = std::min(room, limit > usage ? limit - usage : 0);
+      }
+      if (path.empty() || path == "/") break;
+      const auto slash = path.rfind('/');
+      path = slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+    }
+  }
+  return room;
 }
 
 std::uint64_t address_space_limit() {

@@ -590,10 +590,7 @@ std::string read_scenario_text(const std::filesystem::path& file) {
   }
   errno = 0;
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    const std::string why = errno != 0 ? ": " + std::generic_category().message(errno) : "";
-    throw InputError(label, 0, "", "cannot open scenario file" + why, ErrorKind::io);
-  }
+  if (!in) throw io_error(label, "cannot open scenario file");
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file", ErrorKind::io);

@@ -283,8 +283,9 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   const unsigned threads = resolve_threads(req.threads);
   const std::uint64_t P = p.plan.points.size();
   const std::uint64_t total = p.items();
-  if (!req.dry_run) {
-    // Any thread may hold the largest point's replicate, so plan for that at every thread.
+  {
+    // Any thread may hold the largest point's replicate, so plan for that at every thread; a dry
+    // run times up to three items, one at a time.
     std::uint64_t largest = 0;
     const Scenario* largest_scenario = &p.models.front().scenario;
     for (const Model& m : p.models) {
@@ -293,11 +294,11 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
         largest_scenario = &m.scenario;
       }
     }
-    check_run_memory(largest, std::min<std::uint64_t>(threads, total), *largest_scenario,
-                     req.max_memory, origin.scenario_label);
+    check_run_memory(largest, req.dry_run ? 1 : std::min<std::uint64_t>(threads, total),
+                     *largest_scenario, req.max_memory, origin.scenario_label);
   }
   std::uint64_t shard_items = 0;
-  if (total > req.shard) shard_items = (total - req.shard + req.shards - 1) / req.shards;
+  if (total > req.shard) shard_items = (total - req.shard - 1) / req.shards + 1;
 
   auto run_item = [&](std::uint64_t item) {
     ItemResult r;

@@ -209,6 +209,10 @@ Options parse_args(const std::vector<std::string>& args) {
       o.replicates = parse_count(a, value());
       if (*o.replicates < 2)
         throw InputError("", 0, a, "must be >= 2 (an interval needs two)", ErrorKind::usage);
+      if (*o.replicates > kMaxReplicates) {
+        throw InputError("", 0, a, "must be <= " + std::to_string(kMaxReplicates),
+                         ErrorKind::usage);
+      }
     } else if (a == "--max-replicates") {
       o.max_replicates = parse_count(a, value());
       if (*o.max_replicates > kMaxReplicates) {
@@ -381,8 +385,9 @@ class ScenarioSearch {
       throw InputError(label_, 0, "--arm",
                        "'" + arm_ + "' is the baseline arm; name an attack arm");
     // The attack changes no sizes, so the base scenario's estimate holds at every point.
-    const std::uint64_t most = std::max<std::uint64_t>(
-        {base_.replicates, o.replicates.value_or(0), o.max_replicates.value_or(0)});
+    const std::uint64_t most =
+        std::max<std::uint64_t>({base_.replicates, o.replicates.value_or(kDefaultReplicates),
+                                 o.max_replicates.value_or(0)});
     check_run_memory(estimate_replicate_bytes(freeze(base_)),
                      std::min<std::uint64_t>(resolve_threads(o.threads), most), base_, o.max_memory,
                      label_);
@@ -489,7 +494,8 @@ class ScenarioSearch {
     opts.integer = integer;
     opts.width = o_.width.value_or(integer ? 1.0 : (opts.high - opts.low) / 100.0);
     opts.replicates = o_.replicates.value_or(kDefaultReplicates);
-    opts.max_replicates = o_.max_replicates.value_or(opts.replicates * kDefaultMaxFactor);
+    opts.max_replicates = o_.max_replicates.value_or(
+        std::max(opts.replicates, std::min(opts.replicates * kDefaultMaxFactor, kMaxReplicates)));
     const analysis::ThresholdResult res = analysis::find_threshold(opts, evaluate);
 
     Row row;

@@ -214,10 +214,7 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
 EdgeListLoad load_edge_list(const std::filesystem::path& file) {
   errno = 0;
   std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    const std::string why = errno != 0 ? ": " + std::generic_category().message(errno) : "";
-    throw InputError(file.string(), 0, "", "cannot open file" + why, ErrorKind::io);
-  }
+  if (!in) throw io_error(file.string(), "cannot open file");
   return read_edge_list(in, file.string());
 }
 

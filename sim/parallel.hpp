@@ -12,7 +12,8 @@
 //    it and every stolen task shows as a race. The fork-join back end synchronizes only through
 //    std::thread start/join and std::atomic, which ThreadSanitizer sees, so what it reports is
 //    about qvsim's own loop bodies: the state they share is what this build checks. It is slower
-//    (threads are started per loop) and is not used outside sanitizer builds. Define
+//    (threads are started per loop, and a loop nested in another starts its own, so up to threads^2
+//    run at once) and is not used outside sanitizer builds. Define
 //    QVSIM_PARALLEL_STD=1 to force it, or =0 to keep oneTBB in a TSan build.
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -72,7 +74,7 @@ void fork_join(I begin, I end, I grain, F& f) {
   if (!(begin < end)) return;
   const auto span = static_cast<std::uint64_t>(end - begin);
   const auto g = static_cast<std::uint64_t>(std::max<I>(grain, I{1}));
-  const std::uint64_t blocks = (span + g - 1) / g;
+  const std::uint64_t blocks = span / g + (span % g != 0 ? 1 : 0);
   const unsigned limit = worker_limit();
   const auto workers = static_cast<unsigned>(std::min<std::uint64_t>(limit, blocks));
   std::atomic<std::uint64_t> next{0};
@@ -97,7 +99,11 @@ void fork_join(I begin, I end, I grain, F& f) {
   std::vector<std::thread> pool;
   pool.reserve(workers > 0 ? workers - 1 : 0);
   const unsigned saved = tl_limit;
-  for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+  try {
+    for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads to be had: the ones started and this one share the work.
+  }
   work();
   tl_limit = saved;
   for (std::thread& t : pool) t.join();
@@ -147,7 +153,9 @@ void parallel_for_blocks(I begin, I end, I grain, F&& f) {
   const I g = std::max<I>(grain, I{1});
   // Split by hand into blocks of g: a blocked_range of block numbers with grain 1 and the simple
   // partitioner gives exactly one block per task.
-  const auto blocks = static_cast<std::uint64_t>((end - begin + g - 1) / g);
+  const auto span = static_cast<std::uint64_t>(end - begin);
+  const auto gg = static_cast<std::uint64_t>(g);
+  const std::uint64_t blocks = span / gg + (span % gg != 0 ? 1 : 0);
   tbb::parallel_for(
       tbb::blocked_range<std::uint64_t>(0, blocks, 1),
       [&](const tbb::blocked_range<std::uint64_t>& r) {
@@ -165,7 +173,7 @@ void parallel_for_blocks(I begin, I end, I grain, F&& f) {
 }
 
 // Calls f(i) for every i in [begin, end), in parallel; the scheduler picks how many indices a
-// task takes (at least `grain`).
+// task takes (oneTBB splits ranges down to `grain`).
 template <class I, class F>
 void parallel_for_index(I begin, I end, F&& f, I grain = I{1}) {
 #if QVSIM_PARALLEL_STD

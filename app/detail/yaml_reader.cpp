@@ -169,8 +169,12 @@ YAML::Node load_one_document(const Context& ctx, const std::string& text) {
     while (counter.starts.size() < 3 && parser.HandleNextDocument(counter)) {
       const std::size_t n = counter.starts.size();
       if (n >= 2 && counter.starts[n - 1].pos == counter.starts[n - 2].pos) {
-        const auto pos = static_cast<std::size_t>(std::max(0, counter.starts[n - 1].pos));
-        const std::string what = pos < text.size() ? "'" + text.substr(pos, 1) + "'" : "text";
+        // Mark::pos does not count a UTF-8 byte-order mark; name the character only when it is
+        // plain ASCII.
+        const std::size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+        const auto pos = static_cast<std::size_t>(std::max(0, counter.starts[n - 1].pos)) + bom;
+        const bool plain = pos < text.size() && std::isgraph(static_cast<unsigned char>(text[pos]));
+        const std::string what = plain ? "'" + text.substr(pos, 1) + "'" : "text";
         fail(ctx, line_of(counter.starts[n - 1]), "", ErrorKind::syntax,
              "unexpected " + what + " outside a list or map");
       }

@@ -1,4 +1,3 @@
-#include <tbb/task_arena.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -12,6 +11,7 @@
 #include "analysis/run_table.hpp"
 #include "sim/graph_generators.hpp"
 #include "sim/model.hpp"
+#include "sim/parallel.hpp"
 #include "sim/runner.hpp"
 
 using namespace qvsim;
@@ -257,8 +257,8 @@ TEST_CASE("coalitions are connected, disjoint and never over size", "[collusion]
   spec.rounds = 10;
   Coalitions one;
   Coalitions two;
-  tbb::task_arena(1).execute([&] { one = form_coalitions(spec, ctx); });
-  tbb::task_arena(2).execute([&] { two = form_coalitions(spec, ctx); });
+  qvsim::with_threads(1, [&] { one = form_coalitions(spec, ctx); });
+  qvsim::with_threads(2, [&] { two = form_coalitions(spec, ctx); });
   CHECK(one.coalition_of == two.coalition_of);
   CHECK(one.members == two.members);
   REQUIRE(one.members.size() == 80);

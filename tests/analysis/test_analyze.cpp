@@ -1,4 +1,3 @@
-#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +11,7 @@
 #include "analysis/analyze.hpp"
 #include "analysis/run_table.hpp"
 #include "app/cli.hpp"
+#include "sim/parallel.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -173,10 +173,8 @@ TEST_CASE("paired differences are the mean of per-replicate differences", "[anal
   // The same bytes at 1 and 2 threads.
   std::ostringstream one;
   std::ostringstream two;
-  tbb::task_arena(1).execute(
-      [&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), one); });
-  tbb::task_arena(2).execute(
-      [&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), two); });
+  qvsim::with_threads(1, [&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), one); });
+  qvsim::with_threads(2, [&] { write_analysis_csv(analyze_runs(tmp.path / "runs.csv", o), two); });
   CHECK(one.str() == two.str());
 }
 

@@ -1,4 +1,3 @@
-#include <tbb/task_arena.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -6,6 +5,7 @@
 
 #include "analysis/bootstrap.hpp"
 #include "analysis/statistics.hpp"
+#include "sim/parallel.hpp"
 #include "sim/rng.hpp"
 
 using namespace qvsim;
@@ -146,8 +146,8 @@ TEST_CASE("bootstrap is a pure function of the seed, at any thread count",
 
   std::vector<BootstrapInterval> one;
   std::vector<BootstrapInterval> two;
-  tbb::task_arena(1).execute([&] { one = bootstrap_mean_intervals({v, w}, 2000, key_for(42)); });
-  tbb::task_arena(2).execute([&] { two = bootstrap_mean_intervals({v, w}, 2000, key_for(42)); });
+  qvsim::with_threads(1, [&] { one = bootstrap_mean_intervals({v, w}, 2000, key_for(42)); });
+  qvsim::with_threads(2, [&] { two = bootstrap_mean_intervals({v, w}, 2000, key_for(42)); });
   CHECK(same(one[0], a[0]));
   CHECK(same(two[0], a[0]));
   CHECK(same(one[1], two[1]));

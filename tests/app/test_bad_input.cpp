@@ -479,6 +479,11 @@ TEST_CASE("sweep and threshold refuse runs beyond --max-memory and write nothing
                 dir.path),
       "resources", "t.yaml:5: electorate.agents: ", "but --max-memory allows 1.0 KiB");
   CHECK_FALSE(fs::exists(dir.path / "th.csv"));
+  check_error(
+      run_qvsim({"threshold", "t.yaml", "--attack", "arms.c.collusion.organizers", "--range",
+                 "1:10", "--target", "flip_rate=0.5", "--replicates", "18446744073709551615"},
+                dir.path),
+      "usage", "--replicates: ", "must be <= 4294967296");
 }
 
 TEST_CASE("a sweep whose work items would overflow its bookkeeping is refused", "[errors]") {

@@ -1,4 +1,3 @@
-#include <tbb/task_arena.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -6,6 +5,7 @@
 
 #include "sim/electorate.hpp"
 #include "sim/graph.hpp"
+#include "sim/parallel.hpp"
 #include "sim/rng.hpp"
 
 using namespace qvsim;
@@ -70,8 +70,8 @@ TEST_CASE("electorate is bit-identical at any thread count", "[electorate]") {
   const ValuesSpec v = normal_values(0.0, 1.0, 0.4);
   Electorate one;
   Electorate two;
-  tbb::task_arena(1).execute([&] { one = draw_electorate(v, 4, g, 5, 0); });
-  tbb::task_arena(2).execute([&] { two = draw_electorate(v, 4, g, 5, 0); });
+  qvsim::with_threads(1, [&] { one = draw_electorate(v, 4, g, 5, 0); });
+  qvsim::with_threads(2, [&] { two = draw_electorate(v, 4, g, 5, 0); });
   CHECK(one.values == two.values);
   CHECK(one.totals == two.totals);
   CHECK(neighbor_value_correlation(one, g) == neighbor_value_correlation(two, g));
