@@ -68,8 +68,6 @@ void write_text(const fs::path& file, const std::string& text) {
   if (!f) throw io_error(file.string(), "cannot write file");
 }
 
-unsigned effective_threads(unsigned requested) { return resolve_threads(requested); }
-
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started) {
   JsonWriter w;
@@ -154,10 +152,9 @@ void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
   const Model model = load_model(req.scenario_file, req.seed, req.replicates);
   // Before anything is allocated or written: refuse a run the machine cannot hold.
-  check_run_memory(
-      estimate_replicate_bytes(model),
-      std::min<std::uint64_t>(effective_threads(req.threads), model.scenario.replicates),
-      model.scenario, req.max_memory, req.scenario_file.string());
+  check_run_memory(estimate_replicate_bytes(model),
+                   std::min<std::uint64_t>(resolve_threads(req.threads), model.scenario.replicates),
+                   model.scenario, req.max_memory, req.scenario_file.string());
   const std::string scenario_json = scenario_to_json(model.scenario);
   const fs::path dir = choose_out_dir(req, model.scenario.name);
   std::error_code ec;
@@ -166,7 +163,7 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message(),
                      ErrorKind::io);
 
-  const unsigned threads = effective_threads(req.threads);
+  const unsigned threads = resolve_threads(req.threads);
   const std::string started = utc_now();
   const auto t0 = std::chrono::steady_clock::now();
 
@@ -218,7 +215,7 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
                             const MemoryCap& max_memory, std::ostream& out) {
   // A sweep file validates every point; a plain scenario is a sweep of one point.
   const SweepPlan plan = load_sweep(scenario_file, std::nullopt, std::nullopt);
-  const unsigned t = effective_threads(threads);
+  const unsigned t = resolve_threads(threads);
   std::uint64_t rows = 0;
   std::uint64_t largest = 0;
   const Scenario* largest_scenario = &plan.points.front().scenario;

@@ -54,8 +54,6 @@
 
 namespace qvsim {
 
-inline constexpr bool kParallelForkJoin = QVSIM_PARALLEL_STD != 0;
-
 #if QVSIM_PARALLEL_STD
 namespace parallel_detail {
 
