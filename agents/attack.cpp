@@ -1,5 +1,6 @@
 #include "agents/attack.hpp"
 
+#include "agents/beliefs.hpp"
 #include "agents/honest.hpp"
 #include "sim/invariants.hpp"
 
@@ -10,7 +11,10 @@ class AttackPlan final : public ArmPlan {
  public:
   AttackPlan(const ReplicateContext& ctx, std::vector<std::unique_ptr<const Component>> parts)
       : electorate_(ctx.electorate),
+        scenario_(ctx.model.scenario),
         budget_(ctx.model.scenario.budget),
+        replicate_(ctx.replicate),
+        beliefs_(ctx.beliefs),
         parts_(std::move(parts)),
         site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
     for (const auto& p : parts_) {
@@ -23,22 +27,26 @@ class AttackPlan final : public ArmPlan {
 
   double cast(Mechanism m, AgentId a, std::span<double> out,
               std::span<double> counters) const override {
-    const auto u = electorate_.of(a);
-    const double cost = honest_votes(m, budget_, u, out);
+    const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
+    const MechanismBelief& belief = belief_of(m);
+    const double cost = honest_votes(m, budget_, belief, voter, out);
     if (parts_.empty()) {
-      if constexpr (kInvariantsEnabled) check_ballot(m, budget_, out, cost, 1, 0.0, a, site_);
+      if constexpr (kInvariantsEnabled) {
+        check_ballot(m, budget_.kind, voter.credits, out, cost, 1, 0.0, a, site_);
+      }
       return cost;
     }
     // Honest votes are kept for components that compare against them (losses, instructions).
     thread_local std::vector<double> honest;
     honest.assign(out.begin(), out.end());
-    Cast b{m, a, u, honest, out, cost};
+    Cast b{m, a, voter, belief, honest, out, cost};
     for (std::size_t i = 0; i < parts_.size(); ++i) {
       parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
     }
     // The ballot is final here: this is what the engine tallies.
     if constexpr (kInvariantsEnabled) {
-      check_ballot(m, budget_, out, b.cost, b.identities, b.identity_fee, a, site_);
+      check_ballot(m, budget_.kind, voter.credits, out, b.cost, b.identities, b.identity_fee, a,
+                   site_);
     }
     return b.cost;
   }
@@ -53,8 +61,13 @@ class AttackPlan final : public ArmPlan {
   }
 
  private:
+  const MechanismBelief& belief_of(Mechanism m) const { return belief_for(beliefs_, m); }
+
   const Electorate& electorate_;
+  const Scenario& scenario_;
   const BudgetSpec& budget_;
+  std::uint64_t replicate_;
+  std::span<const MechanismBelief> beliefs_;
   std::vector<std::unique_ptr<const Component>> parts_;
   std::vector<std::size_t> offsets_;
   std::size_t counters_ = 0;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/honest.hpp"
 #include "sim/arm.hpp"
 #include "sim/runner.hpp"
 
@@ -24,7 +25,8 @@ namespace qvsim::agents {
 struct Cast {
   Mechanism mechanism;
   AgentId agent;
-  std::span<const double> values;  // her own values u
+  Voter voter;                     // her own values u and means
+  const MechanismBelief& belief;   // what she believes of the tally under this mechanism
   std::span<const double> honest;  // her honest votes under this mechanism
   std::span<double> votes;         // votes so far (components may rewrite them)
   double cost;                     // what the votes so far cost her (may be rewritten)

@@ -1,6 +1,7 @@
 #include "agents/behaviours.hpp"
 
 #include "agents/attack.hpp"
+#include "agents/beliefs.hpp"
 #include "agents/bribery.hpp"
 #include "agents/coercion.hpp"
 #include "agents/collusion.hpp"
@@ -17,8 +18,9 @@ ArmBehaviours make_behaviours(const Scenario& scenario) {
     if (arm.collusion && arm.collusion->sybils.share > 0.0) {
       parts.push_back(make_sybils(arm.collusion->sybils));
     }
-    out.push_back(std::make_unique<AttackBehaviour>(std::move(parts)));
+    out.arms.push_back(std::make_unique<AttackBehaviour>(std::move(parts)));
   }
+  out.beliefs = make_belief_model();
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "agents/beliefs.hpp"
 #include "agents/coercion.hpp"
 #include "agents/honest.hpp"
 #include "agents/invariants.hpp"
@@ -24,13 +25,14 @@ BriberyMechanism buy(const BriberySpec& spec, const ReplicateContext& ctx, Mecha
   if (!(spec.budget > 0.0)) return out;
 
   std::vector<double> price(n);
+  const MechanismBelief& belief = ctx.belief(m);
   parallel_for_agent_chunks(n, [&](std::size_t, AgentId begin, AgentId end) {
     std::vector<double> honest(s.proposals);
     std::vector<double> scratch(s.proposals);
     for (AgentId a = begin; a < end; ++a) {
-      const auto u = ctx.electorate.of(a);
-      honest_votes(m, s.budget, u, honest);
-      price[a] = bribe_price(spec, m, s.budget, u, honest, scratch);
+      const Voter voter = voter_of(s, ctx.replicate, a, ctx.electorate.of(a));
+      honest_votes(m, s.budget, belief, voter, honest);
+      price[a] = bribe_price(spec, m, s.budget, belief, voter, honest, scratch);
     }
   });
   std::vector<AgentId> offers;
@@ -94,7 +96,8 @@ class BriberyComponent final : public Component {
   void apply(Cast& b, std::span<double>) const override {
     const auto& d = deliver_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
     if (d.empty() || d[b.agent] == 0) return;
-    b.cost = instructed_votes(b.mechanism, budget_, agenda_, demanded_votes_, b.votes, b.votes);
+    b.cost = instructed_votes(b.mechanism, budget_, b.voter.credits, agenda_, demanded_votes_,
+                              b.votes, b.votes);
   }
 
   void metrics(Mechanism m, std::span<const double>, const MechanismOutcome&,
@@ -131,12 +134,12 @@ class BriberyFactory final : public ComponentFactory {
 }  // namespace
 
 double bribe_price(const BriberySpec& spec, Mechanism m, const BudgetSpec& budget,
-                   std::span<const double> u, std::span<const double> honest,
-                   std::span<double> scratch) {
+                   const MechanismBelief& belief, const Voter& voter,
+                   std::span<const double> honest, std::span<double> scratch) {
   assert(scratch.size() == honest.size());
-  instructed_votes(m, budget, spec.agenda, spec.demanded_votes, honest, scratch);
+  instructed_votes(m, budget, voter.credits, spec.agenda, spec.demanded_votes, honest, scratch);
   if (std::equal(honest.begin(), honest.end(), scratch.begin())) return -1.0;
-  return std::max(0.0, private_loss(m, budget, u, honest, scratch));
+  return std::max(0.0, private_loss(m, budget, belief, voter, honest, scratch));
 }
 
 BriberyPlan plan_bribery(const BriberySpec& spec, const ReplicateContext& context) {

@@ -9,9 +9,10 @@
 // with money spec.demanded_votes, under 1p1v her vote on it set to the agenda's direction, under
 // linear the whole budget). An agent whose honest votes already equal the instructed votes is not
 // offered anything. Every other agent's price is what delivering costs her, her private loss
-//   price = max(0, private_loss(m, budget, u, honest, instructed))
-// (agents/honest.hpp; utility, in the units of values and money; max(0, .) only absorbs
-// rounding), and the briber pays exactly that price.
+//   price = max(0, private_loss(m, budget, belief, voter, honest, instructed))
+// (agents/honest.hpp; utility: her values times the change of her belief that each proposal
+// passes, plus money; max(0, .) absorbs rounding and the linearization of price-taking votes),
+// and the briber pays exactly that price.
 //
 // Purchase. Offers are sorted by price, ascending, ties by lower agent id, and bought in that
 // order while the money spent stays within spec.budget; the first offer that does not fit ends
@@ -40,6 +41,7 @@
 #include <vector>
 
 #include "agents/attack.hpp"
+#include "agents/honest.hpp"
 #include "sim/scenario.hpp"
 
 namespace qvsim::agents {
@@ -48,8 +50,8 @@ namespace qvsim::agents {
 // votes under m), or a negative number when she is not offered (her honest votes already are the
 // instructed votes). `scratch` must hold one double per proposal.
 double bribe_price(const BriberySpec& spec, Mechanism m, const BudgetSpec& budget,
-                   std::span<const double> u, std::span<const double> honest,
-                   std::span<double> scratch);
+                   const MechanismBelief& belief, const Voter& voter,
+                   std::span<const double> honest, std::span<double> scratch);
 
 // What the briber bought under one mechanism of one replicate.
 struct BriberyMechanism {

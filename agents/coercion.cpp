@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "agents/beliefs.hpp"
 #include "agents/honest.hpp"
 #include "agents/invariants.hpp"
 #include "agents/traits.hpp"
@@ -175,17 +176,18 @@ class Planner {
   // Loss and detection of entries [from, size) under mechanism m.
   void describe(Mechanism m, Threats& t, std::size_t from) const {
     const bool secret = s_.ballot == qvsim::Ballot::secret;
+    const MechanismBelief& belief = ctx_.belief(m);
     const std::size_t count = t.size() - from;
     parallel_for_agent_chunks(static_cast<AgentId>(count), [&](std::size_t, AgentId b, AgentId e) {
       Scratch x(s_.proposals);
       for (AgentId i = b; i < e; ++i) {
         const std::size_t j = from + i;
         const AgentId a = t.agent[j];
-        const auto u = ctx_.electorate.of(a);
-        honest_votes(m, s_.budget, u, x.honest);
-        instructed_votes(m, s_.budget, plan_->agendas[t.coercer[j]], spec_.demanded_votes, x.honest,
-                         x.instructed);
-        t.loss[j] = private_loss(m, s_.budget, u, x.honest, x.instructed);
+        const Voter voter = voter_of(s_, ctx_.replicate, a, ctx_.electorate.of(a));
+        honest_votes(m, s_.budget, belief, voter, x.honest);
+        instructed_votes(m, s_.budget, voter.credits, plan_->agendas[t.coercer[j]],
+                         spec_.demanded_votes, x.honest, x.instructed);
+        t.loss[j] = private_loss(m, s_.budget, belief, voter, x.honest, x.instructed);
         t.detection[j] =
             secret ? agent_trait(spec_.perceived_detection,
                                  StreamKey{s_.seed, ctx_.replicate, 0, 0, a, purpose::belief})
@@ -400,8 +402,8 @@ class CoercionComponent final : public Component {
     if (s == kNone) return;
     const std::uint32_t c = obey_[mech_index_[static_cast<std::size_t>(b.mechanism)]][s];
     if (c == kNone) return;
-    b.cost =
-        instructed_votes(b.mechanism, budget_, plan_.agendas[c], demanded_votes_, b.votes, b.votes);
+    b.cost = instructed_votes(b.mechanism, budget_, b.voter.credits, plan_.agendas[c],
+                              demanded_votes_, b.votes, b.votes);
     double abs = 0.0;
     for (const double v : b.votes) abs += std::fabs(v);
     counters[0] += abs;
@@ -457,7 +459,7 @@ class CoercionFactory final : public ComponentFactory {
 
 }  // namespace
 
-double instructed_votes(Mechanism m, const BudgetSpec& budget, const Agenda& agenda,
+double instructed_votes(Mechanism m, const BudgetSpec& budget, double credits, const Agenda& agenda,
                         double demanded_votes, std::span<const double> base,
                         std::span<double> out) {
   assert(agenda.proposal < out.size());
@@ -472,12 +474,12 @@ double instructed_votes(Mechanism m, const BudgetSpec& budget, const Agenda& age
   }
   std::fill(out.begin(), out.end(), 0.0);
   if (m == Mechanism::linear) {
-    out[agenda.proposal] = dir * budget.credits;
-    return budget.credits;
+    out[agenda.proposal] = dir * credits;
+    return credits;
   }
   double v = demanded_votes;
   if (budget.kind == BudgetKind::credits) {
-    v = std::sqrt(budget.credits);
+    v = std::sqrt(credits);
     if (budget.integer_votes) v = std::floor(v);
   }
   out[agenda.proposal] = dir * v;

@@ -23,8 +23,8 @@
 //
 // Compliance, per mechanism m (what obeying costs differs by mechanism). A threatened agent i
 // complies in round t when her expected sanction is positive and exceeds her private loss:
-//   severity_c * credibility_i(t) * detection_i > max(0, private_loss(m, budget, u_i, honest_i,
-//                                                                    instructed_i))
+//   severity_c * credibility_i(t) * detection_i > max(0, private_loss(m, budget, belief, voter_i,
+//                                                                    honest_i, instructed_i))
 // with detection_i = 1 under public and provable ballots (the coercer demands proof) and, under
 // secret, her perceived_detection trait (stream: seed, replicate, arm 0 so that an agent holds
 // the same belief in every arm, round 0, agent, purpose::belief). The max(0, .) guards against
@@ -76,7 +76,8 @@
 namespace qvsim::agents {
 
 // The votes an attacker instructs (coercion) or buys (bribery) on `agenda` under mechanism m,
-// written into `out` (one per proposal); returns their cost under m's cost rule.
+// written into `out` (one per proposal); returns their cost under m's cost rule. `credits` is
+// the agent's own budget B (credits budgets).
 //   quadratic, credits: the whole budget on the agenda, direction * sqrt(B) (with integer_votes,
 //                       direction * floor(sqrt(B))), 0 elsewhere; cost v^2.
 //   quadratic, money:   direction * demanded_votes on the agenda, 0 elsewhere; cost v^2.
@@ -84,7 +85,7 @@ namespace qvsim::agents {
 //                       the number of nonzero votes.
 //   linear:             the whole budget, direction * B, on the agenda, 0 elsewhere; cost B.
 // `base` and `out` may be the same span.
-double instructed_votes(Mechanism m, const BudgetSpec& budget, const Agenda& agenda,
+double instructed_votes(Mechanism m, const BudgetSpec& budget, double credits, const Agenda& agenda,
                         double demanded_votes, std::span<const double> base, std::span<double> out);
 
 // The K-proposal agent's own agenda: largest |u| (lowest index among equals) in the direction of

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "agents/beliefs.hpp"
 #include "agents/honest.hpp"
 #include "agents/invariants.hpp"
 #include "agents/traits.hpp"
@@ -154,7 +155,9 @@ class Collusion final : public Component {
   Collusion(const CollusionSpec& spec, const ReplicateContext& ctx)
       : spec_(spec),
         electorate_(ctx.electorate),
+        scenario_(ctx.model.scenario),
         budget_(ctx.model.scenario.budget),
+        beliefs_(ctx.beliefs),
         enforced_(ctx.model.scenario.ballot != qvsim::Ballot::secret),
         seed_(ctx.model.scenario.seed),
         replicate_(ctx.replicate),
@@ -170,17 +173,19 @@ class Collusion final : public Component {
 
   // A member's votes as a coalition member (internalized values, her own budget) when she obeys;
   // her honest votes when she defects. Returns whether she obeyed.
-  bool member_votes(Mechanism m, AgentId a, std::span<const double> honest, double honest_cost,
-                    std::span<double> out, double& cost) const {
+  bool member_votes(Mechanism m, AgentId a, const MechanismBelief& belief, const Voter& voter,
+                    std::span<const double> honest, double honest_cost, std::span<double> out,
+                    double& cost) const {
     const std::size_t kc = electorate_.proposals;
-    const auto u = electorate_.of(a);
+    const auto u = voter.u;
     const double* total = coalitions_.totals.data() + coalitions_.coalition_of[a] * kc;
     thread_local std::vector<double> internal;
     internal.resize(kc);
     const double lambda = spec_.internalization;
     for (std::size_t k = 0; k < kc; ++k) internal[k] = u[k] + lambda * (total[k] - u[k]);
-    const double w_cost = honest_votes(m, budget_, internal, out);
-    if (obeys(m, a, u, honest, out)) {
+    const double w_cost =
+        honest_votes(m, budget_, belief, Voter{internal, voter.credits, voter.lambda}, out);
+    if (obeys(m, a, belief, voter, honest, out)) {
       cost = w_cost;
       return true;
     }
@@ -191,7 +196,8 @@ class Collusion final : public Component {
 
   void apply(Cast& b, std::span<double> counters) const override {
     if (coalitions_.coalition_of[b.agent] == kNoCoalition) return;
-    const bool obeyed = member_votes(b.mechanism, b.agent, b.honest, b.cost, b.votes, b.cost);
+    const bool obeyed =
+        member_votes(b.mechanism, b.agent, b.belief, b.voter, b.honest, b.cost, b.votes, b.cost);
     counters[kMembers] += 1.0;
     counters[kDefectors] += obeyed ? 0.0 : 1.0;
     double abs = 0.0;
@@ -223,8 +229,8 @@ class Collusion final : public Component {
   }
 
  private:
-  bool obeys(Mechanism m, AgentId a, std::span<const double> u, std::span<const double> honest,
-             std::span<const double> w) const {
+  bool obeys(Mechanism m, AgentId a, const MechanismBelief& belief, const Voter& voter,
+             std::span<const double> honest, std::span<const double> w) const {
     if (enforced_) return true;
     // The same draws in every mechanism: a disposition does not depend on the ballot's rule.
     Stream coop(StreamKey{seed_, replicate_, arm_key_, 0, a, purpose::cooperation});
@@ -232,7 +238,7 @@ class Collusion final : public Component {
     if (coop.uniform() < disposition) return true;
     const double detection = agent_trait(spec_.perceived_detection,
                                          StreamKey{seed_, replicate_, 0, 0, a, purpose::belief});
-    return detection * spec_.sanction > private_loss(m, budget_, u, honest, w);
+    return detection * spec_.sanction > private_loss(m, budget_, belief, voter, honest, w);
   }
 
   // Sum over coalitions of what one voter would pay for the coalition's summed votes, minus what
@@ -240,13 +246,15 @@ class Collusion final : public Component {
   double credits_saved(Mechanism m) const {
     const std::size_t kc = electorate_.proposals;
     std::vector<double> saved(coalitions_.members.size(), 0.0);
+    const MechanismBelief& belief = belief_for(beliefs_, m);
     parallel_for_index(std::size_t{0}, saved.size(), [&](std::size_t id) {
       std::vector<double> sum(kc, 0.0), honest(kc), votes(kc);
       double paid = 0.0;
       for (AgentId a : coalitions_.members[id]) {
-        const double hc = honest_votes(m, budget_, electorate_.of(a), honest);
+        const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
+        const double hc = honest_votes(m, budget_, belief, voter, honest);
         double cost = 0.0;
-        member_votes(m, a, honest, hc, votes, cost);
+        member_votes(m, a, belief, voter, honest, hc, votes, cost);
         paid += cost;
         for (std::size_t k = 0; k < kc; ++k) sum[k] += votes[k];
       }
@@ -261,7 +269,9 @@ class Collusion final : public Component {
 
   const CollusionSpec& spec_;
   const Electorate& electorate_;
+  const Scenario& scenario_;
   const BudgetSpec& budget_;
+  std::span<const MechanismBelief> beliefs_;
   bool enforced_;
   std::uint64_t seed_;
   std::uint64_t replicate_;

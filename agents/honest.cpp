@@ -1,42 +1,35 @@
 #include "agents/honest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <vector>
 
-namespace qvsim::agents {
+#include "sim/distributions.hpp"
 
-double quadratic_credit_votes(std::span<const double> u, double budget, bool integer_votes,
-                              std::span<double> out) {
-  assert(out.size() == u.size());
-  double sum_sq = 0.0;
-  for (double x : u) sum_sq += x * x;
-  if (sum_sq == 0.0) {
-    std::fill(out.begin(), out.end(), 0.0);
-    return 0.0;
-  }
-  const double scale = std::sqrt(budget / sum_sq);
+namespace qvsim::agents {
+namespace {
+
+constexpr double kPhiAtOne = 0.24197072451914337;  // max |phi'(t)| = phi(1)
+
+// Rounds a real allocation to whole votes within the budget (docs/model.md).
+double round_to_whole_votes(std::span<const double> exact_votes, double budget,
+                            std::span<double> out) {
+  const std::size_t kc = exact_votes.size();
+  std::vector<double> frac(kc);
   double spent = 0.0;
-  if (!integer_votes) {
-    for (std::size_t k = 0; k < u.size(); ++k) {
-      out[k] = u[k] * scale;
-      spent += out[k] * out[k];
-    }
-    return spent;
-  }
-  // Whole votes: round |v| down, then spend what is left one vote at a time, largest fractional
-  // part first. Order is fixed (stable on index) so results do not depend on sort internals.
-  std::vector<double> frac(u.size());
-  for (std::size_t k = 0; k < u.size(); ++k) {
-    const double exact = std::fabs(u[k] * scale);
+  for (std::size_t k = 0; k < kc; ++k) {
+    const double exact = std::fabs(exact_votes[k]);
     const double whole = std::floor(exact);
-    out[k] = std::copysign(whole, u[k]);
+    out[k] = std::copysign(whole, exact_votes[k]);
     frac[k] = exact - whole;
     spent += whole * whole;
   }
-  std::vector<std::size_t> order(u.size());
+  // Order is fixed (stable on index) so results do not depend on sort internals.
+  std::vector<std::size_t> order(kc);
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return frac[a] > frac[b]; });
@@ -45,21 +38,122 @@ double quadratic_credit_votes(std::span<const double> u, double budget, bool int
     const double whole = std::fabs(out[k]);
     const double marginal = 2.0 * whole + 1.0;
     if (spent + marginal <= budget) {
-      out[k] = std::copysign(whole + 1.0, u[k]);
+      out[k] = std::copysign(whole + 1.0, exact_votes[k]);
       spent += marginal;
     }
   }
   return spent;
 }
 
-double quadratic_money_votes(std::span<const double> u, double pivot_price, std::span<double> out) {
-  assert(out.size() == u.size());
+// Weights g_k (or g_k(-v_k)) relative to the largest, from log densities, so that densities far
+// in a tail (which underflow) still rank the proposals. A proposal whose density is exactly 0
+// (sd 0) gets weight 0; all zero: equal weights (no vote moves any belief, any split is as good).
+void relative_weights(std::span<const double> log_g, std::span<double> w) {
+  double top = -std::numeric_limits<double>::infinity();
+  for (double x : log_g) top = std::max(top, x);
+  if (!std::isfinite(top)) {
+    std::fill(w.begin(), w.end(), 1.0);
+    return;
+  }
+  for (std::size_t k = 0; k < log_g.size(); ++k) w[k] = std::exp(log_g[k] - top);
+}
+
+double money_votes(const MechanismBelief& belief, const Voter& voter, std::span<double> out) {
   double spent = 0.0;
-  for (std::size_t k = 0; k < u.size(); ++k) {
-    out[k] = pivot_price * u[k] / 2.0;
+  for (std::size_t k = 0; k < voter.u.size(); ++k) {
+    out[k] = belief.model == PivotModel::equilibrium
+                 ? finite_money_vote(voter.u[k], voter.lambda, belief.proposals[k])
+                 : voter.u[k] * belief.pivot_density(k) / (2.0 * voter.lambda);
     spent += out[k] * out[k];
   }
   return spent;
+}
+
+double credit_votes(const BudgetSpec& budget, const MechanismBelief& belief, const Voter& voter,
+                    std::span<double> out) {
+  const std::size_t kc = voter.u.size();
+  if (belief.model == PivotModel::fixed) {
+    return quadratic_credit_votes(voter.u, {}, voter.credits, budget.integer_votes, out);
+  }
+  thread_local std::vector<double> log_g, w, exact;
+  log_g.resize(kc);
+  w.resize(kc);
+  exact.resize(kc);
+  for (std::size_t k = 0; k < kc; ++k) log_g[k] = belief.log_pivot_density(k);
+  relative_weights(log_g, w);
+  double spent = quadratic_credit_votes(voter.u, w, voter.credits, false, exact);
+  if (belief.model == PivotModel::equilibrium) {
+    // The first-order condition u_k g_k(-v_k) = 2 nu v_k: weights at the votes themselves,
+    // iterated from the price-taking allocation. Votes are small against the belief's sd except
+    // in tiny electorates, so a few rounds reach the fixed point.
+    thread_local std::vector<double> previous;
+    for (int round = 0; round < 4; ++round) {
+      previous.assign(exact.begin(), exact.end());
+      for (std::size_t k = 0; k < kc; ++k) log_g[k] = belief.log_pivot_density(k, exact[k]);
+      relative_weights(log_g, w);
+      spent = quadratic_credit_votes(voter.u, w, voter.credits, false, exact);
+      double moved = 0.0;
+      for (std::size_t k = 0; k < kc; ++k)
+        moved = std::max(moved, std::fabs(exact[k] - previous[k]));
+      if (moved <= 1e-12 * std::sqrt(voter.credits)) break;
+    }
+  }
+  if (!budget.integer_votes) {
+    std::copy(exact.begin(), exact.end(), out.begin());
+    return spent;
+  }
+  return round_to_whole_votes(exact, voter.credits, out);
+}
+
+double linear_votes(const MechanismBelief& belief, const Voter& voter, std::span<double> out) {
+  std::fill(out.begin(), out.end(), 0.0);
+  const std::size_t kc = voter.u.size();
+  std::size_t top = kc;
+  double best_log = -std::numeric_limits<double>::infinity();
+  for (std::size_t k = 0; k < kc; ++k) {
+    const double u = voter.u[k];
+    if (u == 0.0) continue;
+    // |u_k| g_k compared in logs (densities far in a tail underflow).
+    const double lg = std::log(std::fabs(u)) + belief.log_pivot_density(k);
+    if (top == kc || lg > best_log) {
+      best_log = lg;
+      top = k;
+    }
+  }
+  if (top == kc) return 0.0;
+  out[top] = std::copysign(voter.credits, voter.u[top]);
+  return voter.credits;
+}
+
+}  // namespace
+
+double quadratic_credit_votes(std::span<const double> u, std::span<const double> weights,
+                              double budget, bool integer_votes, std::span<double> out) {
+  assert(out.size() == u.size());
+  assert(weights.empty() || weights.size() == u.size());
+  double sum_sq = 0.0;
+  for (std::size_t k = 0; k < u.size(); ++k) {
+    const double a = weights.empty() ? u[k] : u[k] * weights[k];
+    sum_sq += a * a;
+  }
+  if (sum_sq == 0.0) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return 0.0;
+  }
+  // v_k = (a_k / |a|) sqrt(B): with one proposal a / |a| is exactly +-1 (the square root of a
+  // correctly rounded square is exact), so the vote is exactly sqrt(B) sign(u), as the
+  // cross-mechanism comparisons with 1p1v require.
+  const double norm = std::sqrt(sum_sq);
+  const double root = std::sqrt(budget);
+  double spent = 0.0;
+  for (std::size_t k = 0; k < u.size(); ++k) {
+    out[k] = (weights.empty() ? u[k] : u[k] * weights[k]) / norm * root;
+    spent += out[k] * out[k];
+  }
+  if (!integer_votes) return spent;
+  thread_local std::vector<double> exact;
+  exact.assign(out.begin(), out.end());
+  return round_to_whole_votes(exact, budget, out);
 }
 
 double one_person_one_vote_votes(std::span<const double> u, std::span<double> out) {
@@ -72,45 +166,103 @@ double one_person_one_vote_votes(std::span<const double> u, std::span<double> ou
   return cast;
 }
 
-double linear_votes(std::span<const double> u, double budget, std::span<double> out) {
-  assert(out.size() == u.size());
-  std::fill(out.begin(), out.end(), 0.0);
-  std::size_t top = u.size();
-  double best = 0.0;
-  for (std::size_t k = 0; k < u.size(); ++k) {
-    if (std::fabs(u[k]) > best) {
-      best = std::fabs(u[k]);
-      top = k;
+double finite_money_vote(double u, double lambda, const TallyBelief& belief) noexcept {
+  if (u == 0.0 || !(belief.sd > 0.0)) return 0.0;
+  // Mirror u < 0 onto u > 0: failing k with S + v < 0 is passing it with -S - v > 0.
+  const double a = std::fabs(u);
+  const double mean = u > 0.0 ? belief.mean : -belief.mean;
+  const double sd = belief.sd;
+  const auto objective = [&](double v) { return a * normal_cdf((mean + v) / sd) - lambda * v * v; };
+  // The first-order condition F(v) = a phi((mean + v)/sd)/sd - 2 lambda v; a maximum is where F
+  // crosses from + to -. Every maximizer lies below v_max: the utility gained is at most a
+  // (so lambda v^2 <= a) and the marginal gain at most a phi(0)/sd.
+  const auto foc = [&](double v) {
+    return a * normal_pdf((mean + v) / sd) / sd - 2.0 * lambda * v;
+  };
+  const double v_max = std::min(std::sqrt(a / lambda), a * normal_pdf(0.0) / (2.0 * lambda * sd));
+  // F'(v) = -a (t / sd) phi(t) / sd - 2 lambda, t = (mean + v) / sd.
+  const auto dfoc = [&](double v) {
+    const double t = (mean + v) / sd;
+    return -a * t * normal_pdf(t) / (sd * sd) - 2.0 * lambda;
+  };
+  const auto root_in = [&](double lo, double hi) {
+    // F(lo) > 0 >= F(hi): Newton steps kept inside the bracket, bisection where Newton would
+    // leave it, until the bracket is at rounding level.
+    double v = 0.5 * (lo + hi);
+    for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; ++i) {
+      const double f = foc(v);
+      (f > 0.0 ? lo : hi) = v;
+      const double d = dfoc(v);
+      double next = d < 0.0 ? v - f / d : 0.5 * (lo + hi);
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      const bool settled = std::fabs(next - v) <= 1e-15 * v;
+      v = next;
+      if (settled) break;
     }
+    return v;
+  };
+  if (2.0 * lambda * sd * sd >= kPhiAtOne * a) {
+    // F' = -a phi'(t)/sd^2 - 2 lambda < 0 everywhere: F decreases, one root, one maximum.
+    return std::copysign(root_in(0.0, v_max), u);
   }
-  if (top == u.size()) return 0.0;
-  out[top] = std::copysign(budget, u[top]);
-  return budget;
+  // F may cross zero three times (a line against a Gaussian bump centred where her vote ties the
+  // race, v = -mean, sd wide): scan a grid, dense around the bump, for every + to - crossing and
+  // keep the best local maximum (ties: the smaller vote).
+  constexpr int kGrid = 64;
+  thread_local std::vector<double> grid;
+  grid.clear();
+  for (int i = 1; i <= kGrid; ++i) grid.push_back(v_max * i / kGrid);
+  for (int j = -8; j <= 8; ++j) {
+    const double v = -mean + 0.5 * j * sd;
+    if (v > 0.0 && v < v_max) grid.push_back(v);
+  }
+  std::sort(grid.begin(), grid.end());
+  double best_v = 0.0;
+  double best = objective(0.0);
+  double prev_v = 0.0;
+  double prev_f = foc(0.0);
+  for (const double v : grid) {
+    const double f = foc(v);
+    if (prev_f > 0.0 && f <= 0.0) {
+      const double r = root_in(prev_v, v);
+      const double h = objective(r);
+      if (h > best) {
+        best = h;
+        best_v = r;
+      }
+    }
+    prev_v = v;
+    prev_f = f;
+  }
+  return std::copysign(best_v, u);
 }
 
-double honest_votes(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
-                    std::span<double> out) {
+double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,
+                    const Voter& voter, std::span<double> out) {
+  assert(out.size() == voter.u.size());
   switch (m) {
     case Mechanism::quadratic:
-      return budget.kind == BudgetKind::credits
-                 ? quadratic_credit_votes(u, budget.credits, budget.integer_votes, out)
-                 : quadratic_money_votes(u, budget.pivot_price, out);
-    case Mechanism::one_person_one_vote: return one_person_one_vote_votes(u, out);
+      return budget.kind == BudgetKind::credits ? credit_votes(budget, belief, voter, out)
+                                                : money_votes(belief, voter, out);
+    case Mechanism::one_person_one_vote: return one_person_one_vote_votes(voter.u, out);
     case Mechanism::linear:
       assert(budget.kind == BudgetKind::credits);
-      return linear_votes(u, budget.credits, out);
+      return linear_votes(belief, voter, out);
   }
   return 0.0;
 }
 
-double private_loss(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
-                    std::span<const double> honest, std::span<const double> w) {
-  assert(u.size() == honest.size() && u.size() == w.size());
-  double value = 0.0;
-  for (std::size_t k = 0; k < u.size(); ++k) value += u[k] * (honest[k] - w[k]);
-  double loss = budget.pivot_price * value;
+double private_loss(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,
+                    const Voter& voter, std::span<const double> from, std::span<const double> to) {
+  assert(voter.u.size() == from.size() && voter.u.size() == to.size());
+  double loss = 0.0;
+  for (std::size_t k = 0; k < voter.u.size(); ++k) {
+    if (from[k] != to[k]) loss += voter.u[k] * belief.gain(k, to[k], from[k]);
+  }
   if (m == Mechanism::quadratic && budget.kind == BudgetKind::money) {
-    for (std::size_t k = 0; k < u.size(); ++k) loss += w[k] * w[k] - honest[k] * honest[k];
+    double extra = 0.0;
+    for (std::size_t k = 0; k < voter.u.size(); ++k) extra += to[k] * to[k] - from[k] * from[k];
+    loss += voter.lambda * extra;
   }
   return loss;
 }

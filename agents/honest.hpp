@@ -1,48 +1,66 @@
 #pragma once
-// Honest voting strategies: what a price-taking voter casts given only her own values.
+// Honest voting strategies: what a voter casts given her own values, her means and her belief
+// about the tally (sim/belief.hpp). docs/model.md, "Honest strategies", states each rule with a
+// worked example.
 //
-// Each takes the agent's values u (one per proposal; money or utility units, positive = wants the
-// proposal to pass), writes one vote per proposal into `out` (same size as u) and returns the
-// cost of those votes under the mechanism's cost rule. All are pure functions.
+// Each writes one vote per proposal into `out` (same size as the values) and returns the cost of
+// those votes under the mechanism's cost rule. All are pure functions, safe to call concurrently.
 
 #include <span>
 
+#include "sim/belief.hpp"
 #include "sim/scenario.hpp"
 
 namespace qvsim::agents {
 
-// Quadratic voting with a budget of B voice credits over K proposals of equal pivotality:
-// v_k = u_k * sqrt(B / sum_j u_j^2), which spends the whole budget (sum v_k^2 = B) and keeps the
-// voter's relative intensities. All-zero values cast nothing. With `integer_votes`, each |v_k| is
+// One voter as a strategy sees her: values (one per proposal; utility of the proposal passing,
+// positive = wants it to pass) and means.
+struct Voter {
+  std::span<const double> u;
+  double credits = 0.0;  // B_i: her voice credits (credits budgets; linear voting), > 0
+  double lambda = 1.0;   // her marginal utility of money (money budgets), > 0
+};
+
+// Quadratic voting with B credits, weighting proposal k by w_k >= 0 (her marginal value of a vote
+// there relative to the others, u_k g_k / u_k): v_k = a_k sqrt(B / sum_j a_j^2), a_k = u_k w_k.
+// That maximizes sum_k u_k g_k v_k subject to sum_k v_k^2 <= B; with equal weights it is
+// v_k = u_k sqrt(B / sum_j u_j^2), computed as (a_k / |a|) sqrt(B), so that one proposal gets
+// exactly sqrt(B) sign(u). All-zero a casts nothing. With `integer_votes`, each |v_k| is
 // first rounded down, then leftover credits buy one more vote on proposals in order of largest
 // fractional part while the marginal cost 2|v| + 1 still fits: never over budget.
-// Returns credits spent, sum v_k^2.
-double quadratic_credit_votes(std::span<const double> u, double budget, bool integer_votes,
-                              std::span<double> out);
+// Returns credits spent, sum v_k^2. Empty `weights` means all equal.
+double quadratic_credit_votes(std::span<const double> u, std::span<const double> weights,
+                              double budget, bool integer_votes, std::span<double> out);
 
-// Quadratic voting with money: v_k = p * u_k / 2, where p is the pivot price (the chance a
-// marginal vote decides). Returns money spent, sum v_k^2.
-double quadratic_money_votes(std::span<const double> u, double pivot_price, std::span<double> out);
-
-// One person one vote: v_k = sign(u_k) (0 abstains when u_k = 0). Returns the number of votes cast.
+// One person one vote: v_k = sign(u_k) (0 abstains when u_k = 0), whatever she believes (voting
+// her side is dominant). Returns the number of votes cast.
 double one_person_one_vote_votes(std::span<const double> u, std::span<double> out);
 
-// Linear (cumulative) voting with budget B and cost |v|: the whole budget on the proposal she
-// cares most about (largest |u_k|; the lowest index among equals), in the direction of sign(u_k).
-// All-zero values cast nothing. Returns credits spent (B or 0).
-double linear_votes(std::span<const double> u, double budget, std::span<double> out);
+// Quadratic voting with money, finite population: the v >= 0 (for u > 0; mirrored for u < 0)
+// maximizing u * P(v) - lambda * v^2 with P(v) = Phi((mean + v) / sd), found globally (the vote
+// function can jump when the race is lopsided: Chandar and Weyl). Exposed for tests.
+double finite_money_vote(double u, double lambda, const TallyBelief& belief) noexcept;
 
-// The honest strategy of mechanism m under `budget` (linear needs a credits budget: a scenario
-// that pairs linear with money does not validate).
-double honest_votes(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
-                    std::span<double> out);
+// The honest strategy of mechanism m for `voter` holding `belief` (docs/model.md):
+//   quadratic, money:   fixed, normal: v_k = u_k g_k / (2 lambda), g_k = belief.pivot_density(k)
+//                       (price-taking); equilibrium: finite_money_vote per proposal.
+//   quadratic, credits: quadratic_credit_votes weighted by g_k (normal, fixed), or by
+//                       g_k(-v_k) iterated to the first-order condition's fixed point
+//                       (equilibrium).
+//   one_person_one_vote: one_person_one_vote_votes.
+//   linear (credits):   the whole budget B on the proposal where a vote is worth most, the
+//                       largest |u_k| g_k (the lowest index among equals), in every model.
+// A scenario never pairs linear with money (it does not validate).
+double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,
+                    const Voter& voter, std::span<double> out);
 
-// What casting `w` instead of her honest votes `honest` costs an agent with values u, in utility:
-// p * sum_k u_k (honest_k - w_k), the expected value of the decisions she gives up at pivot price
-// p = budget.pivot_price, plus (with money) the extra money spent, sum w^2 - sum honest^2. Credits
-// and one-person-one-vote ballots have no value outside the vote. Never negative when `honest`
-// are her honest votes (they maximize her utility) up to rounding.
-double private_loss(Mechanism m, const BudgetSpec& budget, std::span<const double> u,
-                    std::span<const double> honest, std::span<const double> w);
+// What casting `to` instead of `from` costs the voter, in utility (the one scale of every
+// decision): sum_k u_k (P_k(from_k) - P_k(to_k)) plus, with money under QV, the money
+// lambda * (sum to^2 - sum from^2). Credits and one-person-one-vote ballots have no value outside
+// the vote. Never negative when `from` are her honest votes under a `fixed` belief; under the
+// others it can be slightly negative where votes are large against the belief's sd (the
+// price-taking strategy maximizes the linearized utility), so rules that price a loss clamp at 0.
+double private_loss(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,
+                    const Voter& voter, std::span<const double> from, std::span<const double> to);
 
 }  // namespace qvsim::agents

@@ -21,6 +21,9 @@ inline constexpr Purpose coercers = static_cast<Purpose>(20);
 inline constexpr Purpose severity = static_cast<Purpose>(21);
 inline constexpr Purpose obey_coin = static_cast<Purpose>(22);
 inline constexpr Purpose honesty = static_cast<Purpose>(23);
+inline constexpr Purpose means = static_cast<Purpose>(24);        // credits and wealth traits
+inline constexpr Purpose prior_voter = static_cast<Purpose>(25);  // beliefs' virtual voters
+inline constexpr Purpose poll = static_cast<Purpose>(26);         // a poll's error, per proposal
 }  // namespace purpose
 
 // The trait's value for a uniform u in [0, 1): monotone non-decreasing in u.

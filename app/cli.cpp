@@ -22,7 +22,7 @@ constexpr const char* kUsage =
     "\n"
     "Usage:\n"
     "  qvsim run FILE [--out DIR] [--threads N] [--seed S] [--replicates R] [--quiet]\n"
-    "                 [--overwrite] [--max-memory SIZE]\n"
+    "                 [--overwrite] [--proposals] [--max-memory SIZE]\n"
     "      Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and\n"
     "      manifest.json into DIR (default results/<scenario name>, numbered if taken)\n"
     "      and prints a summary table.\n"
@@ -62,6 +62,7 @@ constexpr const char* kUsage =
     "  --replicates R   override the scenario's replicate count (>= 1)\n"
     "  --quiet          no progress bar and no summary table\n"
     "  --overwrite      replace the run in --out (only once the new run has finished)\n"
+    "  --proposals      also write proposals.csv: every race (tally, margin, beliefs)\n"
     "  --shard I/N      run the I-th of N interleaved parts of a sweep (0 <= I < N)\n"
     "  --resume         continue the sweep stored in --out, skipping items already done\n"
     "  --dry-run        print a sweep's points, items, estimated time and size; run nothing\n"
@@ -139,6 +140,8 @@ Parsed parse(const std::vector<std::string>& args) {
       p.request.quiet = true;
     } else if (p.command == "run" && a == "--overwrite") {
       p.request.overwrite = true;
+    } else if (p.command == "run" && a == "--proposals") {
+      p.request.proposals = true;
     } else if (is_sweep && a == "--shard") {
       std::tie(p.sweep.shard, p.sweep.shards) = parse_shard(value());
     } else if (is_sweep && a == "--resume") {

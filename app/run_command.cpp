@@ -9,6 +9,8 @@
 #include <system_error>
 
 #include "agents/behaviours.hpp"
+#include "agents/beliefs.hpp"
+#include "analysis/proposals.hpp"
 #include "analysis/run_table.hpp"
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
@@ -68,8 +70,47 @@ void write_text(const fs::path& file, const std::string& text) {
   if (!f) throw io_error(file.string(), "cannot write file");
 }
 
+void write_beliefs(JsonWriter& w, const std::vector<MechanismBelief>& beliefs) {
+  w.begin_array();
+  for (const MechanismBelief& b : beliefs) {
+    w.begin_object();
+    w.key("mechanism").value(to_string(b.mechanism));
+    w.key("model").value(to_string(b.model));
+    if (b.model == PivotModel::fixed) {
+      w.key("price").value(b.price);
+    } else {
+      w.key("iterations").value(static_cast<std::uint64_t>(b.iterations));
+      w.key("residual").value(b.residual);
+      w.key("proposals").begin_array();
+      for (std::size_t k = 0; k < b.proposals.size(); ++k) {
+        w.begin_object();
+        w.key("mean").value(b.proposals[k].mean);
+        w.key("sd").value(b.proposals[k].sd);
+        w.key("pivot_density").value(b.pivot_density(k));
+        w.end_object();
+      }
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_array();
+}
+
+// An equilibrium that did not reach its tolerance is reported, not hidden: its residual is in the
+// manifest, and the user is told before the run.
+void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream& err) {
+  for (const MechanismBelief& b : beliefs) {
+    if (b.model == PivotModel::equilibrium && !(b.residual < agents::kEquilibriumTolerance)) {
+      err << "qvsim: warning: equilibrium beliefs under " << to_string(b.mechanism)
+          << " did not converge (residual " << b.residual
+          << "); see docs/model.md, \"Finite-population equilibrium\"\n";
+    }
+  }
+}
+
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
-                          double seconds, const std::string& started) {
+                          double seconds, const std::string& started,
+                          const std::vector<MechanismBelief>& beliefs, bool proposals) {
   JsonWriter w;
   w.begin_object();
   w.key("qvsim_version").value(build_info::kVersion);
@@ -93,8 +134,11 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
     w.key("duplicates_removed").value(e.duplicates_removed);
     w.end_object();
   }
+  w.key("prior_beliefs");
+  write_beliefs(w, beliefs);
   w.key("files").begin_array();
   for (const char* f : kOutputFiles) w.value(f);
+  if (proposals) w.value("proposals.csv");
   w.end_array();
   w.end_object();
   return w.str();
@@ -178,12 +222,22 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     const fs::path runs_tmp = partial("runs.csv");
     auto runs = open_for_write(runs_tmp);
     const auto behaviours = agents::make_behaviours(model.scenario);
+    warn_unconverged(behaviours.beliefs->prior(model), err);
     analysis::RunTable table(model, arm_columns(behaviours), &runs);
     ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
     RunOptions opts;
     opts.threads = req.threads;
     opts.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-    run_replicates(model, behaviours, opts, table);
+    if (req.proposals) {
+      const fs::path proposals_tmp = partial("proposals.csv");
+      auto proposals = open_for_write(proposals_tmp);
+      analysis::ProposalTable races(model, proposals, table);
+      run_replicates(model, behaviours, opts, races);
+      proposals.close();
+      if (!proposals) throw io_error(proposals_tmp.string(), "cannot write file");
+    } else {
+      run_replicates(model, behaviours, opts, table);
+    }
     bar.finish();
     runs.close();
     if (!runs) throw io_error(runs_tmp.string(), "cannot write file");
@@ -197,12 +251,16 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     write_text(partial("manifest.json"),
-               manifest_json(model, scenario_json, threads, seconds, started));
+               manifest_json(model, scenario_json, threads, seconds, started,
+                             behaviours.beliefs->prior(model), req.proposals));
 
     for (const auto& f : written) fs::rename(f.string() + suffix, f);
+    // A proposals.csv left by an earlier run in this folder would not match this run.
+    if (!req.proposals) fs::remove(dir / "proposals.csv", ec);
     if (!req.quiet) {
       out << analysis::format_summary_table(model, table);
-      out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json}\n";
+      out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
+          << (req.proposals ? ",proposals.csv" : "") << "}\n";
     }
   } catch (...) {
     for (const auto& f : written) fs::remove(f.string() + suffix, ec);

@@ -22,6 +22,7 @@ struct RunRequest {
   std::optional<std::uint64_t> replicates;       // overrides the scenario's replicates
   bool quiet = false;                            // no progress, no table
   bool overwrite = false;                        // allow --out to name a folder holding a run
+  bool proposals = false;                        // also write proposals.csv
   bool progress_bar = false;                     // draw a progress bar on `err`
   MemoryCap max_memory;                          // --max-memory; unset: what is available
 };
@@ -30,12 +31,12 @@ struct RunRequest {
 Model load_model(const std::filesystem::path& scenario_file, std::optional<std::uint64_t> seed,
                  std::optional<std::uint64_t> replicates);
 
-// Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json into the
-// output folder; prints the summary table to `out` unless quiet. Output files are written under
-// temporary names and renamed into place only when the run has finished, so an interrupted or
-// failed run never leaves a partial file nor replaces an earlier run's files. Returns the output
-// folder. Throws InputError for bad input (including an output folder already holding a run when
-// !overwrite).
+// Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
+// request.proposals, proposals.csv) into the output folder; prints the summary table to `out`
+// unless quiet. Output files are written under temporary names and renamed into place only when the
+// run has finished, so an interrupted or failed run never leaves a partial file nor replaces an
+// earlier run's files. Returns the output folder. Throws InputError for bad input (including an
+// output folder already holding a run when !overwrite).
 std::filesystem::path run_scenario(const RunRequest& request, std::ostream& out, std::ostream& err);
 
 // Validates a scenario and prints what a run would do: run count and estimated memory. Throws

@@ -98,13 +98,85 @@ PassionateMinorityDist parse_passionate(const Context& ctx, const MapView& m) {
   return d;
 }
 
+// A list of numbers, each checked against `r`; `what` describes the list in messages.
+std::vector<double> number_list(const Context& ctx, const Field& list, const Range& r,
+                                const std::string& what) {
+  if (!list.node.IsSequence() || list.node.size() == 0) {
+    fail(ctx, list.line, list.path, list.node.IsSequence() ? ErrorKind::invalid : ErrorKind::type,
+         "must be a non-empty list of " + what + ", got " + describe(list.node));
+  }
+  std::vector<double> out;
+  for (std::size_t i = 0; i < list.node.size(); ++i) {
+    const YAML::Node item = list.node[i];
+    const std::size_t line = line_of(item);
+    out.push_back(get_number(
+        ctx, Field{item, list.path + "[" + std::to_string(i) + "]", line > 0 ? line : list.line},
+        r));
+  }
+  return out;
+}
+
+DiscreteDist parse_discrete(const Context& ctx, const MapView& m) {
+  DiscreteDist d;
+  const Field values = m.require("values");
+  d.values = number_list(ctx, values, kAny, "numbers");
+  for (std::size_t i = 1; i < d.values.size(); ++i) {
+    if (!(d.values[i] > d.values[i - 1])) {
+      const YAML::Node item = values.node[i];
+      const std::size_t line = line_of(item);
+      fail(ctx, line > 0 ? line : values.line, values.path + "[" + std::to_string(i) + "]",
+           "must be greater than the value before it (" + format_double(d.values[i - 1]) +
+               "), got " + format_double(d.values[i]) +
+               "; list the values in ascending order, each once");
+    }
+  }
+  if (const auto weights = m.get("weights")) {
+    d.weights = number_list(ctx, *weights, kPositive, "weights");
+    if (d.weights.size() != d.values.size()) {
+      fail(ctx, weights->line, weights->path,
+           "has " + std::to_string(d.weights.size()) + " weight(s) but values has " +
+               std::to_string(d.values.size()) + "; give one weight per value");
+    }
+    double total = 0.0;
+    for (const double w : d.weights) total += w;
+    if (!std::isfinite(total)) {
+      fail(ctx, weights->line, weights->path, ErrorKind::range,
+           "must sum to a finite number; scale the weights down (only their ratios matter)");
+    }
+  } else {
+    d.weights.assign(d.values.size(), 1.0);  // equally likely
+  }
+  return d;
+}
+
+// A path in the scenario, resolved against the scenario file's folder when relative.
+fs::path parse_file(const Context& ctx, const Field& file) {
+  const std::string text = file.node.IsScalar() ? file.node.Scalar() : std::string();
+  if (text.empty()) {
+    fail(ctx, file.line, file.path, "must be a non-empty path, got " + describe(file.node));
+  }
+  fs::path p(text);
+  if (p.is_relative() && !ctx.base_dir.empty()) p = ctx.base_dir / p;
+  return p.lexically_normal();
+}
+
 ValuesSpec parse_values(const Context& ctx, const Field& f) {
   const MapView m(ctx, f,
                   {"distribution", "mean", "sd", "low", "high", "components", "share", "minority",
-                   "majority", "homophily"});
+                   "majority", "values", "weights", "homophily", "file"});
   ValuesSpec v;
+  if (const auto file = m.get("file")) {
+    for (const auto& [key, field] : m.entries()) {
+      if (key == "file") continue;
+      fail(ctx, field.line, field.path,
+           "not allowed together with file: the file gives every agent's values as they are");
+    }
+    v.file = parse_file(ctx, *file);
+    return v;
+  }
   const Field kind = m.require("distribution");
-  switch (get_choice(ctx, kind, {"normal", "uniform", "mixture", "passionate_minority"})) {
+  switch (
+      get_choice(ctx, kind, {"normal", "uniform", "mixture", "passionate_minority", "discrete"})) {
     case 0:
       m.only({"distribution", "mean", "sd", "homophily"}, "distribution 'normal'",
              {"mean", "sd", "homophily"});
@@ -120,10 +192,15 @@ ValuesSpec parse_values(const Context& ctx, const Field& f) {
              {"components", "homophily"});
       v.distribution = parse_mixture(ctx, m);
       break;
-    default:
+    case 3:
       m.only({"distribution", "share", "minority", "majority", "homophily"},
              "distribution 'passionate_minority'", {"share", "minority", "majority", "homophily"});
       v.distribution = parse_passionate(ctx, m);
+      break;
+    default:
+      m.only({"distribution", "values", "weights", "homophily"}, "distribution 'discrete'",
+             {"values", "weights", "homophily"});
+      v.distribution = parse_discrete(ctx, m);
       break;
   }
   v.homophily = opt_number(ctx, m, "homophily", kUnit, v.homophily);
@@ -132,36 +209,80 @@ ValuesSpec parse_values(const Context& ctx, const Field& f) {
 
 // ---- electorate.budget ----------------------------------------------------------------------
 
+// The pivot price moved from the budget to electorate.pivot (a belief, not a budget).
+[[noreturn]] void pivot_price_moved(const Context& ctx, const Field& f) {
+  const std::string price =
+      f.node.IsScalar() && !f.node.Scalar().empty() ? f.node.Scalar() : std::string("0.02");
+  fail(ctx, f.line, f.path, ErrorKind::unknown_key,
+       "moved: write electorate.pivot: {model: fixed, price: " + price +
+           "} to keep this price (electorate.pivot now defaults to model normal)");
+}
+
 BudgetSpec parse_budget(const Context& ctx, const Field& f) {
-  const MapView m(ctx, f, {"credits", "money", "integer_votes", "pivot_price"});
   BudgetSpec b;
+  if (f.node.IsScalar()) {
+    // `budget: money` is short for `budget: {money: {}}`.
+    if (f.node.Scalar() == "money" && f.node.Tag() != "!") {
+      b.kind = BudgetKind::money;
+      return b;
+    }
+    fail(ctx, f.line, f.path, ErrorKind::type,
+         "must be a map such as {credits: 100} or {money: {}}, or the word money, got " +
+             describe(f.node));
+  }
+  const MapView m(ctx, f, {"credits", "money", "integer_votes", "pivot_price"});
+  if (const auto pp = m.get("pivot_price")) pivot_price_moved(ctx, *pp);
   const auto credits = m.get("credits");
   const auto money = m.get("money");
   if (credits && money) {
     fail(ctx, money->line, money->path, "give either credits or money, not both");
   }
   if (!credits && !money) {
-    fail(ctx, m.line(), m.path(), "must give credits (a number > 0) or money: {pivot_price: p}");
+    fail(ctx, m.line(), m.path(),
+         "must give credits (a number > 0 or a trait) or money ({} or {wealth, eta})");
   }
   if (credits) {
     b.kind = BudgetKind::credits;
-    b.credits = get_number(ctx, *credits, kPositive);
+    b.credits = parse_trait(ctx, *credits, kPositive);
     if (auto iv = m.get("integer_votes")) b.integer_votes = get_bool(ctx, *iv);
-    // With credits the pivot price only values votes in utility (sanctions, bribes).
-    if (auto pp = m.get("pivot_price"))
-      b.pivot_price = get_number(ctx, *pp, Range{0.0, 1.0, true, false});
   } else {
     b.kind = BudgetKind::money;
-    const MapView mm(ctx, *money, {"pivot_price"});
-    b.pivot_price = get_number(ctx, mm.require("pivot_price"), Range{0.0, 1.0, true, false});
+    const MapView mm(ctx, *money, {"wealth", "eta", "pivot_price"}, false, true);
+    if (const auto pp = mm.get("pivot_price")) pivot_price_moved(ctx, *pp);
+    if (const auto w = mm.get("wealth")) b.wealth = parse_trait(ctx, *w, kPositive);
+    b.eta = opt_number(ctx, mm, "eta", kNonNegative, b.eta);
     if (auto iv = m.get("integer_votes")) {
       fail(ctx, iv->line, iv->path, "only allowed with budget.credits");
     }
-    if (auto pp = m.get("pivot_price")) {
-      fail(ctx, pp->line, pp->path, "with money, give it inside money: {pivot_price: p}");
-    }
   }
   return b;
+}
+
+// ---- electorate.pivot -----------------------------------------------------------------------
+
+PivotSpec parse_pivot(const Context& ctx, const Field& f) {
+  const MapView m(ctx, f, {"model", "price", "poll_noise"}, false, true);
+  PivotSpec p;
+  if (const auto model = m.get("model")) {
+    constexpr PivotModel kModels[] = {PivotModel::fixed, PivotModel::normal,
+                                      PivotModel::equilibrium};
+    p.model = kModels[get_choice(ctx, *model, {"fixed", "normal", "equilibrium"})];
+  }
+  if (p.model == PivotModel::fixed) {
+    if (const auto noise = m.get("poll_noise")) {
+      fail(ctx, noise->line, noise->path,
+           "only with model normal or equilibrium (a fixed price does not read polls)");
+    }
+    p.price = opt_number(ctx, m, "price", Range{0.0, 1.0, true, false}, p.price);
+  } else {
+    if (const auto price = m.get("price")) {
+      fail(ctx, price->line, price->path,
+           std::string("only with model fixed (model ") + to_string(p.model) +
+               " derives the chance a vote decides from the electorate); write model: fixed");
+    }
+    if (const auto noise = m.get("poll_noise")) p.poll_noise = get_number(ctx, *noise, kPositive);
+  }
+  return p;
 }
 
 // ---- electorate -----------------------------------------------------------------------------
@@ -172,6 +293,7 @@ struct Electorate {
   std::uint32_t proposals = 1;
   ValuesSpec values;
   BudgetSpec budget;
+  PivotSpec pivot;
 };
 
 Electorate parse_electorate(const Context& ctx, const MapView& root, bool edge_list) {
@@ -182,7 +304,7 @@ Electorate parse_electorate(const Context& ctx, const MapView& root, bool edge_l
       fail(ctx, root.line(), "electorate", ErrorKind::missing_key, "missing required key");
     return e;
   }
-  const MapView m(ctx, *f, {"agents", "proposals", "values", "budget"});
+  const MapView m(ctx, *f, {"agents", "proposals", "values", "budget", "pivot"});
   if (edge_list) {
     if (auto a = m.get("agents")) {
       fail(ctx, a->line, a->path, "set by the edge-list file; remove it");
@@ -194,6 +316,7 @@ Electorate parse_electorate(const Context& ctx, const MapView& root, bool edge_l
   if (auto p = m.get("proposals")) e.proposals = get_u32(ctx, *p, 1);
   if (auto v = m.get("values")) e.values = parse_values(ctx, *v);
   if (auto b = m.get("budget")) e.budget = parse_budget(ctx, *b);
+  if (auto p = m.get("pivot")) e.pivot = parse_pivot(ctx, *p);
   return e;
 }
 
@@ -319,14 +442,7 @@ GraphSpec parse_graph(const Context& ctx, const Field& f, std::uint64_t agents) 
     }
     default: {
       m.only({"model", "file"}, "model 'edge_list'", {"file"});
-      const Field file = m.require("file");
-      const std::string text = file.node.IsScalar() ? file.node.Scalar() : std::string();
-      if (text.empty()) {
-        fail(ctx, file.line, file.path, "must be a non-empty path, got " + describe(file.node));
-      }
-      fs::path p(text);
-      if (p.is_relative() && !ctx.base_dir.empty()) p = ctx.base_dir / p;
-      return EdgeListSpec{p.lexically_normal()};
+      return EdgeListSpec{parse_file(ctx, m.require("file"))};
     }
   }
 }
@@ -425,6 +541,7 @@ Scenario parse_document(const Context& outer, const YAML::Node& root) {
   s.proposals = e.proposals;
   s.values = std::move(e.values);
   s.budget = e.budget;
+  s.pivot = e.pivot;
 
   if (auto g = m.get("graph")) {
     s.graph = parse_graph(ctx, *g, s.agents);
@@ -486,6 +603,12 @@ void write_uniform(JsonWriter& w, const UniformDist& d) {
 
 void write_values(JsonWriter& w, const ValuesSpec& v) {
   w.begin_object();
+  if (!v.file.empty()) {
+    // Only the file name, as for an edge list; the file gives the values, nothing else applies.
+    w.key("file").value(v.file.filename().generic_string());
+    w.end_object();
+    return;
+  }
   if (const auto* n = std::get_if<NormalDist>(&v.distribution)) {
     w.key("distribution").value("normal");
     write_normal(w, *n);
@@ -507,6 +630,14 @@ void write_values(JsonWriter& w, const ValuesSpec& v) {
       }
       w.end_object();
     }
+    w.end_array();
+  } else if (const auto* d = std::get_if<DiscreteDist>(&v.distribution)) {
+    w.key("distribution").value("discrete");
+    w.key("values").begin_array();
+    for (const double x : d->values) w.value(x);
+    w.end_array();
+    w.key("weights").begin_array();
+    for (const double x : d->weights) w.value(x);
     w.end_array();
   } else {
     const auto& p = std::get<PassionateMinorityDist>(v.distribution);
@@ -571,6 +702,30 @@ void validate_uniform(const Scenario& s, const std::string& label, const std::st
 }
 
 bool in_unit(double x) { return x >= 0.0 && x <= 1.0; }
+
+// Every value the trait can take must be finite and lie in `r`.
+void check_trait(const Scenario& s, const std::string& label, const std::string& key,
+                 const TraitSpec& t, const Range& r) {
+  const auto ok = [&r](double x) { return std::isfinite(x) && r.contains(x); };
+  if (const auto* c = std::get_if<ConstantTrait>(&t)) {
+    if (!ok(c->value)) {
+      invalid(s, label, key, "must be " + r.text() + ", got " + format_double(c->value));
+    }
+  } else if (const auto* u = std::get_if<UniformTrait>(&t)) {
+    if (!ok(u->low) || !ok(u->high)) {
+      invalid(s, label, key + ".uniform", "bounds must be " + r.text());
+    }
+    if (u->high < u->low) invalid(s, label, key + ".uniform", "high must be >= low");
+  } else {
+    const auto& p = std::get<TwoPointTrait>(t);
+    if (!in_unit(p.share)) {
+      invalid(s, label, key + ".two_point.share",
+              "must be in [0, 1], got " + format_double(p.share));
+    }
+    if (!ok(p.high)) invalid(s, label, key + ".two_point.high", "must be " + r.text());
+    if (!ok(p.low)) invalid(s, label, key + ".two_point.low", "must be " + r.text());
+  }
+}
 
 }  // namespace
 
@@ -646,6 +801,23 @@ void validate_scenario(const Scenario& s, const std::string& label) {
         validate_uniform(s, label, ck, std::get<UniformDist>(c.dist));
       }
     }
+  } else if (const auto* d = std::get_if<DiscreteDist>(&s.values.distribution)) {
+    if (d->values.empty()) invalid(s, label, vk + ".values", "must not be empty");
+    for (std::size_t i = 0; i < d->values.size(); ++i) {
+      if (!std::isfinite(d->values[i])) invalid(s, label, vk + ".values", "must be finite");
+      if (i > 0 && !(d->values[i] > d->values[i - 1])) {
+        invalid(s, label, vk + ".values", "must be in ascending order, each value once");
+      }
+    }
+    if (d->weights.size() != d->values.size()) {
+      invalid(s, label, vk + ".weights", "must give one weight per value");
+    }
+    double total = 0.0;
+    for (const double w : d->weights) {
+      if (!(std::isfinite(w) && w > 0)) invalid(s, label, vk + ".weights", "must all be > 0");
+      total += w;
+    }
+    if (!std::isfinite(total)) invalid(s, label, vk + ".weights", "must sum to a finite number");
   } else {
     const auto& p = std::get<PassionateMinorityDist>(s.values.distribution);
     if (!(p.share > 0.0 && p.share < 1.0)) invalid(s, label, vk + ".share", "must be in (0, 1)");
@@ -653,19 +825,35 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     validate_normal(s, label, vk + ".majority", p.majority);
   }
   if (!in_unit(s.values.homophily)) invalid(s, label, vk + ".homophily", "must be in [0, 1]");
+  if (!s.values.file.empty() && s.values.homophily != 0.0) {
+    invalid(s, label, vk + ".homophily", "not allowed together with file");
+  }
 
   const BudgetSpec& b = s.budget;
   if (b.kind == BudgetKind::credits) {
-    if (!(std::isfinite(b.credits) && b.credits > 0)) {
-      invalid(s, label, "electorate.budget.credits", "must be > 0");
-    }
+    check_trait(s, label, "electorate.budget.credits", b.credits, kPositive);
   } else {
-    if (!(b.pivot_price > 0 && b.pivot_price <= 1)) {
-      invalid(s, label, "electorate.budget.money.pivot_price", "must be in (0, 1]");
+    check_trait(s, label, "electorate.budget.money.wealth", b.wealth, kPositive);
+    if (!(std::isfinite(b.eta) && b.eta >= 0)) {
+      invalid(s, label, "electorate.budget.money.eta", "must be >= 0, got " + format_double(b.eta));
     }
     if (b.integer_votes) {
       invalid(s, label, "electorate.budget.integer_votes", "only allowed with budget.credits");
     }
+  }
+
+  const PivotSpec& pv = s.pivot;
+  if (pv.model == PivotModel::fixed) {
+    if (!(pv.price > 0 && pv.price <= 1)) {
+      invalid(s, label, "electorate.pivot.price",
+              "must be in (0, 1], got " + format_double(pv.price));
+    }
+    if (pv.poll_noise != 0.0) {
+      invalid(s, label, "electorate.pivot.poll_noise", "only with model normal or equilibrium");
+    }
+  } else if (!(std::isfinite(pv.poll_noise) && pv.poll_noise >= 0)) {
+    invalid(s, label, "electorate.pivot.poll_noise",
+            "must be > 0, got " + format_double(pv.poll_noise));
   }
 
   const std::string n = u64_str(s.agents);
@@ -736,26 +924,6 @@ void validate_scenario(const Scenario& s, const std::string& label) {
   const auto check_unit = [&](const std::string& key, double x) {
     if (!in_unit(x)) invalid(s, label, key, "must be in [0, 1], got " + format_double(x));
   };
-  const auto check_trait = [&](const std::string& key, const TraitSpec& t, bool unit) {
-    const auto ok = [unit](double x) {
-      return std::isfinite(x) && x >= 0.0 && (!unit || x <= 1.0);
-    };
-    const std::string range = unit ? "in [0, 1]" : ">= 0";
-    if (const auto* c = std::get_if<ConstantTrait>(&t)) {
-      if (!ok(c->value)) {
-        invalid(s, label, key, "must be " + range + ", got " + format_double(c->value));
-      }
-    } else if (const auto* u = std::get_if<UniformTrait>(&t)) {
-      if (!ok(u->low) || !ok(u->high))
-        invalid(s, label, key + ".uniform", "bounds must be " + range);
-      if (u->high < u->low) invalid(s, label, key + ".uniform", "high must be >= low");
-    } else {
-      const auto& p = std::get<TwoPointTrait>(t);
-      check_unit(key + ".two_point.share", p.share);
-      if (!ok(p.high)) invalid(s, label, key + ".two_point.high", "must be " + range);
-      if (!ok(p.low)) invalid(s, label, key + ".two_point.low", "must be " + range);
-    }
-  };
   const auto check_agenda = [&](const std::string& key, const Agenda& a) {
     if (a.proposal >= s.proposals) {
       invalid(s, label, key + ".proposal",
@@ -793,9 +961,9 @@ void validate_scenario(const Scenario& s, const std::string& label) {
         }
       }
       if (c.shared_agenda) check_agenda(key + ".agenda", c.agenda);
-      check_trait(key + ".severity", c.severity, false);
+      check_trait(s, label, key + ".severity", c.severity, kNonNegative);
       check_unit(key + ".credibility", c.credibility);
-      check_trait(key + ".perceived_detection", c.perceived_detection, true);
+      check_trait(s, label, key + ".perceived_detection", c.perceived_detection, kUnit);
       if (!(std::isfinite(c.fear_response) && c.fear_response >= 0.0)) {
         invalid(s, label, key + ".fear_response",
                 "must be >= 0, got " + format_double(c.fear_response));
@@ -809,7 +977,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
         invalid(s, label, key + ".budget", "must be >= 0, got " + format_double(bribe.budget));
       }
       check_agenda(key + ".agenda", bribe.agenda);
-      check_trait(key + ".honesty", bribe.honesty, true);
+      check_trait(s, label, key + ".honesty", bribe.honesty, kUnit);
       check_positive(key + ".demanded_votes", bribe.demanded_votes);
     }
     if (a.collusion && !a.collusion->organizers.is_share && s.agents > 0 &&
@@ -844,13 +1012,21 @@ std::string scenario_to_json(const Scenario& s) {
   write_values(w, s.values);
   w.key("budget").begin_object();
   if (s.budget.kind == BudgetKind::credits) {
-    w.key("credits").value(s.budget.credits);
+    write_trait(w.key("credits"), s.budget.credits);
     w.key("integer_votes").value(s.budget.integer_votes);
-    w.key("pivot_price").value(s.budget.pivot_price);
   } else {
     w.key("money").begin_object();
-    w.key("pivot_price").value(s.budget.pivot_price);
+    write_trait(w.key("wealth"), s.budget.wealth);
+    w.key("eta").value(s.budget.eta);
     w.end_object();
+  }
+  w.end_object();
+  w.key("pivot").begin_object();
+  w.key("model").value(to_string(s.pivot.model));
+  if (s.pivot.model == PivotModel::fixed) {
+    w.key("price").value(s.pivot.price);
+  } else {
+    w.key("poll_noise").value(s.pivot.poll_noise);
   }
   w.end_object();
   w.end_object();

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   s.proposals = 10;
   s.values.distribution = NormalDist{0.0, 1.0};
   s.values.homophily = 0.2;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
   s.graph = BarabasiAlbertSpec{5};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.ballot = Ballot::secret;

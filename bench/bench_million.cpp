@@ -1,7 +1,10 @@
 // One replicate of a 1,000,000-agent electorate on a Barabasi-Albert graph (m = 5), 10 proposals,
 // three mechanisms: wall time (graph generation included) and peak memory per agent.
 //
-//   bench_million [--agents N] [--repeat R] [--threads T]
+//   bench_million [--agents N] [--repeat R] [--threads T] [--pivot fixed|normal|equilibrium]
+//
+// --pivot picks the agents' beliefs (electorate.pivot; default normal). The prior is computed
+// once per model, inside the first run's time.
 //
 // Prints each repetition and the median. Peak memory is the process's peak RSS, in total and
 // less the RSS before the first replicate, per agent after subtracting 10 bytes per directed edge.
@@ -10,6 +13,7 @@
 #include <tbb/info.h>
 
 #include <cstdio>
+#include <string>
 
 #include "agents/behaviours.hpp"
 #include "bench/bench_common.hpp"
@@ -33,10 +37,16 @@ int main(int argc, char** argv) {
   s.proposals = 10;
   s.values.distribution = NormalDist{0.0, 1.0};
   s.values.homophily = 0.2;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
   s.graph = BarabasiAlbertSpec{5};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.arms = {ArmSpec{"honest"}};
+  for (int i = 1; i + 1 < argc; ++i) {
+    const std::string a = argv[i], v = argv[i + 1];
+    if (a != "--pivot") continue;
+    if (v == "fixed") s.pivot = PivotSpec{PivotModel::fixed, 0.02, 0.0};
+    if (v == "equilibrium") s.pivot.model = PivotModel::equilibrium;
+  }
   const Model model = freeze(s);
   const auto behaviours = agents::make_behaviours(s);
 

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   s.proposals = 5;
   s.values.distribution = NormalDist{0.0, 1.0};
   s.values.homophily = 0.3;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
   s.graph = WattsStrogatzSpec{10, 0.05};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.arms = {ArmSpec{"honest"}};

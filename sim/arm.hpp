@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/belief.hpp"
 #include "sim/electorate.hpp"
 #include "sim/graph.hpp"
 #include "sim/model.hpp"
@@ -26,6 +27,12 @@ struct ReplicateContext {
   std::uint64_t replicate;
   std::size_t arm_index;  // into model.scenario.arms
   std::uint32_t arm_key;  // stream key field for this arm's own randomness
+  // Every agent's beliefs about the tally, one per mechanism in model.scenario.mechanisms order
+  // (the same for every arm of the replicate).
+  std::span<const MechanismBelief> beliefs;
+
+  // The belief held under mechanism m (which must be one of the scenario's).
+  const MechanismBelief& belief(Mechanism m) const;
 };
 
 struct MechanismOutcome;
@@ -66,7 +73,29 @@ class ArmBehaviour {
   virtual std::unique_ptr<const ArmPlan> plan(const ReplicateContext& context) const = 0;
 };
 
-// One behaviour per arm, in scenario.arms order.
-using ArmBehaviours = std::vector<std::unique_ptr<const ArmBehaviour>>;
+// How agents form beliefs about the tally (sim/belief.hpp). Thread-safe: called concurrently for
+// different replicates.
+class BeliefModel {
+ public:
+  virtual ~BeliefModel() = default;
+  // The beliefs of one replicate, one per mechanism in model.scenario.mechanisms order. May run
+  // parallel loops over agents.
+  virtual std::vector<MechanismBelief> beliefs(const Model& model, const Electorate& electorate,
+                                               std::uint64_t replicate) const = 0;
+  // The prior beliefs (before any replicate's poll), one per mechanism, as the model computes
+  // them once; for manifests and reports.
+  virtual std::vector<MechanismBelief> prior(const Model& model) const = 0;
+};
+
+// One behaviour per arm, in scenario.arms order, and the belief model all arms share.
+struct ArmBehaviours {
+  std::vector<std::unique_ptr<const ArmBehaviour>> arms;
+  std::shared_ptr<const BeliefModel> beliefs;  // required to run replicates
+
+  std::size_t size() const noexcept { return arms.size(); }
+  const std::unique_ptr<const ArmBehaviour>& operator[](std::size_t i) const { return arms[i]; }
+  auto begin() const noexcept { return arms.begin(); }
+  auto end() const noexcept { return arms.end(); }
+};
 
 }  // namespace qvsim

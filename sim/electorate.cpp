@@ -1,6 +1,7 @@
 #include "sim/electorate.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -21,6 +22,14 @@ double quantile(const UniformDist& d, double p) noexcept { return d.low + (d.hig
 double clamp_open(double p) noexcept {
   constexpr double lo = std::numeric_limits<double>::min();
   return std::clamp(p, lo, std::nextafter(1.0, 0.0));
+}
+
+void sum_totals(Electorate& e) {
+  const std::size_t k_count = e.proposals;
+  e.totals = deterministic_agent_sum(e.agents, k_count, [&](AgentId a, double* acc) {
+    const double* row = e.values.data() + a * k_count;
+    for (std::size_t k = 0; k < k_count; ++k) acc[k] += row[k];
+  });
 }
 
 }  // namespace
@@ -49,6 +58,17 @@ double value_from_latent(const ValueDistribution& dist, double z) noexcept {
             cum += c.weight;
           }
           return 0.0;  // unreachable: validated mixtures have a component
+        } else if constexpr (std::is_same_v<T, DiscreteDist>) {
+          // The smallest value whose cumulative weight reaches p (inversion).
+          double total = 0.0;
+          for (const double w : d.weights) total += w;
+          const double p = normal_cdf(z) * total;
+          double cum = 0.0;
+          for (std::size_t i = 0; i + 1 < d.values.size(); ++i) {
+            cum += d.weights[i];
+            if (p <= cum) return d.values[i];
+          }
+          return d.values.back();
         } else {
           const double p = normal_cdf(z);
           if (p < d.share) return quantile(d.minority, clamp_open(p / d.share));
@@ -122,10 +142,18 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
     });
   }
 
-  e.totals = deterministic_agent_sum(e.agents, k_count, [&](AgentId a, double* acc) {
-    const double* row = e.values.data() + a * k_count;
-    for (std::size_t k = 0; k < k_count; ++k) acc[k] += row[k];
-  });
+  sum_totals(e);
+  return e;
+}
+
+Electorate electorate_from_values(const std::vector<double>& values, AgentId agents,
+                                  std::uint32_t proposals) {
+  assert(values.size() == std::size_t{agents} * proposals);
+  Electorate e;
+  e.agents = agents;
+  e.proposals = proposals;
+  e.values = values;
+  sum_totals(e);
   return e;
 }
 

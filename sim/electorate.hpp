@@ -41,6 +41,11 @@ struct Electorate {
 Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,
                            std::uint64_t seed, std::uint64_t replicate);
 
+// The electorate of values given agent-major (agents x proposals, e.g. a values file), with
+// totals summed in the same fixed order as draw_electorate.
+Electorate electorate_from_values(const std::vector<double>& values, AgentId agents,
+                                  std::uint32_t proposals);
+
 // Maps a standard normal z to the distribution `dist` by F^{-1}(Phi(z)) (normal: mean + sd * z).
 double value_from_latent(const ValueDistribution& dist, double z) noexcept;
 

@@ -65,8 +65,8 @@ void invariant_failed(std::string_view invariant, const InvariantSite& site, Age
                            where.empty() ? details : where + ": " + details);
 }
 
-void check_ballot(Mechanism m, const BudgetSpec& budget, std::span<const double> votes, double cost,
-                  std::uint32_t identities, double identity_fee, AgentId agent,
+void check_ballot(Mechanism m, BudgetKind budget, double credits, std::span<const double> votes,
+                  double cost, std::uint32_t identities, double identity_fee, AgentId agent,
                   const InvariantSite& site) {
   // Called for every ballot: written to stay cheap at -O0 too (raw loop, no calls on the way).
   auto fail = [&](std::string_view invariant, const std::string& details) {
@@ -110,10 +110,10 @@ void check_ballot(Mechanism m, const BudgetSpec& budget, std::span<const double>
                             " identities casting these votes pay " + num(expected) +
                             " (identity fee " + num(identity_fee) + ")");
   }
-  const bool capped = m == Mechanism::linear || (quadratic && budget.kind == BudgetKind::credits);
-  if (capped && per_identity > budget.credits * (1.0 + kInvariantTolerance)) {
+  const bool capped = m == Mechanism::linear || (quadratic && budget == BudgetKind::credits);
+  if (capped && per_identity > credits * (1.0 + kInvariantTolerance)) {
     fail("ballot.budget", "spends " + num(per_identity) +
-                              " credits per identity, over the budget of " + num(budget.credits));
+                              " credits per identity, over the budget of " + num(credits));
   }
   if (m == Mechanism::one_person_one_vote && largest > 1.0) {
     fail("ballot.budget",

@@ -80,13 +80,13 @@ inline constexpr AgentId kNoAgent = std::numeric_limits<AgentId>::max();
 //   ballot.cost     cost = identities * c(votes / identities) + identity_fee, where c is m's cost
 //                   rule (quadratic: sum v^2; one person one vote: sum |v|; linear: sum |v|);
 //   ballot.budget   each identity stays within its budget: quadratic with credits and linear,
-//                   c(votes / identities) <= budget.credits; one person one vote, every
+//                   c(votes / identities) <= credits (hers); one person one vote, every
 //                   |vote / identities| <= 1. Quadratic with money has no budget.
 // Coalitions pool no credits (each member votes her own budget), so this per-agent check is the
 // whole budget invariant for them. Messages name mechanism m (site.mechanism is not read).
 // Allocation-free; called for every ballot.
-void check_ballot(Mechanism m, const BudgetSpec& budget, std::span<const double> votes, double cost,
-                  std::uint32_t identities, double identity_fee, AgentId agent,
+void check_ballot(Mechanism m, BudgetKind budget, double credits, std::span<const double> votes,
+                  double cost, std::uint32_t identities, double identity_fee, AgentId agent,
                   const InvariantSite& site);
 
 // The decisions of a tallied outcome, from its tallies alone (O(proposals)). Checks:

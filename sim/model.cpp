@@ -7,6 +7,7 @@
 
 #include "sim/error.hpp"
 #include "sim/rng.hpp"
+#include "sim/values_file.hpp"
 
 namespace qvsim {
 
@@ -61,6 +62,21 @@ Model freeze(Scenario scenario) {
     load.graph = Graph();
     m.edge_list_stats = std::move(load);
   }
+  if (const auto& file = scenario.values.file; !file.empty()) {
+    // After the edge list: its ids name the rows, and it sets the agent count.
+    if (std::error_code ec; !std::filesystem::is_regular_file(file, ec)) {
+      const std::string why = ec                                  ? ec.message()
+                              : std::filesystem::exists(file, ec) ? "not a regular file"
+                                                                  : "no such file";
+      throw InputError(scenario.source_file.string(), scenario.line_of("electorate.values.file"),
+                       "electorate.values.file",
+                       "cannot open values file '" + file.string() + "': " + why, ErrorKind::io);
+    }
+    static const std::vector<std::uint64_t> kNoIds;
+    m.fixed_values = std::make_shared<const std::vector<double>>(
+        load_values_file(file, static_cast<AgentId>(scenario.agents), scenario.proposals,
+                         m.fixed_graph ? m.fixed_graph->original_ids() : kNoIds));
+  }
   derive_arms(m, scenario);
   m.scenario = std::move(scenario);
   return m;
@@ -92,6 +108,8 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   // In doubles: the largest scenarios (2^32 agents, 2^32 proposals) overflow 64-bit products,
   // and the estimate must then say "too much", not wrap around to a small number.
   const auto nd = static_cast<double>(n);
+  // Each replicate's own copy of the values; values from a file are held once more, for all
+  // replicates together and already loaded (like an edge-list graph), so not counted here.
   const double values = nd * static_cast<double>(s.proposals) * sizeof(double);
   // Scratch: one value column, plus what attack arms hold per agent while they prepare (coalition
   // ids and marks; threat slots and beliefs; bribe prices and sale flags per mechanism).

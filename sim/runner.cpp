@@ -68,6 +68,10 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   return out;
 }
 
+const MechanismBelief& ReplicateContext::belief(Mechanism m) const {
+  return belief_for(beliefs, m);
+}
+
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
                                std::uint64_t replicate) {
   const Scenario& s = model.scenario;
@@ -79,7 +83,10 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
     generated = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
     graph = &generated;
   }
-  const Electorate electorate = draw_electorate(s.values, s.proposals, *graph, s.seed, replicate);
+  const Electorate electorate =
+      model.fixed_values
+          ? electorate_from_values(*model.fixed_values, graph->num_agents(), s.proposals)
+          : draw_electorate(s.values, s.proposals, *graph, s.seed, replicate);
 
   ReplicateOutcome out;
   out.replicate = replicate;
@@ -87,9 +94,12 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
   out.edges = graph->num_edges();
   out.value_totals = electorate.totals;
   out.neighbor_value_correlation = neighbor_value_correlation(electorate, *graph);
+  assert(behaviours.beliefs != nullptr);
+  out.beliefs = behaviours.beliefs->beliefs(model, electorate, replicate);
   out.arms.resize(s.arms.size());
   for (std::size_t i = 0; i < s.arms.size(); ++i) {
-    const ReplicateContext ctx{model, *graph, electorate, replicate, i, model.arm_keys[i]};
+    const ReplicateContext ctx{model,      *graph, electorate, replicate, i, model.arm_keys[i],
+                               out.beliefs};
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
       out.arms[i].mechanisms.push_back(tally(model, electorate, *plan, m, replicate));

@@ -37,6 +37,7 @@ struct ReplicateOutcome {
   std::vector<double> value_totals;       // U_k
   double neighbor_value_correlation = 0;  // see neighbor_value_correlation(); may be NaN
   std::vector<ArmOutcome> arms;           // in scenario.arms order
+  std::vector<MechanismBelief> beliefs;   // agents' beliefs, in scenario.mechanisms order
 };
 
 // Receives outcomes, one call at a time, in ascending replicate order.

@@ -50,6 +50,15 @@ const char* to_string(BudgetKind k) noexcept {
   return k == BudgetKind::credits ? "credits" : "money";
 }
 
+const char* to_string(PivotModel p) noexcept {
+  switch (p) {
+    case PivotModel::fixed: return "fixed";
+    case PivotModel::normal: return "normal";
+    case PivotModel::equilibrium: return "equilibrium";
+  }
+  return "?";
+}
+
 std::size_t Scenario::line_of(std::string_view key) const {
   while (!key.empty()) {
     if (const auto it = key_lines.find(key); it != key_lines.end()) return it->second;

@@ -40,27 +40,78 @@ struct PassionateMinorityDist {
   NormalDist minority{3.0, 0.5};   // values of the minority
   NormalDist majority{-0.5, 0.2};  // values of the majority
 };
+// Values a user pins down: `values[i]` with probability weights[i] / sum(weights). Values are
+// distinct and ascending; weights > 0. Drawn by inversion: the smallest value whose cumulative
+// weight reaches Phi(z).
+struct DiscreteDist {
+  std::vector<double> values;   // at least one, strictly ascending
+  std::vector<double> weights;  // same size, each > 0
+};
 using ValueDistribution =
-    std::variant<NormalDist, UniformDist, MixtureDist, PassionateMinorityDist>;
+    std::variant<NormalDist, UniformDist, MixtureDist, PassionateMinorityDist, DiscreteDist>;
 
 struct ValuesSpec {
   ValueDistribution distribution = NormalDist{};
+  // When set, every agent's values are read from this CSV file (agent x proposal, docs/scenario.md;
+  // resolved against the scenario file's folder) and `distribution` and `homophily` are unused.
+  std::filesystem::path file;
   // In [0, 1]: weight of the graph-smoothed latent factor in each agent's latent value; 0 gives
   // independent values, larger values correlate neighbours (and block-mates in block models).
   double homophily = 0.0;
 };
+
+// ---- per-agent traits ------------------------------------------------------------------------
+
+// A trait every agent draws once per replicate (a disposition, a belief, a severity). All kinds map
+// one keyed uniform draw u monotonically, so the same agent keeps her rank across distributions.
+struct ConstantTrait {
+  double value = 0.0;
+};
+struct UniformTrait {
+  double low = 0.0;
+  double high = 1.0;  // >= low
+};
+// `high` with probability `share`, else `low` (e.g. a quarter of people doubt ballot secrecy).
+struct TwoPointTrait {
+  double share = 0.25;  // in [0, 1]
+  double high = 1.0;
+  double low = 0.0;
+};
+using TraitSpec = std::variant<ConstantTrait, UniformTrait, TwoPointTrait>;
 
 // ---- budget ---------------------------------------------------------------------------------
 
 enum class BudgetKind { credits, money };
 struct BudgetSpec {
   BudgetKind kind = BudgetKind::credits;
-  double credits = 100.0;  // credits: > 0, each agent's voice-credit budget
-  // The common chance p a marginal vote is pivotal, in (0, 1]. With money it sets the votes
-  // (v = p u / 2); with either budget it values a change of votes in utility (p * u * dv) when
-  // agents weigh sanctions or bribes against what obeying costs them.
-  double pivot_price = 0.02;
+  // credits: each agent's voice-credit budget B_i, a trait drawn per agent and replicate (every
+  // value > 0; a number is a constant trait).
+  TraitSpec credits = ConstantTrait{100.0};
+  // money: each agent's wealth w_i (> 0), a trait; her marginal utility of money is
+  // lambda_i = w_i^(-eta), so a richer agent values a unit of money less and buys more votes.
+  TraitSpec wealth = ConstantTrait{1.0};
+  double eta = 1.0;            // >= 0
   bool integer_votes = false;  // credits + quadratic only: whole votes, never over budget
+};
+
+// ---- beliefs about the tally ----------------------------------------------------------------
+
+// How an agent values a change of her votes: u_k * (P_k(w) - P_k(v)), P_k(v) her belief that
+// proposal k passes when she casts v (docs/model.md, "One utility scale").
+enum class PivotModel {
+  fixed,        // P_k(v) = P_k(0) + price * v: a constant marginal value, not comparable across
+                // mechanisms (a vote is +-1 under 1p1v, about sqrt(B/K) under credits QV)
+  normal,       // the others' sum is normal with the moments of the electorate's value
+                // distribution under the mechanism's honest strategy (price-taking)
+  equilibrium,  // votes and beliefs solved together to a fixed point (finite population)
+};
+struct PivotSpec {
+  PivotModel model = PivotModel::normal;
+  double price = 0.02;  // fixed only: in (0, 1], the chance one vote decides
+  // normal, equilibrium: when > 0, each replicate agents read a poll of every proposal's tally
+  // of intentions whose error has sd poll_noise x the prior sd of the others' sum, and update to
+  // the normal posterior. 0 (the default, also when the key is absent): no poll, prior beliefs.
+  double poll_noise = 0.0;
 };
 
 // ---- graph ----------------------------------------------------------------------------------
@@ -90,25 +141,6 @@ using GraphSpec = std::variant<ErdosRenyiSpec, WattsStrogatzSpec, BarabasiAlbert
 
 enum class Mechanism { quadratic, one_person_one_vote, linear };
 enum class Ballot { public_ballot, provable, secret };
-
-// ---- per-agent traits ------------------------------------------------------------------------
-
-// A trait every agent draws once per replicate (a disposition, a belief, a severity). All kinds map
-// one keyed uniform draw u monotonically, so the same agent keeps her rank across distributions.
-struct ConstantTrait {
-  double value = 0.0;
-};
-struct UniformTrait {
-  double low = 0.0;
-  double high = 1.0;  // >= low
-};
-// `high` with probability `share`, else `low` (e.g. a quarter of people doubt ballot secrecy).
-struct TwoPointTrait {
-  double share = 0.25;  // in [0, 1]
-  double high = 1.0;
-  double low = 0.0;
-};
-using TraitSpec = std::variant<ConstantTrait, UniformTrait, TwoPointTrait>;
 
 // A number of agents given as a count or as a share of the electorate (rounded to nearest).
 struct CountOrShare {
@@ -202,6 +234,7 @@ struct Scenario {
   std::uint32_t proposals = 1;   // >= 1
   ValuesSpec values;
   BudgetSpec budget;
+  PivotSpec pivot;  // electorate.pivot
   GraphSpec graph = WattsStrogatzSpec{};
   std::vector<Mechanism> mechanisms;  // non-empty, no repeats
   Ballot ballot = Ballot::secret;
@@ -221,6 +254,7 @@ const char* to_string(Mechanism m) noexcept;
 const char* to_string(Selection s) noexcept;
 const char* to_string(Ballot b) noexcept;
 const char* to_string(BudgetKind k) noexcept;
+const char* to_string(PivotModel p) noexcept;
 // Short label used in tables ("QV", "1p1v", "linear").
 const char* short_label(Mechanism m) noexcept;
 

@@ -31,7 +31,9 @@ TraitSpec parse_trait(const Context& ctx, const Field& f, const Range& values) {
   TwoPointTrait t;
   t.share = get_number(ctx, p.require("share"), kUnit);
   t.high = get_number(ctx, p.require("high"), values);
-  t.low = opt_number(ctx, p, "low", values, values.contains(0.0) ? 0.0 : t.high);
+  // `low` defaults to 0 where 0 is allowed; elsewhere (credits, wealth: > 0) it must be given.
+  t.low = values.contains(0.0) ? opt_number(ctx, p, "low", values, 0.0)
+                               : get_number(ctx, p.require("low"), values);
   return t;
 }
 

@@ -11,7 +11,8 @@
 namespace qvsim::yaml_detail {
 
 // A trait: a number (constant), {uniform: [low, high]} or {two_point: {share, high, low}}; every
-// value the trait can take must lie in `values`.
+// value the trait can take must lie in `values`. `low` of two_point defaults to 0 when `values`
+// holds 0, and is required otherwise.
 TraitSpec parse_trait(const Context& ctx, const Field& f, const Range& values);
 void write_trait(JsonWriter& w, const TraitSpec& t);
 

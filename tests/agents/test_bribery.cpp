@@ -14,6 +14,7 @@
 #include "sim/model.hpp"
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
+#include "support/beliefs.hpp"
 
 using namespace qvsim;
 using namespace qvsim::agents;
@@ -29,7 +30,8 @@ Scenario base_scenario() {
   s.proposals = 3;
   s.values.distribution = NormalDist{0.0, 1.0};
   s.values.homophily = 0.2;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
+  s.pivot = PivotSpec{PivotModel::fixed, 0.02};  // the hand computations below use p = 0.02
   s.graph = WattsStrogatzSpec{6, 0.1};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.ballot = Ballot::public_ballot;
@@ -48,14 +50,16 @@ struct Draw {
   Model model;
   Graph graph;
   Electorate electorate;
+  std::vector<MechanismBelief> beliefs;
   Draw(Scenario s, std::uint64_t replicate) : model(freeze(std::move(s))) {
     Stream rng(StreamKey{model.scenario.seed, replicate, 0, 0, 0, Purpose::graph});
     graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents), rng);
     electorate = draw_electorate(model.scenario.values, model.scenario.proposals, graph,
                                  model.scenario.seed, replicate);
+    beliefs = test::beliefs_of(model, electorate, replicate);
   }
   ReplicateContext context(std::size_t arm) const {
-    return ReplicateContext{model, graph, electorate, 0, arm, model.arm_keys.at(arm)};
+    return ReplicateContext{model, graph, electorate, 0, arm, model.arm_keys.at(arm), beliefs};
   }
 };
 
@@ -100,7 +104,7 @@ TEST_CASE("the cheapest-first bribe stays within budget and buys in order of pri
   s.arms = {ArmSpec{"honest"}, ArmSpec{"bribe"}};
   for (const BudgetKind kind : {BudgetKind::credits, BudgetKind::money}) {
     s.budget.kind = kind;
-    s.budget.pivot_price = 0.05;
+    s.pivot = PivotSpec{PivotModel::fixed, 0.05};
     s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote};
     if (kind == BudgetKind::credits) s.mechanisms.push_back(Mechanism::linear);
     const Draw d(s, 0);
@@ -117,13 +121,16 @@ TEST_CASE("the cheapest-first bribe stays within budget and buys in order of pri
         std::vector<double> price(d.electorate.agents);
         std::vector<double> honest(s.proposals);
         std::vector<double> scratch(s.proposals);
+        const MechanismBelief& belief = belief_for(d.beliefs, m);
         for (AgentId a = 0; a < d.electorate.agents; ++a) {
-          const auto u = d.electorate.of(a);
-          honest_votes(m, s.budget, u, honest);
-          price[a] = bribe_price(spec, m, s.budget, u, honest, scratch);
+          const Voter voter = voter_of(s, 0, a, d.electorate.of(a));
+          honest_votes(m, s.budget, belief, voter, honest);
+          price[a] = bribe_price(spec, m, s.budget, belief, voter, honest, scratch);
           if (price[a] >= 0.0) {
-            instructed_votes(m, s.budget, spec.agenda, spec.demanded_votes, honest, scratch);
-            CHECK(price[a] == std::max(0.0, private_loss(m, s.budget, u, honest, scratch)));
+            instructed_votes(m, s.budget, voter.credits, spec.agenda, spec.demanded_votes, honest,
+                             scratch);
+            CHECK(price[a] ==
+                  std::max(0.0, private_loss(m, s.budget, belief, voter, honest, scratch)));
           }
         }
         double spent = 0.0;
@@ -181,7 +188,8 @@ TEST_CASE("bought votes move the tallies as instructed", "[bribery]") {
   std::vector<double> expected(s.proposals, 0.0);
   std::vector<double> h(s.proposals);
   for (const AgentId a : qv.sellers) {
-    honest_votes(Mechanism::quadratic, s.budget, d.electorate.of(a), h);
+    honest_votes(Mechanism::quadratic, s.budget, belief_for(d.beliefs, Mechanism::quadratic),
+                 voter_of(s, 0, a, d.electorate.of(a)), h);
     for (std::uint32_t p = 0; p < s.proposals; ++p) expected[p] += (p == 0 ? -10.0 : 0.0) - h[p];
   }
   const auto base = tally(d.model, d.electorate, *honest_plan, Mechanism::quadratic, 0);

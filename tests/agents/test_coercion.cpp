@@ -16,6 +16,7 @@
 #include "sim/model.hpp"
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
+#include "support/beliefs.hpp"
 
 using namespace qvsim;
 using namespace qvsim::agents;
@@ -31,7 +32,8 @@ Scenario base_scenario() {
   s.proposals = 4;
   s.values.distribution = NormalDist{0.0, 1.0};
   s.values.homophily = 0.2;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
+  s.pivot = PivotSpec{PivotModel::fixed, 0.02};  // the hand computations below use p = 0.02
   s.graph = WattsStrogatzSpec{8, 0.1};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.ballot = Ballot::public_ballot;
@@ -56,14 +58,17 @@ struct Draw {
   Model model;
   Graph graph;
   Electorate electorate;
+  std::vector<MechanismBelief> beliefs;
   Draw(Scenario s, std::uint64_t replicate) : model(freeze(std::move(s))) {
     Stream rng(StreamKey{model.scenario.seed, replicate, 0, 0, 0, Purpose::graph});
     graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents), rng);
     electorate = draw_electorate(model.scenario.values, model.scenario.proposals, graph,
                                  model.scenario.seed, replicate);
+    beliefs = test::beliefs_of(model, electorate, replicate);
   }
   ReplicateContext context(std::size_t arm, std::uint64_t replicate = 0) const {
-    return ReplicateContext{model, graph, electorate, replicate, arm, model.arm_keys.at(arm)};
+    return ReplicateContext{model,  graph, electorate, replicate, arm, model.arm_keys.at(arm),
+                            beliefs};
   }
 };
 
@@ -145,27 +150,29 @@ double sum(const std::vector<double>& v) {
 
 TEST_CASE("instructed votes follow each mechanism's rule", "[coercion]") {
   BudgetSpec credits;
-  credits.credits = 50;
+  credits.credits = ConstantTrait{50};
   const std::vector<double> base{0.5, -1.0, 1.0};
   std::vector<double> out(3);
   const Agenda agenda{1, 1};
-  CHECK(instructed_votes(Mechanism::quadratic, credits, agenda, 1.0, base, out) == Approx(50.0));
+  CHECK(instructed_votes(Mechanism::quadratic, credits, 50.0, agenda, 1.0, base, out) ==
+        Approx(50.0));
   CHECK(out == std::vector<double>{0.0, std::sqrt(50.0), 0.0});
   credits.integer_votes = true;
-  CHECK(instructed_votes(Mechanism::quadratic, credits, agenda, 1.0, base, out) == 49.0);
+  CHECK(instructed_votes(Mechanism::quadratic, credits, 50.0, agenda, 1.0, base, out) == 49.0);
   CHECK(out == std::vector<double>{0.0, 7.0, 0.0});
-  CHECK(instructed_votes(Mechanism::linear, credits, Agenda{2, -1}, 1.0, base, out) == 50.0);
+  CHECK(instructed_votes(Mechanism::linear, credits, 50.0, Agenda{2, -1}, 1.0, base, out) == 50.0);
   CHECK(out == std::vector<double>{0.0, 0.0, -50.0});
-  CHECK(instructed_votes(Mechanism::one_person_one_vote, credits, agenda, 1.0, base, out) == 2.5);
+  CHECK(instructed_votes(Mechanism::one_person_one_vote, credits, 50.0, agenda, 1.0, base, out) ==
+        2.5);
   CHECK(out == std::vector<double>{0.5, 1.0, 1.0});
   BudgetSpec money;
   money.kind = BudgetKind::money;
-  money.pivot_price = 0.1;
-  CHECK(instructed_votes(Mechanism::quadratic, money, Agenda{0, -1}, 3.0, base, out) == 9.0);
+  CHECK(instructed_votes(Mechanism::quadratic, money, 0.0, Agenda{0, -1}, 3.0, base, out) == 9.0);
   CHECK(out == std::vector<double>{-3.0, 0.0, 0.0});
   // In place, as components call it.
   std::vector<double> ballot{1.0, -1.0, 0.0};
-  instructed_votes(Mechanism::one_person_one_vote, credits, Agenda{2, -1}, 1.0, ballot, ballot);
+  instructed_votes(Mechanism::one_person_one_vote, credits, 50.0, Agenda{2, -1}, 1.0, ballot,
+                   ballot);
   CHECK(ballot == std::vector<double>{1.0, -1.0, -1.0});
 
   CHECK(top_agenda(std::vector<double>{0.5, -2.0, 2.0}).proposal == 1);
@@ -244,7 +251,8 @@ TEST_CASE("certain compliance moves the agenda's tally by sqrt(B) - v per compli
     std::vector<double> expected(s.proposals, 0.0);
     std::vector<double> honest(s.proposals);
     for (const AgentId a : qv.threatened) {
-      honest_votes(Mechanism::quadratic, s.budget, d.electorate.of(a), honest);
+      honest_votes(Mechanism::quadratic, s.budget, belief_for(d.beliefs, Mechanism::quadratic),
+                   voter_of(s, 0, a, d.electorate.of(a)), honest);
       for (std::uint32_t p = 0; p < s.proposals; ++p) {
         expected[p] += (p == k ? dir * root : 0.0) - honest[p];
       }
@@ -261,7 +269,8 @@ TEST_CASE("certain compliance moves the agenda's tally by sqrt(B) - v per compli
     // The agenda moved by sqrt(B) - v per complier, v her honest vote signed in its direction.
     double moved = 0.0;
     for (const AgentId a : qv.threatened) {
-      honest_votes(Mechanism::quadratic, s.budget, d.electorate.of(a), honest);
+      honest_votes(Mechanism::quadratic, s.budget, belief_for(d.beliefs, Mechanism::quadratic),
+                   voter_of(s, 0, a, d.electorate.of(a)), honest);
       moved += root - dir * honest[k];
     }
     CHECK(dir * (attacked.tally[k] - base.tally[k]) == Approx(moved).margin(1e-9));
@@ -299,7 +308,8 @@ TEST_CASE("on a star the hub threatens its leaves up to capacity", "[coercion]")
   const Model model = freeze(s);
   const Graph star = Graph::from_edges(leaves + 1, edges);
   const Electorate e = draw_electorate(s.values, s.proposals, star, s.seed, 0);
-  const ReplicateContext ctx{model, star, e, 0, 1, model.arm_keys[1]};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, star, e, 0, 1, model.arm_keys[1], beliefs_ctx};
 
   auto threatened = [&](std::uint32_t reach, std::uint32_t capacity) {
     CoercionSpec c = *arm.coercion;
@@ -346,7 +356,8 @@ TEST_CASE("an agent on several lists obeys the strongest coercer", "[coercion]")
   c.capacity = 10;
   int wins_for_1 = 0;
   for (std::uint64_t rep = 0; rep < 20; ++rep) {
-    const ReplicateContext ctx{model, g, e, rep, 1, model.arm_keys[1]};
+    const auto beliefs_ctx = test::beliefs_of(model, e, rep);
+    const ReplicateContext ctx{model, g, e, rep, 1, model.arm_keys[1], beliefs_ctx};
     c.severity = UniformTrait{0.0, 10.0};
     const CoercionPlan plan = plan_coercion(c, ctx);
     REQUIRE(plan.coercers == std::vector<AgentId>{0, 1});
@@ -557,10 +568,12 @@ Reference reference_rounds(const CoercionSpec& spec, const ReplicateContext& ctx
   }
   std::vector<double> honest(s.proposals), told(s.proposals);
   auto complies = [&](AgentId a, double credibility) {
-    const auto u = ctx.electorate.of(a);
-    honest_votes(m, s.budget, u, honest);
-    instructed_votes(m, s.budget, plan.agendas[r.coercer[a]], spec.demanded_votes, honest, told);
-    const double loss = private_loss(m, s.budget, u, honest, told);
+    const Voter voter = voter_of(s, ctx.replicate, a, ctx.electorate.of(a));
+    const MechanismBelief& belief = ctx.belief(m);
+    honest_votes(m, s.budget, belief, voter, honest);
+    instructed_votes(m, s.budget, voter.credits, plan.agendas[r.coercer[a]], spec.demanded_votes,
+                     honest, told);
+    const double loss = private_loss(m, s.budget, belief, voter, honest, told);
     const double detection =
         s.ballot == Ballot::secret
             ? agent_trait(spec.perceived_detection,

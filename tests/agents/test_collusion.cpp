@@ -13,6 +13,7 @@
 #include "sim/model.hpp"
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
+#include "support/beliefs.hpp"
 
 using namespace qvsim;
 using namespace qvsim::agents;
@@ -45,7 +46,8 @@ Scenario base_scenario() {
   s.proposals = 5;
   s.values.distribution = NormalDist{0.1, 1.0};
   s.values.homophily = 0.3;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
+  s.pivot = PivotSpec{PivotModel::fixed, 0.02};  // the hand computations below use p = 0.02
   s.graph = WattsStrogatzSpec{8, 0.1};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.ballot = Ballot::public_ballot;
@@ -83,13 +85,14 @@ TEST_CASE("an enforced money-QV bloc of k casts k times its honest total", "[col
   const AgentId k = 5;
   Scenario s = base_scenario();
   s.budget.kind = BudgetKind::money;
-  s.budget.pivot_price = 0.1;
+  s.pivot = PivotSpec{PivotModel::fixed, 0.1};
   s.mechanisms = {Mechanism::quadratic};
   const Model model = freeze(s);
   const Graph g = complete(k);
   const std::vector<double> u{1.0, -0.5, 0.25};
   const Electorate e = identical_values(k, u);
-  const ReplicateContext ctx{model, g, e, 0, 0, 1};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 1, beliefs_ctx};
 
   const auto bloc_spec_k = bloc_spec(k);
   const Coalitions c = form_coalitions(bloc_spec_k, ctx);
@@ -110,11 +113,13 @@ TEST_CASE("an enforced money-QV bloc of k casts k times its honest total", "[col
   // Each member's private loss from obeying is (k-1)^2 (p u)^2 / 4 per proposal.
   std::vector<double> hv(u.size()), w(u.size()), internal(u.size());
   for (std::size_t p = 0; p < u.size(); ++p) internal[p] = k * u[p];
-  honest_votes(Mechanism::quadratic, s.budget, u, hv);
-  honest_votes(Mechanism::quadratic, s.budget, internal, w);
+  const MechanismBelief& belief = ctx.belief(Mechanism::quadratic);
+  honest_votes(Mechanism::quadratic, s.budget, belief, Voter{u, 0.0, 1.0}, hv);
+  honest_votes(Mechanism::quadratic, s.budget, belief, Voter{internal, 0.0, 1.0}, w);
   double expected = 0.0;
   for (double x : u) expected += (k - 1.0) * (k - 1.0) * (0.1 * x) * (0.1 * x) / 4.0;
-  CHECK(private_loss(Mechanism::quadratic, s.budget, u, hv, w) == Approx(expected));
+  CHECK(private_loss(Mechanism::quadratic, s.budget, belief, Voter{u, 0.0, 1.0}, hv, w) ==
+        Approx(expected));
 
   // Spreading V votes over k members costs V^2 / k: credits_saved = sum V^2 (1 - 1/k).
   const auto names = bloc.metric_names();
@@ -129,12 +134,13 @@ TEST_CASE("an enforced money-QV bloc of k casts k times its honest total", "[col
 TEST_CASE("k identities of one sybil pay V^2 / k", "[collusion][sybil]") {
   Scenario s = base_scenario();
   s.budget.kind = BudgetKind::money;
-  s.budget.pivot_price = 0.2;
+  s.pivot = PivotSpec{PivotModel::fixed, 0.2};
   const Model model = freeze(s);
   const Graph g = complete(3);
   const std::vector<double> u{2.0, -1.0};
   const Electorate e = identical_values(3, u);
-  const ReplicateContext ctx{model, g, e, 0, 0, 1};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 1, beliefs_ctx};
   SybilSpec sy;
   sy.share = 1.0;
   sy.identities = 4;
@@ -154,7 +160,8 @@ TEST_CASE("k identities of one sybil pay V^2 / k", "[collusion][sybil]") {
   // Credits: each identity has the whole budget, so votes and credits scale by 4.
   Scenario sc = base_scenario();
   const Model mc = freeze(sc);
-  const ReplicateContext cc{mc, g, e, 0, 0, 1};
+  const auto beliefs_cc = test::beliefs_of(mc, e, 0);
+  const ReplicateContext cc{mc, g, e, 0, 0, 1, beliefs_cc};
   sy.identity_cost = 1.5;
   std::vector<std::unique_ptr<const ComponentFactory>> p2;
   p2.push_back(make_sybils(sy));
@@ -250,7 +257,8 @@ TEST_CASE("coalitions are connected, disjoint and never over size", "[collusion]
   Stream rng(StreamKey{5, 0, 0, 0, 0, Purpose::graph});
   const Graph g = barabasi_albert(20000, 3, rng);
   const Electorate e = draw_electorate(s.values, s.proposals, g, 5, 0);
-  const ReplicateContext ctx{model, g, e, 0, 0, 7};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 7, beliefs_ctx};
   CollusionSpec spec;
   spec.organizers.count = 80;
   spec.max_size = 25;
@@ -311,7 +319,8 @@ TEST_CASE("logrolling lets an opposed neighbour join to trade support", "[collus
   e.values = {3.0, 0.0,    // organizer: cares about proposal 0 passing
               -0.5, 2.0};  // neighbour: mildly against 0, strongly for 1
   e.totals = {2.5, 2.0};
-  const ReplicateContext ctx{model, g, e, 0, 0, 1};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 1, beliefs_ctx};
   CollusionSpec spec = bloc_spec(10);  // one organizer by degree: equal degrees, so agent 0
   spec.logrolling = true;
   CHECK(form_coalitions(spec, ctx).members.at(0) == std::vector<AgentId>{0, 1});
@@ -358,11 +367,12 @@ TEST_CASE("influence ratio and colluding share by hand", "[collusion]") {
   // |votes| and 2/3 of the agents: influence ratio (4/5) / (2/3) = 1.2.
   Scenario s = base_scenario();
   s.budget.kind = BudgetKind::money;
-  s.budget.pivot_price = 0.1;
+  s.pivot = PivotSpec{PivotModel::fixed, 0.1};
   const Model model = freeze(s);
   const Graph g = complete(3);
   const Electorate e = identical_values(3, {1.0, -0.5});
-  const ReplicateContext ctx{model, g, e, 0, 0, 1};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 1, beliefs_ctx};
   std::vector<std::unique_ptr<const ComponentFactory>> parts;
   parts.push_back(make_collusion(bloc_spec(2)));
   const AttackBehaviour arm(std::move(parts));

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +119,26 @@ arms:
   honest: {}
 )";
 
+// A scenario reading its values from values.csv beside it: 3 agents, 2 proposals.
+const std::string kValuesScenario = R"(name: t
+seed: 1
+replicates: 2
+electorate:
+  agents: 3
+  proposals: 2
+  values: {file: values.csv}
+graph:
+  model: erdos_renyi
+  mean_degree: 1
+arms:
+  honest: {}
+)";
+
+// kBase with `line` added to the electorate block (as its line 7).
+std::string with_electorate_line(const std::string& line) {
+  return replace(kBase, "  proposals: 2\n", "  proposals: 2\n" + line + "\n");
+}
+
 // Nine levels of nine aliases: 9^9 (387 million) strings once expanded, in 300 bytes.
 std::string alias_bomb() {
   std::string text = "a: &a [x, x, x, x, x, x, x, x, x]\n";
@@ -134,12 +155,13 @@ std::string alias_bomb() {
 
 struct Case {
   std::string name;
-  std::string scenario;              // written to s.yaml (or, for edge-list cases, to e.yaml)
-  std::optional<std::string> edges;  // written to edges.txt; the scenario is kEdgeScenario then
-  std::string kind;                  // the error class
-  std::string where;                 // "file:line: key: " as printed
-  std::string message;               // a part of the message
-  std::vector<std::string> extra;    // more arguments for `qvsim run`
+  std::string scenario;               // written to s.yaml (or, for edge-list cases, to e.yaml)
+  std::optional<std::string> edges;   // written to edges.txt; the scenario is kEdgeScenario then
+  std::string kind;                   // the error class
+  std::string where;                  // "file:line: key: " as printed
+  std::string message;                // a part of the message
+  std::vector<std::string> extra;     // more arguments for `qvsim run`
+  std::optional<std::string> values;  // written to values.csv (for kValuesScenario)
 };
 
 std::vector<Case> catalogue() {
@@ -324,6 +346,147 @@ std::vector<Case> catalogue() {
       {"edge list: empty", kEdgeScenario, "", "empty", "edges.txt: ", "no edges found"},
       {"edge list: binary junk", kEdgeScenario, std::string("0 1\n\x00\x01\x02 \xff\n", 10),
        "syntax", "edges.txt:2: ", "expected two non-negative integer ids"},
+      {"pivot_price under budget (moved)",
+       with_electorate_line("  budget: {credits: 100, pivot_price: 0.05}"),
+       {},
+       "unknown_key",
+       "s.yaml:7: electorate.budget.pivot_price: ",
+       "moved: write electorate.pivot: {model: fixed, price: 0.05}"},
+      {"pivot_price under money (moved)",
+       with_electorate_line("  budget:\n    money: {pivot_price: 0.02}"),
+       {},
+       "unknown_key",
+       "s.yaml:8: electorate.budget.money.pivot_price: ",
+       "moved: write electorate.pivot: {model: fixed, price: 0.02}"},
+      {"unknown pivot model",
+       with_electorate_line("  pivot: {model: fixd}"),
+       {},
+       "invalid",
+       "s.yaml:7: electorate.pivot.model: ",
+       "did you mean 'fixed'?"},
+      {"pivot price outside (0, 1]",
+       with_electorate_line("  pivot: {model: fixed, price: 1.5}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.pivot.price: ",
+       "must be in (0, 1], got 1.5"},
+      {"poll noise not above 0",
+       with_electorate_line("  pivot: {model: normal, poll_noise: 0}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.pivot.poll_noise: ",
+       "must be > 0, got 0"},
+      {"a price with model normal",
+       with_electorate_line("  pivot: {model: normal, price: 0.02}"),
+       {},
+       "invalid",
+       "s.yaml:7: electorate.pivot.price: ",
+       "only with model fixed"},
+      {"credits not above 0",
+       with_electorate_line("  budget: {credits: 0}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.budget.credits: ",
+       "must be > 0, got 0"},
+      {"a credits trait reaching below 0",
+       with_electorate_line("  budget: {credits: {uniform: [-10, 100]}}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.budget.credits.uniform[0]: ",
+       "must be > 0, got -10"},
+      {"wealth not above 0",
+       with_electorate_line("  budget: {money: {wealth: 0}}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.budget.money.wealth: ",
+       "must be > 0, got 0"},
+      {"eta below 0",
+       with_electorate_line("  budget: {money: {eta: -1}}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.budget.money.eta: ",
+       "must be >= 0, got -1"},
+      {"discrete values out of order",
+       with_electorate_line("  values: {distribution: discrete, values: [2, 1]}"),
+       {},
+       "invalid",
+       "s.yaml:7: electorate.values.values[1]: ",
+       "ascending order"},
+      {"discrete weights that do not match the values",
+       with_electorate_line("  values: {distribution: discrete, values: [1, 2], weights: [1]}"),
+       {},
+       "invalid",
+       "s.yaml:7: electorate.values.weights: ",
+       "has 1 weight(s) but values has 2"},
+      {"a discrete weight not above 0",
+       with_electorate_line("  values: {distribution: discrete, values: [1, 2], weights: [1, 0]}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.values.weights[1]: ",
+       "must be > 0, got 0"},
+      {"homophily with a values file",
+       with_electorate_line("  values: {file: values.csv, homophily: 0.3}"),
+       {},
+       "invalid",
+       "s.yaml:7: electorate.values.homophily: ",
+       "not allowed together with file"},
+      {"values file: a row with a missing cell",
+       kValuesScenario,
+       {},
+       "syntax",
+       "values.csv:3: ",
+       "expected 3 comma-separated fields (agent, 2 value(s)), got 2",
+       {},
+       "agent,a,b\n0,1,2\n1,3\n2,5,6\n"},
+      {"values file: a word for a value",
+       kValuesScenario,
+       {},
+       "syntax",
+       "values.csv:2: ",
+       "column 'b': expected a number, got 'x'",
+       {},
+       "agent,a,b\n0,1,x\n1,3,4\n2,5,6\n"},
+      {"values file: infinity",
+       kValuesScenario,
+       {},
+       "not_finite",
+       "values.csv:4: ",
+       "column 'a': must be a finite number, got 'inf'",
+       {},
+       "agent,a,b\n0,1,2\n1,3,4\n2,inf,6\n"},
+      {"values file: an agent twice",
+       kValuesScenario,
+       {},
+       "invalid",
+       "values.csv:5: ",
+       "agent 1 has a second row (the first is on line 3)",
+       {},
+       "agent,a,b\n0,1,2\n1,3,4\n# again\n1,5,6\n"},
+      {"values file: an unknown agent",
+       kValuesScenario,
+       {},
+       "invalid",
+       "values.csv:3: ",
+       "agent 7 is not an agent: ids run from 0 to 2",
+       {},
+       "agent,a,b\n0,1,2\n7,3,4\n"},
+      {"values file: a missing agent",
+       kValuesScenario,
+       {},
+       "invalid",
+       "values.csv: ",
+       "no row for agent 1",
+       {},
+       "agent,a,b\n0,1,2\n2,5,6\n"},
+      {"values file: columns that do not match the proposals",
+       kValuesScenario,
+       {},
+       "invalid",
+       "values.csv:1: ",
+       "has 3 proposal column(s) after 'agent', but electorate.proposals is 2",
+       {},
+       "agent,a,b,c\n0,1,2,3\n"},
+      {"values file: empty", kValuesScenario, {}, "empty", "values.csv: ", "is empty", {}, ""},
   };
 }
 
@@ -373,6 +536,7 @@ TEST_CASE("the bad-input catalogue: each case exits 2 with its class, place and 
       std::string file = "s.yaml";
       write(dir.path / file, k.scenario);
       if (k.edges) write(dir.path / "edges.txt", *k.edges);
+      if (k.values) write(dir.path / "values.csv", *k.values);
       // `validate` and `run` over the earlier results (--overwrite: a run that got through
       // would replace them) must both refuse.
       for (const std::string command : {"validate", "run"}) {
@@ -402,7 +566,25 @@ TEST_CASE("missing files and folders are io errors", "[errors]") {
   fs::create_directories(dir.path / "folder.yaml");
   check_error(run_qvsim({"validate", "folder.yaml"}, dir.path), "io",
               "folder.yaml: ", "it is a folder");
+  write(dir.path / "v.yaml", kValuesScenario);  // no values.csv beside it
+  check_error(run_qvsim({"run", "v.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path),
+              "io", "v.yaml:7: electorate.values.file: ",
+              "cannot open values file 'values.csv': No such file or directory");
+  // A FIFO would block a reader forever; it is refused without being opened.
+  REQUIRE(mkfifo((dir.path / "values.csv").c_str(), 0600) == 0);
+  check_error(run_qvsim({"validate", "v.yaml"}, dir.path), "io",
+              "v.yaml:7: electorate.values.file: ", "not a regular file");
   earlier.check_untouched();
+}
+
+TEST_CASE("the values-file scenario of the catalogue is valid with a good file", "[errors]") {
+  TempDir dir;
+  write(dir.path / "v.yaml", kValuesScenario);
+  write(dir.path / "values.csv", "agent,a,b\n2,5,-6\n0,1,2\n1,-3,4\n");
+  const Child c = run_qvsim({"validate", "v.yaml"}, dir.path);
+  INFO(c.err);
+  CHECK(c.code == 0);
+  CHECK(c.err.empty());
 }
 
 TEST_CASE("an output folder that cannot be written is an io error", "[errors]") {

@@ -239,7 +239,7 @@ electorate:
   agents: 11
   proposals: 1
   values: {distribution: uniform, low: 0.999, high: 1.001}
-  budget: {credits: 100, pivot_price: 0.02}
+  budget: {credits: 100}
 graph: {model: watts_strogatz, degree: 10, rewire: 0}
 mechanisms: [one_person_one_vote, quadratic]
 ballot: provable

@@ -84,7 +84,7 @@ baseline_arm: other
   CHECK(n.sd == 2.0);
   CHECK(s.values.homophily == 0.3);
   CHECK(s.budget.kind == qvsim::BudgetKind::credits);
-  CHECK(s.budget.credits == 50.0);
+  CHECK(std::get<qvsim::ConstantTrait>(s.budget.credits).value == 50.0);
   CHECK(s.budget.integer_votes);
   const auto& ws = std::get<qvsim::WattsStrogatzSpec>(s.graph);
   CHECK(ws.degree == 6);
@@ -106,8 +106,11 @@ TEST_CASE("defaults are filled in", "[scenario]") {
   CHECK(n.sd == 1.0);
   CHECK(s.values.homophily == 0.0);
   CHECK(s.budget.kind == qvsim::BudgetKind::credits);
-  CHECK(s.budget.credits == 100.0);
+  CHECK(std::get<qvsim::ConstantTrait>(s.budget.credits).value == 100.0);
   CHECK_FALSE(s.budget.integer_votes);
+  CHECK(s.pivot.model == qvsim::PivotModel::normal);
+  CHECK(s.pivot.poll_noise == 0.0);
+  CHECK(s.values.file.empty());
   const auto& ws = std::get<qvsim::WattsStrogatzSpec>(s.graph);
   CHECK(ws.degree == 10);
   CHECK(ws.rewire == 0.05);
@@ -235,13 +238,165 @@ seed: 1
 replicates: 1
 electorate:
   agents: 101
-  budget: {money: {pivot_price: 0.001}}
+  budget: {money: {wealth: {uniform: [0.5, 2]}, eta: 1.5}}
 arms: {honest: {}}
 )");
   CHECK(s.budget.kind == qvsim::BudgetKind::money);
-  CHECK(s.budget.pivot_price == 0.001);
+  const auto& w = std::get<qvsim::UniformTrait>(s.budget.wealth);
+  CHECK(w.low == 0.5);
+  CHECK(w.high == 2.0);
+  CHECK(s.budget.eta == 1.5);
   CHECK(s.mechanisms == std::vector<qvsim::Mechanism>{qvsim::Mechanism::quadratic,
                                                       qvsim::Mechanism::one_person_one_vote});
+}
+
+TEST_CASE("money's short forms take wealth 1 and eta 1", "[scenario][yaml]") {
+  for (const char* budget : {"{money: {}}", "{money: }", "{money: null}", "money"}) {
+    INFO(budget);
+    const Scenario s = parse(std::string("name: t\nseed: 1\nreplicates: 1\nelectorate:\n") +
+                             "  agents: 101\n  budget: " + budget + "\narms: {honest: {}}\n");
+    CHECK(s.budget.kind == qvsim::BudgetKind::money);
+    CHECK(std::get<qvsim::ConstantTrait>(s.budget.wealth).value == 1.0);
+    CHECK(s.budget.eta == 1.0);
+    CHECK_THAT(qvsim::scenario_to_json(s),
+               Catch::Contains("\"money\": {\n        \"wealth\": 1,\n        \"eta\": 1\n"));
+  }
+}
+
+TEST_CASE("credits are a per-agent trait", "[scenario][yaml]") {
+  auto with_budget = [](const std::string& budget) {
+    return parse("name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  budget: " +
+                 budget + "\narms: {honest: {}}\n");
+  };
+  SECTION("a number is the same for everyone") {
+    const Scenario s = with_budget("{credits: 250.5}");
+    CHECK(std::get<qvsim::ConstantTrait>(s.budget.credits).value == 250.5);
+  }
+  SECTION("uniform") {
+    const Scenario s = with_budget("{credits: {uniform: [50, 150]}, integer_votes: true}");
+    const auto& u = std::get<qvsim::UniformTrait>(s.budget.credits);
+    CHECK(u.low == 50.0);
+    CHECK(u.high == 150.0);
+    CHECK(s.budget.integer_votes);
+    CHECK_THAT(qvsim::scenario_to_json(s), Catch::Contains("\"uniform\": [\n"));
+  }
+  SECTION("two_point, with low given (0 is not a budget)") {
+    const Scenario s = with_budget("{credits: {two_point: {share: 0.1, high: 1000, low: 10}}}");
+    const auto& t = std::get<qvsim::TwoPointTrait>(s.budget.credits);
+    CHECK(t.share == 0.1);
+    CHECK(t.high == 1000.0);
+    CHECK(t.low == 10.0);
+  }
+}
+
+TEST_CASE("electorate.pivot parses each model", "[scenario][yaml]") {
+  auto with_pivot = [](const std::string& pivot) {
+    return parse("name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  pivot: " + pivot +
+                 "\narms: {honest: {}}\n");
+  };
+  SECTION("fixed, with and without a price") {
+    Scenario s = with_pivot("{model: fixed, price: 0.25}");
+    CHECK(s.pivot.model == qvsim::PivotModel::fixed);
+    CHECK(s.pivot.price == 0.25);
+    std::string json = qvsim::scenario_to_json(s);
+    CHECK_THAT(json, Catch::Contains("\"model\": \"fixed\",\n      \"price\": 0.25\n"));
+    CHECK_THAT(json, !Catch::Contains("poll_noise"));
+    s = with_pivot("{model: fixed}");
+    CHECK(s.pivot.price == 0.02);
+    s = with_pivot("{model: fixed, price: 1}");
+    CHECK(s.pivot.price == 1.0);
+  }
+  SECTION("normal, with and without a poll") {
+    Scenario s = with_pivot("{model: normal}");
+    CHECK(s.pivot.model == qvsim::PivotModel::normal);
+    CHECK(s.pivot.poll_noise == 0.0);
+    s = with_pivot("{model: normal, poll_noise: 0.5}");
+    CHECK(s.pivot.poll_noise == 0.5);
+    const std::string json = qvsim::scenario_to_json(s);
+    CHECK_THAT(json, Catch::Contains("\"model\": \"normal\",\n      \"poll_noise\": 0.5\n"));
+    CHECK_THAT(json, !Catch::Contains("\"price\""));
+    s = with_pivot("{poll_noise: 2}");  // model normal is the default
+    CHECK(s.pivot.model == qvsim::PivotModel::normal);
+    CHECK(s.pivot.poll_noise == 2.0);
+  }
+  SECTION("equilibrium") {
+    const Scenario s = with_pivot("{model: equilibrium, poll_noise: 1e-3}");
+    CHECK(s.pivot.model == qvsim::PivotModel::equilibrium);
+    CHECK(s.pivot.poll_noise == 0.001);
+  }
+  SECTION("an empty block and an absent one are the same scenario") {
+    const std::string absent = qvsim::scenario_to_json(
+        parse("name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\narms: {honest: {}}\n"));
+    CHECK(qvsim::scenario_to_json(with_pivot("{}")) == absent);
+    CHECK(qvsim::scenario_to_json(with_pivot("{model: normal}")) == absent);
+    CHECK(qvsim::scenario_to_json(with_pivot("{model: equilibrium}")) != absent);
+  }
+}
+
+TEST_CASE("pivot_price is refused with the place it moved to", "[scenario][yaml]") {
+  check_error(
+      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
+      "  budget: {credits: 100, pivot_price: 0.05}\narms: {honest: {}}\n",
+      6, "electorate.budget.pivot_price",
+      "moved: write electorate.pivot: {model: fixed, price: 0.05}");
+  check_error(
+      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  budget:\n"
+      "    money:\n      pivot_price: 0.02\narms: {honest: {}}\n",
+      8, "electorate.budget.money.pivot_price",
+      "moved: write electorate.pivot: {model: fixed, price: 0.02}");
+  try {
+    parse(
+        "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
+        "  budget: {credits: 100, pivot_price: 0.02}\narms: {honest: {}}\n");
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == qvsim::ErrorKind::unknown_key);
+    CHECK_THAT(e.message(), Catch::Contains("now defaults to model normal"));
+  }
+}
+
+TEST_CASE("a discrete distribution parses", "[scenario][yaml]") {
+  auto with_values = [](const std::string& values) {
+    return parse("name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  values: " +
+                 values + "\narms: {honest: {}}\n");
+  };
+  SECTION("with weights") {
+    const Scenario s = with_values(
+        "{distribution: discrete, values: [-1, 0.5, 3], weights: [2, 1, 0.5], homophily: 0.1}");
+    const auto& d = std::get<qvsim::DiscreteDist>(s.values.distribution);
+    CHECK(d.values == std::vector<double>{-1.0, 0.5, 3.0});
+    CHECK(d.weights == std::vector<double>{2.0, 1.0, 0.5});
+    CHECK(s.values.homophily == 0.1);
+    CHECK_THAT(qvsim::scenario_to_json(s), Catch::Contains("\"distribution\": \"discrete\""));
+  }
+  SECTION("weights default to equal") {
+    const Scenario s = with_values("{distribution: discrete, values: [-2, 2]}");
+    const auto& d = std::get<qvsim::DiscreteDist>(s.values.distribution);
+    CHECK(d.weights == std::vector<double>{1.0, 1.0});
+    // Writing the default weights out is the same scenario.
+    CHECK(qvsim::scenario_to_json(s) ==
+          qvsim::scenario_to_json(
+              with_values("{distribution: discrete, values: [-2, 2], weights: [1, 1]}")));
+  }
+  SECTION("one value") {
+    const Scenario s = with_values("{distribution: discrete, values: [1]}");
+    CHECK(std::get<qvsim::DiscreteDist>(s.values.distribution).values.size() == 1);
+  }
+}
+
+TEST_CASE("values from a file resolve against the scenario's folder", "[scenario][yaml]") {
+  const Scenario s = parse(
+      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
+      "  values: {file: data/values.csv}\narms: {honest: {}}\n");
+  CHECK(s.values.file == std::filesystem::path("/base/data/values.csv"));
+  const std::string json = qvsim::scenario_to_json(s);
+  CHECK_THAT(json, Catch::Contains("\"values\": {\n      \"file\": \"values.csv\"\n    }"));
+  CHECK_THAT(json, !Catch::Contains("/base"));
+  CHECK_THAT(json, !Catch::Contains("homophily"));
+  const Scenario a = parse(
+      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
+      "  values: {file: /abs/v.csv}\narms: {honest: {}}\n");
+  CHECK(a.values.file == std::filesystem::path("/abs/v.csv"));
 }
 
 TEST_CASE("numbers accept YAML's plain forms", "[scenario]") {
@@ -449,7 +604,7 @@ replicates: 1
 electorate:
   agents: 101
   budget:
-    money: {pivot_price: 0.01}
+    money: {}
 mechanisms:
   - quadratic
   - linear
@@ -459,22 +614,103 @@ arms: {honest: {}}
 }
 
 TEST_CASE("budget rules", "[scenario]") {
+  const std::string head = "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n";
+  check_error(head + "  budget: {credits: 1, money: {}}\n", 6, "electorate.budget.money",
+              "not both");
+  check_error(head + "  budget: {integer_votes: true}\n", 6, "electorate.budget",
+              "must give credits");
+  check_error(head + "  budget: {money: {}, integer_votes: false}\n", 6,
+              "electorate.budget.integer_votes", "only allowed with budget.credits");
+  check_error(head + "  budget: credits\n", 6, "electorate.budget",
+              "must be a map such as {credits: 100} or {money: {}}, or the word money");
+  check_error(head + "  budget: {money: {welth: 2}}\n", 6, "electorate.budget.money.welth",
+              "did you mean 'wealth'?");
+}
+
+TEST_CASE("budget values out of range name the key", "[scenario][yaml]") {
+  const std::string head = "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n";
+  check_error(head + "  budget: {credits: 0}\n", 6, "electorate.budget.credits",
+              "must be > 0, got 0");
+  check_error(head + "  budget: {credits: -5}\n", 6, "electorate.budget.credits",
+              "must be > 0, got -5");
+  check_error(head + "  budget: {credits: {uniform: [0, 100]}}\n", 6,
+              "electorate.budget.credits.uniform[0]", "must be > 0, got 0");
+  check_error(head + "  budget: {credits: {uniform: [150, 50]}}\n", 6,
+              "electorate.budget.credits.uniform", "high must be >= low");
+  check_error(head + "  budget: {credits: {two_point: {share: 0.5, high: 10}}}\n", 6,
+              "electorate.budget.credits.two_point.low", "missing required key");
+  check_error(head + "  budget: {credits: {normal: 3}}\n", 6, "electorate.budget.credits.normal",
+              "unknown key");
+  check_error(head + "  budget:\n    money:\n      wealth: 0\n", 8,
+              "electorate.budget.money.wealth", "must be > 0, got 0");
+  check_error(head + "  budget:\n    money:\n      wealth: {uniform: [-1, 2]}\n", 8,
+              "electorate.budget.money.wealth.uniform[0]", "must be > 0, got -1");
+  check_error(head + "  budget:\n    money:\n      eta: -0.5\n", 8, "electorate.budget.money.eta",
+              "must be >= 0, got -0.5");
+  check_error(head + "  budget:\n    money:\n      eta: .nan\n", 8, "electorate.budget.money.eta",
+              "must be a finite number");
+}
+
+TEST_CASE("pivot rules name the key", "[scenario][yaml]") {
+  const std::string head = "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n";
+  check_error(head + "  pivot: {model: fixd}\n", 6, "electorate.pivot.model",
+              "must be one of fixed, normal, equilibrium, got 'fixd'; did you mean 'fixed'?");
+  check_error(head + "  pivot: {model: equilibrum}\n", 6, "electorate.pivot.model",
+              "did you mean 'equilibrium'?");
+  check_error(head + "  pivot: {model: fixed, price: 0}\n", 6, "electorate.pivot.price",
+              "must be in (0, 1], got 0");
+  check_error(head + "  pivot: {model: fixed, price: 1.5}\n", 6, "electorate.pivot.price",
+              "must be in (0, 1], got 1.5");
+  check_error(head + "  pivot: {model: normal, poll_noise: 0}\n", 6, "electorate.pivot.poll_noise",
+              "must be > 0, got 0");
+  check_error(head + "  pivot: {model: equilibrium, poll_noise: -1}\n", 6,
+              "electorate.pivot.poll_noise", "must be > 0, got -1");
+  check_error(head + "  pivot:\n    model: normal\n    price: 0.02\n", 8, "electorate.pivot.price",
+              "only with model fixed (model normal");
+  check_error(head + "  pivot: {price: 0.02}\n", 6, "electorate.pivot.price",
+              "only with model fixed");
+  check_error(head + "  pivot: {model: equilibrium, price: 0.02}\n", 6, "electorate.pivot.price",
+              "only with model fixed (model equilibrium");
+  check_error(head + "  pivot: {model: fixed, poll_noise: 1}\n", 6, "electorate.pivot.poll_noise",
+              "only with model normal or equilibrium");
+  check_error(head + "  pivot: {model: fixed, prize: 1}\n", 6, "electorate.pivot.prize",
+              "did you mean 'price'?");
+  check_error(head + "  pivot: fixed\n", 6, "electorate.pivot", "must be a map");
+}
+
+TEST_CASE("discrete and file values are checked", "[scenario][yaml]") {
+  const std::string head = "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n";
+  check_error(head + "  values: {distribution: discrete}\n", 6, "electorate.values.values",
+              "missing required key");
+  check_error(head + "  values: {distribution: discrete, values: []}\n", 6,
+              "electorate.values.values", "must be a non-empty list of numbers");
+  check_error(head + "  values: {distribution: discrete, values: 3}\n", 6,
+              "electorate.values.values", "must be a non-empty list of numbers, got '3'");
+  check_error(head + "  values:\n    distribution: discrete\n    values: [1, 3, 2]\n", 8,
+              "electorate.values.values[2]", "must be greater than the value before it (3), got 2");
+  check_error(head + "  values: {distribution: discrete, values: [1, 1]}\n", 6,
+              "electorate.values.values[1]", "each once");
+  check_error(head + "  values: {distribution: discrete, values: [1, x]}\n", 6,
+              "electorate.values.values[1]", "must be a number, got 'x'");
+  check_error(head + "  values: {distribution: discrete, values: [1, .inf]}\n", 6,
+              "electorate.values.values[1]", "must be a finite number");
+  check_error(head + "  values: {distribution: discrete, values: [1, 2], weights: [1]}\n", 6,
+              "electorate.values.weights", "has 1 weight(s) but values has 2");
+  check_error(head + "  values: {distribution: discrete, values: [1, 2], weights: [1, 0]}\n", 6,
+              "electorate.values.weights[1]", "must be > 0, got 0");
   check_error(
-      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
-      "  budget: {credits: 1, money: {pivot_price: 0.1}}\n",
-      6, "electorate.budget.money", "not both");
-  check_error(
-      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
-      "  budget: {integer_votes: true}\n",
-      6, "electorate.budget", "must give credits");
-  check_error(
-      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
-      "  budget: {money: {pivot_price: 0.1}, integer_votes: false}\n",
-      6, "electorate.budget.integer_votes", "only allowed with budget.credits");
-  check_error(
-      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"
-      "  budget: {money: {pivot_price: 0}}\n",
-      6, "electorate.budget.money.pivot_price", "must be in (0, 1], got 0");
+      head + "  values: {distribution: discrete, values: [1, 2], weights: [1e308, 1e308]}\n", 6,
+      "electorate.values.weights", "must sum to a finite number");
+  check_error(head + "  values: {distribution: discrete, values: [1], mean: 0}\n", 6,
+              "electorate.values.mean", "not a setting of distribution 'discrete'");
+  check_error(head + "  values: {distribution: discret, values: [1]}\n", 6,
+              "electorate.values.distribution", "did you mean 'discrete'?");
+  check_error(head + "  values:\n    file: v.csv\n    homophily: 0.2\n", 8,
+              "electorate.values.homophily", "not allowed together with file");
+  check_error(head + "  values:\n    distribution: normal\n    file: v.csv\n", 7,
+              "electorate.values.distribution", "not allowed together with file");
+  check_error(head + "  values: {file: ''}\n", 6, "electorate.values.file",
+              "must be a non-empty path");
 }
 
 TEST_CASE("baseline_arm must name an arm", "[scenario]") {
@@ -584,6 +820,7 @@ TEST_CASE("scenario_to_json is canonical", "[scenario]") {
   // Every default is written out.
   for (const char* key :
        {"\"proposals\": 1", "\"homophily\": 0", "\"credits\": 100", "\"integer_votes\": false",
+        "\"pivot\": {\n      \"model\": \"normal\",\n      \"poll_noise\": 0\n",
         "\"model\": \"watts_strogatz\"", "\"rewire\": 0.05", "\"ballot\": \"secret\"",
         "\"baseline_arm\": \"honest\"", "\"one_person_one_vote\""}) {
     CHECK_THAT(a, Catch::Contains(key));
@@ -612,11 +849,50 @@ TEST_CASE("validate_scenario catches overrides that break the rules", "[scenario
   s.budget.kind = qvsim::BudgetKind::money;
   CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"),
                     Catch::Contains("linear voting needs budget.credits"));
+  // The rules the reader enforces hold for a scenario built or changed in code too.
+  s = parse(kMinimal);
+  s.budget.credits = qvsim::UniformTrait{0.0, 10.0};
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"),
+                    Catch::Contains("electorate.budget.credits.uniform: bounds must be > 0"));
+  s = parse(kMinimal);
+  s.pivot.model = qvsim::PivotModel::fixed;
+  s.pivot.price = 0.0;
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"),
+                    Catch::Contains("electorate.pivot.price: must be in (0, 1], got 0"));
+  s.pivot.price = 0.5;
+  s.pivot.poll_noise = 1.0;
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"),
+                    Catch::Contains("electorate.pivot.poll_noise"));
+  s = parse(kMinimal);
+  s.pivot.poll_noise = -1.0;
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"), Catch::Contains("must be > 0, got -1"));
+  s = parse(kMinimal);
+  s.values.distribution = qvsim::DiscreteDist{{1.0, 0.5}, {1.0, 1.0}};
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"), Catch::Contains("ascending"));
+  s.values.distribution = qvsim::DiscreteDist{{1.0, 2.0}, {1.0}};
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"), Catch::Contains("one weight per value"));
+  s = parse(kMinimal);
+  s.values.file = "v.csv";
+  s.values.homophily = 0.5;
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"), Catch::Contains("together with file"));
+  s = parse(kMinimal);
+  s.budget.kind = qvsim::BudgetKind::money;
+  s.mechanisms.pop_back();  // linear
+  s.budget.eta = -1.0;
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"),
+                    Catch::Contains("electorate.budget.money.eta: must be >= 0"));
+  s.budget.eta = 0.0;
+  s.budget.wealth = qvsim::ConstantTrait{0.0};
+  CHECK_THROWS_WITH(qvsim::validate_scenario(s, "cli"),
+                    Catch::Contains("electorate.budget.money.wealth: must be > 0, got 0"));
 }
 
 TEST_CASE("the example scenarios are valid", "[scenario]") {
   const std::filesystem::path dir = std::filesystem::path(QVSIM_SOURCE_DIR) / "scenarios";
-  for (const char* name : {"default.yaml", "passionate_minority.yaml", "million.yaml"}) {
+  for (const char* name : {"default.yaml", "passionate_minority.yaml", "million.yaml",
+                           "bribery.yaml", "coercion_provable.yaml", "coercion_public.yaml",
+                           "coercion_secret.yaml", "collusion_public.yaml", "collusion_secret.yaml",
+                           "logrolling.yaml", "sybils.yaml", "threats_and_collusion.yaml"}) {
     INFO(name);
     Scenario s;
     REQUIRE_NOTHROW(s = qvsim::load_scenario(dir / name));

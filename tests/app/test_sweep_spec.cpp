@@ -67,6 +67,10 @@ std::uint32_t degree(const Scenario& s) {
   return std::get<qvsim::WattsStrogatzSpec>(s.graph).degree;
 }
 double rewire(const Scenario& s) { return std::get<qvsim::WattsStrogatzSpec>(s.graph).rewire; }
+// Each agent's voice-credit budget, where it is a constant trait.
+double credits_of(const Scenario& s) {
+  return std::get<qvsim::ConstantTrait>(s.budget.credits).value;
+}
 
 std::vector<std::string> texts(const SweepPlan& p, std::size_t param) {
   std::vector<std::string> out;
@@ -244,7 +248,58 @@ sweep:
     CHECK(s.arms[1].name == "coal");
     REQUIRE(s.arms[1].collusion);
     CHECK(s.arms[1].collusion->organizers.count == 10);
-    CHECK(s.budget.credits == 200.0);
+    CHECK(credits_of(s) == 200.0);
+  }
+  SECTION("beliefs and budgets: electorate.pivot and the budget's traits") {
+    const SweepPlan p = plan(R"(name: t
+seed: 7
+replicates: 2
+electorate:
+  agents: 101
+  pivot: {model: fixed}
+arms: {honest: {}}
+sweep:
+  parameters:
+    electorate.pivot.price: [0.01, 0.5]
+    electorate.budget.credits: [100, {uniform: [50, 150]}]
+)");
+    REQUIRE(p.points.size() == 4);
+    const Scenario& s = p.points[3].scenario;
+    CHECK(s.pivot.model == qvsim::PivotModel::fixed);
+    CHECK(s.pivot.price == 0.5);
+    const auto& u = std::get<qvsim::UniformTrait>(s.budget.credits);
+    CHECK(u.low == 50.0);
+    CHECK(u.high == 150.0);
+    CHECK(credits_of(p.points[0].scenario) == 100.0);
+    CHECK(p.points[0].scenario.pivot.price == 0.01);
+
+    // Keys the base omits are created: electorate.pivot (model normal by default) and money's.
+    const SweepPlan q = plan(R"(name: t
+seed: 7
+replicates: 2
+electorate:
+  agents: 101
+  budget: {money: {}}
+arms: {honest: {}}
+sweep:
+  parameters:
+    electorate.pivot.poll_noise: [0.5, 2]
+    electorate.budget.money.eta: [0, 1.5]
+)");
+    REQUIRE(q.points.size() == 4);
+    const Scenario& t = q.points[3].scenario;
+    CHECK(t.pivot.model == qvsim::PivotModel::normal);
+    CHECK(t.pivot.poll_noise == 2.0);
+    CHECK(t.budget.kind == qvsim::BudgetKind::money);
+    CHECK(t.budget.eta == 1.5);
+    CHECK(q.points[0].scenario.budget.eta == 0.0);
+  }
+  SECTION("a swept price without model fixed is blamed on the sweep key") {
+    check_error(kBase + R"(sweep:
+  parameters:
+    electorate.pivot.price: [0.01, 0.5]
+)",
+                11, "sweep.parameters.electorate.pivot.price", "only with model fixed");
   }
   SECTION("an element of a list") {
     const SweepPlan p = plan(R"(name: t
@@ -295,9 +350,9 @@ TEST_CASE("a random design draws within bounds, from the sets given", "[sweep]")
     const Scenario& s = pt.scenario;
     CHECK(s.values.homophily >= 0.1);
     CHECK(s.values.homophily <= 0.5);
-    CHECK(s.budget.credits >= 10.0);
-    CHECK(s.budget.credits <= 1000.0);
-    if (s.budget.credits < 100.0) ++low_credits;
+    CHECK(credits_of(s) >= 10.0);
+    CHECK(credits_of(s) <= 1000.0);
+    if (credits_of(s) < 100.0) ++low_credits;
     degrees.insert(degree(s));
     ballots.insert(s.ballot);
     CHECK(s.ballot != qvsim::Ballot::provable);
@@ -350,7 +405,7 @@ TEST_CASE("a Latin hypercube hits every stratum of every parameter once", "[swee
     const Scenario& s = pt.scenario;
     homophily.insert(static_cast<int>(std::floor(s.values.homophily / 0.5 * 10)));
     credits.insert(
-        static_cast<int>(std::floor(std::log(s.budget.credits / 10) / std::log(100.0) * 10)));
+        static_cast<int>(std::floor(std::log(credits_of(s) / 10) / std::log(100.0) * 10)));
     degrees.insert(static_cast<int>(degree(s)));
     proposals.insert(static_cast<int>(s.proposals));
   }

@@ -76,7 +76,7 @@ constexpr std::size_t kMechanism = 2, kBallot = 3, kStatus = 9, kThreshold = 10,
 // [0.999, 1.001]), so every honest agent votes for it, and a briber who buys votes against it.
 //
 // By hand (docs/coercion.md, bribery): a seller's price is her private loss p * u * (h - w) with
-// pivot price p = 0.02.
+// the fixed pivot price p = 0.02 (electorate.pivot: {model: fixed, price: 0.02}).
 // - 1p1v: h = +1, w = -1, price = 0.04 u in [0.03996, 0.04004]. The honest tally is 11; each
 //   bought vote moves it by 2, so the decision flips once 6 votes are bought (11 - 12 = -1): the
 //   budget needed is the sum of the 6 cheapest prices, in [0.23976, 0.24024].
@@ -92,7 +92,8 @@ electorate:
   agents: 11
   proposals: 1
   values: {distribution: uniform, low: 0.999, high: 1.001}
-  budget: {credits: 100, pivot_price: 0.02}
+  budget: {credits: 100}
+  pivot: {model: fixed, price: 0.02}
 graph: {model: erdos_renyi, mean_degree: 2}
 mechanisms: [one_person_one_vote, quadratic]
 ballot: provable
@@ -115,7 +116,8 @@ electorate:
   agents: 11
   proposals: 1
   values: {distribution: uniform, low: 0.999, high: 1.001}
-  budget: {credits: 100, pivot_price: 0.02}
+  budget: {credits: 100}
+  pivot: {model: fixed, price: 0.02}
 graph: {model: watts_strogatz, degree: 10, rewire: 0}
 mechanisms: [one_person_one_vote]
 ballot: provable
@@ -139,7 +141,8 @@ electorate:
   agents: 101
   proposals: 3
   values: {distribution: normal, mean: 0.1, sd: 1}
-  budget: {credits: 100, pivot_price: 0.02}
+  budget: {credits: 100}
+  pivot: {model: fixed, price: 0.02}
 graph: {model: erdos_renyi, mean_degree: 4}
 mechanisms: [one_person_one_vote, quadratic]
 ballot: provable

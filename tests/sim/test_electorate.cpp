@@ -173,3 +173,62 @@ TEST_CASE("latent to value transform", "[electorate]") {
   CHECK(value_from_latent(pm, -3.0) > 1.0);
   CHECK(value_from_latent(pm, 0.0) < 0.0);
 }
+
+TEST_CASE("a discrete distribution draws its values with their weights", "[electorate]") {
+  // 20,000 agents x 5 proposals = 100,000 independent draws (no edges, no homophily).
+  const Graph g = Graph::from_edges(20000, {});
+  ValuesSpec v;
+  v.distribution = DiscreteDist{{-1.0, 0.5, 3.0}, {2.0, 1.0, 1.0}};
+  const Electorate e = draw_electorate(v, 5, g, 2026, 0);
+  double count[3] = {0.0, 0.0, 0.0};
+  for (double x : e.values) {
+    REQUIRE((x == -1.0 || x == 0.5 || x == 3.0));  // only the listed values, exactly
+    count[x == -1.0 ? 0 : x == 0.5 ? 1 : 2] += 1.0;
+  }
+  const auto n = static_cast<double>(e.values.size());
+  // Shares 1/2, 1/4, 1/4; binomial standard error at most sqrt(0.25 / 100,000) = 0.0016. Over
+  // seeds 0-199 the largest deviation of any share was 0.0051, so 0.01 (6 standard errors) is
+  // safe and still tells the weights apart.
+  CHECK(count[0] / n == Approx(0.5).margin(0.01));
+  CHECK(count[1] / n == Approx(0.25).margin(0.01));
+  CHECK(count[2] / n == Approx(0.25).margin(0.01));
+}
+
+TEST_CASE("discrete latent to value: inversion of the cumulative weights", "[electorate]") {
+  const DiscreteDist d{{-2.0, 1.0, 4.0}, {1.0, 2.0, 1.0}};  // cumulative 1/4, 3/4, 1
+  CHECK(value_from_latent(d, -8.0) == -2.0);
+  CHECK(value_from_latent(d, -1.0) == -2.0);  // Phi = 0.16
+  CHECK(value_from_latent(d, -0.5) == 1.0);   // Phi = 0.31
+  CHECK(value_from_latent(d, 0.0) == 1.0);
+  CHECK(value_from_latent(d, 0.5) == 1.0);  // Phi = 0.69
+  CHECK(value_from_latent(d, 1.0) == 4.0);  // Phi = 0.84
+  CHECK(value_from_latent(d, 8.0) == 4.0);
+  // One value: everybody holds it.
+  const DiscreteDist one{{0.7}, {3.0}};
+  for (double z : {-8.0, 0.0, 8.0}) CHECK(value_from_latent(one, z) == 0.7);
+}
+
+TEST_CASE("electorate_from_values sums totals as draw_electorate does", "[electorate]") {
+  const Graph g = ring(30000, 2);  // several agent chunks
+  const Electorate drawn = draw_electorate(normal_values(0.3, 2.0, 0.2), 3, g, 17, 2);
+  Electorate one;
+  Electorate two;
+  qvsim::with_threads(1, [&] { one = electorate_from_values(drawn.values, 30000, 3); });
+  qvsim::with_threads(2, [&] { two = electorate_from_values(drawn.values, 30000, 3); });
+  CHECK(one.agents == 30000);
+  CHECK(one.proposals == 3);
+  CHECK(one.values == drawn.values);
+  // Bit-identical: the same fixed chunks, combined in the same order, at any thread count.
+  CHECK(one.totals == drawn.totals);
+  CHECK(two.totals == drawn.totals);
+  // And the totals are the sums (up to rounding).
+  for (std::uint32_t k = 0; k < 3; ++k) {
+    double sum = 0.0;
+    for (AgentId a = 0; a < 30000; ++a) sum += one.of(a)[k];
+    CHECK(one.totals[k] == Approx(sum).epsilon(1e-12));
+  }
+  // Small values by hand.
+  const Electorate small = electorate_from_values({1.0, -2.0, 3.5, 0.5, -1.0, 4.0}, 3, 2);
+  CHECK(small.totals == std::vector<double>{3.5, 2.5});
+  CHECK(small.of(1)[0] == 3.5);
+}

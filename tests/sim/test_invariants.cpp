@@ -10,6 +10,7 @@
 
 #include "agents/attack.hpp"
 #include "agents/behaviours.hpp"
+#include "agents/beliefs.hpp"
 #include "agents/bribery.hpp"
 #include "agents/coercion.hpp"
 #include "agents/collusion.hpp"
@@ -22,6 +23,7 @@
 #include "sim/model.hpp"
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
+#include "support/beliefs.hpp"
 
 using namespace qvsim;
 using namespace qvsim::agents;
@@ -46,7 +48,8 @@ Scenario scenario(Ballot ballot) {
   s.proposals = 4;
   s.values.distribution = NormalDist{0.1, 1.0};
   s.values.homophily = 0.3;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
+  s.pivot = PivotSpec{PivotModel::fixed, 0.02};  // the attack setups below are sized for p
   s.graph = WattsStrogatzSpec{8, 0.1};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.ballot = ballot;
@@ -89,6 +92,7 @@ struct Draw {
   Graph graph;
   Electorate electorate;
   ArmBehaviours behaviours;
+  std::vector<MechanismBelief> beliefs;
   std::uint64_t replicate;
 
   explicit Draw(const Scenario& s, std::uint64_t r = 0) : model(freeze(s)), replicate(r) {
@@ -96,9 +100,10 @@ struct Draw {
     graph = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
     electorate = draw_electorate(s.values, s.proposals, graph, s.seed, r);
     behaviours = make_behaviours(model.scenario);
+    beliefs = test::beliefs_of(model, electorate, r);
   }
   ReplicateContext context(std::size_t arm) const {
-    return {model, graph, electorate, replicate, arm, model.arm_keys[arm]};
+    return {model, graph, electorate, replicate, arm, model.arm_keys[arm], beliefs};
   }
   const Scenario& scenario() const { return model.scenario; }
 };
@@ -179,9 +184,8 @@ TEST_CASE("ballot check passes on every arm's real ballots", "[invariants]") {
         CHECK(violation([&] {
                 for (AgentId a = 0; a < d.electorate.agents; ++a) {
                   const double cost = plan->cast(m, a, votes, counters);
-                  check_ballot(m, s.budget, votes, cost, 1, 0.0, a, site());
-                  full += m == Mechanism::quadratic &&
-                          std::fabs(cost - s.budget.credits) < 1e-9 * s.budget.credits;
+                  check_ballot(m, s.budget.kind, 100.0, votes, cost, 1, 0.0, a, site());
+                  full += m == Mechanism::quadratic && std::fabs(cost - 100.0) < 1e-9 * 100.0;
                 }
               }) == "");
       }
@@ -192,14 +196,13 @@ TEST_CASE("ballot check passes on every arm's real ballots", "[invariants]") {
 }
 
 TEST_CASE("ballot check rejects overspent, mispriced and non-finite ballots", "[invariants]") {
-  BudgetSpec credits;
-  credits.credits = 100;
+  const BudgetKind credits = BudgetKind::credits;
   const std::vector<double> u{0.8, -0.3, 0.1};
   std::vector<double> v(3);
-  const double cost = quadratic_credit_votes(u, 100, false, v);
+  const double cost = quadratic_credit_votes(u, {}, 100, false, v);
   REQUIRE(cost == Approx(100));
   CHECK(violation([&] {
-          check_ballot(Mechanism::quadratic, credits, v, cost, 1, 0.0, 7, site());
+          check_ballot(Mechanism::quadratic, credits, 100.0, v, cost, 1, 0.0, 7, site());
         }).empty());
 
   SECTION("overspent credits") {
@@ -207,67 +210,74 @@ TEST_CASE("ballot check rejects overspent, mispriced and non-finite ballots", "[
     double spent = 0.0;
     for (const double x : v) spent += x * x;
     CHECK_THAT(
-        violation(
-            [&] { check_ballot(Mechanism::quadratic, credits, v, spent, 1, 0.0, 7, site(2)); }),
+        violation([&] {
+          check_ballot(Mechanism::quadratic, credits, 100.0, v, spent, 1, 0.0, 7, site(2));
+        }),
         Contains("invariant violated: ballot.budget: replicate 2, arm 'test-arm', QV, agent 7") &&
             Contains("over the budget of 100"));
   }
   SECTION("cost disagrees with the votes") {
     CHECK_THAT(violation([&] {
-                 check_ballot(Mechanism::quadratic, credits, v, cost - 1.0, 1, 0.0, 7, site());
+                 check_ballot(Mechanism::quadratic, credits, 100.0, v, cost - 1.0, 1, 0.0, 7,
+                              site());
                }),
-               Contains("ballot.cost") && Contains("cost 99"));
+               Contains("ballot.cost") && Contains("cost 98.99") && Contains("pay 99.99"));
   }
   SECTION("a vote is not finite") {
     v[2] = std::numeric_limits<double>::quiet_NaN();
-    CHECK_THAT(
-        violation([&] { check_ballot(Mechanism::quadratic, credits, v, cost, 1, 0.0, 7, site()); }),
-        Contains("ballot.finite") && Contains("proposal 2"));
+    CHECK_THAT(violation([&] {
+                 check_ballot(Mechanism::quadratic, credits, 100.0, v, cost, 1, 0.0, 7, site());
+               }),
+               Contains("ballot.finite") && Contains("proposal 2"));
   }
   SECTION("one person casts two votes on a proposal") {
     const std::vector<double> w{2.0, -1.0, 0.0};
     CHECK_THAT(violation([&] {
-                 check_ballot(Mechanism::one_person_one_vote, credits, w, 3.0, 1, 0.0, 3, site());
+                 check_ballot(Mechanism::one_person_one_vote, credits, 100.0, w, 3.0, 1, 0.0, 3,
+                              site());
                }),
                Contains("ballot.budget") && Contains("casts 2 votes"));
     // Two identities may cast 2 votes: one each.
     CHECK(violation([&] {
-            check_ballot(Mechanism::one_person_one_vote, credits, w, 3.0, 2, 0.0, 3, site());
+            check_ballot(Mechanism::one_person_one_vote, credits, 100.0, w, 3.0, 2, 0.0, 3, site());
           }).empty());
   }
   SECTION("linear votes over the budget") {
     const std::vector<double> w{0.0, 100.5, 0.0};
-    CHECK_THAT(
-        violation([&] { check_ballot(Mechanism::linear, credits, w, 100.5, 1, 0.0, 3, site()); }),
-        Contains("ballot.budget") && Contains("100.5"));
+    CHECK_THAT(violation([&] {
+                 check_ballot(Mechanism::linear, credits, 100.0, w, 100.5, 1, 0.0, 3, site());
+               }),
+               Contains("ballot.budget") && Contains("100.5"));
   }
   SECTION("a sybil's identities each have a budget") {
     std::vector<double> w = v;
     for (double& x : w) x *= 3.0;
     const double paid = 3.0 * cost + 2.0 * 1.5;
     CHECK(violation([&] {
-            check_ballot(Mechanism::quadratic, credits, w, paid, 3, 3.0, 9, site());
+            check_ballot(Mechanism::quadratic, credits, 100.0, w, paid, 3, 3.0, 9, site());
           }).empty());
     // Counted as one identity, the same votes cost 9 budgets.
     CHECK_THAT(violation([&] {
-                 check_ballot(Mechanism::quadratic, credits, w, 9.0 * cost, 1, 0.0, 9, site());
+                 check_ballot(Mechanism::quadratic, credits, 100.0, w, 9.0 * cost, 1, 0.0, 9,
+                              site());
                }),
                Contains("ballot.budget") && Contains("agent 9"));
     // The identity fee is part of the cost.
-    CHECK_THAT(
-        violation([&] { check_ballot(Mechanism::quadratic, credits, w, paid, 3, 0.0, 9, site()); }),
-        Contains("ballot.cost"));
+    CHECK_THAT(violation([&] {
+                 check_ballot(Mechanism::quadratic, credits, 100.0, w, paid, 3, 0.0, 9, site());
+               }),
+               Contains("ballot.cost"));
   }
   SECTION("money has no budget but the cost must match") {
-    BudgetSpec money;
-    money.kind = BudgetKind::money;
+    const BudgetKind money = BudgetKind::money;
     const std::vector<double> w{30.0, 0.0, -40.0};
     CHECK(violation([&] {
-            check_ballot(Mechanism::quadratic, money, w, 2500.0, 1, 0.0, 1, site());
+            check_ballot(Mechanism::quadratic, money, 0.0, w, 2500.0, 1, 0.0, 1, site());
           }).empty());
-    CHECK_THAT(
-        violation([&] { check_ballot(Mechanism::quadratic, money, w, 2400.0, 1, 0.0, 1, site()); }),
-        Contains("ballot.cost") && Contains("2500"));
+    CHECK_THAT(violation([&] {
+                 check_ballot(Mechanism::quadratic, money, 0.0, w, 2400.0, 1, 0.0, 1, site());
+               }),
+               Contains("ballot.cost") && Contains("2500"));
   }
 }
 
@@ -327,7 +337,8 @@ TEST_CASE("tally check decides an exact tie by the engine's coin", "[invariants]
   e.values = {1.0, 0.5, -1.0, -0.5};  // opposite voters: every tally is exactly 0
   e.totals = {0.0, 0.0};
   const ArmBehaviours behaviours = make_behaviours(s);
-  const ReplicateContext ctx{model, g, e, 5, 0, model.arm_keys[0]};
+  const auto beliefs_ctx = test::beliefs_of(model, e, 5);
+  const ReplicateContext ctx{model, g, e, 5, 0, model.arm_keys[0], beliefs_ctx};
   const auto plan = behaviours[0]->plan(ctx);
   const MechanismOutcome o = tally(model, e, *plan, Mechanism::quadratic, 5);
   REQUIRE(o.ties == 2);
@@ -627,7 +638,8 @@ TEST_CASE("the engine checks invariants in builds that enable them", "[invariant
   s.arms = {ArmSpec{"honest"}};
   const Model model = freeze(s);
   ArmBehaviours fickle;
-  fickle.push_back(std::make_unique<FickleBehaviour>());
+  fickle.arms.push_back(std::make_unique<FickleBehaviour>());
+  fickle.beliefs = agents::make_belief_model();
   const std::string what = violation([&] { run_replicate(model, fickle, 0); });
   if constexpr (kInvariantsEnabled) {
     CHECK_THAT(what, Contains("tally.sum") && Contains("replicate 0") && Contains("arm 'honest'") &&

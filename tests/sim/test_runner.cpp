@@ -22,7 +22,7 @@ Scenario small_scenario() {
   s.values.distribution = NormalDist{0.0, 1.0};
   s.values.homophily = 0.3;
   s.budget.kind = BudgetKind::credits;
-  s.budget.credits = 100;
+  s.budget.credits = ConstantTrait{100};
   s.graph = WattsStrogatzSpec{6, 0.1};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.arms = {ArmSpec{"honest"}};
@@ -52,7 +52,7 @@ std::pair<std::string, std::string> run_bytes(const Model& model, unsigned threa
 TEST_CASE("QV with money is efficient with exact intensity in every replicate", "[runner]") {
   Scenario s = small_scenario();
   s.budget.kind = BudgetKind::money;
-  s.budget.pivot_price = 0.02;
+  s.pivot = PivotSpec{PivotModel::fixed, 0.02};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote};
   s.replicates = 40;
   s.proposals = 6;

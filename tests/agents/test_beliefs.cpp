@@ -1,0 +1,392 @@
+// Beliefs about the tally: the one utility scale (docs/model.md, "One utility scale").
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <vector>
+
+#include "agents/attack.hpp"
+#include "agents/behaviours.hpp"
+#include "agents/beliefs.hpp"
+#include "agents/bribery.hpp"
+#include "agents/coercion.hpp"
+#include "agents/honest.hpp"
+#include "analysis/run_table.hpp"
+#include "app/scenario_yaml.hpp"
+#include "app/sweep_spec.hpp"
+#include "sim/distributions.hpp"
+#include "sim/graph_generators.hpp"
+#include "sim/model.hpp"
+#include "sim/runner.hpp"
+
+using namespace qvsim;
+using namespace qvsim::agents;
+
+namespace {
+
+Scenario base(std::uint64_t agents, std::uint32_t proposals) {
+  Scenario s;
+  s.name = "beliefs";
+  s.seed = 4242;
+  s.replicates = 1;
+  s.agents = agents;
+  s.proposals = proposals;
+  s.values.distribution = NormalDist{0.0, 1.0};
+  s.budget.credits = ConstantTrait{100};
+  s.graph = ErdosRenyiSpec{6.0};
+  s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote};
+  s.ballot = Ballot::public_ballot;
+  s.arms = {ArmSpec{"honest"}};
+  return s;
+}
+
+struct Collected : OutcomeSink {
+  std::vector<ReplicateOutcome> outcomes;
+  void consume(ReplicateOutcome&& o) override { outcomes.push_back(std::move(o)); }
+};
+
+std::vector<ReplicateOutcome> run(const Scenario& s) {
+  const Model model = freeze(s);
+  Collected c;
+  run_replicates(model, make_behaviours(s), RunOptions{}, c);
+  return c.outcomes;
+}
+
+}  // namespace
+
+TEST_CASE("normal prior: 1p1v belief is N((N-1)(2q-1), 4(N-1)q(1-q))", "[beliefs]") {
+  // Values N(0.3, 1): q = P(u > 0) = Phi(0.3). The prior is taken over 32768 virtual voters, so q
+  // is known to about sqrt(q(1-q)/32768) = 0.0027; the tolerances below allow 4 of those.
+  Scenario s = base(1001, 1);
+  s.values.distribution = NormalDist{0.3, 1.0};
+  const auto prior = prior_beliefs(freeze(s));
+  const double q = normal_cdf(0.3);
+  const TallyBelief& b = belief_for(prior, Mechanism::one_person_one_vote).proposals[0];
+  const double dq = 4.0 * std::sqrt(q * (1 - q) / kPriorVoters);
+  CHECK(b.mean == Approx(1000.0 * (2.0 * q - 1.0)).margin(1000.0 * 2.0 * dq));
+  CHECK(b.sd == Approx(std::sqrt(4000.0 * q * (1.0 - q))).epsilon(0.01));
+  // Credits QV with one proposal votes sqrt(B) sign(u): its belief is the 1p1v belief times 10.
+  const TallyBelief& qv = belief_for(prior, Mechanism::quadratic).proposals[0];
+  CHECK(qv.mean == Approx(10.0 * b.mean).epsilon(1e-12));
+  CHECK(qv.sd == Approx(10.0 * b.sd).epsilon(1e-12));
+}
+
+TEST_CASE("money QV, normal beliefs: the price-taking fixed point c = g / 2", "[beliefs]") {
+  Scenario s = base(101, 3);
+  s.budget.kind = BudgetKind::money;
+  s.values.distribution = NormalDist{0.2, 1.0};
+  s.mechanisms = {Mechanism::quadratic};
+  const Model model = freeze(s);
+  const auto prior = prior_beliefs(model);
+  const MechanismBelief& b = prior[0];
+  for (std::uint32_t k = 0; k < 3; ++k) {
+    const double g = b.pivot_density(k);
+    const double c = g / 2.0;
+    // The belief is about N - 1 others voting c u: mean 100 c m, sd 10 c s, with (m, s) the
+    // values' moments (0.2, 1) up to Monte Carlo error (0.6% for s, 0.006 absolute for m).
+    CHECK(b.proposals[k].mean / (100.0 * c) == Approx(0.2).margin(0.02));
+    CHECK(b.proposals[k].sd / (10.0 * c) == Approx(1.0).epsilon(0.02));
+    // The closed form: c^2 = phi(z) / (2 S), S = 10 s, z = 100 m / S: the fixed point exactly.
+    const double S = b.proposals[k].sd / c;
+    const double z = b.proposals[k].mean / b.proposals[k].sd;
+    CHECK(c * c == Approx(normal_pdf(z) / (2.0 * S)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("money QV with normal beliefs stays exactly efficient in every replicate",
+          "[beliefs][runner]") {
+  Scenario s = base(400, 6);
+  s.budget.kind = BudgetKind::money;
+  s.values.homophily = 0.3;
+  s.values.distribution = NormalDist{0.1, 1.0};
+  s.replicates = 30;
+  const Model model = freeze(s);
+  std::size_t one_p_one_v_errors = 0;
+  for (const auto& o : run(s)) {
+    const MechanismBelief& b = belief_for(o.beliefs, Mechanism::quadratic);
+    for (std::size_t k = 1; k < 6; ++k) {
+      // One c for every voter on each proposal (pooled prior: the same on every proposal).
+      CHECK(b.pivot_density(k) == b.pivot_density(0));
+    }
+    for (const auto& row : analysis::make_rows(model, analysis::ArmColumns{}, o)) {
+      if (row.mechanism == Mechanism::quadratic) {
+        CHECK(row.efficiency == 1.0);
+        CHECK(row.wrong_rate == 0.0);
+      } else {
+        one_p_one_v_errors += row.wrong_rate > 0.0;
+      }
+    }
+  }
+  CHECK(one_p_one_v_errors > 0);  // the check can fail: 1p1v is blind to intensity
+}
+
+TEST_CASE("with a poll, money QV keeps one c per proposal and stays efficient", "[beliefs]") {
+  Scenario s = base(300, 4);
+  s.budget.kind = BudgetKind::money;
+  s.pivot.poll_noise = 0.5;
+  s.replicates = 10;
+  const Model model = freeze(s);
+  for (const auto& o : run(s)) {
+    const MechanismBelief& b = belief_for(o.beliefs, Mechanism::quadratic);
+    // The poll makes each race's belief its own: densities differ across proposals.
+    CHECK(b.pivot_density(0) != b.pivot_density(1));
+    for (const auto& row : analysis::make_rows(model, analysis::ArmColumns{}, o)) {
+      if (row.mechanism == Mechanism::quadratic) CHECK(row.efficiency == 1.0);
+    }
+  }
+}
+
+TEST_CASE("calibration: an honest voter is pivotal as often as her belief predicts",
+          "[beliefs][statistical]") {
+  // 2000 replicates of 101 agents with independent N(0, 1) values on 3 proposals (independent
+  // races). Agent 0 is pivotal on k when her vote changes the decision: the others' sum S lies
+  // between -v and 0. Her belief predicts that with probability |P_k(v) - P_k(0)|. Over the 6000
+  // (replicate, proposal) trials the count of pivotal events must lie in the binomial 95%
+  // interval around the summed predictions, sqrt(sum p (1 - p)) * 1.96. The belief's own Monte
+  // Carlo error (32768 virtual voters: 0.4% in sd) moves the prediction by far less than that.
+  for (const BudgetKind kind : {BudgetKind::money, BudgetKind::credits}) {
+    INFO("money " << (kind == BudgetKind::money));
+    Scenario s = base(101, 3);
+    s.budget.kind = kind;
+    s.graph = ErdosRenyiSpec{4.0};
+    s.mechanisms = {Mechanism::quadratic};
+    s.replicates = 2000;
+    const Model model = freeze(s);
+    Collected c;
+    run_replicates(model, make_behaviours(s), RunOptions{}, c);
+    double predicted = 0.0, variance = 0.0, events = 0.0;
+    std::vector<double> v(3);
+    for (const auto& o : c.outcomes) {
+      const MechanismBelief& b = o.beliefs[0];
+      // Agent 0's values, redrawn as the engine drew them.
+      Stream rng(StreamKey{s.seed, o.replicate, 0, 0, 0, Purpose::graph});
+      const Graph g = generate_graph(s.graph, 101, rng);
+      const Electorate e = draw_electorate(s.values, 3, g, s.seed, o.replicate);
+      honest_votes(Mechanism::quadratic, s.budget, b, voter_of(s, o.replicate, 0, e.of(0)), v);
+      for (std::size_t k = 0; k < 3; ++k) {
+        const double p = std::fabs(b.gain(k, 0.0, v[k]));
+        predicted += p;
+        variance += p * (1.0 - p);
+        const double others = o.arms[0].mechanisms[0].tally[k] - v[k];
+        events += (others + v[k] > 0.0) != (others > 0.0) ? 1.0 : 0.0;
+      }
+    }
+    INFO("events " << events << ", predicted " << predicted);
+    CHECK(predicted > 50.0);  // enough events for the interval to mean something
+    CHECK(std::fabs(events - predicted) <= 1.96 * std::sqrt(variance));
+  }
+}
+
+TEST_CASE("one proposal with credits: QV and 1p1v decide every attack identically",
+          "[beliefs][attacks]") {
+  // With one proposal, credits QV casts sqrt(B) sign(u) = 10 sign(u): 1p1v votes times 10, and
+  // beliefs scale the same way, so every decision that weighs votes must agree between them.
+  Scenario s = base(301, 1);  // odd: a 1p1v tally is never 0
+  s.replicates = 8;
+  s.ballot = Ballot::secret;
+  s.graph = WattsStrogatzSpec{6, 0.1};
+  ArmSpec collusion{"collusion"};
+  collusion.collusion = CollusionSpec{};
+  collusion.collusion->organizers.count = 6;
+  collusion.collusion->sanction = 0.05;
+  collusion.collusion->perceived_detection = UniformTrait{0.0, 1.0};
+  ArmSpec threats{"threats"};
+  threats.coercion = CoercionSpec{};
+  threats.coercion->coercers.count = 8;
+  threats.coercion->agenda = Agenda{0, -1};
+  threats.coercion->reach = 2;
+  threats.coercion->capacity = 30;
+  threats.coercion->severity = UniformTrait{0.0, 0.1};
+  threats.coercion->perceived_detection = UniformTrait{0.0, 1.0};
+  ArmSpec bribes{"bribes"};
+  bribes.bribery = BriberySpec{};
+  bribes.bribery->budget = 1.0;
+  bribes.bribery->agenda = Agenda{0, -1};
+  bribes.bribery->honesty = UniformTrait{0.0, 1.0};
+  ArmSpec all{"all"};
+  all.collusion = collusion.collusion;
+  all.coercion = threats.coercion;
+  all.bribery = bribes.bribery;
+  s.arms = {ArmSpec{"honest"}, collusion, threats, bribes, all};
+  const Model model = freeze(s);
+  const ArmBehaviours behaviours = make_behaviours(s);
+  std::size_t complied = 0, bought = 0, flips = 0;
+  for (std::uint64_t r = 0; r < s.replicates; ++r) {
+    const ReplicateOutcome o = run_replicate(model, behaviours, r);
+    for (std::size_t arm = 0; arm < s.arms.size(); ++arm) {
+      INFO("replicate " << r << ", arm " << s.arms[arm].name);
+      const MechanismOutcome& qv = o.arms[arm].mechanisms[0];
+      const MechanismOutcome& pv = o.arms[arm].mechanisms[1];
+      CHECK(qv.decision == pv.decision);
+      REQUIRE(qv.arm_metrics.size() == pv.arm_metrics.size());
+      const auto names = behaviours[arm]->metric_names();
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        INFO(names[i]);
+        if (names[i] == "credits_saved" || names[i] == "influence_ratio" ||
+            names[i] == "coerced_vote_share") {
+          continue;  // in each mechanism's own units, or QV-only
+        }
+        if (names[i] == "bribe_spent") {
+          CHECK(qv.arm_metrics[i] == Approx(pv.arm_metrics[i]).epsilon(1e-9));
+        } else {
+          CHECK(qv.arm_metrics[i] == pv.arm_metrics[i]);  // counts: exactly equal
+        }
+        if (names[i] == "complied") complied += static_cast<std::size_t>(qv.arm_metrics[i]);
+        if (names[i] == "votes_bought") bought += static_cast<std::size_t>(qv.arm_metrics[i]);
+      }
+    }
+    // The minimal bribe that flips the decision: buy the cheapest sellers until the tally turns.
+    std::vector<MechanismBelief> beliefs = o.beliefs;
+    Stream rng(StreamKey{s.seed, r, 0, 0, 0, Purpose::graph});
+    const Graph g = generate_graph(s.graph, 301, rng);
+    const Electorate e = draw_electorate(s.values, 1, g, s.seed, r);
+    BriberySpec rich = *bribes.bribery;
+    rich.budget = 1e9;
+    const ReplicateContext ctx{model, g, e, r, 3, model.arm_keys[3], beliefs};
+    const BriberyPlan plan = plan_bribery(rich, ctx);
+    std::vector<double> minimal;
+    for (std::size_t mi = 0; mi < 2; ++mi) {
+      const auto& bm = plan.mechanisms[mi];
+      double tally = o.arms[0].mechanisms[mi].tally[0];
+      const double step = 2.0 * (mi == 0 ? 10.0 : 1.0);  // a seller moves 2 votes' worth
+      double paid = 0.0;
+      double flip = -1.0;
+      for (std::size_t i = 0; i < bm.sellers.size() && tally > 0.0; ++i) {
+        paid += bm.prices[i];
+        tally -= step;
+        if (tally < 0.0) flip = paid;
+      }
+      minimal.push_back(flip);
+    }
+    CHECK(minimal[0] == Approx(minimal[1]).epsilon(1e-9));
+    flips += minimal[0] > 0.0 ? 1 : 0;
+  }
+  CHECK(flips > 0);
+  // The comparison is not vacuous: people complied and sold.
+  CHECK(complied > 0);
+  CHECK(bought > 0);
+}
+
+TEST_CASE("equilibrium converges on every example scenario", "[beliefs][equilibrium]") {
+  // Every scenarios/*.yaml with electorate.pivot set to equilibrium: the fixed point's residual
+  // (largest change of a belief's mean or sd over one iteration, relative to the sd) must fall
+  // below kEquilibriumTolerance = 1e-9 within kEquilibriumIterations.
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(fs::path(QVSIM_SOURCE_DIR) / "scenarios")) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 8);
+  for (const fs::path& f : files) {
+    Scenario s = load_sweep(f, std::nullopt, std::nullopt).points.front().scenario;
+    s.pivot = PivotSpec{PivotModel::equilibrium, 0.02, 0.0};
+    const auto prior = prior_beliefs(freeze(std::move(s)));
+    for (const MechanismBelief& b : prior) {
+      INFO(f.filename().string() << " " << to_string(b.mechanism) << ": " << b.iterations
+                                 << " iterations, residual " << b.residual);
+      if (f.filename() == "passionate_minority.yaml" && b.mechanism == Mechanism::quadratic) {
+        // Known limit (docs/model.md, "Finite-population equilibrium"): money QV in a lopsided
+        // race, where the vote function jumps, has no exact fixed point on the 1024-point value
+        // grid; the solver brackets the jump and reports a residual of about 0.23. This pins
+        // that report so that a change to it is seen, not that the equilibrium converged.
+        CHECK(b.residual > kEquilibriumTolerance);
+        CHECK(b.residual < 0.5);
+        continue;
+      }
+      CHECK(b.residual < kEquilibriumTolerance);
+      CHECK(b.iterations < kEquilibriumIterations);
+    }
+  }
+}
+
+TEST_CASE("two wealth types by hand: the rich buy more votes", "[beliefs][wealth]") {
+  // docs/model.md, "Unequal means": fixed price p = 0.1, eta = 1; three poor voters (wealth 1)
+  // with u = +3, three rich (wealth 4) with u = -1. Poor vote 0.1 * 3 / 2 = 0.15, rich
+  // 0.1 * (-1) * 4 / 2 = -0.2; the tally 0.45 - 0.6 = -0.15 fails a proposal worth U = +6.
+  Scenario s = base(6, 1);
+  s.budget.kind = BudgetKind::money;
+  s.budget.wealth = TwoPointTrait{0.5, 4.0, 1.0};
+  s.budget.eta = 1.0;
+  s.pivot = PivotSpec{PivotModel::fixed, 0.1, 0.0};
+  s.mechanisms = {Mechanism::quadratic};
+  const MechanismBelief belief = prior_beliefs(freeze(s))[0];
+  std::vector<double> tally_terms;
+  double tally = 0.0, total = 0.0;
+  for (AgentId a = 0; a < 60; ++a) {
+    const Voter who = voter_of(s, 0, a, {});
+    const bool rich = who.lambda < 1.0;
+    CHECK(who.lambda == (rich ? 0.25 : 1.0));  // lambda = wealth^-eta
+    const std::vector<double> u{rich ? -1.0 : 3.0};
+    std::vector<double> v(1);
+    const double spent =
+        honest_votes(Mechanism::quadratic, s.budget, belief, Voter{u, 0.0, who.lambda}, v);
+    CHECK(v[0] == Approx(rich ? -0.2 : 0.15).epsilon(1e-15));
+    CHECK(spent == Approx(v[0] * v[0]).epsilon(1e-15));
+  }
+  for (int i = 0; i < 3; ++i) {
+    tally += 0.1 * 3.0 / 2.0 + 0.1 * -1.0 * 4.0 / 2.0;
+    total += 3.0 - 1.0;
+  }
+  CHECK(tally == Approx(-0.15));
+  CHECK(total == 6.0);
+  // The normal belief's closed form over the same two types: w = u / lambda. With a values
+  // file of three +3 and three -1 rows and wealth (1, 1, 1, 4, 4, 4) the population is exact;
+  // here the trait is drawn, so check the fixed point's identity c^2 = phi(z) / (2 S) instead.
+  s.pivot = PivotSpec{};
+  s.agents = 101;
+  s.values.distribution = DiscreteDist{{-1.0, 3.0}, {1.0, 1.0}};
+  const MechanismBelief normal = prior_beliefs(freeze(s))[0];
+  // E[w] = E[u] E[wealth] = 1 * 2.5, E[w^2] = E[u^2] E[wealth^2] = 5 * 8.5 (u, wealth independent,
+  // exact by quadrature up to O(1/Q) at the distribution's step).
+  const double mw = 2.5, sw = std::sqrt(5.0 * 8.5 - 2.5 * 2.5);
+  const double S = std::max(10.0 * sw, std::hypot(mw, sw));
+  const double z = 100.0 * mw / S;
+  const double c = std::sqrt(normal_pdf(z) / (2.0 * S));
+  CHECK(normal.pivot_density(0) == Approx(2.0 * c).epsilon(1e-3));
+  CHECK(normal.proposals[0].mean == Approx(100.0 * c * mw).epsilon(1e-3));
+  CHECK(normal.proposals[0].sd == Approx(c * S).epsilon(1e-3));
+}
+
+TEST_CASE("credits traits: every agent spends at most her own credits", "[beliefs][credits]") {
+  for (const bool integer : {false, true}) {
+    Scenario s = base(500, 4);
+    s.budget.credits = UniformTrait{10.0, 200.0};
+    s.budget.integer_votes = integer;
+    s.mechanisms = {Mechanism::quadratic, Mechanism::linear, Mechanism::one_person_one_vote};
+    ArmSpec threats{"threats"};
+    threats.coercion = CoercionSpec{};
+    threats.coercion->coercers.count = 10;
+    threats.coercion->reach = 2;
+    ArmSpec bribes{"bribes"};
+    bribes.bribery = BriberySpec{};
+    bribes.bribery->budget = 5.0;
+    s.arms = {ArmSpec{"honest"}, threats, bribes};
+    const Model model = freeze(s);
+    const ArmBehaviours behaviours = make_behaviours(s);
+    Stream rng(StreamKey{s.seed, 0, 0, 0, 0, Purpose::graph});
+    const Graph g = generate_graph(s.graph, 500, rng);
+    const Electorate e = draw_electorate(s.values, 4, g, s.seed, 0);
+    const auto beliefs = behaviours.beliefs->beliefs(model, e, 0);
+    double lowest = 1e9, highest = 0.0;
+    for (std::size_t arm = 0; arm < s.arms.size(); ++arm) {
+      const auto plan = behaviours[arm]->plan(
+          ReplicateContext{model, g, e, 0, arm, model.arm_keys[arm], beliefs});
+      std::vector<double> v(4), counters(plan->counter_count());
+      for (const Mechanism m : s.mechanisms) {
+        for (AgentId a = 0; a < 500; ++a) {
+          const double credits = voter_of(s, 0, a, e.of(a)).credits;
+          lowest = std::min(lowest, credits);
+          highest = std::max(highest, credits);
+          const double cost = plan->cast(m, a, v, counters);
+          if (m != Mechanism::one_person_one_vote) CHECK(cost <= credits * (1.0 + 1e-12));
+          if (m == Mechanism::linear && cost > 0.0) CHECK(cost == credits);
+        }
+      }
+    }
+    // The trait varies: the check is not of one constant budget.
+    CHECK(lowest < 30.0);
+    CHECK(highest > 180.0);
+  }
+}
