@@ -386,7 +386,9 @@ class Beliefs final : public BeliefModel {
   }
 
   std::vector<MechanismBelief> prior(const Model& model) const override {
-    std::call_once(once_, [&] { prior_ = prior_beliefs(model); });
+    // Isolated: a thread waiting here for the prior's parallel loops must not start another
+    // replicate, which would ask for the same once_flag on the same thread.
+    std::call_once(once_, [&] { isolated([&] { prior_ = prior_beliefs(model); }); });
     return prior_;
   }
 

@@ -199,6 +199,19 @@ void parallel_sort(It first, It last, Less less) {
 #endif
 }
 
+// Runs f so that a thread waiting inside it for its parallel loops only takes work of those
+// loops, never an outer task: needed when f runs under a lock or std::call_once that an outer
+// task could ask for again on the same thread (oneTBB's work isolation; the std::thread back end
+// never runs outer work while waiting).
+template <class F>
+void isolated(F&& f) {
+#if QVSIM_PARALLEL_STD
+  f();
+#else
+  tbb::this_task_arena::isolate(std::forward<F>(f));
+#endif
+}
+
 inline constexpr AgentId kAgentChunk = 8192;
 
 inline std::size_t num_chunks(AgentId agents) noexcept {

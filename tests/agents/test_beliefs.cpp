@@ -390,3 +390,36 @@ TEST_CASE("credits traits: every agent spends at most her own credits", "[belief
     CHECK(highest > 180.0);
   }
 }
+
+TEST_CASE("beliefs, polls and equilibria are identical at 1 and 2 threads",
+          "[beliefs][determinism]") {
+  for (const PivotModel model : {PivotModel::normal, PivotModel::equilibrium}) {
+    Scenario s = base(20000, 3);  // more than two chunks of agents
+    s.values.distribution = NormalDist{0.05, 1.0};
+    s.budget.credits = UniformTrait{50.0, 150.0};
+    s.pivot = PivotSpec{model, 0.02, 0.7};
+    s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
+    s.replicates = 3;
+    const Model m = freeze(s);
+    std::vector<std::vector<ReplicateOutcome>> runs;
+    for (const unsigned threads : {1u, 2u}) {
+      Collected c;
+      RunOptions options;
+      options.threads = threads;
+      run_replicates(m, make_behaviours(s), options, c);
+      runs.push_back(std::move(c.outcomes));
+    }
+    for (std::size_t r = 0; r < 3; ++r) {
+      for (std::size_t mi = 0; mi < 3; ++mi) {
+        const MechanismBelief& one = runs[0][r].beliefs[mi];
+        const MechanismBelief& two = runs[1][r].beliefs[mi];
+        CHECK(one.iterations == two.iterations);
+        for (std::size_t k = 0; k < 3; ++k) {
+          CHECK(one.proposals[k].mean == two.proposals[k].mean);
+          CHECK(one.proposals[k].sd == two.proposals[k].sd);
+        }
+        CHECK(runs[0][r].arms[0].mechanisms[mi].tally == runs[1][r].arms[0].mechanisms[mi].tally);
+      }
+    }
+  }
+}
