@@ -58,6 +58,17 @@ void relative_weights(std::span<const double> log_g, std::span<double> w) {
   for (std::size_t k = 0; k < log_g.size(); ++k) w[k] = std::exp(log_g[k] - top);
 }
 
+// Every proposal believed alike (the prior of a value distribution): pivot densities are equal,
+// so weighting by them changes nothing and the logs and exps can be skipped.
+bool alike(const MechanismBelief& belief) noexcept {
+  for (const TallyBelief& t : belief.proposals) {
+    if (t.mean != belief.proposals.front().mean || t.sd != belief.proposals.front().sd) {
+      return false;
+    }
+  }
+  return true;
+}
+
 double money_votes(const MechanismBelief& belief, const Voter& voter, std::span<double> out) {
   double spent = 0.0;
   for (std::size_t k = 0; k < voter.u.size(); ++k) {
@@ -72,7 +83,7 @@ double money_votes(const MechanismBelief& belief, const Voter& voter, std::span<
 double credit_votes(const BudgetSpec& budget, const MechanismBelief& belief, const Voter& voter,
                     std::span<double> out) {
   const std::size_t kc = voter.u.size();
-  if (belief.model == PivotModel::fixed) {
+  if (belief.model == PivotModel::fixed || (belief.model == PivotModel::normal && alike(belief))) {
     return quadratic_credit_votes(voter.u, {}, voter.credits, budget.integer_votes, out);
   }
   thread_local std::vector<double> log_g, w, exact;
@@ -110,7 +121,14 @@ double linear_votes(const MechanismBelief& belief, const Voter& voter, std::span
   const std::size_t kc = voter.u.size();
   std::size_t top = kc;
   double best_log = -std::numeric_limits<double>::infinity();
+  const bool equal = belief.model == PivotModel::fixed || alike(belief);
   for (std::size_t k = 0; k < kc; ++k) {
+    if (equal) {  // equal densities: the largest |u_k|
+      if (voter.u[k] != 0.0 && (top == kc || std::fabs(voter.u[k]) > std::fabs(voter.u[top]))) {
+        top = k;
+      }
+      continue;
+    }
     const double u = voter.u[k];
     if (u == 0.0) continue;
     // |u_k| g_k compared in logs (densities far in a tail underflow).
