@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
+#include <limits>
 #include <mutex>
+#include <variant>
 
 #include "agents/traits.hpp"
 #include "sim/distributions.hpp"

@@ -7,29 +7,32 @@
 // mechanism. The prior comes from the electorate's value distribution, not from the realized
 // electorate (a belief built from the realized votes would know where each race stands):
 //   normal       votes r of the mechanism's reference honest strategy (equal pivotality; money QV:
-//                r = u / lambda), over a population of virtual voters: kPriorVoters draws from the
-//                value distribution and the budget traits (stream: seed, replicate 0, arm 0,
-//                round 0, voter j, purpose::prior_voter), or the values file's rows. With mean m
-//                and sd s of r over that population and N agents:
+//                r = u / lambda). With mean m and sd s of r over the population and N agents:
 //                  mean = (N - 1) m,  sd = max(sqrt(N - 1) s, sqrt(m^2 + s^2))
-//                (a belief is never sharper than one typical vote). Money QV solves the
-//                price-taking fixed point in closed form: v = c u / lambda with
-//                c^2 = phi(z) / (2 S), S = max(sqrt(N-1) s, sqrt(m^2+s^2)), z = (N-1) m / S,
-//                so that c = g / 2 (Lalley and Weyl).
-//   equilibrium  from the normal prior, the beliefs are replaced by the moments of the votes that
-//                the finite-population honest strategy casts against them (agents/honest.hpp),
-//                until the largest change of a mean or sd, relative to the sd, is below
-//                kEquilibriumTolerance (or kEquilibriumIterations pass; the residual is reported).
+//                (a belief is never sharper than one typical vote). Votes that depend on one
+//                value (1p1v, money QV, one proposal) take m and s from kQuadraturePoints-point
+//                quadrature over the distribution and the budget's traits; the others from
+//                kPriorVoters virtual voters drawn from the distribution and the traits in
+//                antithetic pairs (stream: seed, replicate 0, arm 0, round 0, voter j,
+//                purpose::prior_voter; mean exactly 0 for a distribution symmetric about 0), or
+//                from a values file's rows. Money QV solves the price-taking fixed point in closed
+//                form: v = c u / lambda with c^2 = phi(z) / (2 S), S = max(sqrt(N-1) s,
+//                sqrt(m^2+s^2)), z = (N-1) m / S, so that c = g / 2 (Lalley and Weyl).
+//   equilibrium  from the normal prior, the belief whose finite-population honest votes
+//                (agents/honest.hpp) have its own moments: money QV by nested root finding over a
+//                grid of value (and wealth) quantiles, credits QV by damped iteration over the
+//                virtual voters, until the largest change of a mean or sd relative to the sd is
+//                below kEquilibriumTolerance (iterations and residual are reported; money QV in a
+//                lopsided race may stop short, docs/model.md). 1p1v and linear: the prior.
 //   fixed        no distribution: P_k(v) = 1/2 + price v.
-// Values drawn from a distribution are identically distributed across proposals, so the
-// population's moments are pooled over proposals (every proposal gets the same prior); a values
-// file gives each proposal its own.
+// Values drawn from a distribution are identically distributed across proposals, so every
+// proposal gets the same prior; a values file gives each proposal its own.
 //
 // A poll (pivot.poll_noise = q > 0): each replicate, agents read y_k = (N-1)/N T_k + q sd_k e_k,
 // T_k the sum of every agent's votes under the prior belief, e_k ~ N(0,1) (stream: seed,
 // replicate, arm 0, round 0, proposal k, purpose::poll; the same in every mechanism), and update
-// to the normal posterior: precision 1/sd^2 + 1/(q sd)^2. Money QV rescales it to the votes the
-// posterior itself makes agents cast (the closed form again, per proposal).
+// to the normal posterior: precision 1/sd^2 + 1/(q sd)^2. Under normal beliefs money QV rescales it
+// to the votes the posterior itself makes agents cast (the closed form again, per proposal).
 //
 // Thread-safety: pure functions; the belief model computes its prior once, thread-safely.
 

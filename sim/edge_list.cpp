@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/error.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim {
 namespace {
@@ -42,14 +43,7 @@ std::string_view next_field(std::string_view& rest) noexcept {
 }
 
 // Keeps messages readable when a line is very long (a binary file, say).
-std::string quoted(std::string_view s) {
-  constexpr std::size_t kMax = 60;
-  std::string out = "'";
-  out += s.substr(0, kMax);
-  if (s.size() > kMax) out += "...";
-  out += "'";
-  return out;
-}
+std::string quoted(std::string_view s) { return quoted_excerpt(s, 60); }
 
 struct LineParser {
   const std::string& label;

@@ -74,4 +74,12 @@ std::string csv_field(std::string_view s) {
   return out + "\"";
 }
 
+std::string quoted_excerpt(std::string_view s, std::size_t max) {
+  std::string out = "'";
+  out += s.substr(0, max);
+  if (s.size() > max) out += "...";
+  out += "'";
+  return out;
+}
+
 }  // namespace qvsim

@@ -25,4 +25,8 @@ std::optional<std::size_t> nearest_name(std::string_view got,
 // A CSV field: as it is, or quoted (RFC 4180) when it holds a comma, a quote or a newline.
 std::string csv_field(std::string_view s);
 
+// `s` in single quotes for an error message, cut to its first `max` characters with "..." when
+// longer (a line of a binary file, say).
+std::string quoted_excerpt(std::string_view s, std::size_t max);
+
 }  // namespace qvsim

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "sim/error.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim {
 namespace {
@@ -29,14 +30,7 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 // Keeps messages readable when a field is very long (a binary file, say).
-std::string shown(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  std::string out = "'";
-  out += s.substr(0, kMax);
-  if (s.size() > kMax) out += "...";
-  out += "'";
-  return out;
-}
+std::string shown(std::string_view s) { return quoted_excerpt(s, 40); }
 
 void split(std::string_view text, std::vector<std::string_view>& fields) {
   fields.clear();
