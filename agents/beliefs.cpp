@@ -5,8 +5,10 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <variant>
 
+#include "agents/money_equilibrium.hpp"
 #include "agents/traits.hpp"
 #include "sim/distributions.hpp"
 #include "sim/electorate.hpp"
@@ -80,12 +82,6 @@ double expect(F&& f) {
   return sum / static_cast<double>(kQuadraturePoints);
 }
 
-// Mean and sd of one proposal's votes over the population.
-struct Moments {
-  double mean = 0.0;
-  double sd = 0.0;
-};
-
 // Moments of the votes `vote(j, out)` writes for each voter, per proposal (or pooled), in a fixed
 // order. `anchor[k]` is subtracted before squaring (a guess of the mean, for precision).
 template <class VoteFn>
@@ -111,13 +107,6 @@ std::vector<Moments> moments(const Population& p, std::span<const double> anchor
     out[g].sd = std::sqrt(std::max(0.0, sums[2 * g + 1] / count - d * d));
   }
   return out;
-}
-
-// The belief about the others' sum of N - 1 voters whose votes have these moments.
-TallyBelief others_sum(const Moments& m, double others) {
-  const double spread = std::sqrt(others) * m.sd;
-  const double one_vote = std::hypot(m.mean, m.sd);
-  return TallyBelief{others * m.mean, std::max(spread, one_vote)};
 }
 
 // Money QV's price-taking fixed point for votes c * w, w = u / lambda with moments m: the belief
@@ -213,106 +202,14 @@ MechanismBelief normal_prior(const Model& model, const Population& p, Mechanism 
   return broadcast(m, PivotModel::normal, beliefs, p.proposals);
 }
 
-// One voter type of a money-QV population: value, marginal utility of money, probability.
-struct MoneyType {
-  double u;
-  double lambda;
-  double weight;
-};
-
-// The types a money-QV belief is taken over, for one proposal group: a product grid of
-// kMoneyValuePoints value quantiles and the wealth trait's quantiles (one point when constant),
-// or a values file's rows with the virtual voters' lambdas.
-std::vector<MoneyType> money_types(const Model& model, const Population& p, std::size_t group) {
-  const Scenario& s = model.scenario;
-  std::vector<MoneyType> out;
-  if (!p.pooled) {
-    const double w = 1.0 / static_cast<double>(p.voters);
-    for (AgentId j = 0; j < p.voters; ++j) {
-      out.push_back({p.values[std::size_t{j} * p.proposals + group], p.lambda[j], w});
-    }
-    return out;
-  }
-  constexpr std::uint32_t kMoneyValuePoints = 1024;
-  const bool constant = std::holds_alternative<ConstantTrait>(s.budget.wealth);
-  const std::uint32_t wealth_points = constant ? 1 : 16;
-  const double w = 1.0 / (double{kMoneyValuePoints} * wealth_points);
-  for (std::uint32_t i = 0; i < kMoneyValuePoints; ++i) {
-    const double u = value_from_latent(s.values.distribution,
-                                       normal_quantile((i + 0.5) / double{kMoneyValuePoints}));
-    for (std::uint32_t j = 0; j < wealth_points; ++j) {
-      const double wealth = trait_value(s.budget.wealth, (j + 0.5) / wealth_points);
-      out.push_back({u, std::pow(wealth, -s.budget.eta), w});
-    }
+// The money-QV types of one proposal group: the pooled grid, or a values file's rows.
+MoneyTypes types_of(const Model& model, const Population& p, std::size_t group) {
+  if (p.pooled) return money_types(model.scenario);
+  MoneyTypes out;
+  for (AgentId j = 0; j < p.voters; ++j) {
+    out.rows.push_back({p.values[std::size_t{j} * p.proposals + group], p.lambda[j]});
   }
   return out;
-}
-
-// Money QV's finite-population equilibrium for one proposal group: the belief (mean, sd) whose
-// finite_money_vote votes have exactly that mean and sd as the others' sum. For each sd the
-// mean is the root of mean_T(mean) - mean (bracketed by z = mean / sd in [-40, 40]: a race
-// believed lost makes supporters buy, one believed won makes opponents buy); then the sd is the
-// root of log(sd_T / sd), bracketed by steps of 4 from the price-taking sd. Both by the Illinois
-// method. Counts evaluations in `evaluations`; returns the residual.
-double money_equilibrium(const std::vector<MoneyType>& types, double others, TallyBelief& belief,
-                         std::uint32_t& evaluations) {
-  const auto target = [&](const TallyBelief& b) {
-    ++evaluations;
-    double e1 = 0.0, e2 = 0.0;
-    for (const MoneyType& t : types) {
-      const double v = finite_money_vote(t.u, t.lambda, b);
-      e1 += t.weight * v;
-      e2 += t.weight * v * v;
-    }
-    return others_sum(Moments{e1, std::sqrt(std::max(0.0, e2 - e1 * e1))}, others);
-  };
-  // Illinois: regula falsi that halves the stale end's value, f(lo) > 0 > f(hi).
-  const auto illinois = [](auto&& f, double lo, double hi, double flo, double fhi, double tol) {
-    int stale = 0;
-    double x = lo;
-    for (int i = 0; i < 100 && std::fabs(hi - lo) > tol; ++i) {
-      x = (lo * fhi - hi * flo) / (fhi - flo);
-      const double fx = f(x);
-      if (fx == 0.0) return x;
-      if (fx > 0.0) {
-        lo = x;
-        flo = fx;
-        if (stale == 1) fhi /= 2.0;
-        stale = 1;
-      } else {
-        hi = x;
-        fhi = fx;
-        if (stale == -1) flo /= 2.0;
-        stale = -1;
-      }
-    }
-    return x;
-  };
-  TallyBelief last;
-  const auto mean_at = [&](double sd) {
-    const auto h = [&](double z) {
-      last = target({z * sd, sd});
-      return last.mean / sd - z;
-    };
-    const double lo = -40.0, hi = 40.0;
-    const double z = illinois(h, lo, hi, h(lo), h(hi), 1e-12);
-    return z * sd;
-  };
-  const auto r = [&](double log_sd) {
-    const double sd = std::exp(log_sd);
-    const double mean = mean_at(sd);
-    last = target({mean, sd});
-    return std::log(last.sd / sd);
-  };
-  double lo = std::log(belief.sd), hi = lo;
-  double flo = r(lo), fhi = flo;
-  for (int i = 0; i < 200 && flo <= 0.0; ++i) flo = r(lo -= std::log(4.0));
-  for (int i = 0; i < 200 && fhi >= 0.0; ++i) fhi = r(hi += std::log(4.0));
-  const double log_sd = illinois(r, lo, hi, flo, fhi, 1e-12);
-  const double sd = std::exp(log_sd);
-  belief = TallyBelief{mean_at(sd), sd};
-  const TallyBelief t = target(belief);
-  return (std::fabs(t.mean - belief.mean) + std::fabs(t.sd - belief.sd)) / belief.sd;
 }
 
 MechanismBelief equilibrium(const Model& model, const Population& p, Mechanism m) {
@@ -328,7 +225,7 @@ MechanismBelief equilibrium(const Model& model, const Population& p, Mechanism m
       solved[g] = b.proposals[g];
       if (!(solved[g].sd > 0.0)) continue;
       b.residual = std::max(
-          b.residual, money_equilibrium(money_types(model, p, g), others, solved[g], b.iterations));
+          b.residual, money_equilibrium(types_of(model, p, g), others, solved[g], b.iterations));
     }
     for (std::uint32_t k = 0; k < p.proposals; ++k) b.proposals[k] = solved[groups == 1 ? 0 : k];
     return b;

@@ -19,11 +19,12 @@
 //                form: v = c u / lambda with c^2 = phi(z) / (2 S), S = max(sqrt(N-1) s,
 //                sqrt(m^2+s^2)), z = (N-1) m / S, so that c = g / 2 (Lalley and Weyl).
 //   equilibrium  from the normal prior, the belief whose finite-population honest votes
-//                (agents/honest.hpp) have its own moments: money QV by nested root finding over a
-//                grid of value (and wealth) quantiles, credits QV by damped iteration over the
-//                virtual voters, until the largest change of a mean or sd relative to the sd is
-//                below kEquilibriumTolerance (iterations and residual are reported; money QV in a
-//                lopsided race may stop short, docs/model.md). 1p1v and linear: the prior.
+//                (agents/honest.hpp) have its own moments: money QV by nested root finding over
+//                cells of the values' latent normal (split where the vote jumps) and wealth
+//                quantiles, credits QV by damped iteration over the virtual voters, until the
+//                largest change of a mean or sd relative to the sd is below
+//                kEquilibriumTolerance (iterations and residual are reported). 1p1v and
+//                linear: the prior.
 //   fixed        no distribution: P_k(v) = 1/2 + price v.
 // Values drawn from a distribution are identically distributed across proposals, so every
 // proposal gets the same prior; a values file gives each proposal its own.

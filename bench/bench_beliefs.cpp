@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@
 
 using namespace qvsim;
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   const long repeat = bench::arg_or(argc, argv, "--repeat", 3);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -49,4 +50,7 @@ int main(int argc, char** argv) {
       std::printf("\n");
     }
   }
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_beliefs: %s\n", e.what());
+  return 2;
 }

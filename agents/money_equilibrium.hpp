@@ -1,0 +1,57 @@
+#pragma once
+// Money QV's finite-population equilibrium belief (docs/model.md, "Finite-population
+// equilibrium"): the normal belief about the others' sum whose finite_money_vote votes have that
+// belief's own mean and sd. Internal to agents/beliefs.cpp; split out to keep each file small.
+//
+// Thread-safety: pure functions.
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/belief.hpp"
+#include "sim/scenario.hpp"
+
+namespace qvsim::agents {
+
+// Mean and sd of one proposal's votes over the population.
+struct Moments {
+  double mean = 0.0;
+  double sd = 0.0;
+};
+
+// The belief about the others' sum of N - 1 voters whose votes have these moments: mean
+// (N - 1) m, sd max(sqrt(N - 1) s, sqrt(m^2 + s^2)) (never sharper than one typical vote).
+TallyBelief others_sum(const Moments& m, double others);
+
+// The voter types a money-QV belief is taken over, for one proposal group. Pooled: cells of the
+// values' latent normal z, kMoneyValueCells of equal width on [-kMoneyLatentRange, +range] (the
+// mass outside is below 1e-16), each weighted by its exact probability and represented by its
+// probability midpoint, times the wealth trait's quantiles (one point when constant). Cells of
+// equal width in z, not in probability, resolve the tails, where the extreme voters who decide a
+// lopsided race live. Otherwise a values file's rows with the virtual voters' lambdas.
+struct MoneyTypes {
+  struct Row {
+    double u;
+    double lambda;
+  };
+  std::vector<Row> rows;  // values file: one type per agent, equal weights
+  const ValueDistribution* values = nullptr;
+  std::vector<double> edges;    // pooled: cell edges in z, kMoneyValueCells + 1
+  std::vector<double> weight;   // pooled: each cell's probability
+  std::vector<double> u;        // pooled: the value at each cell's probability midpoint
+  std::vector<double> lambdas;  // pooled: one per wealth point, equal weights
+};
+
+inline constexpr std::uint32_t kMoneyValueCells = 1024;
+inline constexpr double kMoneyLatentRange = 8.5;
+
+// The pooled types of scenario s: its value distribution's latent cells and wealth quantiles.
+MoneyTypes money_types(const Scenario& s);
+
+// Solves the equilibrium from `belief` (the price-taking prior) for voters of these types among
+// `others` + 1; replaces `belief`, adds the evaluations of the votes' moments to `evaluations`,
+// returns the residual (largest change of mean or sd over one evaluation, relative to the sd).
+double money_equilibrium(const MoneyTypes& types, double others, TallyBelief& belief,
+                         std::uint32_t& evaluations);
+
+}  // namespace qvsim::agents
