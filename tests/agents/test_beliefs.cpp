@@ -19,8 +19,11 @@
 #include "sim/graph_generators.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
+#include "support/outcomes.hpp"
 
 using namespace qvsim;
+using qvsim::test::Collected;
+using qvsim::test::run_outcomes;
 using namespace qvsim::agents;
 
 namespace {
@@ -39,18 +42,6 @@ Scenario base(std::uint64_t agents, std::uint32_t proposals) {
   s.ballot = Ballot::public_ballot;
   s.arms = {ArmSpec{"honest"}};
   return s;
-}
-
-struct Collected : OutcomeSink {
-  std::vector<ReplicateOutcome> outcomes;
-  void consume(ReplicateOutcome&& o) override { outcomes.push_back(std::move(o)); }
-};
-
-std::vector<ReplicateOutcome> run(const Scenario& s) {
-  const Model model = freeze(s);
-  Collected c;
-  run_replicates(model, make_behaviours(s), RunOptions{}, c);
-  return c.outcomes;
 }
 
 }  // namespace
@@ -103,7 +94,7 @@ TEST_CASE("money QV with normal beliefs stays exactly efficient in every replica
   s.replicates = 30;
   const Model model = freeze(s);
   std::size_t one_p_one_v_errors = 0;
-  for (const auto& o : run(s)) {
+  for (const auto& o : run_outcomes(s)) {
     const MechanismBelief& b = belief_for(o.beliefs, Mechanism::quadratic);
     for (std::size_t k = 1; k < 6; ++k) {
       // One c for every voter on each proposal (pooled prior: the same on every proposal).
@@ -127,7 +118,7 @@ TEST_CASE("with a poll, money QV keeps one c per proposal and stays efficient", 
   s.pivot.poll_noise = 0.5;
   s.replicates = 10;
   const Model model = freeze(s);
-  for (const auto& o : run(s)) {
+  for (const auto& o : run_outcomes(s)) {
     const MechanismBelief& b = belief_for(o.beliefs, Mechanism::quadratic);
     // The poll makes each race's belief its own: densities differ across proposals.
     CHECK(b.pivot_density(0) != b.pivot_density(1));

@@ -15,8 +15,11 @@
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
 #include "support/beliefs.hpp"
+#include "support/outcomes.hpp"
 
 using namespace qvsim;
+using qvsim::test::Collected;
+using qvsim::test::run_outcomes;
 using namespace qvsim::agents;
 
 namespace {
@@ -63,18 +66,6 @@ struct Draw {
   }
 };
 
-struct Collected : OutcomeSink {
-  std::vector<ReplicateOutcome> outcomes;
-  void consume(ReplicateOutcome&& o) override { outcomes.push_back(std::move(o)); }
-};
-
-std::vector<ReplicateOutcome> run(const Scenario& s) {
-  const Model model = freeze(s);
-  Collected c;
-  run_replicates(model, make_behaviours(s), RunOptions{}, c);
-  return std::move(c.outcomes);
-}
-
 }  // namespace
 
 TEST_CASE("a bribe budget of 0 leaves the arm equal to honest bit for bit", "[bribery]") {
@@ -84,7 +75,7 @@ TEST_CASE("a bribe budget of 0 leaves the arm equal to honest bit for bit", "[br
   s.arms = {ArmSpec{"honest"}, broke};
   for (const Ballot ballot : {Ballot::public_ballot, Ballot::secret}) {
     s.ballot = ballot;
-    for (const auto& o : run(s)) {
+    for (const auto& o : run_outcomes(s)) {
       for (std::size_t m = 0; m < s.mechanisms.size(); ++m) {
         const auto& base = o.arms[0].mechanisms[m];
         const auto& arm = o.arms[1].mechanisms[m];
@@ -217,7 +208,7 @@ TEST_CASE("under secret, sellers renege by their honesty", "[bribery]") {
 
   s.ballot = Ballot::secret;
   s.arms[1].bribery->honesty = ConstantTrait{0.0};
-  for (const auto& o : run(s)) {
+  for (const auto& o : run_outcomes(s)) {
     for (std::size_t m = 0; m < s.mechanisms.size(); ++m) {
       const auto& x = o.arms[1].mechanisms[m];
       CHECK(x.tally == o.arms[0].mechanisms[m].tally);
@@ -227,9 +218,9 @@ TEST_CASE("under secret, sellers renege by their honesty", "[bribery]") {
   }
 
   s.arms[1].bribery->honesty = ConstantTrait{1.0};
-  const auto secret = run(s);
+  const auto secret = run_outcomes(s);
   s.ballot = Ballot::provable;
-  const auto provable = run(s);
+  const auto provable = run_outcomes(s);
   for (std::size_t r = 0; r < secret.size(); ++r) {
     for (std::size_t m = 0; m < s.mechanisms.size(); ++m) {
       CHECK(secret[r].arms[1].mechanisms[m].tally == provable[r].arms[1].mechanisms[m].tally);
@@ -243,7 +234,7 @@ TEST_CASE("under secret, sellers renege by their honesty", "[bribery]") {
   s.arms[1].bribery->honesty = UniformTrait{0.0, 1.0};
   double bought = 0.0;
   double reneged = 0.0;
-  for (const auto& o : run(s)) {
+  for (const auto& o : run_outcomes(s)) {
     for (const auto& x : o.arms[1].mechanisms) {
       bought += x.arm_metrics[1];
       reneged += x.arm_metrics[2];

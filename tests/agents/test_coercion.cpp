@@ -17,8 +17,10 @@
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
 #include "support/beliefs.hpp"
+#include "support/outcomes.hpp"
 
 using namespace qvsim;
+using qvsim::test::Collected;
 using namespace qvsim::agents;
 
 namespace {
@@ -84,11 +86,6 @@ MechanismOutcome tally_honest(const Draw& d, Mechanism m) {
   const AttackBehaviour b({});
   return tally(d.model, d.electorate, *b.plan(d.context(0)), m, 0);
 }
-
-struct Collected : OutcomeSink {
-  std::vector<ReplicateOutcome> outcomes;
-  void consume(ReplicateOutcome&& o) override { outcomes.push_back(std::move(o)); }
-};
 
 // runs.csv of a run, split into rows of cells.
 std::vector<std::vector<std::string>> runs_csv(const Scenario& s) {

@@ -14,8 +14,11 @@
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
 #include "support/beliefs.hpp"
+#include "support/outcomes.hpp"
 
 using namespace qvsim;
+using qvsim::test::Collected;
+using qvsim::test::run_outcomes;
 using namespace qvsim::agents;
 
 namespace {
@@ -63,20 +66,6 @@ CollusionSpec bloc_spec(std::uint32_t max_size) {
   c.rounds = 3;
   c.internalization = 1.0;
   return c;
-}
-
-struct Collected : OutcomeSink {
-  std::vector<ReplicateOutcome> outcomes;
-  void consume(ReplicateOutcome&& o) override { outcomes.push_back(std::move(o)); }
-};
-
-std::vector<ReplicateOutcome> run(const Scenario& s, unsigned threads = 0) {
-  const Model model = freeze(s);
-  Collected c;
-  RunOptions opts;
-  opts.threads = threads;
-  run_replicates(model, make_behaviours(s), opts, c);
-  return std::move(c.outcomes);
 }
 
 }  // namespace
@@ -184,7 +173,7 @@ TEST_CASE("no organizers or no internalization reproduce the honest arm bit for 
   flat.collusion->sanction = 10.0;
   flat.collusion->perceived_detection = ConstantTrait{1.0};
   s.arms = {ArmSpec{"honest"}, none, flat};
-  for (const auto& o : run(s)) {
+  for (const auto& o : run_outcomes(s)) {
     for (std::size_t m = 0; m < s.mechanisms.size(); ++m) {
       CHECK(o.arms[1].mechanisms[m].tally == o.arms[0].mechanisms[m].tally);
       CHECK(o.arms[2].mechanisms[m].tally == o.arms[0].mechanisms[m].tally);
@@ -209,9 +198,9 @@ TEST_CASE("secret ballot: defect without cooperation or fear, obey with full coo
   Scenario secret_all = secret_none;
   secret_all.arms[1].collusion->cooperation = ConstantTrait{1.0};
 
-  const auto pub = run(public_s);
-  const auto none = run(secret_none);
-  const auto all = run(secret_all);
+  const auto pub = run_outcomes(public_s);
+  const auto none = run_outcomes(secret_none);
+  const auto all = run_outcomes(secret_all);
   std::size_t changed = 0;
   for (std::size_t r = 0; r < pub.size(); ++r) {
     for (std::size_t m = 0; m < s.mechanisms.size(); ++m) {
@@ -238,7 +227,7 @@ TEST_CASE("cooperation disposition sets the defection rate", "[collusion]") {
   s.arms = {ArmSpec{"honest"}, bloc};
   double members = 0.0;
   double defectors = 0.0;
-  for (const auto& o : run(s)) {
+  for (const auto& o : run_outcomes(s)) {
     const auto& q = o.arms[1].mechanisms[0];
     const double colluders = q.arm_metrics[3] * 3000.0;
     members += colluders;

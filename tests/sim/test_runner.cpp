@@ -7,8 +7,10 @@
 #include "sim/model.hpp"
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
+#include "support/outcomes.hpp"
 
 using namespace qvsim;
+using qvsim::test::Collected;
 
 namespace {
 
@@ -29,11 +31,6 @@ Scenario small_scenario() {
   s.baseline_arm = "honest";
   return s;
 }
-
-struct Collected : OutcomeSink {
-  std::vector<ReplicateOutcome> outcomes;
-  void consume(ReplicateOutcome&& o) override { outcomes.push_back(std::move(o)); }
-};
 
 // runs.csv and summary.csv bytes of a run at a given thread count.
 std::pair<std::string, std::string> run_bytes(const Model& model, unsigned threads) {
