@@ -1,11 +1,9 @@
 #include "agents/beliefs.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <optional>
 #include <variant>
 
 #include "agents/money_equilibrium.hpp"
