@@ -26,6 +26,7 @@
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
@@ -613,10 +614,16 @@ struct SweepValue {
 
 std::vector<Row> interpolate_sweep(const Options& o) {
   const fs::path file = o.input / "summary.csv";
-  std::ifstream f(file, std::ios::binary);
-  if (!f)
+  // A regular file of bounded size: a FIFO or device in its place must not hang the read.
+  std::optional<InputFile> opened;
+  try {
+    opened.emplace(file, kMaxIdFileBytes, "summary.csv");
+  } catch (const InputError& e) {
     throw InputError(file.string(), 0, "",
-                     "cannot read a sweep's summary.csv (is the sweep finished?)");
+                     "cannot read a sweep's summary.csv (is the sweep finished?): " + e.message(),
+                     e.kind());
+  }
+  std::istream& f = opened->stream();
   if (o.range)
     throw InputError("", 0, "--range", "applies to a scenario FILE, not a sweep DIR",
                      ErrorKind::usage);
