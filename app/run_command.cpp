@@ -277,9 +277,12 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
   std::uint64_t rows = 0;
   std::uint64_t largest = 0;
   const Scenario* largest_scenario = &plan.points.front().scenario;
-  SharedFiles shared;  // an edge list or values file is loaded once for every point
+  // An edge list or values file is loaded once for every point, within the memory budget.
+  LoadOptions load{memory_limit(max_memory)};
+  SharedFiles shared;
+  load.shared = &shared;
   for (const SweepPoint& p : plan.points) {
-    const Model model = freeze(p.scenario, {memory_limit(max_memory), &shared});
+    const Model model = freeze(p.scenario, load);
     const Scenario& s = model.scenario;
     rows += s.replicates * s.arms.size() * s.mechanisms.size();
     const std::uint64_t bytes = estimate_replicate_bytes(model);
