@@ -160,12 +160,6 @@ class IdMap {
 
 }  // namespace
 
-std::uint64_t edge_list_load_bytes(std::uint64_t edge_lines) noexcept {
-  const std::uint64_t cap = std::numeric_limits<std::uint64_t>::max() / kEdgeLoadBytes;
-  return edge_lines >= cap ? std::numeric_limits<std::uint64_t>::max()
-                           : edge_lines * kEdgeLoadBytes;
-}
-
 EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
                             std::uint64_t memory_bytes) {
   EdgeListLoad out;

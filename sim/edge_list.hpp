@@ -27,13 +27,10 @@ struct EdgeListLoad {
 // the graph being built), an upper estimate used by the memory guard.
 constexpr std::uint64_t kEdgeLoadBytes = 64;
 
-// kEdgeLoadBytes times `edge_lines`, saturating instead of overflowing.
-std::uint64_t edge_list_load_bytes(std::uint64_t edge_lines) noexcept;
-
 // Reads an edge list. `label` names the source in error messages (usually the file path).
 // Throws InputError naming the label and the 1-based line for a malformed line, and for an
 // input with no edges at all (line 0) or with more than 2^31 - 1 edge lines; resources when
-// the edge lines would take more than `memory_bytes` to load (edge_list_load_bytes).
+// the edge lines would take more than `memory_bytes` to load (kEdgeLoadBytes each).
 EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
                             std::uint64_t memory_bytes = std::numeric_limits<std::uint64_t>::max());
 

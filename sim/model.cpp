@@ -98,7 +98,9 @@ Model freeze(Scenario scenario, const LoadOptions& options) {
                          "electorate.values.file",
                          "loading values for " + std::to_string(scenario.agents) + " agents and " +
                              std::to_string(scenario.proposals) + " proposals needs about " +
-                             std::to_string(static_cast<std::uint64_t>(need)) +
+                             (need >= 18446744073709551616.0
+                                  ? std::string("2^64")
+                                  : std::to_string(static_cast<std::uint64_t>(need))) +
                              " bytes, more than the " + std::to_string(options.memory_bytes) +
                              " this run may use (see --max-memory)",
                          ErrorKind::resources);
