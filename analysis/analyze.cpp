@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 
 #include "analysis/run_table.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
 #include "sim/text.hpp"
@@ -219,12 +221,17 @@ void write_atomically(const fs::path& tmp, const std::string& text) {
 Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   const std::string file = runs_csv.string();
   if (options.resamples < 1) throw InputError("", 0, "--resamples", "must be >= 1");
-  std::ifstream in(runs_csv, std::ios::binary);
-  if (!in)
-    throw InputError(file, 0, "",
-                     "cannot read the file (does the folder hold a finished run or sweep?)");
-  std::vector<char> buffer(1 << 20);
-  in.rdbuf()->pubsetbuf(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  // Regular files only (a FIFO or device there must not hang the read); any size, as it streams.
+  std::optional<InputFile> opened;
+  try {
+    opened.emplace(runs_csv, std::numeric_limits<std::uint64_t>::max(), "runs.csv");
+  } catch (const InputError& e) {
+    throw InputError(
+        file, 0, "",
+        "cannot read the file (does the folder hold a finished run or sweep?): " + e.message(),
+        e.kind());
+  }
+  std::istream& in = opened->stream();
 
   std::string line;
   std::size_t line_no = 1;

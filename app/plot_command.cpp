@@ -24,6 +24,7 @@
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/text.hpp"
 
 extern char** environ;
@@ -36,11 +37,12 @@ namespace fs = std::filesystem;
 constexpr const char* kDefaultPython = "/usr/bin/python3";
 constexpr const char* kScript = "plots.py";
 
+// The whole file, or "" when there is none; a FIFO or device in its place is an io error, not a
+// hang (sim/input_file.hpp).
 std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return {};
+  return read_input_file(p, kMaxIdFileBytes, p.filename().string());
 }
 
 // One CSV record (RFC 4180 quoting, as csv_field writes it); no embedded newlines in our files.
@@ -73,8 +75,8 @@ std::vector<std::string> split_csv(std::string_view line) {
 }
 
 std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) throw InputError(p.string(), 0, "", "cannot be read", ErrorKind::io);
+  InputFile file(p, kMaxIdFileBytes, p.filename().string());
+  std::istream& f = file.stream();
   std::vector<std::vector<std::string>> rows;
   for (std::string line; std::getline(f, line);) {
     if (!line.empty()) rows.push_back(split_csv(line));
@@ -311,7 +313,8 @@ void check_plot_input(const PlotArgs& a) {
     }
     return;
   }
-  std::ifstream f(summary, std::ios::binary);
+  InputFile file(summary, kMaxIdFileBytes, "summary.csv");
+  std::istream& f = file.stream();
   std::string header;
   std::getline(f, header);
   const auto cols = split_csv(header);

@@ -175,6 +175,12 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
+std::uint64_t memory_limit(const MemoryCap& cap) {
+  if (cap.unlimited) return std::numeric_limits<std::uint64_t>::max();
+  if (cap.bytes) return *cap.bytes;
+  return available_memory().value_or(std::numeric_limits<std::uint64_t>::max());
+}
+
 void check_memory(std::uint64_t need, const MemoryCap& cap, const std::string& file,
                   std::size_t line, const std::string& key, const std::string& what) {
   if (cap.unlimited) return;

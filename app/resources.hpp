@@ -25,6 +25,11 @@ MemoryCap parse_memory_cap(std::string_view option, std::string_view text);
 // can be read (then no check is made).
 std::optional<std::uint64_t> available_memory();
 
+// The bytes the cap allows: the explicit --max-memory, else available_memory(); the largest
+// uint64 for "unlimited" or when nothing can be read. Bounds the files a run loads
+// (LoadOptions::memory_bytes, sim/model.hpp).
+std::uint64_t memory_limit(const MemoryCap& cap);
+
 // Throws InputError (resources) naming `file` and `key` when `need` bytes exceed the cap: the
 // explicit --max-memory, or else available_memory(). `what` says what needs it ("4 threads x one
 // replicate of 2000000000 agents"), to help the user choose what to lower.

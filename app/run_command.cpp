@@ -173,12 +173,12 @@ std::string scenario_hash(const std::string& scenario_json) {
 }
 
 Model load_model(const fs::path& scenario_file, std::optional<std::uint64_t> seed,
-                 std::optional<std::uint64_t> replicates) {
+                 std::optional<std::uint64_t> replicates, const MemoryCap& max_memory) {
   Scenario s = load_scenario(scenario_file);
   if (seed) s.seed = *seed;
   if (replicates) s.replicates = *replicates;
   validate_scenario(s, scenario_file.string());
-  return freeze(std::move(s));
+  return freeze(std::move(s), {memory_limit(max_memory)});
 }
 
 void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
@@ -194,7 +194,7 @@ void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
 }
 
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
-  const Model model = load_model(req.scenario_file, req.seed, req.replicates);
+  const Model model = load_model(req.scenario_file, req.seed, req.replicates, req.max_memory);
   // Before anything is allocated or written: refuse a run the machine cannot hold.
   check_run_memory(estimate_replicate_bytes(model),
                    std::min<std::uint64_t>(resolve_threads(req.threads), model.scenario.replicates),
@@ -277,8 +277,12 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
   std::uint64_t rows = 0;
   std::uint64_t largest = 0;
   const Scenario* largest_scenario = &plan.points.front().scenario;
+  // An edge list or values file is loaded once for every point, within the memory budget.
+  LoadOptions load{memory_limit(max_memory)};
+  SharedFiles shared;
+  load.shared = &shared;
   for (const SweepPoint& p : plan.points) {
-    const Model model = freeze(p.scenario);
+    const Model model = freeze(p.scenario, load);
     const Scenario& s = model.scenario;
     rows += s.replicates * s.arms.size() * s.mechanisms.size();
     const std::uint64_t bytes = estimate_replicate_bytes(model);

@@ -27,9 +27,10 @@ struct RunRequest {
   MemoryCap max_memory;                          // --max-memory; unset: what is available
 };
 
-// Loads, overrides and freezes a scenario; throws InputError.
+// Loads, overrides and freezes a scenario, loading its files within `max_memory`; throws
+// InputError.
 Model load_model(const std::filesystem::path& scenario_file, std::optional<std::uint64_t> seed,
-                 std::optional<std::uint64_t> replicates);
+                 std::optional<std::uint64_t> replicates, const MemoryCap& max_memory = {});
 
 // Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
 // request.proposals, proposals.csv) into the output folder; prints the summary table to `out`

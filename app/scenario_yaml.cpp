@@ -16,13 +16,16 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "app/detail/arm_yaml.hpp"
 #include "app/detail/scenario_node.hpp"
 #include "app/detail/yaml_reader.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/json.hpp"
 
 namespace qvsim {
@@ -35,6 +38,21 @@ constexpr std::uint64_t kMaxU32 = std::numeric_limits<std::uint32_t>::max();
 // Agents are indexed by a uint32 AgentId.
 constexpr std::uint64_t kMaxAgents = kMaxU32;
 constexpr std::uint32_t kDefaultDegree = WattsStrogatzSpec{}.degree;
+// Blocks of a stochastic block model: far more than any real model; each costs memory in every
+// copy of the scenario and a number in every manifest.
+constexpr std::uint64_t kMaxBlocks = 1000000;
+
+// The name becomes a folder under results/ (results/<name>): a plain file name only, never a
+// path ('..', '.'), nor one that reads as a command-line option.
+bool is_folder_name(std::string_view name) {
+  return is_name(name, true) && name != "." && name != ".." && name.front() != '-';
+}
+
+std::string folder_name_error(const std::string& name) {
+  return "may use only letters, digits, '_', '.' and '-' (a plain folder name: not '.' or '..', "
+         "not starting with '-'), got '" +
+         name + "'";
+}
 
 // ---- electorate.values ----------------------------------------------------------------------
 
@@ -405,7 +423,8 @@ GraphSpec parse_graph(const Context& ctx, const Field& f, std::uint64_t agents) 
              "must give blocks (a count) or sizes (a list of block sizes)");
       }
       if (blocks) {
-        const std::uint64_t k = get_uint(ctx, *blocks, 1, kMaxU64);
+        // Checked before the list of sizes is built: a huge count must not allocate first.
+        const std::uint64_t k = get_uint(ctx, *blocks, 1, kMaxBlocks);
         if (k > agents) {
           fail(ctx, blocks->line, blocks->path,
                "must be <= electorate.agents (" + n + "), got " + u64_str(k));
@@ -416,6 +435,11 @@ GraphSpec parse_graph(const Context& ctx, const Field& f, std::uint64_t agents) 
         if (!sizes->node.IsSequence() || sizes->node.size() == 0) {
           fail(ctx, sizes->line, sizes->path,
                "must be a non-empty list of block sizes, got " + describe(sizes->node));
+        }
+        if (sizes->node.size() > kMaxBlocks) {
+          fail(ctx, sizes->line, sizes->path, ErrorKind::range,
+               "lists " + u64_str(sizes->node.size()) + " blocks; at most " + u64_str(kMaxBlocks) +
+                   " are allowed");
         }
         std::uint64_t sum = 0;
         bool overflow = false;
@@ -528,10 +552,7 @@ Scenario parse_document(const Context& outer, const YAML::Node& root) {
 
   const Field name = m.require("name");
   s.name = get_string(ctx, name);
-  if (!is_name(s.name, true)) {
-    fail(ctx, name.line, name.path,
-         "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
-  }
+  if (!is_folder_name(s.name)) fail(ctx, name.line, name.path, folder_name_error(s.name));
   s.seed = get_uint(ctx, m.require("seed"), 0, kMaxU64);
   s.replicates = get_uint(ctx, m.require("replicates"), 1, kMaxReplicates);
 
@@ -738,18 +759,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
 }
 
 std::string read_scenario_text(const std::filesystem::path& file) {
-  const std::string label = file.string();
-  std::error_code ec;
-  if (fs::is_directory(file, ec)) {
-    throw InputError(label, 0, "", "cannot open scenario file (it is a folder)", ErrorKind::io);
-  }
-  errno = 0;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw io_error(label, "cannot open scenario file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw InputError(label, 0, "", "cannot read scenario file", ErrorKind::io);
-  return buf.str();
+  return read_input_file(file, kMaxScenarioFileBytes, "scenario file");
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {
@@ -760,10 +770,7 @@ Scenario load_scenario(const std::filesystem::path& file) {
 }
 
 void validate_scenario(const Scenario& s, const std::string& label) {
-  if (!is_name(s.name, true)) {
-    invalid(s, label, "name",
-            "may use only letters, digits, '_', '.' and '-', got '" + s.name + "'");
-  }
+  if (!is_folder_name(s.name)) invalid(s, label, "name", folder_name_error(s.name));
   if (s.replicates < 1) invalid(s, label, "replicates", "must be an integer >= 1, got 0");
   if (s.replicates > kMaxReplicates) {
     invalid(s, label, "replicates",
@@ -836,6 +843,26 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     check_trait(s, label, "electorate.budget.money.wealth", b.wealth, kPositive);
     if (!(std::isfinite(b.eta) && b.eta >= 0)) {
       invalid(s, label, "electorate.budget.money.eta", "must be >= 0, got " + format_double(b.eta));
+    }
+    // The marginal utility of money, wealth^(-eta), must stay within the magnitude bound too, or
+    // votes bought with it overflow: |eta x log10(wealth)| <= 50 at both ends of the wealth trait.
+    const auto [w_lo, w_hi] = std::visit(
+        [](const auto& t) -> std::pair<double, double> {
+          using T = std::decay_t<decltype(t)>;
+          if constexpr (std::is_same_v<T, ConstantTrait>)
+            return {t.value, t.value};
+          else
+            return {std::min(t.low, t.high), std::max(t.low, t.high)};
+        },
+        b.wealth);
+    for (const double w : {w_lo, w_hi}) {
+      if (b.eta * std::fabs(std::log10(w)) > 50.0) {
+        invalid(s, label, "electorate.budget.money.eta",
+                "must keep wealth^(-eta) within 1e-50 and 1e50 (|eta x log10(wealth)| <= 50), "
+                "got eta " +
+                    format_double(b.eta) + " with wealth " + format_double(w),
+                ErrorKind::range);
+      }
     }
     if (b.integer_votes) {
       invalid(s, label, "electorate.budget.integer_votes", "only allowed with budget.credits");

@@ -12,6 +12,7 @@
 #include <deque>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <ostream>
 #include <sstream>
@@ -51,8 +52,11 @@ std::optional<std::uint64_t> parse_override(const std::string& s) {
   return std::stoull(s);
 }
 
-// Builds models and behaviours for every point; `load_graphs` is false when only exporting.
-Prepared prepare(const StoreOrigin& origin, bool load_graphs) {
+// Builds models and behaviours for every point; `load_graphs` is false when only exporting. Files
+// (an edge list, a values file) are loaded once and shared by every point that names them, each
+// load bounded by `memory_bytes`.
+Prepared prepare(const StoreOrigin& origin, bool load_graphs,
+                 std::uint64_t memory_bytes = std::numeric_limits<std::uint64_t>::max()) {
   Prepared p;
   p.origin = origin;
   p.plan =
@@ -62,10 +66,11 @@ Prepared prepare(const StoreOrigin& origin, bool load_graphs) {
   p.origin.replicates = p.plan.replicates;
   std::string all = p.plan.spec_json;
   std::vector<std::vector<std::string>> names;
+  SharedFiles shared;
   for (const SweepPoint& pt : p.plan.points) {
     const std::string json = scenario_to_json(pt.scenario);
     all += json;
-    Model m = load_graphs ? freeze(pt.scenario) : describe(pt.scenario);
+    Model m = load_graphs ? freeze(pt.scenario, {memory_bytes, &shared}) : describe(pt.scenario);
     p.behaviours.push_back(agents::make_behaviours(pt.scenario));
     std::vector<std::vector<std::string>> point_names;
     for (const auto& b : p.behaviours.back()) point_names.push_back(b->metric_names());
@@ -279,7 +284,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   origin.base_dir = req.scenario_file.parent_path().string();
   if (req.seed) origin.seed_override = std::to_string(*req.seed);
   if (req.replicates) origin.replicates_override = std::to_string(*req.replicates);
-  const Prepared p = prepare(origin, !req.dry_run);
+  const Prepared p = prepare(origin, !req.dry_run, memory_limit(req.max_memory));
   const unsigned threads = resolve_threads(req.threads);
   const std::uint64_t P = p.plan.points.size();
   const std::uint64_t total = p.items();

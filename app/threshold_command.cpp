@@ -23,8 +23,10 @@
 #include "analysis/threshold.hpp"
 #include "app/analysis_commands.hpp"
 #include "app/run_command.hpp"
+#include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
@@ -347,8 +349,8 @@ void write_out(const Options& o, const std::vector<Row>& rows, std::ostream& out
 
 // A scenario at one attack value, ready to run, with the attack arm's metrics per replicate.
 struct Point {
-  explicit Point(Scenario s)
-      : model(freeze(std::move(s))),
+  Point(Scenario s, const LoadOptions& load)
+      : model(freeze(std::move(s), load)),
         behaviours(agents::make_behaviours(model.scenario)),
         columns(arm_columns(behaviours)) {}
   Model model;
@@ -388,9 +390,9 @@ class ScenarioSearch {
     const std::uint64_t most =
         std::max<std::uint64_t>({base_.replicates, o.replicates.value_or(kDefaultReplicates),
                                  o.max_replicates.value_or(0)});
-    check_run_memory(estimate_replicate_bytes(freeze(base_)),
-                     std::min<std::uint64_t>(resolve_threads(o.threads), most), base_, o.max_memory,
-                     label_);
+    check_run_memory(
+        estimate_replicate_bytes(freeze(base_, {memory_limit(o.max_memory), &shared_})),
+        std::min<std::uint64_t>(resolve_threads(o.threads), most), base_, o.max_memory, label_);
   }
 
   const std::string& arm() const { return arm_; }
@@ -441,7 +443,8 @@ class ScenarioSearch {
     auto point = [&](double x) -> Point& {
       auto& p = cache[x];
       if (!p) {
-        p = std::make_unique<Point>(scenario_at(x, integer, m, b));
+        p = std::make_unique<Point>(scenario_at(x, integer, m, b),
+                                    LoadOptions{memory_limit(o_.max_memory), &shared_});
         analysis::RunTable t(p->model, p->columns, nullptr);
         metric_names = t.metric_names();
         const auto it = std::find(metric_names.begin(), metric_names.end(), o_.metric);
@@ -565,6 +568,7 @@ class ScenarioSearch {
   std::string text_, label_;
   fs::path base_dir_;
   Scenario base_;
+  SharedFiles shared_;  // an edge list or values file, loaded once for every point
   std::uint64_t seed_ = 0;
   std::string arm_;
 };
@@ -587,11 +591,7 @@ Ballot parse_ballot(const std::string& t) {
 std::vector<Row> search_scenario(const Options& o, std::ostream& err) {
   if (!o.range)
     throw InputError("", 0, "--range", "is required for a scenario FILE (LO:HI)", ErrorKind::usage);
-  std::ifstream f(o.input, std::ios::binary);
-  if (!f) throw InputError(o.input.string(), 0, "", "cannot read file", ErrorKind::io);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  ScenarioSearch search(o, ss.str(), o.input.string(), o.input.parent_path());
+  ScenarioSearch search(o, read_scenario_text(o.input), o.input.string(), o.input.parent_path());
   std::vector<Mechanism> mechs;
   for (const auto& t : o.mechanisms) mechs.push_back(parse_mechanism(t));
   if (mechs.empty()) mechs = search.base().mechanisms;
@@ -614,10 +614,16 @@ struct SweepValue {
 
 std::vector<Row> interpolate_sweep(const Options& o) {
   const fs::path file = o.input / "summary.csv";
-  std::ifstream f(file, std::ios::binary);
-  if (!f)
+  // A regular file of bounded size: a FIFO or device in its place must not hang the read.
+  std::optional<InputFile> opened;
+  try {
+    opened.emplace(file, kMaxIdFileBytes, "summary.csv");
+  } catch (const InputError& e) {
     throw InputError(file.string(), 0, "",
-                     "cannot read a sweep's summary.csv (is the sweep finished?)");
+                     "cannot read a sweep's summary.csv (is the sweep finished?): " + e.message(),
+                     e.kind());
+  }
+  std::istream& f = opened->stream();
   if (o.range)
     throw InputError("", 0, "--range", "applies to a scenario FILE, not a sweep DIR",
                      ErrorKind::usage);

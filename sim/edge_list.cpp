@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <fstream>
 #include <istream>
 #include <limits>
 #include <ostream>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 #include "sim/text.hpp"
 
 namespace qvsim {
@@ -160,8 +160,11 @@ class IdMap {
 
 }  // namespace
 
-EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
+EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
+                            std::uint64_t memory_bytes) {
   EdgeListLoad out;
+  // Checked as the lines come, so a file too large for the memory guard is refused early.
+  const std::uint64_t max_lines = memory_bytes / kEdgeLoadBytes;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> raw;
   std::uint64_t max_id = 0;
   std::string line;
@@ -183,6 +186,13 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
       parser.fail("third field " + quoted(third) + " on an edge line");
     if (raw.size() == kMaxEdges)
       parser.fail("too many edges: a graph holds at most 2147483647 edges", ErrorKind::range);
+    if (raw.size() >= max_lines) {
+      parser.fail("more than " + std::to_string(max_lines) +
+                      " edge lines: loading them would take more than the " +
+                      std::to_string(memory_bytes) + " bytes of memory this run may use (" +
+                      std::to_string(kEdgeLoadBytes) + " bytes per edge line; see --max-memory)",
+                  ErrorKind::resources);
+    }
     raw.emplace_back(a, b);
     max_id = std::max({max_id, a, b});
   }
@@ -205,11 +215,10 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label) {
   return out;
 }
 
-EdgeListLoad load_edge_list(const std::filesystem::path& file) {
-  errno = 0;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw io_error(file.string(), "cannot open file");
-  return read_edge_list(in, file.string());
+EdgeListLoad load_edge_list(const std::filesystem::path& file, std::uint64_t memory_bytes) {
+  // Lines are read one at a time, so the file's size bounds only a single line's memory.
+  InputFile f(file, memory_bytes, "edge list", ErrorKind::resources);
+  return read_edge_list(f.stream(), file.string(), memory_bytes);
 }
 
 void write_edge_list(const Graph& graph, std::ostream& out) {

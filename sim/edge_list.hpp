@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <limits>
 #include <string>
 
 #include "sim/graph.hpp"
@@ -22,13 +23,22 @@ struct EdgeListLoad {
   std::uint64_t duplicates_removed = 0;
 };
 
+// Memory one edge line may take while an edge list is loaded (the lines as read, the id map and
+// the graph being built), an upper estimate used by the memory guard.
+constexpr std::uint64_t kEdgeLoadBytes = 64;
+
 // Reads an edge list. `label` names the source in error messages (usually the file path).
 // Throws InputError naming the label and the 1-based line for a malformed line, and for an
-// input with no edges at all (line 0) or with more than 2^31 - 1 edge lines.
-EdgeListLoad read_edge_list(std::istream& in, const std::string& label);
+// input with no edges at all (line 0) or with more than 2^31 - 1 edge lines; resources when
+// the edge lines would take more than `memory_bytes` to load (kEdgeLoadBytes each).
+EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
+                            std::uint64_t memory_bytes = std::numeric_limits<std::uint64_t>::max());
 
-// Opens and reads a file; a missing or unreadable file is an InputError naming it.
-EdgeListLoad load_edge_list(const std::filesystem::path& file);
+// Opens and reads a file through InputFile (sim/input_file.hpp): a missing or unreadable file,
+// or one that is not a regular file, is an io InputError naming it; a file of more than
+// `memory_bytes` bytes, or with more edge lines than `memory_bytes` can load, is resources.
+EdgeListLoad load_edge_list(const std::filesystem::path& file,
+                            std::uint64_t memory_bytes = std::numeric_limits<std::uint64_t>::max());
 
 // Writes "a b" lines (a < b, ascending), using original ids when the graph has them, after a
 // '#' header comment; read_edge_list of the output gives the same graph when every agent has at

@@ -30,7 +30,7 @@ Model describe(Scenario scenario) {
   return m;
 }
 
-Model freeze(Scenario scenario) {
+Model freeze(Scenario scenario, const LoadOptions& options) {
   Model m;
   if (const auto* el = std::get_if<EdgeListSpec>(&scenario.graph)) {
     if (std::error_code ec; !std::filesystem::is_regular_file(el->file, ec)) {
@@ -41,12 +41,24 @@ Model freeze(Scenario scenario) {
       throw InputError(scenario.source_file.string(), scenario.line_of("graph.file"), "graph.file",
                        "cannot open edge list '" + el->file.string() + "': " + why, ErrorKind::io);
     }
-    EdgeListLoad load = load_edge_list(el->file);
-    if (load.graph.num_agents() < 2) {
-      throw InputError(el->file.string(), 0, "", "an edge list needs at least 2 agents");
+    SharedFiles::EdgeList loaded;
+    if (options.shared != nullptr) {
+      if (const auto it = options.shared->edge_lists.find(el->file);
+          it != options.shared->edge_lists.end())
+        loaded = it->second;
     }
-    scenario.agents = load.graph.num_agents();
-    const auto& ids = load.graph.original_ids();
+    if (!loaded.graph) {
+      EdgeListLoad load = load_edge_list(el->file, options.memory_bytes);
+      if (load.graph.num_agents() < 2) {
+        throw InputError(el->file.string(), 0, "", "an edge list needs at least 2 agents");
+      }
+      loaded.graph = std::make_shared<const Graph>(std::move(load.graph));
+      load.graph = Graph();
+      loaded.stats = std::move(load);
+      if (options.shared != nullptr) options.shared->edge_lists.emplace(el->file, loaded);
+    }
+    scenario.agents = loaded.graph->num_agents();
+    const auto& ids = loaded.graph->original_ids();
     for (const auto& arm : scenario.arms) {
       if (!arm.collusion || arm.collusion->selection != Selection::listed) continue;
       for (const std::uint64_t id : arm.collusion->organizer_ids) {
@@ -58,9 +70,8 @@ Model freeze(Scenario scenario) {
         }
       }
     }
-    m.fixed_graph = std::make_shared<const Graph>(std::move(load.graph));
-    load.graph = Graph();
-    m.edge_list_stats = std::move(load);
+    m.fixed_graph = loaded.graph;
+    m.edge_list_stats = std::move(loaded.stats);
   }
   if (const auto& file = scenario.values.file; !file.empty()) {
     // After the edge list: its ids name the rows, and it sets the agent count.
@@ -72,10 +83,34 @@ Model freeze(Scenario scenario) {
                        "electorate.values.file",
                        "cannot open values file '" + file.string() + "': " + why, ErrorKind::io);
     }
-    static const std::vector<std::uint64_t> kNoIds;
-    m.fixed_values = std::make_shared<const std::vector<double>>(
-        load_values_file(file, static_cast<AgentId>(scenario.agents), scenario.proposals,
-                         m.fixed_graph ? m.fixed_graph->original_ids() : kNoIds));
+    const SharedFiles::ValuesKey key{file, scenario.agents, scenario.proposals,
+                                     m.fixed_graph.get()};
+    if (options.shared != nullptr) {
+      if (const auto it = options.shared->values.find(key); it != options.shared->values.end())
+        m.fixed_values = it->second;
+    }
+    if (!m.fixed_values) {
+      // The values as doubles, twice while rows are put in agent order.
+      const double need = 2.0 * static_cast<double>(scenario.agents) *
+                          static_cast<double>(scenario.proposals) * sizeof(double);
+      if (need > static_cast<double>(options.memory_bytes)) {
+        throw InputError(scenario.source_file.string(), scenario.line_of("electorate.values.file"),
+                         "electorate.values.file",
+                         "loading values for " + std::to_string(scenario.agents) + " agents and " +
+                             std::to_string(scenario.proposals) + " proposals needs about " +
+                             (need >= 18446744073709551616.0
+                                  ? std::string("2^64")
+                                  : std::to_string(static_cast<std::uint64_t>(need))) +
+                             " bytes, more than the " + std::to_string(options.memory_bytes) +
+                             " this run may use (see --max-memory)",
+                         ErrorKind::resources);
+      }
+      static const std::vector<std::uint64_t> kNoIds;
+      m.fixed_values = std::make_shared<const std::vector<double>>(
+          load_values_file(file, static_cast<AgentId>(scenario.agents), scenario.proposals,
+                           m.fixed_graph ? m.fixed_graph->original_ids() : kNoIds));
+      if (options.shared != nullptr) options.shared->values.emplace(key, m.fixed_values);
+    }
   }
   derive_arms(m, scenario);
   m.scenario = std::move(scenario);
@@ -120,6 +155,13 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
     if (arm.coercion) per_agent += 9;
     if (arm.bribery) per_agent += 12.0 + static_cast<double>(s.mechanisms.size());
     scratch += nd * per_agent;
+  }
+  // Coercion keeps a count of complying agents per round and mechanism.
+  for (const auto& arm : s.arms) {
+    if (arm.coercion) {
+      scratch += (static_cast<double>(arm.coercion->rounds) + 1.0) *
+                 static_cast<double>(s.mechanisms.size()) * sizeof(std::uint64_t);
+    }
   }
   // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
   const double graph_build = 4.0 * 2.0 * edges * 2.0 + 8.0 * nd;

@@ -4,8 +4,12 @@
 // (thread-safe).
 
 #include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <map>
 #include <memory>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "sim/edge_list.hpp"
@@ -26,17 +30,41 @@ struct Model {
   std::size_t baseline_arm = 0;         // index of scenario.baseline_arm in scenario.arms
 };
 
+// Files freeze() loaded, kept to be shared by later freeze() calls (the points of a sweep): an
+// edge list is read once per path and its graph shared by every model that names it; a values
+// file once per path, agent count, proposal count and graph. Not thread-safe.
+struct SharedFiles {
+  struct EdgeList {
+    std::shared_ptr<const Graph> graph;
+    EdgeListLoad stats;  // graph moved out
+  };
+  std::map<std::filesystem::path, EdgeList> edge_lists;
+  using ValuesKey = std::tuple<std::filesystem::path, std::uint64_t, std::uint32_t, const Graph*>;
+  std::map<ValuesKey, std::shared_ptr<const std::vector<double>>> values;
+};
+
+struct LoadOptions {
+  // Bytes loading a file may take (the memory guard's cap, app/resources.hpp): an edge list or a
+  // values file that needs more is refused (InputError, resources) before, or while, it is read.
+  std::uint64_t memory_bytes = std::numeric_limits<std::uint64_t>::max();
+  // When set, files are loaded at most once and shared through it.
+  SharedFiles* shared = nullptr;
+};
+
 // Freezes a validated scenario: loads an edge-list graph (setting scenario.agents to its vertex
 // count), then a values file (into fixed_values, rows named by the edge list's ids when there is
 // one), and derives the arm keys. Throws InputError for an unreadable or malformed edge list or
-// values file (sim/values_file.hpp), or a graph with fewer than 2 agents.
-Model freeze(Scenario scenario);
+// values file (sim/values_file.hpp), a graph with fewer than 2 agents, or a file that needs more
+// memory than `options.memory_bytes` (resources).
+Model freeze(Scenario scenario, const LoadOptions& options = {});
 
 // The model of a validated scenario without loading anything (no edge-list graph): enough to
 // label and summarize results, not to run replicates.
 Model describe(Scenario scenario);
 
-// Estimated peak bytes one replicate of this model holds (graph, values, scratch), for `validate`.
+// Estimated peak bytes one replicate of this model holds (graph, values, scratch, and what grows
+// with coercion rounds), for `validate` and the memory guard. Files loaded once for all
+// replicates (an edge-list graph, a values file) are already in memory and not counted.
 std::uint64_t estimate_replicate_bytes(const Model& model);
 
 }  // namespace qvsim

@@ -16,6 +16,11 @@
 
 namespace qvsim {
 
+// The largest magnitude of any real number a scenario or values file gives (credits, money,
+// values, distribution parameters): far beyond any real input, and small enough that squares of
+// votes and sums of products over 2^32 agents stay finite, so no result is ever inf or NaN.
+inline constexpr double kMaxMagnitude = 1e50;
+
 // ---- values ---------------------------------------------------------------------------------
 
 struct NormalDist {

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <istream>
 #include <limits>
 #include <numeric>
@@ -14,6 +13,8 @@
 #include <utility>
 
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
+#include "sim/scenario.hpp"
 #include "sim/text.hpp"
 
 namespace qvsim {
@@ -102,6 +103,10 @@ class Reader {
         case Parsed::not_finite:
           fail(line, column(k) + ": must be a finite number, got " + shown(fields[k + 1]),
                ErrorKind::not_finite);
+      }
+      if (std::fabs(x) > kMaxMagnitude) {
+        fail(line, column(k) + ": must be at most 1e50 in magnitude, got " + shown(fields[k + 1]),
+             ErrorKind::range);
       }
       cells.push_back(x);
     }
@@ -257,24 +262,11 @@ std::vector<double> load_values_file(const std::filesystem::path& file, AgentId 
                                      std::uint32_t proposals,
                                      const std::vector<std::uint64_t>& original_ids) {
   const std::string label = file.string();
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  if (ec) throw InputError(label, 0, "", "cannot open values file: " + ec.message(), ErrorKind::io);
-  if (!std::filesystem::is_regular_file(status)) {
-    // A FIFO or a device (/dev/zero) could block or never end; a folder cannot be read.
-    throw InputError(label, 0, "", "cannot open values file: not a regular file", ErrorKind::io);
-  }
-  const std::uint64_t max_bytes = max_values_file_bytes(agents, proposals);
-  if (const std::uintmax_t size = std::filesystem::file_size(file, ec); !ec && size > max_bytes) {
-    throw InputError(label, 0, "",
-                     "is " + std::to_string(size) + " bytes, more than a values file for " +
-                         std::to_string(agents) + " agents and " + std::to_string(proposals) +
-                         " proposals can need (" + std::to_string(max_bytes) + ")");
-  }
-  errno = 0;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw io_error(label, "cannot open values file");
-  return read_values_file(in, label, agents, proposals, original_ids, max_bytes);
+  // A FIFO or a device (/dev/zero) could block or never end; a folder cannot be read.
+  InputFile f(file, max_values_file_bytes(agents, proposals), "values file", ErrorKind::invalid);
+  std::istream& in = f.stream();
+  return read_values_file(in, label, agents, proposals, original_ids,
+                          max_values_file_bytes(agents, proposals));
 }
 
 }  // namespace qvsim

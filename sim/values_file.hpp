@@ -14,11 +14,12 @@
 //
 // Errors are InputError naming the file and the 1-based line: syntax (a row with the wrong number
 // of fields, a cell that is not a number or an id that is not an integer, naming the column),
-// not_finite (inf, nan, or a number beyond a double), range (an id beyond 64 bits), invalid (a
-// header that does not start with `agent` or whose proposal columns do not match
-// electorate.proposals; an id that is not an agent; a second row for one agent, at the second
-// row; an agent without a row, at line 0, naming the smallest such id; a file far larger than
-// its agents and proposals need), empty (no header or no rows), io (cannot open or read).
+// not_finite (inf, nan, or a number beyond a double), range (an id beyond 64 bits, a value beyond
+// kMaxMagnitude = 1e50 in magnitude), invalid (a header that does not start with `agent` or whose
+// proposal columns do not match electorate.proposals; an id that is not an agent; a second row
+// for one agent, at the second row; an agent without a row, at line 0, naming the smallest such
+// id; a file far larger than its agents and proposals need), empty (no header or no rows), io
+// (cannot open or read, or not a regular file).
 
 #include <cstdint>
 #include <filesystem>

@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <istream>
 #include <limits>
+#include <optional>
 
 #include "app/detail/arm_yaml.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 
 namespace qvsim::yaml_detail {
 
@@ -33,8 +35,15 @@ std::vector<std::uint64_t> parse_id_list(const Context& ctx, const Field& f) {
 std::vector<std::uint64_t> read_id_file(const Context& ctx, const Field& f) {
   const fs::path given = get_string(ctx, f);
   const fs::path path = given.is_absolute() ? given : ctx.base_dir / given;
-  std::ifstream in(path);
-  if (!in) fail(ctx, f.line, f.path, "cannot open organizer file '" + path.string() + "'");
+  std::optional<InputFile> file;
+  try {
+    file.emplace(path, kMaxIdFileBytes, "organizer file");
+  } catch (const InputError& e) {
+    // Blame the scenario's key: the user fixes the path there.
+    throw InputError(ctx.label, f.line, f.path,
+                     "organizer file '" + path.string() + "': " + e.message(), e.kind());
+  }
+  std::istream& in = file->stream();
   std::vector<std::uint64_t> ids;
   std::string line;
   for (std::size_t n = 1; std::getline(in, line); ++n) {

@@ -292,6 +292,11 @@ Number get_number(const Context& ctx, const Field& f) {
   }
   if (!whole || res.ec != std::errc())
     fail(ctx, f.line, f.path, ErrorKind::type, "must be a number, got '" + text + "'");
+  // Beyond this, products and squares of credits, money and values could overflow to inf or NaN.
+  if (std::fabs(x) > kMaxMagnitude) {
+    fail(ctx, f.line, f.path, ErrorKind::range,
+         "must be at most 1e50 in magnitude (qvsim's bound on every number), got '" + text + "'");
+  }
   return {x, text};
 }
 

@@ -14,11 +14,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/scenario.hpp"
 
 namespace qvsim::yaml_detail {
 
@@ -152,11 +154,11 @@ class MapView {
       const std::string name = k.Scalar();
       const std::string path = child_path(field_.path, name);
       if (ctx.key_lines != nullptr) ctx.key_lines->emplace(path, kline);
-      for (const auto& e : entries_) {
-        if (e.first == name) {
-          fail(ctx, kline, path,
-               "duplicate key (first given on line " + std::to_string(e.second.line) + ")");
-        }
+      // A hash index keeps the check linear in the number of keys (maps of 100,000 arms).
+      if (const auto seen = index_.find(name); seen != index_.end()) {
+        fail(ctx, kline, path,
+             "duplicate key (first given on line " +
+                 std::to_string(entries_[seen->second].second.line) + ")");
       }
       if (!open_keys && std::find(known.begin(), known.end(), name) == known.end()) {
         std::string msg = "unknown key";
@@ -169,6 +171,7 @@ class MapView {
         }
         fail(ctx, kline, path, ErrorKind::unknown_key, msg);
       }
+      index_.emplace(name, entries_.size());
       entries_.emplace_back(name, Field{it->second, path, kline});
     }
   }
@@ -179,9 +182,8 @@ class MapView {
   const std::vector<std::pair<std::string, Field>>& entries() const { return entries_; }
 
   std::optional<Field> get(std::string_view key) const {
-    for (const auto& e : entries_) {
-      if (e.first == key) return e.second;
-    }
+    if (const auto it = index_.find(std::string(key)); it != index_.end())
+      return entries_[it->second].second;
     return std::nullopt;
   }
   bool has(std::string_view key) const { return get(key).has_value(); }
@@ -208,6 +210,7 @@ class MapView {
   Field field_;
   std::size_t map_line_ = 0;
   std::vector<std::pair<std::string, Field>> entries_;
+  std::unordered_map<std::string, std::size_t> index_;  // key -> its place in entries_
 };
 
 }  // namespace qvsim::yaml_detail

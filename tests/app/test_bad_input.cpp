@@ -162,6 +162,9 @@ struct Case {
   std::string message;                // a part of the message
   std::vector<std::string> extra;     // more arguments for `qvsim run`
   std::optional<std::string> values;  // written to values.csv (for kValuesScenario)
+  std::string file;                   // the scenario argument when not s.yaml (/dev/zero, ...)
+  std::vector<std::string> fifos;     // named pipes made in the temp folder (mkfifo)
+  std::vector<std::string> folders;   // folders made in the temp folder
 };
 
 std::vector<Case> catalogue() {
@@ -487,6 +490,131 @@ std::vector<Case> catalogue() {
        {},
        "agent,a,b,c\n0,1,2,3\n"},
       {"values file: empty", kValuesScenario, {}, "empty", "values.csv: ", "is empty", {}, ""},
+      // Input files and the memory guard: files that are not regular files, sizes the memory
+      // estimate must count, numbers whose products overflow, names that are not plain names.
+      {"a FIFO as the scenario file (never a hang)",
+       kBase,
+       {},
+       "io",
+       "pipe.yaml: ",
+       "it is a FIFO (named pipe), not a regular file",
+       {},
+       {},
+       "pipe.yaml",
+       {"pipe.yaml"}},
+      {"/dev/zero as the scenario file (never an endless read)",
+       kBase,
+       {},
+       "io",
+       "/dev/zero: ",
+       "it is a character device, not a regular file",
+       {},
+       {},
+       "/dev/zero"},
+      {"a folder as the scenario file",
+       kBase,
+       {},
+       "io",
+       "dir.yaml: ",
+       "it is a folder, not a regular file",
+       {},
+       {},
+       "dir.yaml",
+       {},
+       {"dir.yaml"}},
+      {"a FIFO as the organizer file",
+       replace(kBase, "arms:",
+               "ballot: public\narms:\n  c:\n"
+               "    collusion: {selection: listed, organizer_file: orgs.txt}"),
+       {},
+       "io",
+       "s.yaml:13: arms.c.collusion.organizer_file: ",
+       "organizer file 'orgs.txt': cannot read organizer file: it is a FIFO",
+       {},
+       {},
+       {},
+       {"orgs.txt"}},
+      {"a FIFO as the edge list",
+       kEdgeScenario,
+       {},
+       "io",
+       "s.yaml:8: graph.file: ",
+       "cannot open edge list 'edges.txt': not a regular file",
+       {},
+       {},
+       {},
+       {"edges.txt"}},
+      {"coercion rounds counted by the memory guard",
+       replace(kBase, "arms:",
+               "ballot: public\narms:\n  t:\n"
+               "    coercion: {coercers: 2, rounds: 20000000, fear_response: 0.5, "
+               "agenda: {proposal: 0, direction: pass}}"),
+       {},
+       "resources",
+       "s.yaml:5: electorate.agents: ",
+       "but --max-memory allows 256.0 MiB",
+       {"--max-memory", "256M"}},
+      {"blocks: 1e8 refused before the blocks are made",
+       replace(replace(kBase, "agents: 101", "agents: 200000000"),
+               "  model: erdos_renyi\n  mean_degree: 4",
+               "  model: stochastic_block\n  blocks: 100000000\n  p_in: 0.1\n  p_out: 0"),
+       {},
+       "range",
+       "s.yaml:9: graph.blocks: ",
+       "must be an integer <= 1000000, got 100000000"},
+      {"credits whose squares overflow",
+       with_electorate_line("  budget: {credits: 1e308}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.budget.credits: ",
+       "must be at most 1e50 in magnitude"},
+      {"values whose products overflow",
+       with_electorate_line("  values: {distribution: normal, mean: 1e308}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.values.mean: ",
+       "must be at most 1e50 in magnitude"},
+      {"money whose marginal utility overflows",
+       with_electorate_line("  budget: {money: {wealth: 1e50, eta: 2}}"),
+       {},
+       "range",
+       "s.yaml:7: electorate.budget.money.eta: ",
+       "must keep wealth^(-eta) within 1e-50 and 1e50"},
+      {"values file: a value whose products overflow",
+       kValuesScenario,
+       {},
+       "range",
+       "values.csv:3: ",
+       "column 'b': must be at most 1e50 in magnitude, got '-1e308'",
+       {},
+       "agent,a,b\n0,1,2\n1,3,-1e308\n2,5,6\n"},
+      {"values file beyond the memory budget",
+       kValuesScenario,
+       {},
+       "resources",
+       "s.yaml:7: electorate.values.file: ",
+       "loading values for 3 agents and 2 proposals needs about 96 bytes, more than the 64",
+       {"--max-memory", "64"},
+       "agent,a,b\n0,1,2\n1,3,4\n2,5,6\n"},
+      {"edge list beyond the memory budget, refused while it is read",
+       kEdgeScenario,
+       "0 1\n1 2\n2 0\n",
+       "resources",
+       "edges.txt:3: ",
+       "more than 2 edge lines: loading them would take more than the 128 bytes",
+       {"--max-memory", "128"}},
+      {"name: .. (the results folder's parent)",
+       replace(kBase, "name: t", "name: .."),
+       {},
+       "invalid",
+       "s.yaml:1: name: ",
+       "a plain folder name: not '.' or '..'"},
+      {"a name that reads as an option",
+       replace(kBase, "name: t", "name: -rf"),
+       {},
+       "invalid",
+       "s.yaml:1: name: ",
+       "a plain folder name: not '.' or '..'"},
   };
 }
 
@@ -535,6 +663,9 @@ TEST_CASE("the bad-input catalogue: each case exits 2 with its class, place and 
       TempDir dir;
       std::string file = "s.yaml";
       write(dir.path / file, k.scenario);
+      if (!k.file.empty()) file = k.file;
+      for (const auto& f : k.fifos) REQUIRE(mkfifo((dir.path / f).c_str(), 0600) == 0);
+      for (const auto& f : k.folders) fs::create_directories(dir.path / f);
       if (k.edges) write(dir.path / "edges.txt", *k.edges);
       if (k.values) write(dir.path / "values.csv", *k.values);
       // `validate` and `run` over the earlier results (--overwrite: a run that got through
@@ -680,4 +811,32 @@ TEST_CASE("a sweep whose work items would overflow its bookkeeping is refused", 
                 "2 point(s) x 4294967296 replicates is more than 4294967296 work items");
   }
   CHECK_FALSE(fs::exists(dir.path / "out"));
+}
+
+TEST_CASE("numbers at the magnitude bound give finite results", "[errors]") {
+  TempDir dir;
+  write(dir.path / "s.yaml",
+        replace(with_electorate_line("  budget: {credits: 1e50}\n  values: {distribution: uniform, "
+                                     "low: -1e50, high: 1e50}"),
+                "arms:", "mechanisms: [quadratic, one_person_one_vote, linear]\narms:"));
+  const Child c = run_qvsim({"run", "s.yaml", "--out", "out", "--quiet"}, dir.path);
+  INFO(c.err);
+  REQUIRE(c.code == 0);
+  for (const char* name : {"runs.csv", "summary.csv"}) {
+    const std::string text = read(dir.path / "out" / name);
+    INFO(name);
+    CHECK(text.find("inf") == std::string::npos);
+    CHECK(text.find("nan") == std::string::npos);
+  }
+}
+
+TEST_CASE("a duplicate key among many arms names both lines", "[errors]") {
+  // The check is a hash lookup per key: 20,000 arms parse in well under a second.
+  TempDir dir;
+  std::string arms;
+  for (int i = 0; i < 20000; ++i) arms += "  a" + std::to_string(i) + ": {}\n";
+  arms += "  a7: {}\n";  // line 11 + 7 first, line 11 + 20000 again
+  write(dir.path / "s.yaml", replace(kBase, "  honest: {}\n", "  honest: {}\n" + arms));
+  check_error(run_qvsim({"validate", "s.yaml"}, dir.path), "invalid",
+              "s.yaml:20012: arms.a7: ", "duplicate key (first given on line 19)");
 }

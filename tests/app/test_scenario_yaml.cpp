@@ -544,6 +544,9 @@ TEST_CASE("out-of-range values are reported", "[scenario]") {
   check_error(kMinimal + "graph: {model: barabasi_albert, m: 100}\n", 8, "graph.m",
               "must be less than electorate.agents - 1 (100), got 100");
   check_error("name: bad name\n", 1, "name", "may use only letters");
+  check_error("name: ..\n", 1, "name", "a plain folder name: not '.' or '..'");
+  check_error("name: .\n", 1, "name", "a plain folder name: not '.' or '..'");
+  check_error("name: -x\n", 1, "name", "not starting with '-'");
 }
 
 TEST_CASE("missing required keys name the key and the enclosing map's line", "[scenario]") {
@@ -700,7 +703,7 @@ TEST_CASE("discrete and file values are checked", "[scenario][yaml]") {
               "electorate.values.weights[1]", "must be > 0, got 0");
   check_error(
       head + "  values: {distribution: discrete, values: [1, 2], weights: [1e308, 1e308]}\n", 6,
-      "electorate.values.weights", "must sum to a finite number");
+      "electorate.values.weights[0]", "must be at most 1e50 in magnitude");
   check_error(head + "  values: {distribution: discrete, values: [1], mean: 0}\n", 6,
               "electorate.values.mean", "not a setting of distribution 'discrete'");
   check_error(head + "  values: {distribution: discret, values: [1]}\n", 6,

@@ -13,7 +13,9 @@
 
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
+#include "sim/edge_list.hpp"
 #include "sim/error.hpp"
+#include "sim/model.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -698,4 +700,62 @@ TEST_CASE("bad sweep blocks name the line and key", "[sweep]") {
     }
     check_error(with(block), 9, "sweep", "the grid has 2097152 points");
   }
+}
+
+TEST_CASE("a sweep over an edge-list graph loads the graph once for every point", "[sweep]") {
+  TempDir tmp;
+  qvsim::test::write(tmp.path / "edges.txt", "0 1\n1 2\n2 3\n3 0\n");
+  const SweepPlan p = qvsim::parse_sweep(
+      "name: t\nseed: 1\nreplicates: 1\nelectorate: {proposals: 2}\n"
+      "graph: {model: edge_list, file: edges.txt}\narms: {honest: {}}\n"
+      "sweep:\n  parameters:\n    electorate.proposals: [1, 2, 3]\n",
+      kLabel, tmp.path, std::nullopt, std::nullopt);
+  REQUIRE(p.points.size() == 3);
+  qvsim::SharedFiles shared;
+  std::vector<qvsim::Model> models;
+  for (const SweepPoint& pt : p.points)
+    models.push_back(qvsim::freeze(pt.scenario, {1 << 20, &shared}));
+  REQUIRE(models[0].fixed_graph);
+  CHECK(shared.edge_lists.size() == 1);
+  for (const auto& m : models) {
+    CHECK(m.fixed_graph.get() == models[0].fixed_graph.get());
+    CHECK(m.scenario.agents == 4);
+  }
+  // Four owners: the three models and the shared table; no copy of the graph.
+  CHECK(models[0].fixed_graph.use_count() == 4);
+  // Without the table each point would load its own copy.
+  CHECK(qvsim::freeze(p.points[0].scenario).fixed_graph.get() != models[0].fixed_graph.get());
+}
+
+TEST_CASE("an edge list needing more memory than allowed is refused while it is read", "[sweep]") {
+  TempDir tmp;
+  std::string edges;
+  for (int i = 0; i < 100; ++i) edges += std::to_string(i) + " " + std::to_string(i + 1) + "\n";
+  qvsim::test::write(tmp.path / "edges.txt", edges);
+  // 50 edge lines fit in 50 x kEdgeLoadBytes; the 51st is refused, naming its line.
+  try {
+    qvsim::load_edge_list(tmp.path / "edges.txt", 50 * qvsim::kEdgeLoadBytes);
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == qvsim::ErrorKind::resources);
+    CHECK(e.line() == 51);
+    CHECK_THAT(e.message(), Catch::Contains("more than 50 edge lines"));
+  }
+  CHECK(qvsim::load_edge_list(tmp.path / "edges.txt", 100 * qvsim::kEdgeLoadBytes)
+            .graph.num_agents() == 101);
+}
+
+TEST_CASE("coercion rounds count in the memory estimate", "[sweep]") {
+  auto bytes = [](const std::string& rounds) {
+    const SweepPlan p = plan(
+        "name: t\nseed: 1\nreplicates: 1\nelectorate: {agents: 100, proposals: 2}\n"
+        "graph: {model: erdos_renyi, mean_degree: 4}\nballot: public\n"
+        "mechanisms: [quadratic, one_person_one_vote]\n"
+        "arms:\n  honest: {}\n  t:\n    coercion: {coercers: 2, fear_response: 0.5, agenda: "
+        "{proposal: 0, direction: pass}, rounds: " +
+        rounds + "}\n");
+    return qvsim::estimate_replicate_bytes(qvsim::describe(p.points[0].scenario));
+  };
+  // Two mechanisms x 8 bytes per round.
+  CHECK(bytes("20000000") - bytes("0") == 20000000ull * 2 * 8);
 }

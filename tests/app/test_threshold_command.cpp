@@ -301,7 +301,7 @@ TEST_CASE("threshold command: bad input exits 2", "[threshold]") {
       "did you mean 'bribe'");
   run({(tmp.path / "nowhere").string(), "--attack", "arms.bribe.bribery.budget", "--range", "0:1",
        "--target", "flip_rate=0.5"},
-      "cannot read");
+      "cannot open scenario file: No such file or directory");
   run({tmp.path.string(), "--attack", "arms.bribe.bribery.budget", "--target", "flip_rate=0.5"},
       "summary.csv");
 }

@@ -127,7 +127,7 @@ TEST_CASE("load_edge_list reads a file and names a missing one", "[edge_list]") 
     FAIL("no InputError thrown");
   } catch (const InputError& e) {
     CHECK(e.file() == missing);
-    CHECK_THAT(e.message(), Catch::Contains("cannot open file"));
+    CHECK_THAT(e.message(), Catch::Contains("cannot open edge list: No such file or directory"));
   }
 }
 
