@@ -617,8 +617,7 @@ TEST_CASE("a disk that fills up mid-run leaves the earlier run intact", "[errors
   const Child c = run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite",
                              "--quiet", "--replicates", "300"},
                             dir.path, rlim_t{8 * 1024});
-  check_error(c, "io",
-              earlier.out.string() + "/runs.csv.partial: ", "cannot write file: File too large");
+  check_error(c, "io", earlier.out.string() + "/runs.csv: ", "cannot write file: File too large");
   earlier.check_untouched();
 }
 
@@ -680,4 +679,46 @@ TEST_CASE("a sweep whose work items would overflow its bookkeeping is refused", 
                 "2 point(s) x 4294967296 replicates is more than 4294967296 work items");
   }
   CHECK_FALSE(fs::exists(dir.path / "out"));
+}
+
+// Output files: links planted in the output folder are never followed, and the earlier run and the
+// files the links point at keep their bytes.
+TEST_CASE("planted symbolic links in the output folder are never followed", "[errors][files]") {
+  EarlierRun earlier;
+  TempDir dir;
+  write(dir.path / "s.yaml", kBase);
+  write(dir.path / "outside.txt", "precious\n");
+  const fs::path outside = dir.path / "outside.txt";
+  SECTION("links at the temporary names of earlier versions: the run writes its own files") {
+    fs::create_directories(dir.path / "out");
+    for (const char* name : {"runs.csv.partial", "summary.csv.partial", "manifest.json.partial",
+                             ".qvsim-staging-1-0"}) {
+      fs::create_symlink(outside, dir.path / "out" / name);
+    }
+    const Child c = run_qvsim({"run", "s.yaml", "--out", "out", "--quiet"}, dir.path);
+    INFO(c.err);
+    CHECK(c.code == 0);
+    CHECK(read(outside) == "precious\n");
+    CHECK(fs::is_regular_file(fs::symlink_status(dir.path / "out" / "runs.csv")));
+  }
+  SECTION("a link as the folder's lock file: exit 2, nothing written") {
+    fs::create_symlink(outside, earlier.out / ".qvsim.lock.planted");
+    fs::remove(earlier.out / ".qvsim.lock");
+    fs::rename(earlier.out / ".qvsim.lock.planted", earlier.out / ".qvsim.lock");
+    earlier.files = snapshot(earlier.out);
+    const Child c =
+        run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
+    check_error(c, "io", earlier.out.string() + "/.qvsim.lock: ", "is a symbolic link");
+    CHECK(read(outside) == "precious\n");
+    earlier.check_untouched();
+  }
+  SECTION("a link as the commit record of a switch: exit 2, nothing written") {
+    fs::create_symlink(outside, earlier.out / ".qvsim-commit");
+    earlier.files = snapshot(earlier.out);
+    const Child c =
+        run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
+    check_error(c, "io", earlier.out.string() + "/.qvsim-commit: ", "not a folder qvsim made");
+    CHECK(read(outside) == "precious\n");
+    earlier.check_untouched();
+  }
 }
