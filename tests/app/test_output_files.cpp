@@ -383,7 +383,8 @@ TEST_CASE("SIGTERM stops a threshold search at once, writing nothing", "[files][
              "--target", "flip_rate=0.5", "--replicates", "1000000", "--threads", "1", "--out",
              "th.csv", "--max-memory", "unlimited"},
             dir.path, "child");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Long enough for the process to have installed its handlers, even under a sanitizer.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   REQUIRE(kill(s.pid, SIGTERM) == 0);
   const Exit e = wait_for(s);
   INFO(e.err);
