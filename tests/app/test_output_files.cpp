@@ -318,7 +318,7 @@ TEST_CASE("SIGINT and SIGTERM stop a run cleanly, leaving the earlier run", "[fi
   }
 }
 
-TEST_CASE("SIGTERM stops a sweep cleanly and --resume completes it to the same bytes",
+TEST_CASE("SIGINT and SIGTERM stop a sweep cleanly; --resume completes it to the same bytes",
           "[files][signals][sweep]") {
   TempDir dir;
   write(dir.path / "s.yaml", kScenario + "sweep:\n  parameters:\n    graph.mean_degree: [4, 6]\n");
@@ -330,29 +330,37 @@ TEST_CASE("SIGTERM stops a sweep cleanly and --resume completes it to the same b
     return args;
   };
   REQUIRE(run(with_out("whole"), dir.path).code == 0);
-  const Spawned s = spawn(with_out("cut"), dir.path, "child");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!fs::exists(dir.path / "cut" / "shard-0-of-1.sqlite") &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  REQUIRE(kill(s.pid, SIGTERM) == 0);
-  const Exit e = wait_for(s);
-  INFO(e.err);
-  CHECK(e.signal == 0);
-  CHECK(e.code == 128 + SIGTERM);
-  CHECK_THAT(e.err, Catch::Contains("interrupted by SIGTERM"));
-  if (e.err.find("as the command finished") == std::string::npos) {
-    CHECK_THAT(e.err, Catch::Contains("continue with 'qvsim sweep s.yaml --out cut --resume'"));
-    CHECK_FALSE(fs::exists(dir.path / "cut" / "runs.csv"));
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    const std::string cut = "cut-" + name;
+    INFO(name);
+    const Spawned s = spawn(with_out(cut), dir.path, "child");
+    // Once its store exists, it is storing items.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!fs::exists(dir.path / cut / "shard-0-of-1.sqlite") &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    REQUIRE(kill(s.pid, sig) == 0);
+    const Exit e = wait_for(s);
+    INFO(e.err);
+    CHECK(e.signal == 0);
+    CHECK(e.code == 128 + sig);
+    CHECK_THAT(e.err, Catch::Contains("interrupted by " + name));
+    // Unless the signal came as the sweep was finishing, it says how to continue.
+    if (e.err.find("as the command finished") == std::string::npos) {
+      CHECK_THAT(e.err,
+                 Catch::Contains("continue with 'qvsim sweep s.yaml --out " + cut + " --resume'"));
+      CHECK_FALSE(fs::exists(dir.path / cut / "runs.csv"));
+    }
+    CHECK(leftovers(dir.path / cut).empty());
+    auto resume = with_out(cut);
+    resume.push_back("--resume");
+    const Exit again = run(resume, dir.path);
+    INFO(again.err);
+    REQUIRE(again.code == 0);
+    CHECK(read(dir.path / cut / "runs.csv") == read(dir.path / "whole" / "runs.csv"));
+    CHECK(read(dir.path / cut / "summary.csv") == read(dir.path / "whole" / "summary.csv"));
   }
-  CHECK(leftovers(dir.path / "cut").empty());
-  auto resume = with_out("cut");
-  resume.push_back("--resume");
-  const Exit again = run(resume, dir.path);
-  INFO(again.err);
-  REQUIRE(again.code == 0);
-  CHECK(read(dir.path / "cut" / "runs.csv") == read(dir.path / "whole" / "runs.csv"));
-  CHECK(read(dir.path / "cut" / "summary.csv") == read(dir.path / "whole" / "summary.csv"));
 }
 
 TEST_CASE("a file size limit is an io error with the earlier run intact", "[files]") {
