@@ -265,23 +265,22 @@ TEST_CASE("a run killed at any step of its switch leaves the old result or the n
                                                          {"file-set:moved summary.json", true},
                                                          {"file-set:moved manifest.json", true}};
   for (const auto& [point, is_new] : points) {
-    DYNAMIC_SECTION(point) {
-      REQUIRE(run(with_out(old_run, "out"), dir.path).code == 0);
-      const Exit killed = run(with_out(new_run, "out"), dir.path, {"QVSIM_FAULT_INJECT=" + point});
-      REQUIRE(killed.signal == SIGKILL);
-      // A reader that trusts manifest.json never sees a mix: either no manifest (a switch under
-      // way) or one that every file matches.
-      if (fs::exists(dir.path / "out" / "manifest.json")) {
-        CHECK(manifest_matches(dir.path / "out"));
-      }
-      // The next writer (here an analysis) completes or discards the switch.
-      const Exit next = run({"analyze", "out", "--resamples", "50"}, dir.path);
-      INFO(next.err);
-      REQUIRE(next.code == 0);
-      CHECK(results(dir.path / "out") == (is_new ? new_files : old_files));
+    INFO(point);
+    REQUIRE(run(with_out(old_run, "out"), dir.path).code == 0);
+    const Exit killed = run(with_out(new_run, "out"), dir.path, {"QVSIM_FAULT_INJECT=" + point});
+    REQUIRE(killed.signal == SIGKILL);
+    // A reader that trusts manifest.json never sees a mix: either no manifest (a switch under
+    // way) or one that every file matches.
+    if (fs::exists(dir.path / "out" / "manifest.json")) {
       CHECK(manifest_matches(dir.path / "out"));
-      CHECK(leftovers(dir.path / "out").empty());
     }
+    // The next writer (here an analysis) completes or discards the switch.
+    const Exit next = run({"analyze", "out", "--resamples", "50"}, dir.path);
+    INFO(next.err);
+    REQUIRE(next.code == 0);
+    CHECK(results(dir.path / "out") == (is_new ? new_files : old_files));
+    CHECK(manifest_matches(dir.path / "out"));
+    CHECK(leftovers(dir.path / "out").empty());
   }
 }
 
