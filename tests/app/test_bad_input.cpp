@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/atomic_file.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -681,9 +682,10 @@ TEST_CASE("a sweep whose work items would overflow its bookkeeping is refused", 
   CHECK_FALSE(fs::exists(dir.path / "out"));
 }
 
-// Output files: links planted in the output folder are never followed, and the earlier run and the
-// files the links point at keep their bytes.
-TEST_CASE("planted symbolic links in the output folder are never followed", "[errors][files]") {
+// Output files: links planted in the output folder are never followed, a folder another process
+// is writing is refused, and the earlier run and the files the links point at keep their bytes.
+TEST_CASE("a hostile or busy output folder: links never followed, a second writer refused",
+          "[errors][files]") {
   EarlierRun earlier;
   TempDir dir;
   write(dir.path / "s.yaml", kBase);
@@ -710,6 +712,14 @@ TEST_CASE("planted symbolic links in the output folder are never followed", "[er
         run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
     check_error(c, "io", earlier.out.string() + "/.qvsim.lock: ", "is a symbolic link");
     CHECK(read(outside) == "precious\n");
+    earlier.check_untouched();
+  }
+  SECTION("another process writing the folder: exit 2 at once, nothing written") {
+    const qvsim::FolderLock held(earlier.out);  // as another qvsim process would hold it
+    const Child c =
+        run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
+    check_error(c, "io", earlier.out.string() + ": ",
+                "another qvsim process is writing to this folder");
     earlier.check_untouched();
   }
   SECTION("a link as the commit record of a switch: exit 2, nothing written") {
