@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "analysis/run_table.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
 #include "sim/json.hpp"
@@ -206,14 +207,6 @@ void boot_json(JsonWriter& w, const BootstrapInterval& b) {
   w.key("boot_pct_high").value(b.pct_high);
   w.key("boot_bca_low").value(b.bca_low);
   w.key("boot_bca_high").value(b.bca_high);
-}
-
-void write_atomically(const fs::path& tmp, const std::string& text) {
-  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-  if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
-  f << text;
-  f.close();
-  if (!f) throw InputError(tmp.string(), 0, "", "cannot write file");
 }
 
 }  // namespace
@@ -504,6 +497,13 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
 }
 
 Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
+  // One writer at a time in the folder; a run's switch a killed process left half done is
+  // completed first, so that what is analyzed is one whole run.
+  std::optional<FolderLock> lock;
+  if (fs::is_directory(dir)) {
+    lock.emplace(dir);
+    finish_file_set(dir);
+  }
   Analysis a = analyze_runs(dir / "runs.csv", options);
   std::ostringstream csv;
   write_analysis_csv(a, csv);
@@ -515,10 +515,8 @@ Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
   if (ec) throw InputError(out.string(), 0, "", "cannot create folder: " + ec.message());
   const fs::path csv_file = out / "summary.csv";
   const fs::path json_file = out / "summary.json";
-  write_atomically(csv_file.string() + ".partial", csv.str());
-  write_atomically(json_file.string() + ".partial", json.str());
-  fs::rename(csv_file.string() + ".partial", csv_file);
-  fs::rename(json_file.string() + ".partial", json_file);
+  write_file_atomically(csv_file, csv.str());
+  write_file_atomically(json_file, json.str());
   return a;
 }
 

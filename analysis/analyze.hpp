@@ -69,9 +69,10 @@ Analysis analyze_runs(const std::filesystem::path& runs_csv, const AnalyzeOption
 void write_analysis_csv(const Analysis& analysis, std::ostream& out);
 void write_analysis_json(const Analysis& analysis, std::ostream& out);
 
-// analyze_runs(dir / "runs.csv") and writes dir/analysis/summary.csv and summary.json, each under a
-// temporary name first and renamed once both are complete, so an earlier analysis is never left
-// half-overwritten and nothing is written when the input is bad.
+// analyze_runs(dir / "runs.csv") and writes dir/analysis/summary.csv and summary.json, each through
+// an AtomicFile (sim/atomic_file.hpp), so an earlier analysis is never left half-overwritten and
+// nothing is written when the input is bad. Holds dir's FolderLock throughout: throws InputError
+// (io) at once when another qvsim process is writing dir.
 Analysis analyze_directory(const std::filesystem::path& dir, const AnalyzeOptions& options);
 
 }  // namespace qvsim::analysis

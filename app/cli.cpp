@@ -13,6 +13,7 @@
 #include "app/run_command.hpp"
 #include "app/sweep_command.hpp"
 #include "sim/error.hpp"
+#include "sim/interrupt.hpp"
 
 namespace qvsim {
 namespace {
@@ -70,7 +71,7 @@ constexpr const char* kUsage =
     "  --max-memory SIZE  refuse a run whose estimated memory exceeds SIZE (512M, 64G, ...;\n"
     "                   default: the memory available now), or 'unlimited' to skip the check\n"
     "\n"
-    "Exit codes: 0 success, 2 bad input, 1 internal error.\n"
+    "Exit codes: 0 success, 2 bad input, 1 internal error, 130/143 stopped by SIGINT/SIGTERM.\n"
     "Scenario keys are documented in docs/scenario.md.\n";
 
 std::uint64_t parse_u64(const std::string& option, const std::string& text) {
@@ -178,47 +179,60 @@ Parsed parse(const std::vector<std::string>& args) {
   return p;
 }
 
+int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    out << kUsage;
+    return 0;
+  }
+  if (args[0] == "analyze" || args[0] == "plot" || args[0] == "report" || args[0] == "threshold") {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "analyze") return analyze_main(rest, out, err);
+    if (args[0] == "plot") return plot_main(rest, out, err);
+    if (args[0] == "threshold") return threshold_main(rest, out, err);
+    return report_main(rest, out, err);
+  }
+  if (args[0] == "--version") {
+    out << "qvsim " << build_info::kVersion << " (" << build_info::kGitCommit << ")\n";
+    return 0;
+  }
+  Parsed p = parse(args);
+  if (p.command == "validate") {
+    validate_scenario_file(p.request.scenario_file, p.request.threads, p.request.max_memory, out);
+    return 0;
+  }
+  if (p.command == "sweep") {
+    p.sweep.progress_bar = is_terminal(2);
+    return run_sweep_command(p.sweep, out, err);
+  }
+  if (p.command == "merge") {
+    merge_sweep(p.files[0], std::vector<std::filesystem::path>(p.files.begin() + 1, p.files.end()),
+                out);
+    return 0;
+  }
+  if (p.command == "status") {
+    sweep_status(p.files[0], out);
+    return 0;
+  }
+  p.request.progress_bar = is_terminal(2);
+  run_scenario(p.request, out, err);
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   try {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-      out << kUsage;
-      return 0;
+    const int code = dispatch(args, out, err);
+    // A signal that arrived while the last files were being published: they are complete.
+    if (const int sig = pending_interrupt(); sig != 0) {
+      err << "qvsim: interrupted by " << signal_name(sig)
+          << " as the command finished; what it wrote is complete\n";
+      return 128 + sig;
     }
-    if (args[0] == "analyze" || args[0] == "plot" || args[0] == "report" ||
-        args[0] == "threshold") {
-      const std::vector<std::string> rest(args.begin() + 1, args.end());
-      if (args[0] == "analyze") return analyze_main(rest, out, err);
-      if (args[0] == "plot") return plot_main(rest, out, err);
-      if (args[0] == "threshold") return threshold_main(rest, out, err);
-      return report_main(rest, out, err);
-    }
-    if (args[0] == "--version") {
-      out << "qvsim " << build_info::kVersion << " (" << build_info::kGitCommit << ")\n";
-      return 0;
-    }
-    Parsed p = parse(args);
-    if (p.command == "validate") {
-      validate_scenario_file(p.request.scenario_file, p.request.threads, p.request.max_memory, out);
-      return 0;
-    }
-    if (p.command == "sweep") {
-      p.sweep.progress_bar = is_terminal(2);
-      return run_sweep_command(p.sweep, out, err);
-    }
-    if (p.command == "merge") {
-      merge_sweep(p.files[0],
-                  std::vector<std::filesystem::path>(p.files.begin() + 1, p.files.end()), out);
-      return 0;
-    }
-    if (p.command == "status") {
-      sweep_status(p.files[0], out);
-      return 0;
-    }
-    p.request.progress_bar = is_terminal(2);
-    run_scenario(p.request, out, err);
-    return 0;
+    return code;
+  } catch (const Interrupted& e) {
+    err << "qvsim: interrupted by " << signal_name(e.signal()) << ": " << e.what() << '\n';
+    return e.exit_code();
   } catch (const InputError& e) {
     err << "qvsim: error (" << to_string(e.kind()) << "): " << e.what() << '\n';
     return 2;

@@ -23,6 +23,7 @@
 
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
 #include "sim/text.hpp"
@@ -602,28 +603,30 @@ dl.prov dt{font-weight:bold}dl.prov dd{margin:0;font-family:monospace;word-break
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}
 figcaption{font-size:.95em;color:#333;margin-top:.3em}.note{color:#555})";
 
-void write_atomically(const fs::path& file, const std::string& text) {
-  const fs::path tmp = file.string() + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, file);
+// One writer at a time in the folder (plots/ and report.html are written there); a run's switch
+// that a killed process left half done is completed first.
+std::optional<FolderLock> lock_folder(const fs::path& dir) {
+  if (!fs::is_directory(dir)) return std::nullopt;  // require_summary() says what is wrong
+  std::optional<FolderLock> lock;
+  lock.emplace(dir);
+  finish_file_set(dir);
+  return lock;
 }
 
 }  // namespace
 
 int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const PlotArgs a = parse_args("plot", args, true);
-  check_plot_input(a);
+  check_plot_input(a);  // bad input writes nothing, not even the lock file
+  const auto lock = lock_folder(a.dir);
   return run_plots(a, out, err);
 }
 
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const PlotArgs a = parse_args("report", args, false);
+  check_plot_input(a);  // bad input writes nothing, not even the lock file
+  const auto lock = lock_folder(a.dir);
   const fs::path summary = require_summary(a.dir);
-  check_plot_input(a);
   const fs::path plots = a.dir / "plots";
   // Draw the figures when there are none yet, or when threshold CSVs arrived after the last plot.
   const bool thresholds_missing = !threshold_files(a.dir).empty() &&
@@ -723,7 +726,7 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   h << "</body>\n</html>\n";
   const fs::path report = a.dir / "report.html";
-  write_atomically(report, h.str());
+  write_file_atomically(report, h.str());
   out << "wrote " << report.string() << " (" << figures.size() << " figure(s))\n";
   return 0;
 }

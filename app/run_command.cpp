@@ -3,10 +3,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <ostream>
 #include <sstream>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "agents/behaviours.hpp"
 #include "agents/beliefs.hpp"
@@ -16,7 +17,9 @@
 #include "app/progress.hpp"
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
+#include "sim/interrupt.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
@@ -26,6 +29,9 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const kOutputFiles[] = {"runs.csv", "summary.csv", "summary.json", "manifest.json"};
+// Files of an earlier run that a new run removes when it does not write them.
+const std::vector<std::string> kReplaced = {"runs.csv", "summary.csv", "summary.json",
+                                            "proposals.csv", "manifest.json"};
 
 bool holds_run(const fs::path& dir) {
   for (const char* f : kOutputFiles)
@@ -33,41 +39,54 @@ bool holds_run(const fs::path& dir) {
   return false;
 }
 
-fs::path choose_out_dir(const RunRequest& req, const std::string& name) {
+fs::path create_folder(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message(),
+                     ErrorKind::io);
+  return dir;
+}
+
+// The output folder, locked for this run: a second run or export into it fails at once, and
+// the "already holds a run" check cannot race with another run's files appearing. A switch that
+// a killed run left half done is completed first.
+std::pair<fs::path, FolderLock> choose_out_dir(const RunRequest& req, const std::string& name) {
   if (req.out_dir) {
     const fs::path dir = *req.out_dir;
     if (fs::exists(dir) && !fs::is_directory(dir)) {
       throw InputError("", 0, "--out", "'" + dir.string() + "' exists and is not a folder",
                        ErrorKind::io);
     }
-    if (!req.overwrite && fs::exists(dir) && holds_run(dir)) {
+    FolderLock lock(create_folder(dir));
+    finish_file_set(dir);
+    if (!req.overwrite && holds_run(dir)) {
       throw InputError("", 0, "--out",
                        "'" + dir.string() +
                            "' already holds a run; choose another folder or pass "
                            "--overwrite",
                        ErrorKind::io);
     }
-    return dir;
+    return {dir, std::move(lock)};
   }
+  // The first of results/<name>, results/<name>-2, ... that holds no run and that no other
+  // process is writing.
   const fs::path base = fs::path("results") / name;
-  fs::path dir = base;
-  for (int i = 2; fs::exists(dir) && holds_run(dir); ++i) {
-    dir = base.string() + "-" + std::to_string(i);
+  for (int i = 1;; ++i) {
+    const fs::path dir = i == 1 ? base : fs::path(base.string() + "-" + std::to_string(i));
+    if (fs::exists(dir) && (!fs::is_directory(dir) || holds_run(dir))) continue;
+    auto lock = FolderLock::try_lock(create_folder(dir));
+    if (!lock) continue;
+    finish_file_set(dir);
+    if (holds_run(dir)) continue;
+    return {dir, std::move(*lock)};
   }
-  return dir;
 }
 
-std::ofstream open_for_write(const fs::path& file) {
-  std::ofstream f(file, std::ios::binary | std::ios::trunc);
-  if (!f) throw io_error(file.string(), "cannot write file");
-  return f;
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  auto f = open_for_write(file);
-  f << text;
-  f.close();
-  if (!f) throw io_error(file.string(), "cannot write file");
+std::string hex64(std::uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 void write_beliefs(JsonWriter& w, const std::vector<MechanismBelief>& beliefs) {
@@ -110,7 +129,8 @@ void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream&
 
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started,
-                          const std::vector<MechanismBelief>& beliefs, bool proposals) {
+                          const std::vector<MechanismBelief>& beliefs, bool proposals,
+                          const std::vector<std::pair<std::string, const AtomicFile*>>& files) {
   JsonWriter w;
   w.begin_object();
   w.key("qvsim_version").value(build_info::kVersion);
@@ -140,6 +160,15 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
   for (const char* f : kOutputFiles) w.value(f);
   if (proposals) w.value("proposals.csv");
   w.end_array();
+  // What a reader checks before trusting the other files: each one's size and FNV-1a 64 hash.
+  w.key("checksums").begin_object();
+  for (const auto& [name, file] : files) {
+    w.key(name).begin_object();
+    w.key("bytes").value(file->bytes());
+    w.key("fnv1a64").value(hex64(file->fnv1a64()));
+    w.end_object();
+  }
+  w.end_object();
   w.end_object();
   return w.str();
 }
@@ -200,71 +229,67 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
                    std::min<std::uint64_t>(resolve_threads(req.threads), model.scenario.replicates),
                    model.scenario, req.max_memory, req.scenario_file.string());
   const std::string scenario_json = scenario_to_json(model.scenario);
-  const fs::path dir = choose_out_dir(req, model.scenario.name);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message(),
-                     ErrorKind::io);
+  auto [dir, lock] = choose_out_dir(req, model.scenario.name);
 
   const unsigned threads = resolve_threads(req.threads);
   const std::string started = utc_now();
   const auto t0 = std::chrono::steady_clock::now();
 
-  // Everything goes to *.partial files first and is renamed into place at the end.
-  const std::string suffix = ".partial";
-  std::vector<fs::path> written;
-  auto partial = [&](const char* name) {
-    written.push_back(dir / name);
-    return dir / (std::string(name) + suffix);
+  // Every file is written into a fresh staging folder and published together at the end (see
+  // FileSet); a failure or a signal before that leaves the folder as it was.
+  const DeferInterrupts defer;
+  const std::string unchanged = "nothing was written; " + dir.string() + " is as it was";
+  FileSet set(dir, kReplaced);
+  std::vector<std::pair<std::string, const AtomicFile*>> files;
+  auto add = [&](const char* name) -> AtomicFile& {
+    AtomicFile& f = set.add(name);
+    files.emplace_back(name, &f);
+    return f;
   };
-  try {
-    const fs::path runs_tmp = partial("runs.csv");
-    auto runs = open_for_write(runs_tmp);
-    const auto behaviours = agents::make_behaviours(model.scenario);
-    warn_unconverged(behaviours.beliefs->prior(model), err);
-    analysis::RunTable table(model, arm_columns(behaviours), &runs);
-    ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
-    RunOptions opts;
-    opts.threads = req.threads;
-    opts.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-    if (req.proposals) {
-      const fs::path proposals_tmp = partial("proposals.csv");
-      auto proposals = open_for_write(proposals_tmp);
-      analysis::ProposalTable races(model, proposals, table);
-      run_replicates(model, behaviours, opts, races);
-      proposals.close();
-      if (!proposals) throw io_error(proposals_tmp.string(), "cannot write file");
-    } else {
-      run_replicates(model, behaviours, opts, table);
-    }
-    bar.finish();
-    runs.close();
-    if (!runs) throw io_error(runs_tmp.string(), "cannot write file");
+  AtomicFile& runs = add("runs.csv");
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  warn_unconverged(behaviours.beliefs->prior(model), err);
+  analysis::RunTable table(model, arm_columns(behaviours), &runs.stream());
+  ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
+  RunOptions opts;
+  opts.threads = req.threads;
+  opts.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
+  opts.before_replicate = [&unchanged] { throw_if_interrupted(unchanged); };
+  if (req.proposals) {
+    AtomicFile& proposals = add("proposals.csv");
+    analysis::ProposalTable races(model, proposals.stream(), table);
+    run_replicates(model, behaviours, opts, races);
+    proposals.commit();
+  } else {
+    run_replicates(model, behaviours, opts, table);
+  }
+  bar.finish();
+  runs.commit();
 
-    std::ostringstream csv;
-    analysis::write_summary_csv(table, csv);
-    write_text(partial("summary.csv"), csv.str());
-    std::ostringstream json;
-    analysis::write_summary_json(model, table, json);
-    write_text(partial("summary.json"), json.str());
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    write_text(partial("manifest.json"),
-               manifest_json(model, scenario_json, threads, seconds, started,
-                             behaviours.beliefs->prior(model), req.proposals));
-
-    for (const auto& f : written) fs::rename(f.string() + suffix, f);
-    // A proposals.csv left by an earlier run in this folder would not match this run.
-    if (!req.proposals) fs::remove(dir / "proposals.csv", ec);
-    if (!req.quiet) {
-      out << analysis::format_summary_table(model, table);
-      out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
-          << (req.proposals ? ",proposals.csv" : "") << "}\n";
-    }
-  } catch (...) {
-    for (const auto& f : written) fs::remove(f.string() + suffix, ec);
-    throw;
+  std::ostringstream csv;
+  analysis::write_summary_csv(table, csv);
+  AtomicFile& summary_csv = add("summary.csv");
+  summary_csv.stream() << csv.str();
+  summary_csv.commit();
+  std::ostringstream json;
+  analysis::write_summary_json(model, table, json);
+  AtomicFile& summary_json = add("summary.json");
+  summary_json.stream() << json.str();
+  summary_json.commit();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string manifest =
+      manifest_json(model, scenario_json, threads, seconds, started,
+                    behaviours.beliefs->prior(model), req.proposals, files);
+  AtomicFile& manifest_file = set.add("manifest.json");
+  manifest_file.stream() << manifest;
+  manifest_file.commit();
+  throw_if_interrupted(unchanged);
+  set.commit();
+  if (!req.quiet) {
+    out << analysis::format_summary_table(model, table);
+    out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
+        << (req.proposals ? ",proposals.csv" : "") << "}\n";
   }
   return dir;
 }

@@ -34,10 +34,12 @@ Model load_model(const std::filesystem::path& scenario_file, std::optional<std::
 
 // Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
 // request.proposals, proposals.csv) into the output folder; prints the summary table to `out`
-// unless quiet. Output files are written under temporary names and renamed into place only when the
-// run has finished, so an interrupted or failed run never leaves a partial file nor replaces an
-// earlier run's files. Returns the output folder. Throws InputError for bad input (including an
-// output folder already holding a run when !overwrite).
+// unless quiet. Holds the folder's FolderLock throughout, and publishes the files together as one
+// FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed, interrupted or killed
+// run never leaves a partial file, a mix of two runs, nor replaces an earlier run's files. Returns
+// the output folder. Throws InputError for bad input (including an output folder already holding
+// a run when !overwrite, or one another process is writing), and Interrupted when SIGINT or
+// SIGTERM arrives before the files are published (nothing is written then).
 std::filesystem::path run_scenario(const RunRequest& request, std::ostream& out, std::ostream& err);
 
 // Validates a scenario and prints what a run would do: run count and estimated memory. Throws

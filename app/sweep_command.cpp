@@ -26,7 +26,9 @@
 #include "app/run_command.hpp"
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
+#include "sim/interrupt.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
@@ -103,20 +105,10 @@ std::string point_fields(const SweepPoint& pt) {
 }
 
 void write_file_atomically(const fs::path& file, const std::function<void(std::ostream&)>& body) {
-  const fs::path tmp = file.string() + ".partial";
-  try {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw io_error(tmp.string(), "cannot write file");
-    body(f);
-    f.close();
-    if (!f) throw io_error(tmp.string(), "cannot write file");
-    fs::rename(tmp, file);
-  } catch (...) {
-    // A full disk must not leave a half-written file behind; the earlier `file` is untouched.
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw;
-  }
+  // A full disk must not leave a half-written file behind; the earlier `file` is untouched.
+  AtomicFile f(file);
+  body(f.stream());
+  f.commit();
 }
 
 // Exports runs.csv and summary.csv from the stores, point by point (memory: one point's rows).
@@ -365,6 +357,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   }
 
   const fs::path dir = req.out_dir ? *req.out_dir : default_out(p.plan.name);
+  const DeferInterrupts defer;  // from here a signal stops the sweep at its next item boundary
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
@@ -441,7 +434,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
 
   with_threads(threads, [&] {
     parallel_for_index(0u, threads, [&](unsigned) {
-      while (!stop) {
+      while (!stop && pending_interrupt() == 0) {
         const std::uint64_t ordinal = dist.next();
         if (ordinal >= shard_items) break;
         const std::uint64_t item = req.shard + ordinal * req.shards;
@@ -463,6 +456,12 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   writer.join();
   bar.finish();
   if (writer_error) std::rethrow_exception(writer_error);
+  throw_if_interrupted(
+      std::to_string(written) + " item(s) of this run are saved in " + dir.string() +
+      "; continue with 'qvsim sweep " + req.scenario_file.string() + " --out " + dir.string() +
+      (req.shards > 1 ? " --shard " + std::to_string(req.shard) + "/" + std::to_string(req.shards)
+                      : std::string()) +
+      " --resume'");
   // What this process ran, beside its store (a shard or rank of a sweep has one each).
   {
     const double seconds =

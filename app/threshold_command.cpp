@@ -25,6 +25,7 @@
 #include "app/run_command.hpp"
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
+#include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
 #include "sim/json.hpp"
@@ -333,15 +334,11 @@ void print_table(const Options& o, const std::vector<Row>& rows, std::ostream& o
 
 void write_out(const Options& o, const std::vector<Row>& rows, std::ostream& out) {
   if (!o.out_file) return;
-  const fs::path tmp = o.out_file->string() + ".partial";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw io_error(o.out_file->string(), "cannot write file", "--out");
-    write_csv(o, rows, f);
-    f.close();
-    if (!f) throw io_error(o.out_file->string(), "cannot write file", "--out");
+  try {
+    write_file_atomically(*o.out_file, [&](std::ostream& f) { write_csv(o, rows, f); });
+  } catch (const InputError& e) {
+    throw InputError(e.file(), e.line(), "--out", e.message(), e.kind());
   }
-  fs::rename(tmp, *o.out_file);
   out << "wrote " << o.out_file->string() << '\n';
 }
 

@@ -128,6 +128,7 @@ void run_replicates(const Model& model, const ArmBehaviours& behaviours, const R
     parallel_for_blocks(std::uint64_t{0}, total, std::uint64_t{1},
                         [&](std::uint64_t lo, std::uint64_t hi) {
                           for (std::uint64_t rep = lo; rep != hi; ++rep) {
+                            if (options.before_replicate) options.before_replicate();
                             ReplicateOutcome outcome = run_replicate(model, behaviours, rep);
                             std::lock_guard lock(mutex);
                             pending.emplace(rep, std::move(outcome));

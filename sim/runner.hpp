@@ -51,6 +51,9 @@ struct RunOptions {
   unsigned threads = 0;  // 0: all cores
   // Called after each replicate is delivered with (replicates done, total); serialized.
   std::function<void(std::uint64_t, std::uint64_t)> progress;
+  // Called before each replicate starts, from any worker thread; may throw to stop the run (a
+  // pending interrupt, say): the exception propagates from run_replicates.
+  std::function<void()> before_replicate;
 };
 
 // Runs one replicate (the reference path; uses parallel loops over agents internally).

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/atomic_file.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -748,8 +749,7 @@ TEST_CASE("a disk that fills up mid-run leaves the earlier run intact", "[errors
   const Child c = run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite",
                              "--quiet", "--replicates", "300"},
                             dir.path, rlim_t{8 * 1024});
-  check_error(c, "io",
-              earlier.out.string() + "/runs.csv.partial: ", "cannot write file: File too large");
+  check_error(c, "io", earlier.out.string() + "/runs.csv: ", "cannot write file: File too large");
   earlier.check_untouched();
 }
 
@@ -839,4 +839,54 @@ TEST_CASE("a duplicate key among many arms names both lines", "[errors]") {
   write(dir.path / "s.yaml", replace(kBase, "  honest: {}\n", "  honest: {}\n" + arms));
   check_error(run_qvsim({"validate", "s.yaml"}, dir.path), "invalid",
               "s.yaml:20012: arms.a7: ", "duplicate key (first given on line 19)");
+}
+// Output files: links planted in the output folder are never followed, a folder another process
+// is writing is refused, and the earlier run and the files the links point at keep their bytes.
+TEST_CASE("a hostile or busy output folder: links never followed, a second writer refused",
+          "[errors][files]") {
+  EarlierRun earlier;
+  TempDir dir;
+  write(dir.path / "s.yaml", kBase);
+  write(dir.path / "outside.txt", "precious\n");
+  const fs::path outside = dir.path / "outside.txt";
+  SECTION("links at the temporary names of earlier versions: the run writes its own files") {
+    fs::create_directories(dir.path / "out");
+    for (const char* name : {"runs.csv.partial", "summary.csv.partial", "manifest.json.partial",
+                             ".qvsim-staging-1-0"}) {
+      fs::create_symlink(outside, dir.path / "out" / name);
+    }
+    const Child c = run_qvsim({"run", "s.yaml", "--out", "out", "--quiet"}, dir.path);
+    INFO(c.err);
+    CHECK(c.code == 0);
+    CHECK(read(outside) == "precious\n");
+    CHECK(fs::is_regular_file(fs::symlink_status(dir.path / "out" / "runs.csv")));
+  }
+  SECTION("a link as the folder's lock file: exit 2, nothing written") {
+    fs::create_symlink(outside, earlier.out / ".qvsim.lock.planted");
+    fs::remove(earlier.out / ".qvsim.lock");
+    fs::rename(earlier.out / ".qvsim.lock.planted", earlier.out / ".qvsim.lock");
+    earlier.files = snapshot(earlier.out);
+    const Child c =
+        run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
+    check_error(c, "io", earlier.out.string() + "/.qvsim.lock: ", "is a symbolic link");
+    CHECK(read(outside) == "precious\n");
+    earlier.check_untouched();
+  }
+  SECTION("another process writing the folder: exit 2 at once, nothing written") {
+    const qvsim::FolderLock held(earlier.out);  // as another qvsim process would hold it
+    const Child c =
+        run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
+    check_error(c, "io", earlier.out.string() + ": ",
+                "another qvsim process is writing to this folder");
+    earlier.check_untouched();
+  }
+  SECTION("a link as the commit record of a switch: exit 2, nothing written") {
+    fs::create_symlink(outside, earlier.out / ".qvsim-commit");
+    earlier.files = snapshot(earlier.out);
+    const Child c =
+        run_qvsim({"run", "s.yaml", "--out", earlier.out.string(), "--overwrite"}, dir.path);
+    check_error(c, "io", earlier.out.string() + "/.qvsim-commit: ", "not a folder qvsim made");
+    CHECK(read(outside) == "precious\n");
+    earlier.check_untouched();
+  }
 }
