@@ -653,6 +653,20 @@ std::vector<Case> catalogue() {
              "DELETE FROM runs WHERE point = 1 AND replicate = 0");
          return std::vector<std::string>{"status", "out"};
        }},
+      {"store: a store of the format before checksums",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "was written by an older qvsim, without checksums; run the sweep again into a new folder",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         sql(dir / "out" / "shard-0-of-1.sqlite",
+             "DELETE FROM meta WHERE key IN ('store_format', 'header_sum')");
+         return std::vector<std::string>{"sweep", "s.yaml", "--out", "out", "--resume", "--quiet"};
+       }},
       {"store: a merge into another sweep's folder",
        kSweep,
        {},
