@@ -3,12 +3,20 @@
 // mode, each work item's rows committed in the same transaction as the item's record, so a
 // process killed at any moment (kill -9 included) leaves every file holding whole items only.
 // runs.csv and the summaries are always exported from these files.
+//
+// A store is created in one transaction (tables and header together), so a reader sees either no
+// store yet (a file still being created by another process, skipped) or a whole one. The header
+// carries a checksum over its entries and each item's rows carry a checksum of their own; a
+// reader that finds damage throws InputError naming the file and the item, never exports it.
+// Stores of the format before checksums are refused with a message to rerun.
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 struct sqlite3;
@@ -42,8 +50,31 @@ struct StoreOrigin {
   std::uint64_t replicates = 0;
 };
 
-// Reads the identity and origin recorded in a store file; throws InputError if it is not one.
+// Reads the identity and origin recorded in a store file; throws InputError if it is not one, is
+// of an older format, or its header is damaged (checksum, or a sweep size out of range).
 std::pair<StoreIdentity, StoreOrigin> read_store_header(const std::filesystem::path& file);
+
+// The checksum stored beside an item's rows: FNV-1a 64 of "point,replicate\n" and the rows.
+std::uint64_t rows_checksum(std::uint64_t point, std::uint64_t replicate, std::string_view rows);
+
+// The checksum of a store's header: FNV-1a 64 of "key\0value\0" per entry, in key order, over
+// every entry but `header_sum` itself.
+std::uint64_t header_checksum(const std::vector<std::pair<std::string, std::string>>& entries);
+
+// An advisory lock (flock) on `file`, created if missing, held until destruction. With `wait`
+// the constructor blocks until the lock is free; without, it throws InputError (io) with
+// `busy_message` when another process (or another FileLock in this one) holds it. A file that is
+// not a regular file (a planted FIFO or link) is an io error.
+class FileLock {
+ public:
+  FileLock(const std::filesystem::path& file, bool wait, const std::string& busy_message);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 // One writer's file. Not thread-safe: one thread writes.
 class ResultStore {
@@ -64,7 +95,9 @@ class ResultStore {
   sqlite3* db_ = nullptr;
 };
 
-// The store files of a sweep output folder (*.sqlite), sorted by name.
+// The store files of a sweep output folder (*.sqlite), sorted by name. A file another process is
+// still creating (no committed header yet) is left out; a file that cannot be read at all is
+// listed, so that reading it reports why.
 std::vector<std::filesystem::path> store_files(const std::filesystem::path& dir);
 
 struct StoreSummary {
@@ -76,16 +109,39 @@ struct StoreSummary {
 
 // Reads every file's items of a sweep of `points` x `replicates` items: `done(point, replicate)`
 // is called once per distinct done item (in no particular order). Memory: one bit per item.
-// Throws InputError for a file of another sweep, a corrupt file, or an item out of range.
+// Throws InputError for a file of another sweep or size, a corrupt file, or an item out of range.
 StoreSummary read_items(const std::vector<std::filesystem::path>& files,
                         const StoreIdentity& identity, std::uint64_t points,
                         std::uint64_t replicates,
                         const std::function<void(std::uint64_t, std::uint64_t)>& done);
 
+// A damaged item of a store, as `check_store` finds it.
+struct StoreDamage {
+  std::uint64_t point = 0;
+  std::uint64_t replicate = 0;
+  std::string what;  // "checksum mismatch", "out of range", "no rows"
+};
+
+// Checks every stored item of one file of a sweep of `points` x `replicates` items: each rows
+// record's checksum and range, and that every item recorded as done has its rows. Returns the
+// damaged items (first 20 of them; `count` gets how many). Throws InputError for a file that is
+// not a store of this sweep or that SQLite finds corrupt.
+std::vector<StoreDamage> check_store(const std::filesystem::path& file,
+                                     const StoreIdentity& identity, std::uint64_t points,
+                                     std::uint64_t replicates, std::uint64_t& count);
+
+// The first of `files` that records (point, replicate) as done, or an empty path when none does
+// (or none can be read).
+std::filesystem::path store_with_item(const std::vector<std::filesystem::path>& files,
+                                      std::uint64_t point, std::uint64_t replicate);
+
 // Streams every stored row once, in (point, replicate, row) order, merging the files: an item
-// stored in several files (run twice) is passed once. Memory stays flat.
+// stored in several files (run twice) is passed once, with the file it came from. Each item's
+// checksum and range are verified before its rows are passed; damage throws InputError naming the
+// file and the item. Memory stays flat.
 void for_each_row(const std::vector<std::filesystem::path>& files, const StoreIdentity& identity,
-                  const std::function<void(std::uint64_t point, std::uint64_t replicate,
-                                           const std::string& row)>& row);
+                  std::uint64_t points, std::uint64_t replicates,
+                  const std::function<void(const std::filesystem::path& file, std::uint64_t point,
+                                           std::uint64_t replicate, const std::string& row)>& row);
 
 }  // namespace qvsim

@@ -4,6 +4,7 @@
 #include <mpi.h>
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +15,7 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -112,7 +114,26 @@ void write_file_atomically(const fs::path& file, const std::function<void(std::o
 }
 
 // Exports runs.csv and summary.csv from the stores, point by point (memory: one point's rows).
+// Every item must come with whole rows: a checksum mismatch, a missing item, or a row that does
+// not parse is an InputError naming the store and the item, and nothing is written.
 void export_results(const Prepared& p, const std::vector<fs::path>& files, const fs::path& dir) {
+  const std::uint64_t P = p.plan.points.size();
+  const std::uint64_t R = p.plan.replicates;
+  const std::size_t fields =
+      static_cast<std::size_t>(
+          std::count(p.identity.runs_header.begin(), p.identity.runs_header.end(), ',')) +
+      1;
+  std::uint64_t expected = 0;  // the next item, as point * R + replicate
+  std::size_t item_rows = 0;   // rows of the current item so far
+  auto missing = [&](std::uint64_t index) {
+    const fs::path holder = store_with_item(files, index / R, index % R);
+    return InputError(holder.empty() ? dir.string() : holder.string(), 0, "",
+                      "damaged item (point " + std::to_string(index / R) + ", replicate " +
+                          std::to_string(index % R) +
+                          "): recorded as done but no store holds its rows; move the store out "
+                          "of the folder and run its shard again with --resume to recompute its "
+                          "items");
+  };
   std::string param_header = "point";
   for (const auto& path : p.plan.parameters) param_header += "," + csv_field(path);
   write_file_atomically(dir / "runs.csv", [&](std::ostream& runs) {
@@ -146,21 +167,54 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
           pos = next + 1;
         }
       };
+      std::size_t groups = 0;  // rows per item of the current point
       for_each_row(
-          files, p.identity, [&](std::uint64_t point, std::uint64_t rep, const std::string& row) {
+          files, p.identity, P, R,
+          [&](const fs::path& file, std::uint64_t point, std::uint64_t rep,
+              const std::string& row) {
+            auto damaged = [&](const std::string& what) {
+              return InputError(file.string(), 0, "",
+                                "damaged item (point " + std::to_string(point) + ", replicate " +
+                                    std::to_string(rep) + "): " + what +
+                                    "; move the store out of the folder and run its shard again "
+                                    "with --resume to recompute its items");
+            };
+            if (point != current || rep != current_rep) {
+              if (current != ~std::uint64_t{0} && item_rows != groups)
+                throw damaged("it has " + std::to_string(item_rows) + " rows, expected " +
+                              std::to_string(groups));
+              if (point * R + rep != expected) throw missing(expected);
+              ++expected;
+              item_rows = 0;
+            }
             if (point != current) {
               flush_point();
               current = point;
               current_rep = ~std::uint64_t{0};
+              const Scenario& sc = p.models[point].scenario;
+              groups = sc.arms.size() * sc.mechanisms.size();
               table = std::make_unique<analysis::RunTable>(p.models[point], p.columns, nullptr);
             }
             if (rep != current_rep) {
               flush_replicate();
               current_rep = rep;
             }
+            if (++item_rows > groups ||
+                static_cast<std::size_t>(std::count(row.begin(), row.end(), ',')) + 1 != fields)
+              throw damaged("a row does not have this sweep's shape");
+            analysis::RunRow parsed;
+            try {
+              parsed = analysis::parse_runs_csv_row(row);
+            } catch (const std::exception& e) {
+              throw damaged(std::string("a row does not parse (") + e.what() + ")");
+            }
+            if (parsed.replicate != rep) throw damaged("a row names another replicate");
             runs << point_fields(p.plan.points[point]) << ',' << row << '\n';
-            rep_rows.push_back(analysis::parse_runs_csv_row(row));
+            rep_rows.push_back(std::move(parsed));
           });
+      if (current != ~std::uint64_t{0} && item_rows != groups)
+        throw InputError(dir.string(), 0, "", "the last item has too few rows; a store is damaged");
+      if (expected != P * R) throw missing(expected);
       flush_point();
     });
   });
@@ -235,6 +289,9 @@ class ResultQueue {
 };
 
 fs::path default_out(const std::string& name) { return fs::path("results") / (name + "-sweep"); }
+
+// The lock every process takes on a sweep folder while it writes the manifest or exports.
+FileLock lock_folder(const fs::path& dir) { return FileLock(dir / "sweep.lock", true, ""); }
 
 // How the items of this shard are shared between processes.
 struct Distribution {
@@ -363,8 +420,13 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   if (ec)
     throw InputError(dir.string(), 0, "--out", "cannot create folder: " + ec.message(),
                      ErrorKind::io);
-  const auto existing = store_files(dir);
+  // One writer per store: the same shard started twice fails here, before anything is written.
   const fs::path own = dir / dist.store_name;
+  const FileLock own_lock(dir / (own.stem().string() + ".lock"), false,
+                          "another qvsim process is writing " + own.filename().string() +
+                              " (the same shard started twice?); wait for it to finish, or give "
+                              "this one another --shard or --out");
+  const auto existing = store_files(dir);
   const bool own_exists = std::find(existing.begin(), existing.end(), own) != existing.end();
   if (!req.resume && own_exists) {
     throw InputError(dir.string(), 0, "--out",
@@ -377,6 +439,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   read_items(existing, p.identity, P, p.plan.replicates,
              [&](std::uint64_t point, std::uint64_t rep) { done[rep * P + point] = true; });
   if (dist.leader) {
+    // Shards started together all write the manifest and may all export: one at a time.
+    const FileLock folder_lock = lock_folder(dir);
     write_file_atomically(dir / "manifest.json",
                           [&](std::ostream& m) { m << sweep_manifest(p, req, threads); });
   }
@@ -488,6 +552,9 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   if (!dist.leader) return failed > 0 ? 1 : 0;
 
   // Export once every item of the whole sweep is stored (this was the last shard to finish).
+  // Each shard looks after its own last commit, so the last to commit sees every item; two that
+  // both see every item export in turn, the same bytes.
+  const FileLock folder_lock = lock_folder(dir);
   const auto files = store_files(dir);
   const StoreSummary summary = read_items(files, p.identity, P, p.plan.replicates, nullptr);
   const bool complete = summary.done == total;
@@ -583,6 +650,56 @@ int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& 
 
 #endif
 
+namespace {
+
+// The spec hash a folder's manifest.json names, "" when it has none, nullopt without a manifest.
+std::optional<std::string> manifest_spec_hash(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "manifest.json", ec)) return std::nullopt;
+  if (!fs::is_regular_file(dir / "manifest.json", ec)) return std::string();
+  std::ifstream f(dir / "manifest.json", std::ios::binary);
+  std::string text(64 * 1024, '\0');
+  f.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(f.gcount()));
+  const std::string key = "\"spec_hash\": \"";
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return std::string();
+  const std::size_t end = text.find('"', at + key.size());
+  if (end == std::string::npos) return std::string();
+  return text.substr(at + key.size(), end - at - key.size());
+}
+
+// Refuses an output folder that holds results other than this sweep's.
+void check_merge_target(const fs::path& out_dir, const Prepared& p) {
+  std::error_code ec;
+  if (!fs::exists(out_dir, ec)) return;
+  if (!fs::is_directory(out_dir, ec))
+    throw InputError(out_dir.string(), 0, "", "exists and is not a folder", ErrorKind::io);
+  const std::string refuse = "; merge into a new folder";
+  for (const fs::path& f : store_files(out_dir)) {
+    const auto [id, origin] = read_store_header(f);
+    if (id.spec_hash != p.identity.spec_hash) {
+      throw InputError(out_dir.string(), 0, "",
+                       "holds results of another sweep (" + f.filename().string() + ", spec hash " +
+                           id.spec_hash + "; this sweep " + p.identity.spec_hash + ")" + refuse);
+    }
+  }
+  const auto hash = manifest_spec_hash(out_dir);
+  if (hash && *hash != p.identity.spec_hash) {
+    throw InputError(out_dir.string(), 0, "",
+                     hash->empty()
+                         ? "holds a manifest.json that is not this sweep's" + refuse
+                         : "holds results of another sweep (manifest.json: spec hash " + *hash +
+                               "; this sweep " + p.identity.spec_hash + ")" + refuse);
+  }
+  if (!hash && (fs::exists(out_dir / "runs.csv", ec) || fs::exists(out_dir / "summary.csv", ec))) {
+    throw InputError(out_dir.string(), 0, "",
+                     "holds a runs.csv or summary.csv without a sweep manifest" + refuse);
+  }
+}
+
+}  // namespace
+
 void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, std::ostream& out) {
   std::vector<fs::path> files;
   for (const auto& in : inputs) {
@@ -592,12 +709,15 @@ void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, s
       throw InputError(in.string(), 0, "", "holds no result store (*.sqlite)", ErrorKind::io);
     files.insert(files.end(), f.begin(), f.end());
   }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
   const auto [identity, origin] = read_store_header(files.front());
   const Prepared p = prepare(origin, false);
   if (p.identity.spec_hash != identity.spec_hash) {
     throw InputError(files.front().string(), 0, "",
                      "was written by another version of this scenario; rerun it");
   }
+  check_merge_target(out_dir, p);
   const StoreSummary s =
       read_items(files, identity, p.plan.points.size(), p.plan.replicates, nullptr);
   if (s.done != p.items()) {
@@ -608,18 +728,18 @@ void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, s
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  std::vector<fs::path> copied;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const fs::path dest =
-        out_dir / ("merged-" + std::to_string(i) + "-" + files[i].filename().string());
-    if (fs::equivalent(files[i].parent_path(), out_dir, ec)) {
-      copied.push_back(files[i]);
-      continue;
-    }
-    fs::copy_file(files[i], dest, fs::copy_options::overwrite_existing);
-    copied.push_back(dest);
-  }
-  export_results(p, copied, out_dir);
+  if (ec)
+    throw InputError(out_dir.string(), 0, "", "cannot create folder: " + ec.message(),
+                     ErrorKind::io);
+  // The stores are read where they are, through SQLite: a killed writer's items still in its
+  // -wal file are read too, and nothing of theirs is copied into the output folder.
+  const FileLock folder_lock = lock_folder(out_dir);
+  check_merge_target(out_dir, p);  // again, under the lock
+  export_results(p, files, out_dir);
+  SweepRequest req;
+  req.shards = 1;
+  write_file_atomically(out_dir / "manifest.json",
+                        [&](std::ostream& m) { m << sweep_manifest(p, req, 0); });
   out << "merged " << files.size() << " store file(s), " << s.done << " items, into "
       << (out_dir / "runs.csv").string() << " and summary.csv\n";
 }
@@ -639,14 +759,35 @@ void sweep_status(const fs::path& dir, std::ostream& out) {
                 static_cast<unsigned long long>(s.failed),
                 static_cast<unsigned long long>(total - s.done - s.failed));
   out << buf;
+  std::uint64_t damaged = 0;
+  std::string first_damaged;
   for (const auto& f : files) {
     const StoreSummary one = read_items({f}, identity, origin.points, origin.replicates, nullptr);
+    std::uint64_t count = 0;
+    const auto damage = check_store(f, identity, origin.points, origin.replicates, count);
     out << "  " << f.filename().string() << ": " << one.done << " done, " << one.failed
-        << " failed\n";
+        << " failed";
+    if (count > 0) out << ", " << count << " damaged";
+    out << "\n";
+    for (const StoreDamage& d : damage) {
+      out << "  damaged: " << f.filename().string() << ": point " << d.point << " replicate "
+          << d.replicate << ": " << d.what << "\n";
+      if (first_damaged.empty())
+        first_damaged = f.string() + ": point " + std::to_string(d.point) + " replicate " +
+                        std::to_string(d.replicate) + ": " + d.what;
+    }
+    damaged += count;
   }
   for (std::size_t i = 0; i < s.failures.size(); ++i) {
     out << "  failed: point " << s.failures[i].first << " replicate " << s.failures[i].second
         << ": " << s.failure_messages[i] << "\n";
+  }
+  if (damaged > 0) {
+    out << "  damaged: " << damaged
+        << " item(s); move the damaged store out of the folder and run its shard again with "
+           "--resume\n";
+    throw InputError(dir.string(), 0, "",
+                     std::to_string(damaged) + " damaged item(s), first " + first_damaged);
   }
   out << (s.done == total ? "  complete\n"
                           : "  incomplete: continue with 'qvsim sweep FILE --resume --out DIR'\n");

@@ -9,17 +9,20 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "app/result_store.hpp"
 #include "sim/atomic_file.hpp"
 #include "support/test_support.hpp"
 
@@ -154,6 +157,63 @@ std::string alias_bomb() {
   return text;
 }
 
+// A two-point sweep of kBase, for the store cases.
+const std::string kSweep = kBase + "sweep:\n  parameters:\n    graph.mean_degree: [4, 6]\n";
+
+// Runs kSweep (s.yaml in `dir`) whole into `dir`/`out`.
+void sweep_into(const fs::path& dir, const std::string& out) {
+  const Child c = run_qvsim({"sweep", "s.yaml", "--out", out, "--quiet"}, dir);
+  INFO(c.err);
+  REQUIRE(c.code == 0);
+}
+
+// Runs `statement` on a store, as someone editing it by hand would.
+void sql(const fs::path& store, const std::string& statement) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(store.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// The first column of the first row of `select` on a store.
+std::string query(const fs::path& store, const std::string& select) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(store.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, select.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    out.assign(t ? t : "", static_cast<std::size_t>(sqlite3_column_bytes(st, 0)));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// Sets a store's header entry `key` and recomputes the header's checksum: a crafted store.
+void set_meta(const fs::path& store, const std::string& key, const std::string& value) {
+  sql(store, "UPDATE meta SET value = '" + value + "' WHERE key = '" + key + "'");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(store.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "SELECT key, value FROM meta WHERE key != 'header_sum'", -1, &st,
+                             nullptr) == SQLITE_OK);
+  std::vector<std::pair<std::string, std::string>> entries;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    entries.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                         reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  sql(store, "UPDATE meta SET value = '" + std::to_string(qvsim::header_checksum(entries)) +
+                 "' WHERE key = 'header_sum'");
+}
+
 struct Case {
   std::string name;
   std::string scenario;               // written to s.yaml (or, for edge-list cases, to e.yaml)
@@ -166,6 +226,9 @@ struct Case {
   std::string file;                   // the scenario argument when not s.yaml (/dev/zero, ...)
   std::vector<std::string> fifos;     // named pipes made in the temp folder (mkfifo)
   std::vector<std::string> folders;   // folders made in the temp folder
+  // When set: prepares the case's folder and returns the one command to run instead of
+  // `validate` and `run`; what the folder held before must be left as it was.
+  std::function<std::vector<std::string>(const fs::path& dir)> setup = {};
 };
 
 std::vector<Case> catalogue() {
@@ -616,6 +679,181 @@ std::vector<Case> catalogue() {
        "invalid",
        "s.yaml:1: name: ",
        "a plain folder name: not '.' or '..'"},
+      // Sweep stores (docs/sweeps.md): crafted or damaged stores, and merges into another
+      // sweep's folder.
+      {"store: a crafted points header (checksum recomputed)",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "damaged header: 4294967296 points x 2 replicates is not a sweep size",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         set_meta(dir / "out" / "shard-0-of-1.sqlite", "points", "4294967296");
+         return std::vector<std::string>{"status", "out"};
+       }},
+      {"store: a crafted replicates header (checksum recomputed)",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "damaged header: 2 points x 0 replicates is not a sweep size",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         set_meta(dir / "out" / "shard-0-of-1.sqlite", "replicates", "0");
+         return std::vector<std::string>{"sweep", "s.yaml", "--out", "out", "--resume", "--quiet"};
+       }},
+      {"store: a header changed without its checksum",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "damaged header (checksum mismatch)",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         sql(dir / "out" / "shard-0-of-1.sqlite",
+             "UPDATE meta SET value = '3' WHERE key = 'replicates'");
+         return std::vector<std::string>{"status", "out"};
+       }},
+      {"store: a crafted row index (checksum recomputed)",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "holds rows of an item (point 1000000, replicate 1) outside this sweep of 2 x 2",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         const fs::path store = dir / "out" / "shard-0-of-1.sqlite";
+         const std::string csv =
+             query(store, "SELECT csv FROM runs WHERE point = 1 AND replicate = 1");
+         const auto sum = static_cast<std::int64_t>(qvsim::rows_checksum(1000000, 1, csv));
+         sql(store, "UPDATE runs SET point = 1000000, sum = " + std::to_string(sum) +
+                        " WHERE point = 1 AND replicate = 1");
+         return std::vector<std::string>{"merge", "merged", "out"};
+       }},
+      {"store: rows changed without their checksum",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "damaged item (point 0, replicate 1): its rows do not match their checksum",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         sql(dir / "out" / "shard-0-of-1.sqlite",
+             "UPDATE runs SET csv = replace(csv, ',honest,', ',honesT,') WHERE point = 0 AND "
+             "replicate = 1");
+         return std::vector<std::string>{"sweep", "s.yaml", "--out", "out", "--resume", "--quiet"};
+       }},
+      {"store: an item's rows deleted",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "damaged item (point 1, replicate 0): recorded as done but no store holds its rows",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         sql(dir / "out" / "shard-0-of-1.sqlite",
+             "DELETE FROM runs WHERE point = 1 AND replicate = 0");
+         return std::vector<std::string>{"sweep", "s.yaml", "--out", "out", "--resume", "--quiet"};
+       }},
+      {"store: status of a store with a damaged item",
+       kSweep,
+       {},
+       "invalid",
+       "out: ",
+       "1 damaged item(s), first out/shard-0-of-1.sqlite: point 1 replicate 0: no rows",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         sql(dir / "out" / "shard-0-of-1.sqlite",
+             "DELETE FROM runs WHERE point = 1 AND replicate = 0");
+         return std::vector<std::string>{"status", "out"};
+       }},
+      {"store: a store of the format before checksums",
+       kSweep,
+       {},
+       "invalid",
+       "out/shard-0-of-1.sqlite: ",
+       "was written by an older qvsim, without checksums; run the sweep again into a new folder",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         sql(dir / "out" / "shard-0-of-1.sqlite",
+             "DELETE FROM meta WHERE key IN ('store_format', 'header_sum')");
+         return std::vector<std::string>{"sweep", "s.yaml", "--out", "out", "--resume", "--quiet"};
+       }},
+      {"store: a merge into another sweep's folder",
+       kSweep,
+       {},
+       "invalid",
+       "other: ",
+       "holds results of another sweep (shard-0-of-1.sqlite, spec hash ",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         write(dir / "o.yaml", replace(kSweep, "[4, 6]", "[4, 8]"));
+         REQUIRE(run_qvsim({"sweep", "o.yaml", "--out", "other", "--quiet"}, dir).code == 0);
+         return std::vector<std::string>{"merge", "other", "out"};
+       }},
+      {"store: a merge into a run's folder",
+       kSweep,
+       {},
+       "invalid",
+       "run: ",
+       "holds a manifest.json that is not this sweep's",
+       {},
+       {},
+       "",
+       {},
+       {},
+       [](const fs::path& dir) {
+         sweep_into(dir, "out");
+         write(dir / "r.yaml", kBase);
+         REQUIRE(run_qvsim({"run", "r.yaml", "--out", "run", "--quiet"}, dir).code == 0);
+         return std::vector<std::string>{"merge", "run", "out"};
+       }},
   };
 }
 
@@ -669,6 +907,30 @@ TEST_CASE("the bad-input catalogue: each case exits 2 with its class, place and 
       for (const auto& f : k.folders) fs::create_directories(dir.path / f);
       if (k.edges) write(dir.path / "edges.txt", *k.edges);
       if (k.values) write(dir.path / "values.csv", *k.values);
+      if (k.setup) {
+        const std::vector<std::string> args = k.setup(dir.path);
+        const auto before = snapshot(dir.path);
+        const Child c = run_qvsim(args, dir.path);
+        check_error(c, k.kind, k.where, k.message);
+        // What was there is unchanged; nothing is left but SQLite's own -shm/-wal and lock
+        // files beside a store it read.
+        const auto after = snapshot(dir.path);
+        for (const auto& [name, bytes] : before) {
+          // A resumed shard rewrites its own log of what it ran (shard-I-of-N.json) first.
+          if (name.rfind("child.", 0) == 0 || name.find(".sqlite-") != std::string::npos ||
+              (name.rfind("out/shard-", 0) == 0 && name.find(".json") != std::string::npos))
+            continue;
+          INFO(name);
+          REQUIRE(after.count(name) == 1);
+          CHECK(after.at(name) == bytes);
+        }
+        for (const auto& [name, bytes] : after) {
+          INFO(name);
+          CHECK((before.count(name) == 1 || name.find(".sqlite-") != std::string::npos ||
+                 name.find(".lock") != std::string::npos));
+        }
+        continue;
+      }
       // `validate` and `run` over the earlier results (--overwrite: a run that got through
       // would replace them) must both refuse.
       for (const std::string command : {"validate", "run"}) {

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -7,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -237,4 +239,254 @@ TEST_CASE("a scenario without a sweep block is a one-point sweep equal to run", 
   const auto run = lines(read(tmp.path / "run" / "runs.csv"));
   REQUIRE(sw.size() == run.size());
   for (std::size_t i = 1; i < sw.size(); ++i) CHECK(sw[i] == "0," + run[i]);
+}
+
+namespace {
+
+// A tiny sweep for the tests that start many processes: 2 x 2 points, 3 replicates, 12 items.
+std::string tiny_sweep() {
+  return R"(name: tiny
+seed: 5
+replicates: 3
+electorate:
+  agents: 30
+  proposals: 2
+graph: {model: erdos_renyi, mean_degree: 4}
+mechanisms: [quadratic]
+arms:
+  honest: {}
+  bloc:
+    collusion: {organizers: 2, max_size: 5, cooperation: 0.5}
+sweep:
+  design: grid
+  parameters:
+    graph.mean_degree: [4, 6]
+    arms.bloc.collusion.organizers: [1, 2]
+)";
+}
+
+struct Spawned {
+  pid_t pid = 0;
+  fs::path err;
+};
+
+// Starts QVSIM_BINARY with `args`, its stdout and stderr in `log` and `log`.err.
+Spawned spawn_qvsim(const std::vector<std::string>& args, const fs::path& log) {
+  const std::string binary = QVSIM_BINARY;
+  std::vector<std::string> all{binary};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  Spawned s;
+  s.err = log.string() + ".err";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, s.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const int rc = posix_spawn(&s.pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(rc == 0);
+  return s;
+}
+
+// Waits for a spawned process; its exit code, or -signal when a signal ended it.
+int wait_for(const Spawned& s) {
+  int status = 0;
+  REQUIRE(waitpid(s.pid, &status, 0) == s.pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST_CASE("8 shards started together into one folder always complete, equal to the whole sweep",
+          "[sweep][shards]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, tiny_sweep());
+  const fs::path whole = tmp.path / "whole";
+  REQUIRE(cli({"sweep", file.string(), "--out", whole.string(), "--quiet", "--threads", "1"}) == 0);
+  const std::string runs = read(whole / "runs.csv");
+  const std::string summary = read(whole / "summary.csv");
+  REQUIRE(lines(runs).size() == 1 + 12 * 2);
+  // The README's job array: every shard --out the same folder, started at once, with --resume.
+  for (int trial = 0; trial < 20; ++trial) {
+    const fs::path dir = tmp.path / ("trial" + std::to_string(trial));
+    std::vector<Spawned> shards;
+    for (int i = 0; i < 8; ++i) {
+      shards.push_back(spawn_qvsim({"sweep", file.string(), "--shard", std::to_string(i) + "/8",
+                                    "--resume", "--threads", "1", "--quiet", "--out", dir.string()},
+                                   tmp.path / ("log" + std::to_string(i))));
+    }
+    for (int i = 0; i < 8; ++i) {
+      const int code = wait_for(shards[i]);
+      INFO("trial " << trial << " shard " << i << ": " << read(shards[i].err));
+      CHECK(code == 0);
+    }
+    INFO("trial " << trial);
+    REQUIRE(fs::exists(dir / "runs.csv"));
+    CHECK(read(dir / "runs.csv") == runs);
+    CHECK(read(dir / "summary.csv") == summary);
+    std::string status;
+    CHECK(cli({"status", dir.string()}, &status) == 0);
+    CHECK_THAT(status, Catch::Contains("12/12 items done"));
+    CHECK_THAT(status, Catch::EndsWith("  complete\n"));
+    for (const auto& e : fs::directory_iterator(dir))
+      CHECK(e.path().string().find(".partial") == std::string::npos);
+  }
+}
+
+TEST_CASE("the same shard started twice at once: one completes, the other exits 2",
+          "[sweep][shards]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  std::string text = tiny_sweep();
+  text.replace(text.find("replicates: 3"), 13, "replicates: 200");
+  write(file, text);
+  const fs::path whole = tmp.path / "whole";
+  REQUIRE(cli({"sweep", file.string(), "--out", whole.string(), "--quiet"}) == 0);
+  const fs::path dir = tmp.path / "out";
+  // The first holds the store's lock from its start until it ends; the second, started while
+  // the first runs, is refused.
+  const Spawned first = spawn_qvsim(
+      {"sweep", file.string(), "--resume", "--threads", "1", "--quiet", "--out", dir.string()},
+      tmp.path / "first");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (qvsim::store_files(dir).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::string err;
+  const int second =
+      cli({"sweep", file.string(), "--resume", "--quiet", "--out", dir.string()}, nullptr, &err);
+  const int code = wait_for(first);
+  INFO(read(first.err));
+  CHECK(code == 0);
+  INFO("the first finished before the second started: make the sweep longer");
+  REQUIRE(second == 2);
+  CHECK_THAT(err, Catch::Contains("shard-0-of-1.lock: another qvsim process is writing "
+                                  "shard-0-of-1.sqlite"));
+  CHECK(read(dir / "runs.csv") == read(whole / "runs.csv"));
+  CHECK(read(dir / "summary.csv") == read(whole / "summary.csv"));
+}
+
+TEST_CASE("merge reads a writer killed after its last commit, -wal file included",
+          "[sweep][merge]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, tiny_sweep());
+  const fs::path whole = tmp.path / "whole";
+  REQUIRE(cli({"sweep", file.string(), "--out", whole.string(), "--quiet"}) == 0);
+  const fs::path s0 = tmp.path / "s0";
+  const fs::path s1 = tmp.path / "s1";
+  REQUIRE(cli({"sweep", file.string(), "--out", s0.string(), "--quiet", "--shard", "0/2"}) == 0);
+  REQUIRE(cli({"sweep", file.string(), "--out", s1.string(), "--quiet", "--shard", "1/2"}) == 0);
+  // Shard 1's items, rewritten by a process that is killed right after its last commit.
+  const fs::path store1 = s1 / "shard-1-of-2.sqlite";
+  const auto [id, origin] = qvsim::read_store_header(store1);
+  std::vector<qvsim::ItemResult> items;
+  qvsim::for_each_row(
+      {store1}, id, origin.points, origin.replicates,
+      [&](const fs::path&, std::uint64_t p, std::uint64_t r, const std::string& row) {
+        if (items.empty() || items.back().point != p || items.back().replicate != r)
+          items.push_back({p, r, true, "", 0.0, ""});
+        items.back().rows += row + "\n";
+      });
+  REQUIRE(items.size() == 6);
+  const fs::path killed = tmp.path / "killed";
+  fs::create_directories(killed);
+  const fs::path store = killed / "shard-1-of-2.sqlite";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    try {
+      qvsim::ResultStore st(store, id, origin);
+      st.put(items);
+      raise(SIGKILL);  // with the store still open: nothing checkpointed, its -wal left behind
+    } catch (...) {
+      _exit(3);
+    }
+    _exit(4);
+  }
+  REQUIRE(pid > 0);
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+  // The items are in the -wal file only: the .sqlite's bytes alone hold none of them.
+  REQUIRE(fs::exists(killed / "shard-1-of-2.sqlite-wal"));
+  REQUIRE(fs::file_size(killed / "shard-1-of-2.sqlite-wal") > 0);
+  const fs::path bytes_only = tmp.path / "bytes-only";
+  fs::create_directories(bytes_only);
+  fs::copy_file(store, bytes_only / store.filename());
+  CHECK(qvsim::store_files(bytes_only).empty());
+
+  const fs::path merged = tmp.path / "merged";
+  std::string out;
+  REQUIRE(cli({"merge", merged.string(), s0.string(), killed.string()}, &out) == 0);
+  CHECK_THAT(out, Catch::Contains("12 items"));
+  CHECK(read(merged / "runs.csv") == read(whole / "runs.csv"));
+  CHECK(read(merged / "summary.csv") == read(whole / "summary.csv"));
+  // Nothing of the stores is copied into the output folder.
+  for (const auto& e : fs::directory_iterator(merged)) {
+    INFO(e.path());
+    CHECK(e.path().string().find(".sqlite") == std::string::npos);
+  }
+  // Merging again into the same sweep's folder is allowed, into another sweep's is not.
+  REQUIRE(cli({"merge", merged.string(), s0.string(), killed.string()}) == 0);
+  CHECK(read(merged / "runs.csv") == read(whole / "runs.csv"));
+  write(tmp.path / "other.yaml", sweep_scenario());
+  const fs::path other = tmp.path / "other";
+  REQUIRE(cli({"sweep", (tmp.path / "other.yaml").string(), "--out", other.string(), "--quiet"}) ==
+          0);
+  const std::string other_runs = read(other / "runs.csv");
+  std::string err;
+  CHECK(cli({"merge", other.string(), s0.string(), killed.string()}, nullptr, &err) == 2);
+  CHECK_THAT(err, Catch::Contains("holds results of another sweep"));
+  CHECK(read(other / "runs.csv") == other_runs);
+}
+
+TEST_CASE(
+    "40 random byte flips in a store: exit 2 naming it, or a resume that gives the same bytes",
+    "[sweep][store]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, tiny_sweep());
+  const fs::path good = tmp.path / "good";
+  REQUIRE(cli({"sweep", file.string(), "--out", good.string(), "--quiet", "--threads", "1"}) == 0);
+  const std::string runs = read(good / "runs.csv");
+  const std::string summary = read(good / "summary.csv");
+  const std::string store = read(good / "shard-0-of-1.sqlite");
+  REQUIRE(!fs::exists(good / "shard-0-of-1.sqlite-wal"));  // closed: everything in the file
+  std::mt19937_64 rng(20261205);
+  int refused = 0;
+  for (int i = 0; i < 40; ++i) {
+    const fs::path dir = tmp.path / ("flip" + std::to_string(i));
+    fs::create_directories(dir);
+    std::string bytes = store;
+    const std::size_t at = rng() % bytes.size();
+    const auto mask = static_cast<char>(1 + rng() % 255);
+    bytes[at] = static_cast<char>(bytes[at] ^ mask);
+    write(dir / "shard-0-of-1.sqlite", bytes);
+    INFO("flip " << i << " at byte " << at);
+    const Spawned resume = spawn_qvsim(
+        {"sweep", file.string(), "--out", dir.string(), "--resume", "--quiet", "--threads", "1"},
+        tmp.path / "resume");
+    const int code = wait_for(resume);
+    const std::string err = read(resume.err);
+    INFO("stderr: " << err);
+    REQUIRE(code >= 0);  // not a signal
+    if (code == 0) {
+      CHECK(read(dir / "runs.csv") == runs);
+      CHECK(read(dir / "summary.csv") == summary);
+    } else {
+      ++refused;
+      CHECK(code == 2);
+      CHECK_THAT(err, Catch::Contains("shard-0-of-1.sqlite"));
+      CHECK_FALSE(fs::exists(dir / "runs.csv"));
+    }
+    const Spawned status = spawn_qvsim({"status", dir.string()}, tmp.path / "status");
+    const int status_code = wait_for(status);
+    INFO("status: " << read(tmp.path / "status") << read(status.err));
+    CHECK((status_code == 0 || status_code == 2));
+  }
+  // Most flips land in the rows (the bulk of the file) and are caught.
+  CHECK(refused > 0);
 }
