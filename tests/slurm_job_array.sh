@@ -103,15 +103,20 @@ echo "submitted job array $job ($shards tasks)"
 
 deadline=$((SECONDS + array_timeout_s))
 while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ]; do
-  [ $SECONDS -lt $deadline ] || fail "job array $job still queued or running after ${array_timeout_s} s"
+  [ $SECONDS -lt $deadline ] ||
+    fail "job array $job still queued or running after ${array_timeout_s} s"
   sleep 1
 done
 
 # Every task: COMPLETED with exit code 0 (finished jobs stay known to slurmctld for MinJobAge).
-states=$(scontrol -o show job "$job" | sed -E 's/.*ArrayTaskId=([0-9]+) .*JobState=([A-Z_]+) .*ExitCode=([0-9:]+).*/\1 \2 \3/' | sort -n)
-echo "$states" | sed 's/^/  task /'
+states=$(scontrol -o show job "$job" |
+  sed -E 's/.*ArrayTaskId=([0-9]+) .*JobState=([A-Z_]+) .*ExitCode=([0-9:]+).*/\1 \2 \3/' | sort -n)
+while read -r line; do echo "  task $line"; done <<<"$states"
 for f in "$work"/slurm-*.out; do
-  [ -s "$f" ] && { echo "--- ${f##*/}"; cat "$f"; }
+  if [ -s "$f" ]; then
+    echo "--- ${f##*/}"
+    cat "$f"
+  fi
 done
 [ "$(echo "$states" | grep -c ' COMPLETED 0:0$')" -eq $shards ] ||
   fail "not every task of job array $job completed with exit code 0"
@@ -121,6 +126,7 @@ echo "$status"
 echo "$status" | grep -Eq '^[[:space:]]*complete$' || fail "qvsim status does not say complete"
 
 for f in runs.csv summary.csv; do
-  cmp "$work/whole/$f" "$work/sweep/$f" || fail "$f differs between the job array and the whole sweep"
+  cmp "$work/whole/$f" "$work/sweep/$f" ||
+    fail "$f differs between the job array and the whole sweep"
 done
 echo "runs.csv and summary.csv byte-identical to the whole sweep"
