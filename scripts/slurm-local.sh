@@ -18,6 +18,7 @@
 set -euo pipefail
 
 readonly start_timeout_s=30
+readonly socket_name=/socket/munge.socket
 
 die() {
   echo "slurm-local: $*" >&2
@@ -110,18 +111,19 @@ start() {
   fi
   dir=$(cd "$dir" && pwd)
   [ ! -e "$dir/slurm.conf" ] || die "$dir already holds a cluster; stop it first"
+  [ $((${#dir} + ${#socket_name})) -le 107 ] ||
+    die "$dir: path too long for munge's socket (107 bytes); use a shorter folder"
   # munged wants its socket's folders searchable by all, and its key readable by itself only.
   mkdir -p "$dir/socket" "$dir/key" "$dir/state" "$dir/spool"
   chmod 755 "$dir" "$dir/socket"
   chmod 700 "$dir/key"
-  [ ${#dir} -le 90 ] || die "$dir: path too long for munge's socket; use a shorter folder"
 
   # From here on, a failure stops what was started.
   trap 'give_up "$dir" "$BASH_COMMAND failed"' ERR
 
   mungekey --create --keyfile="$dir/key/munge.key" >/dev/null
   chmod 400 "$dir/key/munge.key"
-  local socket="$dir/socket/munge.socket"
+  local socket="$dir$socket_name"
   munged --socket="$socket" --key-file="$dir/key/munge.key" --log-file="$dir/munged.log" \
     --pid-file="$dir/munged.pid" --seed-file="$dir/key/munged.seed"
   wait_for test -S "$socket" || give_up "$dir" "munged did not start within ${start_timeout_s} s"
