@@ -8,6 +8,7 @@ packages=(
   libboost-graph-dev libtbb-dev libyaml-cpp-dev catch2 librandom123-dev
   libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
   clang
+  slurm-wlm munge  # the SLURM job-array test's one-node cluster (scripts/slurm-local.sh)
 )
 # Clang's sanitizer and libFuzzer runtimes (the asan preset): a package of their own on Debian 12,
 # part of clang's on older releases.

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# A single-node SLURM cluster on this machine, for trying a job array end to end (the SLURM test
+# in tests/ uses it). Everything lives in one private folder: a munge key, munged, a slurm.conf
+# naming this host with `nproc` CPUs, slurmctld and slurmd with their state, logs and pid files.
+# Nothing under /etc is read or changed, and the daemons listen on free ports, so a system SLURM
+# or munge, if there is one, is left alone.
+#
+# Usage (as root; needs the Debian packages slurm-wlm and munge, which scripts/setup.sh installs):
+#   scripts/slurm-local.sh start [DIR]   start the cluster in DIR (default: a new folder under
+#                                        $TMPDIR or /tmp), wait until the node is idle, print DIR
+#   scripts/slurm-local.sh stop DIR      stop the daemons started in DIR and remove DIR (a folder
+#                                        `start` did not set up is left alone)
+#
+# Between the two, point SLURM's commands at the cluster with `export SLURM_CONF=DIR/slurm.conf`:
+#   sbatch --array=0-3 job.sh; squeue; sinfo
+# `start` exits 0 once the node is idle; otherwise it says why on stderr, stops whatever it
+# started and exits 1. Keep DIR's path short: munge's socket path must fit in 107 bytes.
+set -euo pipefail
+
+readonly start_timeout_s=30
+readonly socket_name=/socket/munge.socket
+
+die() {
+  echo "slurm-local: $*" >&2
+  exit 1
+}
+
+# Stops the daemons whose pid files are in $1, newest first, and waits for them to exit.
+stop_daemons() {
+  local dir=$1 name pid
+  for name in slurmd slurmctld munged; do
+    [ -f "$dir/$name.pid" ] || continue
+    pid=$(cat "$dir/$name.pid" 2>/dev/null || true)
+    rm -f "$dir/$name.pid"
+    [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    # Only a process of that name: a stale pid file must not end some other process.
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] || continue
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on, followed by the next one, also free.
+free_port_pair() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
+      ! (exec 3<>"/dev/tcp/127.0.0.1/$((p + 1))") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Waits up to $start_timeout_s for the command "$@" to succeed.
+wait_for() {
+  local deadline=$((SECONDS + start_timeout_s))
+  until "$@" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.5
+  done
+}
+
+node_idle() {
+  [ "$(sinfo -h -N -n "$node" -o '%t' 2>/dev/null)" = "idle" ]
+}
+
+# Prints the last lines of every log in $1, to say why a daemon did not start.
+show_logs() {
+  local f
+  for f in "$1"/*.log; do
+    [ -s "$f" ] || continue
+    echo "--- ${f##*/} (last lines)" >&2
+    tail -n 8 "$f" >&2
+  done
+}
+
+# After a failed start: shows the daemons' logs, stops them, removes DIR if `start` made it, and
+# exits 1 with the reason.
+give_up() {
+  local dir=$1
+  trap - ERR
+  show_logs "$dir"
+  stop_daemons "$dir"
+  [ -z "$created" ] || rm -rf "$created"
+  die "could not start the cluster in $dir: $2"
+}
+
+start() {
+  local dir=${1:-}
+  [ "$(id -u)" -eq 0 ] || die "must run as root (slurmd runs jobs as their user)"
+  local tool
+  for tool in munged mungekey slurmctld slurmd sbatch sinfo squeue scontrol; do
+    command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+      die "$tool not found: install the Debian packages slurm-wlm and munge (scripts/setup.sh)"
+  done
+  export PATH="$PATH:/usr/sbin"
+
+  created=""
+  if [ -z "$dir" ]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/qvsim-slurm.XXXXXX")
+    created=$dir
+  else
+    mkdir -p "$dir"
+  fi
+  dir=$(cd "$dir" && pwd)
+  [ ! -e "$dir/slurm.conf" ] || die "$dir already holds a cluster; stop it first"
+  [ $((${#dir} + ${#socket_name})) -le 107 ] ||
+    die "$dir: path too long for munge's socket (107 bytes); use a shorter folder"
+  # munged wants its socket's folders searchable by all, and its key readable by itself only.
+  mkdir -p "$dir/socket" "$dir/key" "$dir/state" "$dir/spool"
+  chmod 755 "$dir" "$dir/socket"
+  chmod 700 "$dir/key"
+
+  # From here on, a failure stops what was started.
+  trap 'give_up "$dir" "$BASH_COMMAND failed"' ERR
+
+  mungekey --create --keyfile="$dir/key/munge.key" >/dev/null
+  chmod 400 "$dir/key/munge.key"
+  local socket="$dir$socket_name"
+  munged --socket="$socket" --key-file="$dir/key/munge.key" --log-file="$dir/munged.log" \
+    --pid-file="$dir/munged.pid" --seed-file="$dir/key/munged.seed"
+  wait_for test -S "$socket" || give_up "$dir" "munged did not start within ${start_timeout_s} s"
+
+  node=$(hostname -s)
+  local cpus port
+  cpus=$(nproc)
+  port=$(free_port_pair) || give_up "$dir" "no free TCP port pair found on 127.0.0.1"
+  cat >"$dir/slurm.conf" <<EOF
+# Generated by scripts/slurm-local.sh: a one-node cluster on this host.
+ClusterName=qvsimlocal
+SlurmctldHost=${node}(127.0.0.1)
+SlurmctldPort=${port}
+SlurmdPort=$((port + 1))
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=${socket}
+StateSaveLocation=${dir}/state
+SlurmdSpoolDir=${dir}/spool
+SlurmctldPidFile=${dir}/slurmctld.pid
+SlurmdPidFile=${dir}/slurmd.pid
+SlurmctldLogFile=${dir}/slurmctld.log
+SlurmdLogFile=${dir}/slurmd.log
+# No cgroups (containers often lack them) and no accounting database.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MpiDefault=none
+SwitchType=switch/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+SchedulerType=sched/builtin
+NodeName=${node} NodeAddr=127.0.0.1 CPUs=${cpus} State=UNKNOWN
+PartitionName=local Nodes=${node} Default=YES MaxTime=INFINITE State=UP
+EOF
+  export SLURM_CONF="$dir/slurm.conf"
+  slurmctld -f "$SLURM_CONF"
+  slurmd -f "$SLURM_CONF" -N "$node"
+  wait_for node_idle || give_up "$dir" "the node did not become idle within ${start_timeout_s} s"
+  trap - ERR
+  echo "$dir"
+}
+
+stop() {
+  local dir=${1:-}
+  [ -n "$dir" ] || die "usage: $0 stop DIR"
+  [ -d "$dir" ] || return 0
+  # Only a folder that `start` set up is removed (never one given by mistake).
+  [ -f "$dir/slurm.conf" ] || [ -d "$dir/key" ] || return 0
+  stop_daemons "$dir"
+  rm -rf "$dir"
+}
+
+case "${1:-}" in
+  start) start "${2:-}" ;;
+  stop) stop "${2:-}" ;;
+  *)
+    echo "usage: $0 start [DIR] | stop DIR" >&2
+    exit 2
+    ;;
+esac
