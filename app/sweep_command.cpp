@@ -106,13 +106,6 @@ std::string point_fields(const SweepPoint& pt) {
   return out;
 }
 
-void write_file_atomically(const fs::path& file, const std::function<void(std::ostream&)>& body) {
-  // A full disk must not leave a half-written file behind; the earlier `file` is untouched.
-  AtomicFile f(file);
-  body(f.stream());
-  f.commit();
-}
-
 // Exports runs.csv and summary.csv from the stores, point by point (memory: one point's rows).
 // Every item must come with whole rows: a checksum mismatch, a missing item, or a row that does
 // not parse is an InputError naming the store and the item, and nothing is written.
