@@ -739,8 +739,17 @@ void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, s
 
 void sweep_status(const fs::path& dir, std::ostream& out) {
   const auto files = store_files(dir);
-  if (files.empty())
-    throw InputError(dir.string(), 0, "", "holds no result store (*.sqlite)", ErrorKind::io);
+  if (files.empty()) {
+    // `merge` exports into its OUT without copying stores there: say so rather than only that
+    // no store was found.
+    const bool exported = fs::exists(dir / "manifest.json") && fs::exists(dir / "runs.csv");
+    throw InputError(dir.string(), 0, "",
+                     exported ? "holds a sweep's exported results but no result store (*.sqlite), "
+                                "as `qvsim merge` leaves its OUT; run `qvsim status` on the "
+                                "folders that were merged"
+                              : "holds no result store (*.sqlite)",
+                     ErrorKind::io);
+  }
   const auto [identity, origin] = read_store_header(files.front());
   const std::uint64_t total = origin.points * origin.replicates;
   const StoreSummary s = read_items(files, identity, origin.points, origin.replicates, nullptr);

@@ -429,6 +429,10 @@ TEST_CASE("merge reads a writer killed after its last commit, -wal file included
     INFO(e.path());
     CHECK(e.path().string().find(".sqlite") == std::string::npos);
   }
+  // `status` on the merged folder points at the folders that hold the stores.
+  std::string status_err;
+  CHECK(cli({"status", merged.string()}, nullptr, &status_err) == 2);
+  CHECK_THAT(status_err, Catch::Contains("run `qvsim status` on the folders that were merged"));
   // Merging again into the same sweep's folder is allowed, into another sweep's is not.
   REQUIRE(cli({"merge", merged.string(), s0.string(), killed.string()}) == 0);
   CHECK(read(merged / "runs.csv") == read(whole / "runs.csv"));
