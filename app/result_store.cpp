@@ -13,6 +13,7 @@
 #include <queue>
 
 #include "sim/error.hpp"
+#include "sim/hash.hpp"
 
 namespace qvsim {
 namespace fs = std::filesystem;
@@ -68,15 +69,6 @@ void exec(sqlite3* db, const char* sql, const std::string& file) {
     throw InputError(file, 0, "", "result store: " + msg, ErrorKind::io);
   }
 }
-
-std::uint64_t fnv(std::uint64_t h, std::string_view bytes) {
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
 
 std::string item_name(std::uint64_t point, std::uint64_t replicate) {
   return "item (point " + std::to_string(point) + ", replicate " + std::to_string(replicate) + ")";
@@ -219,18 +211,18 @@ bool store_created(const fs::path& file) {
 
 std::uint64_t rows_checksum(std::uint64_t point, std::uint64_t replicate, std::string_view rows) {
   const std::string key = std::to_string(point) + "," + std::to_string(replicate) + "\n";
-  return fnv(fnv(kFnvBasis, key), rows);
+  return fnv1a64(rows, fnv1a64(key));
 }
 
 std::uint64_t header_checksum(const std::vector<std::pair<std::string, std::string>>& entries) {
   auto sorted = entries;
   std::sort(sorted.begin(), sorted.end());
-  std::uint64_t h = kFnvBasis;
+  std::uint64_t h = kFnv1a64Basis;
   for (const auto& [k, v] : sorted) {
-    h = fnv(h, k);
-    h = fnv(h, std::string_view("\0", 1));
-    h = fnv(h, v);
-    h = fnv(h, std::string_view("\0", 1));
+    h = fnv1a64(k, h);
+    h = fnv1a64(std::string_view("\0", 1), h);
+    h = fnv1a64(v, h);
+    h = fnv1a64(std::string_view("\0", 1), h);
   }
   return h;
 }

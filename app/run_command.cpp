@@ -19,6 +19,7 @@
 #include "app/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
+#include "sim/hash.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
@@ -191,13 +192,9 @@ analysis::ArmColumns arm_columns(const ArmBehaviours& behaviours) {
 }
 
 std::string scenario_hash(const std::string& scenario_json) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (const char c : scenario_json) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(buf, sizeof buf, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(scenario_json)));
   return buf;
 }
 

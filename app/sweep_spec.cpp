@@ -17,6 +17,7 @@
 #include "app/detail/yaml_reader.hpp"
 #include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
+#include "sim/hash.hpp"
 #include "sim/json.hpp"
 #include "sim/rng.hpp"
 
@@ -742,17 +743,6 @@ std::vector<std::vector<Pick>> design(const Spec& spec, std::uint64_t master) {
   return picks;
 }
 
-constexpr std::uint64_t kFnvOffset = 14695981039346656037ULL;
-constexpr std::uint64_t kFnvPrime = 1099511628211ULL;
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h) {
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= kFnvPrime;
-  }
-  return h;
-}
-
 // FNV-1a over "path=value\n" for each pair sorted by path, then "#sample=<index>\n" for drawn
 // designs. Documented in docs/sweeps.md: changing it changes every sweep's seeds.
 std::uint64_t point_key(const std::vector<std::pair<std::string, std::string>>& values,
@@ -760,9 +750,9 @@ std::uint64_t point_key(const std::vector<std::pair<std::string, std::string>>& 
   std::vector<const std::pair<std::string, std::string>*> sorted;
   for (const auto& v : values) sorted.push_back(&v);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
-  std::uint64_t h = kFnvOffset;
-  for (const auto* v : sorted) h = fnv1a(v->first + "=" + v->second + "\n", h);
-  if (design != SweepDesign::grid) h = fnv1a("#sample=" + u64_str(index) + "\n", h);
+  std::uint64_t h = kFnv1a64Basis;
+  for (const auto* v : sorted) h = fnv1a64(v->first + "=" + v->second + "\n", h);
+  if (design != SweepDesign::grid) h = fnv1a64("#sample=" + u64_str(index) + "\n", h);
   return h;
 }
 

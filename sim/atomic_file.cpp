@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "sim/error.hpp"
+#include "sim/hash.hpp"
 
 namespace qvsim {
 namespace fs = std::filesystem;
@@ -88,10 +89,7 @@ class AtomicFile::Buffer : public std::streambuf {
     if (error_ != 0) return -1;
     const char* p = pbase();
     const std::size_t n = static_cast<std::size_t>(pptr() - pbase());
-    for (std::size_t i = 0; i < n; ++i) {
-      hash_ ^= static_cast<unsigned char>(p[i]);
-      hash_ *= 1099511628211ull;
-    }
+    hash_ = qvsim::fnv1a64(std::string_view(p, n), hash_);
     std::size_t done = 0;
     while (done < n) {
       const ssize_t w = ::write(fd_, p + done, n - done);
@@ -110,7 +108,7 @@ class AtomicFile::Buffer : public std::streambuf {
   int fd_;
   int error_ = 0;
   std::uint64_t bytes_ = 0;
-  std::uint64_t hash_ = 14695981039346656037ull;
+  std::uint64_t hash_ = kFnv1a64Basis;
   std::array<char, 1 << 16> data_{};
 };
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "sim/hash.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -107,15 +108,6 @@ arms:
   honest: {}
 )";
 
-std::uint64_t fnv1a64(const std::string& s) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 // Whether every file manifest.json lists in "checksums" has that size and hash.
 bool manifest_matches(const fs::path& dir) {
   const std::string m = read(dir / "manifest.json");
@@ -129,7 +121,7 @@ bool manifest_matches(const fs::path& dir) {
     if (h == std::string::npos) return false;
     char want[17];
     std::snprintf(want, sizeof want, "%016llx",
-                  static_cast<unsigned long long>(fnv1a64(read(dir / name))));
+                  static_cast<unsigned long long>(qvsim::fnv1a64(read(dir / name))));
     if (m.compare(h + 12, 16, want) != 0) return false;
     ++checked;
   }
