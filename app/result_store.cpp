@@ -1,14 +1,8 @@
 #include "app/result_store.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <queue>
 
@@ -225,33 +219,6 @@ std::uint64_t header_checksum(const std::vector<std::pair<std::string, std::stri
     h = fnv1a64(std::string_view("\0", 1), h);
   }
   return h;
-}
-
-FileLock::FileLock(const fs::path& file, bool wait, const std::string& busy_message) {
-  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw io_error(file.string(), "cannot open lock file");
-  struct stat st {};
-  if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd_);
-    fd_ = -1;
-    throw InputError(file.string(), 0, "", "lock file is not a regular file", ErrorKind::io);
-  }
-  int rc;
-  do {
-    rc = flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB));
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
-    const int e = errno;
-    ::close(fd_);
-    fd_ = -1;
-    if (e == EWOULDBLOCK) throw InputError(file.string(), 0, "", busy_message, ErrorKind::io);
-    throw InputError(file.string(), 0, "", std::string("cannot lock: ") + std::strerror(e),
-                     ErrorKind::io);
-  }
-}
-
-FileLock::~FileLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the lock
 }
 
 ResultStore::ResultStore(const fs::path& file, const StoreIdentity& identity,

@@ -61,21 +61,6 @@ std::uint64_t rows_checksum(std::uint64_t point, std::uint64_t replicate, std::s
 // every entry but `header_sum` itself.
 std::uint64_t header_checksum(const std::vector<std::pair<std::string, std::string>>& entries);
 
-// An advisory lock (flock) on `file`, created if missing, held until destruction. With `wait`
-// the constructor blocks until the lock is free; without, it throws InputError (io) with
-// `busy_message` when another process (or another FileLock in this one) holds it. A file that is
-// not a regular file (a planted FIFO or link) is an io error.
-class FileLock {
- public:
-  FileLock(const std::filesystem::path& file, bool wait, const std::string& busy_message);
-  ~FileLock();
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
 // One writer's file. Not thread-safe: one thread writes.
 class ResultStore {
  public:

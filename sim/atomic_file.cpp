@@ -175,16 +175,23 @@ void sync_folder(const fs::path& dir) noexcept {
 
 // ---- FolderLock ---------------------------------------------------------------------------------
 
-int FolderLock::acquire(const fs::path& dir, bool& busy) {
+// Opens `file` (created if missing, never through a link, a regular file only) and takes an
+// exclusive flock on it, waiting for it with `wait`. Returns the descriptor, or -1 with `busy`
+// set when another holder has it and `wait` is false.
+int lock_file(const fs::path& file, bool wait, bool& busy) {
   busy = false;
-  const fs::path file = dir / kFileName;
-  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0) {
     if (errno == ELOOP)
       throw InputError(file.string(), 0, "", "is a symbolic link; remove it", ErrorKind::io);
-    throw io_error(file.string(), "cannot create the folder's lock file");
+    throw io_error(file.string(), "cannot create the lock file");
   }
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(file.string(), 0, "", "lock file is not a regular file", ErrorKind::io);
+  }
+  while (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
     if (errno == EINTR) continue;
     const int e = errno;
     ::close(fd);
@@ -192,9 +199,23 @@ int FolderLock::acquire(const fs::path& dir, bool& busy) {
       busy = true;
       return -1;
     }
-    throw errno_error(file, "cannot lock the folder", e);
+    throw errno_error(file, "cannot lock", e);
   }
   return fd;
+}
+
+FileLock::FileLock(const fs::path& file, bool wait, const std::string& busy_message) {
+  bool busy = false;
+  fd_ = lock_file(file, wait, busy);
+  if (busy) throw InputError(file.string(), 0, "", busy_message, ErrorKind::io);
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the only descriptor releases the lock
+}
+
+int FolderLock::acquire(const fs::path& dir, bool& busy) {
+  return lock_file(dir / kFileName, false, busy);
 }
 
 FolderLock::FolderLock(const fs::path& dir) : dir_(dir) {

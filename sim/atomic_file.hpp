@@ -72,6 +72,21 @@ void sync_folder(const std::filesystem::path& dir) noexcept;
 
 // An exclusive advisory lock on DIR/.qvsim.lock, released when destroyed (or when the process
 // ends, however it ends). The folder must exist.
+// An advisory lock (flock) on `file`, created if missing, held until destruction. With `wait`
+// the constructor blocks until the lock is free; without, it throws InputError (io) with
+// `busy_message` when another process (or another FileLock in this one) holds it. A link or a
+// file that is not a regular file in its place is an io error.
+class FileLock {
+ public:
+  FileLock(const std::filesystem::path& file, bool wait, const std::string& busy_message);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 class FolderLock {
  public:
   // Throws InputError(io) naming the folder when another process holds the lock, or when the
