@@ -6,6 +6,7 @@
 #include <mutex>
 #include <variant>
 
+#include "agents/integer_votes.hpp"
 #include "agents/money_equilibrium.hpp"
 #include "agents/traits.hpp"
 #include "sim/distributions.hpp"
@@ -157,8 +158,16 @@ Moments quadrature_moments(const Scenario& s, Mechanism m) {
       e1 = s1;
       e2 = s2;
     } else if (m == Mechanism::quadratic) {  // one proposal: r = sqrt(B) sign(u)
-      e1 = s1 * expect([&](double p) { return std::sqrt(trait_value(b.credits, p)); });
-      e2 = s2 * expect([&](double p) { return trait_value(b.credits, p); });
+      // Whole votes: r = n sign(u), n the largest whole vote with n^2 <= B.
+      const auto votes = [&](double p) {
+        const double c = trait_value(b.credits, p);
+        return b.integer_votes ? largest_whole_vote(c) : std::sqrt(c);
+      };
+      e1 = s1 * expect(votes);
+      e2 = s2 * expect([&](double p) {
+             const double v = votes(p);
+             return b.integer_votes ? v * v : trait_value(b.credits, p);
+           });
     } else {  // linear, one proposal: r = B sign(u)
       e1 = s1 * expect([&](double p) { return trait_value(b.credits, p); });
       e2 = s2 * expect([&](double p) {

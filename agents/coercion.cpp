@@ -12,6 +12,7 @@
 
 #include "agents/beliefs.hpp"
 #include "agents/honest.hpp"
+#include "agents/integer_votes.hpp"
 #include "agents/invariants.hpp"
 #include "agents/traits.hpp"
 #include "sim/parallel.hpp"
@@ -479,8 +480,8 @@ double instructed_votes(Mechanism m, const BudgetSpec& budget, double credits, c
   }
   double v = demanded_votes;
   if (budget.kind == BudgetKind::credits) {
-    v = std::sqrt(credits);
-    if (budget.integer_votes) v = std::floor(v);
+    // With whole votes, all on one proposal, the largest n with n^2 <= B is the best there is.
+    v = budget.integer_votes ? largest_whole_vote(credits) : std::sqrt(credits);
   }
   out[agenda.proposal] = dir * v;
   return v * v;

@@ -79,7 +79,8 @@ namespace qvsim::agents {
 // written into `out` (one per proposal); returns their cost under m's cost rule. `credits` is
 // the agent's own budget B (credits budgets).
 //   quadratic, credits: the whole budget on the agenda, direction * sqrt(B) (with integer_votes,
-//                       direction * floor(sqrt(B))), 0 elsewhere; cost v^2.
+//                       direction * the largest n with n^2 <= B, largest_whole_vote: all votes on
+//                       one proposal, so already the exact whole-vote best), 0 elsewhere; cost v^2.
 //   quadratic, money:   direction * demanded_votes on the agenda, 0 elsewhere; cost v^2.
 //   one person one vote: `base` (her ballot so far) with the agenda's vote set to direction; cost
 //                       the number of nonzero votes.

@@ -5,45 +5,15 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <vector>
 
+#include "agents/integer_votes.hpp"
 #include "sim/distributions.hpp"
 
 namespace qvsim::agents {
 namespace {
 
 constexpr double kPhiAtOne = 0.24197072451914337;  // max |phi'(t)| = phi(1)
-
-// Rounds a real allocation to whole votes within the budget (docs/model.md).
-double round_to_whole_votes(std::span<const double> exact_votes, double budget,
-                            std::span<double> out) {
-  const std::size_t kc = exact_votes.size();
-  std::vector<double> frac(kc);
-  double spent = 0.0;
-  for (std::size_t k = 0; k < kc; ++k) {
-    const double exact = std::fabs(exact_votes[k]);
-    const double whole = std::floor(exact);
-    out[k] = std::copysign(whole, exact_votes[k]);
-    frac[k] = exact - whole;
-    spent += whole * whole;
-  }
-  // Order is fixed (stable on index) so results do not depend on sort internals.
-  std::vector<std::size_t> order(kc);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return frac[a] > frac[b]; });
-  for (std::size_t k : order) {
-    if (frac[k] <= 0.0) break;
-    const double whole = std::fabs(out[k]);
-    const double marginal = 2.0 * whole + 1.0;
-    if (spent + marginal <= budget) {
-      out[k] = std::copysign(whole + 1.0, exact_votes[k]);
-      spent += marginal;
-    }
-  }
-  return spent;
-}
 
 // Weights g_k (or g_k(-v_k)) relative to the largest, from log densities, so that densities far
 // in a tail (which underflow) still rank the proposals. A proposal whose density is exactly 0
@@ -113,7 +83,10 @@ double credit_votes(const BudgetSpec& budget, const MechanismBelief& belief, con
     std::copy(exact.begin(), exact.end(), out.begin());
     return spent;
   }
-  return round_to_whole_votes(exact, voter.credits, out);
+  // The exact whole-vote best response with the weights of the real allocation (at its fixed
+  // point under equilibrium).
+  for (std::size_t k = 0; k < kc; ++k) exact[k] = voter.u[k] * w[k];
+  return whole_credit_votes(exact, voter.credits, out);
 }
 
 double linear_votes(const MechanismBelief& belief, const Voter& voter, std::span<double> out) {
@@ -149,6 +122,13 @@ double quadratic_credit_votes(std::span<const double> u, std::span<const double>
                               double budget, bool integer_votes, std::span<double> out) {
   assert(out.size() == u.size());
   assert(weights.empty() || weights.size() == u.size());
+  if (integer_votes) {
+    if (weights.empty()) return whole_credit_votes(u, budget, out);
+    thread_local std::vector<double> a;
+    a.resize(u.size());
+    for (std::size_t k = 0; k < u.size(); ++k) a[k] = u[k] * weights[k];
+    return whole_credit_votes(a, budget, out);
+  }
   double sum_sq = 0.0;
   for (std::size_t k = 0; k < u.size(); ++k) {
     const double a = weights.empty() ? u[k] : u[k] * weights[k];
@@ -168,10 +148,7 @@ double quadratic_credit_votes(std::span<const double> u, std::span<const double>
     out[k] = (weights.empty() ? u[k] : u[k] * weights[k]) / norm * root;
     spent += out[k] * out[k];
   }
-  if (!integer_votes) return spent;
-  thread_local std::vector<double> exact;
-  exact.assign(out.begin(), out.end());
-  return round_to_whole_votes(exact, budget, out);
+  return spent;
 }
 
 double one_person_one_vote_votes(std::span<const double> u, std::span<double> out) {

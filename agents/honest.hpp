@@ -25,9 +25,9 @@ struct Voter {
 // there relative to the others, u_k g_k / u_k): v_k = a_k sqrt(B / sum_j a_j^2), a_k = u_k w_k.
 // That maximizes sum_k u_k g_k v_k subject to sum_k v_k^2 <= B; with equal weights it is
 // v_k = u_k sqrt(B / sum_j u_j^2), computed as (a_k / |a|) sqrt(B), so that one proposal gets
-// exactly sqrt(B) sign(u). All-zero a casts nothing. With `integer_votes`, each |v_k| is
-// first rounded down, then leftover credits buy one more vote on proposals in order of largest
-// fractional part while the marginal cost 2|v| + 1 still fits: never over budget.
+// exactly sqrt(B) sign(u). All-zero a casts nothing. With `integer_votes`, the whole votes that
+// maximize sum_k |a_k| |v_k| subject to sum_k v_k^2 <= floor(B) (whole_credit_votes,
+// agents/integer_votes.hpp: the exact best response, never over budget).
 // Returns credits spent, sum v_k^2. Empty `weights` means all equal.
 double quadratic_credit_votes(std::span<const double> u, std::span<const double> weights,
                               double budget, bool integer_votes, std::span<double> out);
@@ -57,7 +57,8 @@ double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief
 // What casting `to` instead of `from` costs the voter, in utility (the one scale of every
 // decision): sum_k u_k (P_k(from_k) - P_k(to_k)) plus, with money under QV, the money
 // lambda * (sum to^2 - sum from^2). Credits and one-person-one-vote ballots have no value outside
-// the vote. Never negative when `from` are her honest votes under a `fixed` belief; under the
+// the vote. Never negative when `from` are her honest votes under a `fixed` belief (whole votes
+// included, up to kWholeVoteTolerance of her ballot's value, which counts as a tie); under the
 // others it can be slightly negative where votes are large against the belief's sd (the
 // price-taking strategy maximizes the linearized utility), so rules that price a loss clamp at 0.
 double private_loss(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,

@@ -76,20 +76,21 @@ TEST_CASE("QV with credits keeps relative intensity under equal pivotality", "[h
   for (std::size_t k = 0; k < u.size(); ++k) CHECK(same[k] == Approx(out[k]));
 }
 
-TEST_CASE("integer QV votes never exceed the budget", "[honest]") {
+TEST_CASE("integer QV votes: the best whole ballot, never over budget", "[honest]") {
   std::vector<double> out(3);
-  // u = (1,1,1), B = 10: exact 1.826 each; floors cost 3, then +1 on two (3 + 3) = 9; a third
-  // would cost 12 > 10.
+  // u = (1,1,1), B = 10: most votes within 10 credits is 5, (2,2,1) at 9 credits; among the three
+  // orders the most votes at the lowest index.
   CHECK(quadratic_credit_votes(std::vector<double>{1, 1, 1}, {}, 10, true, out) == 9.0);
   CHECK(out == std::vector<double>{2, 2, 1});
-  // u = (5, 0, -1), B = 100: exact (9.81, 0, -1.96); floors (9, 0, -1) cost 82; -1 -> -2 costs 3
-  // (85); 9 -> 10 would cost 19 (104 > 100).
-  CHECK(quadratic_credit_votes(std::vector<double>{5, 0, -1}, {}, 100, true, out) == 85.0);
-  CHECK(out == std::vector<double>{9, 0, -2});
-  // A single proposal gets exactly sqrt(B) when B is a square.
+  // u = (5, 0, -1), B = 100: (10, 0, 0) is worth 50; the old rounding's (9, 0, -2) only 47.
+  CHECK(quadratic_credit_votes(std::vector<double>{5, 0, -1}, {}, 100, true, out) == 100.0);
+  CHECK(out == std::vector<double>{10, 0, 0});
+  // A single proposal gets exactly sqrt(B) when B is a square, floor(sqrt(B)) otherwise.
   std::vector<double> one(1);
   CHECK(quadratic_credit_votes(std::vector<double>{-0.3}, {}, 100, true, one) == 100.0);
   CHECK(one[0] == -10.0);
+  CHECK(quadratic_credit_votes(std::vector<double>{0.3}, {}, 99.9, true, one) == 81.0);
+  CHECK(one[0] == 9.0);
 }
 
 TEST_CASE("QV with money, fixed price: v = p u / (2 lambda)", "[honest]") {
