@@ -1,5 +1,7 @@
 #include "agents/attack.hpp"
 
+#include <algorithm>
+
 #include "agents/beliefs.hpp"
 #include "agents/honest.hpp"
 #include "sim/invariants.hpp"
@@ -23,7 +25,8 @@ class AttackPlan final : public ArmPlan {
     }
   }
 
-  std::size_t counter_count() const override { return counters_; }
+  // The components' counters, then one of the arm's own: ballots changed.
+  std::size_t counter_count() const override { return counters_ + (parts_.empty() ? 0 : 1); }
 
   double cast(Mechanism m, AgentId a, std::span<double> out,
               std::span<double> counters) const override {
@@ -44,6 +47,7 @@ class AttackPlan final : public ArmPlan {
       parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
     }
     // The ballot is final here: this is what the engine tallies.
+    counters[counters_] += std::equal(out.begin(), out.end(), honest.begin()) ? 0.0 : 1.0;
     if constexpr (kInvariantsEnabled) {
       check_ballot(m, budget_.kind, voter.credits, out, b.cost, b.identities, b.identity_fee, a,
                    site_);
@@ -54,8 +58,16 @@ class AttackPlan final : public ArmPlan {
   std::vector<double> metrics(Mechanism m, std::span<const double> sums,
                               const MechanismOutcome& outcome) const override {
     std::vector<double> out;
+    bool inert = false;
     for (std::size_t i = 0; i < parts_.size(); ++i) {
-      parts_[i]->metrics(m, sums.subspan(offsets_[i], parts_[i]->counter_count()), outcome, out);
+      const auto part = sums.subspan(offsets_[i], parts_[i]->counter_count());
+      parts_[i]->metrics(m, part, outcome, out);
+      inert = inert || parts_[i]->inert(part);
+    }
+    if (!parts_.empty()) {
+      const double changed = sums[counters_];
+      out.push_back(changed);
+      out.push_back(changed == 0.0 || inert ? 1.0 : 0.0);
     }
     return out;
   }
@@ -84,6 +96,10 @@ std::vector<std::string> AttackBehaviour::metric_names() const {
   for (const auto& f : factories_) {
     auto n = f->metric_names();
     names.insert(names.end(), n.begin(), n.end());
+  }
+  if (!factories_.empty()) {
+    names.emplace_back("ballots_changed");
+    names.emplace_back("arm_inert");
   }
   return names;
 }

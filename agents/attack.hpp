@@ -46,6 +46,12 @@ class Component {
   // Appends its metrics (as many as its metric names) from its counter sums.
   virtual void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
                        std::vector<double>& out) const = 0;
+  // Whether this attack did nothing under the mechanism whose counter sums are `sums` (no coalition
+  // member obeyed, nobody complied, no bought vote was delivered...): flags the arm (arm_inert).
+  virtual bool inert(std::span<const double> sums) const {
+    (void)sums;
+    return false;
+  }
 };
 
 // Builds a component for a replicate; one per kind of block.
@@ -57,7 +63,11 @@ class ComponentFactory {
 };
 
 // An arm whose agents vote honestly except where its components intervene. With no components it
-// is the honest arm.
+// is the honest arm. An arm with components adds two metrics after theirs:
+//   ballots_changed: agents whose final ballot differs from their honest one (any proposal);
+//   arm_inert:       1 when ballots_changed is 0 or when one of its attacks did nothing
+//                    (Component::inert), else 0 -- so a null result is visible, not mistaken for
+//                    an attack that failed to bend the vote.
 class AttackBehaviour final : public ArmBehaviour {
  public:
   explicit AttackBehaviour(std::vector<std::unique_ptr<const ComponentFactory>> factories);

@@ -121,4 +121,11 @@ void write_summary_json(const Model& model, const RunTable& table, std::ostream&
 // A table a person reads on the terminal.
 std::string format_summary_table(const Model& model, const RunTable& table);
 
+// One line per arm x mechanism whose arm was flagged in some replicate: arm_inert (it changed no
+// ballot, or one of its attacks did nothing) or saturated (every coalition reached max_size), with
+// the count of replicates and what to change. Empty when nothing was flagged. The run command
+// prints them as warnings and the report shows them, so that a null or capped effect is not
+// published as a finding.
+std::vector<std::string> flagged_arm_warnings(const RunTable& table);
+
 }  // namespace qvsim::analysis

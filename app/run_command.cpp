@@ -283,6 +283,8 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   manifest_file.commit();
   throw_if_interrupted(unchanged);
   set.commit();
+  for (const std::string& line : analysis::flagged_arm_warnings(table))
+    err << "qvsim: warning: " << line << '\n';
   if (!req.quiet) {
     out << analysis::format_summary_table(model, table);
     out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"

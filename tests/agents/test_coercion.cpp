@@ -512,9 +512,9 @@ TEST_CASE("coercion metrics add up", "[coercion]") {
   s.arms = {ArmSpec{"honest"}, arm};
   const Model model = freeze(s);
   const auto behaviours = make_behaviours(s);
-  CHECK(behaviours[1]->metric_names() == std::vector<std::string>{"threatened", "complied",
-                                                                  "defied", "punished", "harm",
-                                                                  "coerced_vote_share"});
+  CHECK(behaviours[1]->metric_names() ==
+        std::vector<std::string>{"threatened", "complied", "defied", "punished", "harm",
+                                 "coerced_vote_share", "ballots_changed", "arm_inert"});
   Collected c;
   run_replicates(model, behaviours, RunOptions{}, c);
   for (const auto& o : c.outcomes) {
