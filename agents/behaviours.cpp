@@ -13,7 +13,11 @@ ArmBehaviours make_behaviours(const Scenario& scenario) {
   for (const ArmSpec& arm : scenario.arms) {
     std::vector<std::unique_ptr<const ComponentFactory>> parts;
     if (arm.collusion) parts.push_back(make_collusion(*arm.collusion));
-    if (arm.bribery) parts.push_back(make_bribery(*arm.bribery));
+    if (arm.bribery) {
+      // A bribed sybil sells every identity's vote (agents/bribery.hpp).
+      parts.push_back(
+          make_bribery(*arm.bribery, arm.collusion ? arm.collusion->sybils : SybilSpec{}));
+    }
     if (arm.coercion) parts.push_back(make_coercion(*arm.coercion));
     if (arm.collusion && arm.collusion->sybils.share > 0.0) {
       parts.push_back(make_sybils(arm.collusion->sybils));

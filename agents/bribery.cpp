@@ -5,61 +5,161 @@
 #include <cassert>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "agents/beliefs.hpp"
 #include "agents/coercion.hpp"
 #include "agents/honest.hpp"
 #include "agents/invariants.hpp"
 #include "agents/traits.hpp"
+#include "sim/distributions.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
 
 namespace qvsim::agents {
 namespace {
 
-BriberyMechanism buy(const BriberySpec& spec, const ReplicateContext& ctx, Mechanism m) {
+double trait_mean(const TraitSpec& t) noexcept {
+  if (const auto* c = std::get_if<ConstantTrait>(&t)) return c->value;
+  if (const auto* u = std::get_if<UniformTrait>(&t)) return 0.5 * (u->low + u->high);
+  const auto& p = std::get<TwoPointTrait>(t);
+  return p.share * p.high + (1.0 - p.share) * p.low;
+}
+
+// The briber's belief that its side wins when the tally on the agenda moves by x votes its way
+// (bribery.hpp, "The briber's belief"). `tally` is the realized honest tally (fixed beliefs only).
+struct WinBelief {
+  const MechanismBelief& belief;
+  std::uint32_t proposal;
+  double direction;
+  double tally;
+  double operator()(double x) const noexcept {
+    const auto step = [](double t) { return t > 0.0 ? 1.0 : (t == 0.0 ? 0.5 : 0.0); };
+    if (belief.model == PivotModel::fixed) return step(direction * tally + x);
+    const TallyBelief& b = belief.proposals[proposal];
+    const double t = direction * b.mean + x;
+    if (!(b.sd > 0.0)) return step(t);
+    return normal_cdf(t / b.sd);
+  }
+};
+
+BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const ReplicateContext& ctx,
+                     Mechanism m) {
   const Scenario& s = ctx.model.scenario;
   const AgentId n = ctx.electorate.agents;
+  const std::uint32_t k = spec.agenda.proposal;
+  const double d = spec.agenda.direction;
   BriberyMechanism out;
   out.mechanism = m;
-  if (!(spec.budget > 0.0)) return out;
 
-  std::vector<double> price(n);
+  // One identity's loss and votes moved (negative loss: not offered), identities, and the honest
+  // tally on the agenda (every identity's honest vote) per chunk (summed in chunk order below, so
+  // it is the same at any thread count).
+  std::vector<double> loss(n);
+  std::vector<double> moved(n);
+  std::vector<std::uint32_t> identities(n, 1);
+  std::vector<double> chunk_tally(num_chunks(n), 0.0);
   const MechanismBelief& belief = ctx.belief(m);
-  parallel_for_agent_chunks(n, [&](std::size_t, AgentId begin, AgentId end) {
+  parallel_for_agent_chunks(n, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> honest(s.proposals);
     std::vector<double> scratch(s.proposals);
+    double tally = 0.0;
     for (AgentId a = begin; a < end; ++a) {
       const Voter voter = voter_of(s, ctx.replicate, a, ctx.electorate.of(a));
+      if (sybils.share > 0.0) {
+        // The Sybils component's coin (agents/collusion.cpp), so the two agree on who splits.
+        Stream coin(StreamKey{s.seed, ctx.replicate, ctx.arm_key, 0, a, purpose::sybil});
+        if (coin.uniform() < sybils.share) identities[a] = sybils.identities;
+      }
       honest_votes(m, s.budget, belief, voter, honest);
-      price[a] = bribe_price(spec, m, s.budget, belief, voter, honest, scratch);
+      tally += static_cast<double>(identities[a]) * honest[k];
+      loss[a] = bribe_price(spec, m, s.budget, belief, voter, honest, scratch);
+      moved[a] = loss[a] >= 0.0 ? d * (scratch[k] - honest[k]) : 0.0;
     }
+    chunk_tally[c] = tally;
   });
+  double tally = 0.0;
+  for (const double t : chunk_tally) tally += t;
+  const WinBelief win{belief, k, d, tally};
+  out.confidence_before = win(0.0);
+  out.confidence = out.confidence_before;
+  const double target = spec.target_confidence;
+  if (!(spec.budget > 0.0) || out.confidence_before >= target) return out;
+
   std::vector<AgentId> offers;
   for (AgentId a = 0; a < n; ++a) {
-    if (price[a] >= 0.0) offers.push_back(a);
+    if (loss[a] >= 0.0) offers.push_back(a);
   }
-  // A strict total order (ids are distinct), so the sorted order is unique at any thread count.
-  parallel_sort(offers.begin(), offers.end(), [&price](AgentId x, AgentId y) {
-    return price[x] != price[y] ? price[x] < price[y] : x < y;
+  // individual: cheapest per vote moved; posted: cheapest per identity (the posted price is the
+  // dearest one bought). A strict total order (ids are distinct), so the sorted order is unique at
+  // any thread count.
+  const bool posted = spec.pricing == BribePricing::posted;
+  std::vector<double> key(n, 0.0);
+  for (const AgentId a : offers) key[a] = posted ? loss[a] : loss[a] / moved[a];
+  parallel_sort(offers.begin(), offers.end(), [&key](AgentId x, AgentId y) {
+    return key[x] != key[y] ? key[x] < key[y] : x < y;
   });
 
-  for (const AgentId a : offers) {
-    if (out.spent + price[a] > spec.budget) break;
-    out.spent += price[a];
+  // The shortest prefix that reaches the target, in the briber's belief.
+  const double rho = believed_delivery(spec, s.ballot);
+  double votes = 0.0;
+  double short_votes = 0.0;
+  std::size_t need = 0;
+  for (std::size_t i = 0; i < offers.size(); ++i) {
+    const AgentId a = offers[i];
+    short_votes = votes;
+    votes += static_cast<double>(identities[a]) * moved[a];
+    if (win(rho * votes) >= target) {
+      need = i + 1;
+      break;
+    }
+  }
+  if (need == 0) return out;  // the whole market cannot reach the target
+
+  double posted_price = 0.0;
+  for (std::size_t i = 0; i < need; ++i) posted_price = std::max(posted_price, loss[offers[i]]);
+  const double promise = spec.contingent ? 1.0 / target : 1.0;
+  std::vector<double> prices(need);
+  double spent = 0.0;
+  for (std::size_t i = 0; i < need; ++i) {
+    const AgentId a = offers[i];
+    const double per_identity = (posted ? posted_price : loss[a]) * promise;
+    prices[i] = static_cast<double>(identities[a]) * per_identity;
+    spent += prices[i];
+  }
+  if (spent > spec.budget) return out;  // the goal is out of reach: buy nothing
+
+  out.spent = spent;
+  out.confidence = win(rho * votes);
+  out.confidence_short = win(rho * short_votes);
+  out.prices = std::move(prices);
+  for (std::size_t i = 0; i < need; ++i) {
+    const AgentId a = offers[i];
     out.sellers.push_back(a);
-    out.prices.push_back(price[a]);
+    out.losses.push_back(static_cast<double>(identities[a]) * loss[a]);
+    out.moved.push_back(static_cast<double>(identities[a]) * moved[a]);
+    out.identities.push_back(identities[a]);
+    out.unit_price = std::max(out.unit_price, out.prices[i] / static_cast<double>(identities[a]));
   }
 
-  const bool checked = s.ballot != qvsim::Ballot::secret;
-  out.delivered.reserve(out.sellers.size());
+  const Ballot ballot = s.ballot;
+  out.delivered.reserve(need);
+  out.audited.reserve(need);
   for (const AgentId a : out.sellers) {
+    bool asked = false;
+    if (ballot == Ballot::provable) {
+      Stream coin(
+          StreamKey{s.seed, ctx.replicate, ctx.arm_key, purpose::kAuditBriber, a, purpose::audit});
+      asked = coin.bernoulli(spec.audit);
+    }
     bool delivers = true;
-    if (!checked) {
+    if (ballot == Ballot::secret || (ballot == Ballot::provable && !asked)) {
       Stream rng(StreamKey{s.seed, ctx.replicate, 0, 0, a, purpose::honesty});
       const double honesty = trait_value(spec.honesty, rng.uniform());
       delivers = rng.bernoulli(honesty);
     }
+    out.audited.push_back(asked ? 1 : 0);
+    out.audits += asked ? 1 : 0;
     out.delivered.push_back(delivers ? 1 : 0);
     out.reneged += delivers ? 0 : 1;
   }
@@ -68,11 +168,8 @@ BriberyMechanism buy(const BriberySpec& spec, const ReplicateContext& ctx, Mecha
 
 class BriberyComponent final : public Component {
  public:
-  BriberyComponent(const BriberySpec& spec, const ReplicateContext& ctx)
-      : budget_(ctx.model.scenario.budget),
-        agenda_(spec.agenda),
-        demanded_votes_(spec.demanded_votes),
-        plan_(plan_bribery(spec, ctx)) {
+  BriberyComponent(const BriberySpec& spec, const SybilSpec& sybils, const ReplicateContext& ctx)
+      : spec_(spec), budget_(ctx.model.scenario.budget), plan_(plan_bribery(spec, ctx, sybils)) {
     const auto& ms = ctx.model.scenario.mechanisms;
     for (std::size_t i = 0; i < ms.size(); ++i) mech_index_[static_cast<std::size_t>(ms[i])] = i;
     deliver_.resize(ms.size());
@@ -85,7 +182,7 @@ class BriberyComponent final : public Component {
     }
     if constexpr (kInvariantsEnabled) {
       for (std::size_t mi = 0; mi < ms.size(); ++mi) {
-        check_bribery(plan_.mechanisms[mi], spec.budget, ctx.model.scenario.ballot, deliver_[mi],
+        check_bribery(plan_.mechanisms[mi], spec, ctx.model.scenario.ballot, deliver_[mi],
                       ctx.electorate.agents, invariant_site(ctx));
       }
     }
@@ -96,22 +193,27 @@ class BriberyComponent final : public Component {
   void apply(Cast& b, std::span<double>) const override {
     const auto& d = deliver_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
     if (d.empty() || d[b.agent] == 0) return;
-    b.cost = instructed_votes(b.mechanism, budget_, b.voter.credits, agenda_, demanded_votes_,
-                              b.votes, b.votes);
+    b.cost = instructed_votes(b.mechanism, budget_, b.voter.credits, spec_.agenda,
+                              spec_.demanded_votes, b.votes, b.votes);
   }
 
-  void metrics(Mechanism m, std::span<const double>, const MechanismOutcome&,
+  void metrics(Mechanism m, std::span<const double>, const MechanismOutcome& outcome,
                std::vector<double>& out) const override {
     const BriberyMechanism& bm = plan_.mechanisms[mech_index_[static_cast<std::size_t>(m)]];
-    out.push_back(bm.spent);
+    // A contingent promise is paid only when the tally decided the agenda the briber's way.
+    const bool won = outcome.decision.at(spec_.agenda.proposal) == spec_.agenda.direction;
+    out.push_back(spec_.contingent && !won ? 0.0 : bm.spent);
     out.push_back(static_cast<double>(bm.sellers.size()));
     out.push_back(static_cast<double>(bm.reneged));
+    out.push_back(bm.unit_price);
+    out.push_back(bm.confidence);
+    out.push_back(static_cast<double>(bm.audits));
+    out.push_back(static_cast<double>(bm.audits) * spec_.audit_cost);
   }
 
  private:
+  BriberySpec spec_;
   BudgetSpec budget_;
-  Agenda agenda_;
-  double demanded_votes_;
   BriberyPlan plan_;
   std::array<std::size_t, 3> mech_index_{};
   std::vector<std::vector<std::uint8_t>> deliver_;  // [mechanism][agent]; empty: nobody
@@ -119,39 +221,54 @@ class BriberyComponent final : public Component {
 
 class BriberyFactory final : public ComponentFactory {
  public:
-  explicit BriberyFactory(BriberySpec spec) : spec_(std::move(spec)) {}
+  BriberyFactory(BriberySpec spec, SybilSpec sybils)
+      : spec_(std::move(spec)), sybils_(std::move(sybils)) {}
   std::vector<std::string> metric_names() const override {
-    return {"bribe_spent", "votes_bought", "reneged"};
+    return {"bribe_spent",      "votes_bought", "reneged",         "bribe_price",
+            "bribe_confidence", "bribe_audits", "bribe_audit_cost"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& context) const override {
-    return std::make_unique<BriberyComponent>(spec_, context);
+    return std::make_unique<BriberyComponent>(spec_, sybils_, context);
   }
 
  private:
   BriberySpec spec_;
+  SybilSpec sybils_;
 };
 
 }  // namespace
 
 double bribe_price(const BriberySpec& spec, Mechanism m, const BudgetSpec& budget,
-                   const MechanismBelief& belief, const Voter& voter,
-                   std::span<const double> honest, std::span<double> scratch) {
-  assert(scratch.size() == honest.size());
-  instructed_votes(m, budget, voter.credits, spec.agenda, spec.demanded_votes, honest, scratch);
-  if (std::equal(honest.begin(), honest.end(), scratch.begin())) return -1.0;
-  return std::max(0.0, private_loss(m, budget, belief, voter, honest, scratch));
+                   const MechanismBelief& belief, const Voter& voter, std::span<const double> base,
+                   std::span<double> scratch, double forgone) {
+  assert(scratch.size() == base.size());
+  instructed_votes(m, budget, voter.credits, spec.agenda, spec.demanded_votes, base, scratch);
+  const std::uint32_t k = spec.agenda.proposal;
+  if (!(spec.agenda.direction * (scratch[k] - base[k]) > 0.0)) return -1.0;
+  return std::max(0.0, private_loss(m, budget, belief, voter, base, scratch) + forgone);
 }
 
-BriberyPlan plan_bribery(const BriberySpec& spec, const ReplicateContext& context) {
+double believed_delivery(const BriberySpec& spec, Ballot ballot) noexcept {
+  switch (ballot) {
+    case Ballot::public_ballot: return 1.0;
+    case Ballot::provable: return spec.audit + (1.0 - spec.audit) * trait_mean(spec.honesty);
+    case Ballot::secret: return trait_mean(spec.honesty);
+  }
+  return 1.0;
+}
+
+BriberyPlan plan_bribery(const BriberySpec& spec, const ReplicateContext& context,
+                         const SybilSpec& sybils) {
   BriberyPlan plan;
   for (const Mechanism m : context.model.scenario.mechanisms) {
-    plan.mechanisms.push_back(buy(spec, context, m));
+    plan.mechanisms.push_back(buy(spec, sybils, context, m));
   }
   return plan;
 }
 
-std::unique_ptr<const ComponentFactory> make_bribery(const BriberySpec& spec) {
-  return std::make_unique<BriberyFactory>(spec);
+std::unique_ptr<const ComponentFactory> make_bribery(const BriberySpec& spec,
+                                                     const SybilSpec& sybils) {
+  return std::make_unique<BriberyFactory>(spec, sybils);
 }
 
 }  // namespace qvsim::agents

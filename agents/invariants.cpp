@@ -262,27 +262,43 @@ void check_compliers(const CoercionMechanism& cm, std::span<const std::uint32_t>
   }
 }
 
-void check_bribery(const BriberyMechanism& bm, double budget, Ballot ballot,
+void check_bribery(const BriberyMechanism& bm, const BriberySpec& spec, Ballot ballot,
                    std::span<const std::uint8_t> deliver, AgentId agents,
                    const InvariantSite& site) {
   InvariantSite at = site;
   at.mechanism = bm.mechanism;
   const std::size_t s = bm.sellers.size();
-  if (bm.prices.size() != s || bm.delivered.size() != s ||
+  if (bm.losses.size() != s || bm.moved.size() != s || bm.identities.size() != s ||
+      bm.prices.size() != s || bm.delivered.size() != s || bm.audited.size() != s ||
       (!deliver.empty() && deliver.size() != agents)) {
     invariant_failed("bribery.shape", at, kNoAgent,
                      str(s) + " sellers but " + str(bm.prices.size()) + " prices, " +
-                         str(bm.delivered.size()) + " delivery flags; " + str(deliver.size()) +
-                         " per-agent flags for " + str(agents) + " agents");
+                         str(bm.losses.size()) + " losses, " + str(bm.moved.size()) +
+                         " votes moved, " + str(bm.identities.size()) + " identity counts, " +
+                         str(bm.delivered.size()) + " delivery flags, " + str(bm.audited.size()) +
+                         " audit flags; " + str(deliver.size()) + " per-agent flags for " +
+                         str(agents) + " agents");
   }
-  if (!(budget > 0.0) && s > 0) {
+  if (!(spec.budget > 0.0) && s > 0) {
     invariant_failed("bribery.sellers", at, kNoAgent,
-                     str(s) + " sellers bought with a budget of " + num(budget));
+                     str(s) + " sellers bought with a budget of " + num(spec.budget));
   }
+  const bool posted = spec.pricing == BribePricing::posted;
+  const double promise = spec.contingent ? 1.0 / spec.target_confidence : 1.0;
+  // The ranking key of seller i (agents/bribery.hpp, "Purchase"), from per-identity figures.
+  const auto key = [&](std::size_t i) {
+    const double loss = bm.losses[i] / static_cast<double>(bm.identities[i]);
+    return posted ? loss : loss / (bm.moved[i] / static_cast<double>(bm.identities[i]));
+  };
+  const auto near = [](double x, double y) {
+    return std::fabs(x - y) <= kInvariantTolerance * std::max({1.0, std::fabs(x), std::fabs(y)});
+  };
   std::vector<std::uint8_t> seen(s > 0 ? agents : 0, 0);
   double sum = 0.0;
+  double dearest = 0.0;  // the largest loss per identity
   std::uint64_t reneged = 0;
   std::uint64_t delivering = 0;
+  std::uint64_t audits = 0;
   for (std::size_t i = 0; i < s; ++i) {
     const AgentId a = bm.sellers[i];
     const double p = bm.prices[i];
@@ -290,28 +306,54 @@ void check_bribery(const BriberyMechanism& bm, double budget, Ballot ballot,
       invariant_failed("bribery.sellers", at, a, "seller out of range or bought twice");
     }
     seen[a] = 1;
-    if (!std::isfinite(p) || p < 0.0) {
-      invariant_failed("bribery.sellers", at, a, "price " + num(p));
+    if (!std::isfinite(p) || p < 0.0 || !std::isfinite(bm.losses[i]) || bm.losses[i] < 0.0 ||
+        !(bm.moved[i] > 0.0) || bm.identities[i] < 1) {
+      invariant_failed("bribery.sellers", at, a,
+                       "price " + num(p) + ", loss " + num(bm.losses[i]) + ", votes moved " +
+                           num(bm.moved[i]) + ", identities " + str(bm.identities[i]));
     }
     if (i > 0) {
-      const double q = bm.prices[i - 1];
+      // Keys are recomputed from products with the identity count, so equal keys may differ in
+      // the last bits: only an order reversed beyond rounding fails.
+      const double q = key(i - 1);
+      const double k = key(i);
       const AgentId b = bm.sellers[i - 1];
-      if (q > p || (q == p && b > a)) {
+      if ((q > k && !near(q, k)) || (q == k && b > a)) {
         invariant_failed("bribery.sellers", at, a,
-                         "bought at " + num(p) + " after agent " + str(b) + " at " + num(q) +
+                         "ranked " + num(k) + " after agent " + str(b) + " at " + num(q) +
                              ": not in purchase order");
       }
     }
+    dearest = std::max(dearest, bm.losses[i] / static_cast<double>(bm.identities[i]));
     sum += p;
     const std::uint8_t d = bm.delivered[i];
     if (d > 1) invariant_failed("bribery.delivery", at, a, "delivery flag " + str(d));
     reneged += d == 0 ? 1 : 0;
     delivering += d;
+    const std::uint8_t checked = bm.audited[i];
+    audits += checked != 0 ? 1 : 0;
+    if (checked > 1 || (checked != 0 && (ballot != Ballot::provable || d != 1))) {
+      invariant_failed("bribery.delivery", at, a,
+                       "audit flag " + str(checked) + " with delivery flag " + str(d) +
+                           " under a " + to_string(ballot) +
+                           " ballot (only provable asks for proof, and an asked seller delivers)");
+    }
     const std::uint8_t flag = deliver.empty() ? 0 : deliver[a];
     if (flag != d) {
       invariant_failed(
           "bribery.delivery", at, a,
           "seller's delivery flag is " + str(d) + " but the ballot lookup says " + str(flag));
+    }
+  }
+  for (std::size_t i = 0; i < s; ++i) {
+    const double ids = static_cast<double>(bm.identities[i]);
+    const double offer = (posted ? dearest * ids : bm.losses[i]) * promise;
+    if (!near(bm.prices[i], offer)) {
+      invariant_failed("bribery.price", at, bm.sellers[i],
+                       "paid " + num(bm.prices[i]) + " for a loss of " + num(bm.losses[i]) +
+                           " over " + str(bm.identities[i]) + " identities, but the " +
+                           to_string(spec.pricing) + (spec.contingent ? " contingent" : "") +
+                           " offer is " + num(offer));
     }
   }
   // Prices are added in purchase order, as buy() does, so the sums agree exactly; the tolerance
@@ -320,15 +362,35 @@ void check_bribery(const BriberyMechanism& bm, double budget, Ballot ballot,
     invariant_failed("bribery.budget", at, kNoAgent,
                      "spent is " + num(bm.spent) + " but the prices sum to " + num(sum));
   }
-  if (sum > budget * (1.0 + kInvariantTolerance)) {
+  if (sum > spec.budget * (1.0 + kInvariantTolerance)) {
     invariant_failed("bribery.budget", at, kNoAgent,
-                     "prices sum to " + num(sum) + ", over the budget of " + num(budget));
+                     "prices sum to " + num(sum) + ", over the budget of " + num(spec.budget));
   }
-  if (reneged != bm.reneged || (ballot != Ballot::secret && reneged != 0)) {
+  const double target = spec.target_confidence;
+  if (s > 0 &&
+      !(bm.confidence_before < target && bm.confidence >= target && bm.confidence_short < target)) {
+    invariant_failed("bribery.target", at, kNoAgent,
+                     "bought " + str(s) + " sellers with belief " + num(bm.confidence_before) +
+                         " before, " + num(bm.confidence_short) + " without the last seller and " +
+                         num(bm.confidence) + " after, for a target of " + num(target) +
+                         " (it must buy only below the target, and stop once it is reached)");
+  }
+  if (s == 0 && bm.confidence != bm.confidence_before) {
+    invariant_failed("bribery.target", at, kNoAgent,
+                     "bought nothing, yet its belief moved from " + num(bm.confidence_before) +
+                         " to " + num(bm.confidence));
+  }
+  if (reneged != bm.reneged || (ballot == Ballot::public_ballot && reneged != 0)) {
     invariant_failed("bribery.delivery", at, kNoAgent,
                      "reneged is " + str(bm.reneged) + ", " + str(reneged) +
                          " sellers did not deliver" +
-                         (ballot != Ballot::secret ? " (checked ballot: none may)" : ""));
+                         (ballot == Ballot::public_ballot ? " (public ballot: none may)" : ""));
+  }
+  if (audits != bm.audits || (ballot == Ballot::provable && spec.audit >= 1.0 && audits != s)) {
+    invariant_failed("bribery.delivery", at, kNoAgent,
+                     "audits is " + str(bm.audits) + ", " + str(audits) +
+                         " sellers were asked for proof, of " + str(s) + " (audit " +
+                         num(spec.audit) + ")");
   }
   std::uint64_t flagged = 0;
   for (const std::uint8_t f : deliver) flagged += f != 0 ? 1 : 0;

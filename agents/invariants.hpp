@@ -68,16 +68,25 @@ void check_compliers(const CoercionMechanism& mechanism, std::span<const std::ui
                      std::span<const std::uint32_t> obey, AgentId agents,
                      const InvariantSite& site);
 
-// What the briber bought under one mechanism, with `budget` money, and the component's per-agent
-// delivery flags `deliver` (empty when nobody delivers). Checks:
-//   bribery.shape     one price and one delivery flag per seller;
-//   bribery.sellers   sellers are distinct agents, bought in purchase order (price ascending, then
-//                     agent id), at finite prices >= 0; a budget of 0 buys nothing;
+// What the briber bought under one mechanism with `spec`, and the component's per-agent delivery
+// flags `deliver` (empty when nobody delivers). Checks:
+//   bribery.shape     one loss, votes moved, identity count, price, delivery and audit flag per
+//                     seller;
+//   bribery.sellers   sellers are distinct agents, bought in purchase order (individual: loss per
+//                     vote moved ascending; posted: loss per identity ascending; then agent id),
+//                     at finite prices and losses >= 0, moving > 0 votes; a budget of 0 buys
+//                     nothing;
+//   bribery.price     individual: each price is the seller's loss; posted: each is her identities
+//                     times the largest loss per identity bought; contingent: divided by
+//                     target_confidence (so never less than her loss);
 //   bribery.budget    spent is the sum of the prices, and that sum is within the budget;
-//   bribery.delivery  delivery flags are 0 or 1, reneged counts the 0s and is 0 when the ballot
-//                     lets the briber check votes, and `deliver` flags exactly the delivering
-//                     sellers.
-void check_bribery(const BriberyMechanism& bought, double budget, Ballot ballot,
+//   bribery.target    a purchase starts below target_confidence, reaches it, and would not have
+//                     without its last seller; buying nothing leaves the belief where it was;
+//   bribery.delivery  delivery and audit flags are 0 or 1, only provable ballots audit and an
+//                     audited seller delivers (every one with audit 1), reneged and audits count
+//                     the flags, nobody reneges under a public ballot, and `deliver` flags exactly
+//                     the delivering sellers.
+void check_bribery(const BriberyMechanism& bought, const BriberySpec& spec, Ballot ballot,
                    std::span<const std::uint8_t> deliver, AgentId agents,
                    const InvariantSite& site);
 

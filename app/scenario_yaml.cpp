@@ -1006,6 +1006,15 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       check_agenda(key + ".agenda", bribe.agenda);
       check_trait(s, label, key + ".honesty", bribe.honesty, kUnit);
       check_positive(key + ".demanded_votes", bribe.demanded_votes);
+      if (!(bribe.target_confidence > 0.0 && bribe.target_confidence <= 1.0)) {
+        invalid(s, label, key + ".target_confidence",
+                "must be in (0, 1], got " + format_double(bribe.target_confidence));
+      }
+      check_unit(key + ".audit", bribe.audit);
+      if (!(std::isfinite(bribe.audit_cost) && bribe.audit_cost >= 0.0)) {
+        invalid(s, label, key + ".audit_cost",
+                "must be >= 0, got " + format_double(bribe.audit_cost));
+      }
     }
     if (a.collusion && !a.collusion->organizers.is_share && s.agents > 0 &&
         a.collusion->organizers.count > s.agents) {

@@ -147,13 +147,14 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   // replicates together and already loaded (like an edge-list graph), so not counted here.
   const double values = nd * static_cast<double>(s.proposals) * sizeof(double);
   // Scratch: one value column, plus what attack arms hold per agent while they prepare (coalition
-  // ids and marks; threat slots and beliefs; bribe prices and sale flags per mechanism).
+  // ids and marks; threat slots and beliefs; bribe losses, votes moved, identities, ranking and
+  // sale flags per mechanism).
   double scratch = nd * sizeof(double);
   for (const auto& arm : s.arms) {
     double per_agent = 0;
     if (arm.collusion) per_agent += 5;
     if (arm.coercion) per_agent += 9;
-    if (arm.bribery) per_agent += 12.0 + static_cast<double>(s.mechanisms.size());
+    if (arm.bribery) per_agent += 32.0 + static_cast<double>(s.mechanisms.size());
     scratch += nd * per_agent;
   }
   // Coercion keeps a count of complying agents per round and mechanism.

@@ -59,6 +59,14 @@ const char* to_string(PivotModel p) noexcept {
   return "?";
 }
 
+const char* to_string(BribePricing p) noexcept {
+  switch (p) {
+    case BribePricing::individual: return "individual";
+    case BribePricing::posted: return "posted";
+  }
+  return "?";
+}
+
 std::size_t Scenario::line_of(std::string_view key) const {
   while (!key.empty()) {
     if (const auto it = key_lines.find(key); it != key_lines.end()) return it->second;

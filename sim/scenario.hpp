@@ -209,11 +209,21 @@ struct CoercionSpec {
   double demanded_votes = 1.0;  // > 0, votes demanded on the agenda (QV with money)
 };
 
+// How a briber pays its sellers: each her own price, or one posted price to all it buys.
+enum class BribePricing { individual, posted };
+
 struct BriberySpec {
   double budget = 0.0;  // >= 0, money the briber spends
   Agenda agenda;
   TraitSpec honesty = ConstantTrait{1.0};  // in [0,1], chance a seller delivers under secret
   double demanded_votes = 1.0;             // > 0, votes bought on the agenda (QV with money)
+  // In (0, 1]: the briber buys until its belief that its side wins reaches this, and buys nothing
+  // when its budget cannot reach it.
+  double target_confidence = 0.95;
+  BribePricing pricing = BribePricing::individual;
+  bool contingent = false;  // pays only when its side wins
+  double audit = 1.0;       // in [0, 1]: share of sellers asked for proof under provable ballots
+  double audit_cost = 0.0;  // >= 0, money per proof asked for
 };
 
 // An arm is one treatment applied to every replicate's electorate. An arm without blocks is the
@@ -260,6 +270,7 @@ const char* to_string(Selection s) noexcept;
 const char* to_string(Ballot b) noexcept;
 const char* to_string(BudgetKind k) noexcept;
 const char* to_string(PivotModel p) noexcept;
+const char* to_string(BribePricing p) noexcept;
 // Short label used in tables ("QV", "1p1v", "linear").
 const char* short_label(Mechanism m) noexcept;
 

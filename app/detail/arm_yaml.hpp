@@ -28,9 +28,10 @@ void write_agenda(JsonWriter& w, const Agenda& a);
 CollusionSpec parse_collusion(const Context& ctx, const Field& f);
 void write_collusion(JsonWriter& w, const CollusionSpec& c);
 
-// arms.<name>.coercion and arms.<name>.bribery (app/detail/coercion_yaml.cpp).
+// arms.<name>.coercion (app/detail/coercion_yaml.cpp).
 CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t proposals);
 void write_coercion(JsonWriter& w, const CoercionSpec& c);
+// arms.<name>.bribery (app/detail/bribery_yaml.cpp).
 BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t proposals);
 void write_bribery(JsonWriter& w, const BriberySpec& b);
 

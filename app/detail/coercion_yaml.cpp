@@ -70,25 +70,4 @@ void write_coercion(JsonWriter& w, const CoercionSpec& c) {
   w.end_object();
 }
 
-BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t proposals) {
-  const MapView m(ctx, f, {"budget", "agenda", "honesty", "demanded_votes"});
-  BriberySpec b;
-  b.budget = get_number(ctx, m.require("budget"), kNonNegative);
-  b.agenda = parse_agenda(ctx, m.require("agenda"), proposals);
-  if (auto h = m.get("honesty")) b.honesty = parse_trait(ctx, *h, kUnit);
-  b.demanded_votes = opt_number(ctx, m, "demanded_votes", kPositive, b.demanded_votes);
-  return b;
-}
-
-void write_bribery(JsonWriter& w, const BriberySpec& b) {
-  w.begin_object();
-  w.key("budget").value(b.budget);
-  w.key("agenda");
-  write_agenda(w, b.agenda);
-  w.key("honesty");
-  write_trait(w, b.honesty);
-  w.key("demanded_votes").value(b.demanded_votes);
-  w.end_object();
-}
-
 }  // namespace qvsim::yaml_detail

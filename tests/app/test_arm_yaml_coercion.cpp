@@ -160,9 +160,9 @@ TEST_CASE("a bribery block parses and writes every key", "[scenario][bribery]") 
   CHECK_THAT(compact(scenario_to_json(s)),
              Catch::Contains("\"bribery\":{\"budget\":250,\"agenda\":{\"proposal\":1,"
                              "\"direction\":\"fail\"},\"honesty\":{\"uniform\":[0.2,0.9]},"
-                             "\"demanded_votes\":4}"));
+                             "\"demanded_votes\":4,"));
   const Scenario d = parse_block("    bribery: {budget: 0, agenda: {proposal: 0}}\n");
-  CHECK_THAT(compact(scenario_to_json(d)), Catch::Contains("\"honesty\":1,\"demanded_votes\":1}"));
+  CHECK_THAT(compact(scenario_to_json(d)), Catch::Contains("\"honesty\":1,\"demanded_votes\":1,"));
 }
 
 TEST_CASE("bad coercion and bribery blocks name file, line and key", "[scenario][coercion]") {

@@ -77,8 +77,8 @@ Scenario scenario(Ballot ballot) {
 
   ArmSpec bribery{"bribery"};
   BriberySpec b;
-  b.budget = 5.0;
-  b.agenda = Agenda{0, 1};
+  b.budget = 200.0;
+  b.agenda = Agenda{0, -1};  // against a proposal the electorate leans towards (mean 0.1)
   b.honesty = ConstantTrait{0.5};
   bribery.bribery = b;
 
@@ -542,51 +542,92 @@ TEST_CASE("bribery check passes on bought votes and fails on corrupted purchases
     const BriberyPlan real = plan_bribery(spec, d.context(kBribery));
     const AgentId n = d.electorate.agents;
     const InvariantSite at = invariant_site(d.context(kBribery));
-    auto check = [&](const BriberyMechanism& bm, double budget,
+    auto check = [&](const BriberyMechanism& bm, const BriberySpec& sp,
                      const std::vector<std::uint8_t>& deliver) {
-      return violation([&] { check_bribery(bm, budget, ballot, deliver, n, at); });
+      return violation([&] { check_bribery(bm, sp, ballot, deliver, n, at); });
     };
     for (const BriberyMechanism& bm : real.mechanisms) {
       INFO(to_string(ballot) << ", " << short_label(bm.mechanism));
-      CHECK(check(bm, spec.budget, deliver_of(bm, n)).empty());
+      CHECK(check(bm, spec, deliver_of(bm, n)).empty());
     }
     const BriberyMechanism& qv = real.mechanisms[0];
     REQUIRE(qv.sellers.size() > 3);
     REQUIRE(qv.spent <= spec.budget);
-    REQUIRE(qv.spent > 0.5 * spec.budget);  // the budget binds
     const auto deliver = deliver_of(qv, n);
-
-    CHECK_THAT(check(qv, 0.5 * qv.spent, deliver),
+    BriberySpec poorer = spec;
+    poorer.budget = 0.5 * qv.spent;
+    CHECK_THAT(check(qv, poorer, deliver),
                Contains("bribery.budget") && Contains("over the budget"));
-    CHECK_THAT(check(qv, 0.0, deliver), Contains("bribery.sellers") && Contains("budget of 0"));
+    poorer.budget = 0.0;
+    CHECK_THAT(check(qv, poorer, deliver), Contains("bribery.sellers") && Contains("budget of 0"));
     BriberyMechanism bm = qv;
     bm.spent += 0.25;
-    CHECK_THAT(check(bm, spec.budget, deliver), Contains("bribery.budget") && Contains("spent is"));
+    CHECK_THAT(check(bm, spec, deliver), Contains("bribery.budget") && Contains("spent is"));
+    // One seller more than the target needed, or a purchase that never reached it.
+    bm = qv;
+    bm.confidence_short = bm.confidence;
+    CHECK_THAT(check(bm, spec, deliver), Contains("bribery.target") && Contains("stop once"));
+    bm = qv;
+    bm.confidence = 0.5 * spec.target_confidence;
+    CHECK_THAT(check(bm, spec, deliver), Contains("bribery.target"));
+    // A seller paid less than her loss, or a posted price that differs between sellers.
+    bm = qv;
+    bm.prices[1] *= 0.5;
+    bm.spent = 0.0;
+    for (const double p : bm.prices) bm.spent += p;
+    CHECK_THAT(check(bm, spec, deliver),
+               Contains("bribery.price") && Contains("agent " + std::to_string(qv.sellers[1])));
+    BriberySpec posted = spec;
+    posted.pricing = BribePricing::posted;
+    const BriberyMechanism pq = plan_bribery(posted, d.context(kBribery)).mechanisms[0];
+    CHECK(check(pq, posted, deliver_of(pq, n)).empty());
+    bm = pq;
+    bm.prices[0] = bm.losses[0];
+    bm.spent = 0.0;
+    for (const double p : bm.prices) bm.spent += p;
+    if (bm.prices[0] != pq.prices[0]) {
+      CHECK_THAT(check(bm, posted, deliver_of(pq, n)), Contains("bribery.price"));
+    }
     bm = qv;
     bm.sellers.push_back(bm.sellers[0]);
+    bm.losses.push_back(bm.losses.back());
+    bm.moved.push_back(bm.moved.back());
+    bm.identities.push_back(1);
     bm.prices.push_back(bm.prices.back());
     bm.delivered.push_back(bm.delivered[0]);
-    CHECK_THAT(check(bm, 10 * spec.budget, deliver),
-               Contains("bribery.sellers") && Contains("bought twice"));
+    bm.audited.push_back(0);
+    BriberySpec richer = spec;
+    richer.budget = 10 * spec.budget;
+    CHECK_THAT(check(bm, richer, deliver), Contains("bribery.sellers") && Contains("bought twice"));
     bm = qv;
     std::reverse(bm.sellers.begin(), bm.sellers.end());
+    std::reverse(bm.losses.begin(), bm.losses.end());
+    std::reverse(bm.moved.begin(), bm.moved.end());
     std::reverse(bm.prices.begin(), bm.prices.end());
     std::reverse(bm.delivered.begin(), bm.delivered.end());
-    CHECK_THAT(check(bm, spec.budget, deliver),
+    std::reverse(bm.audited.begin(), bm.audited.end());
+    CHECK_THAT(check(bm, spec, deliver),
                Contains("bribery.sellers") && Contains("not in purchase order"));
+    bm = qv;
+    bm.audited.pop_back();
+    CHECK_THAT(check(bm, spec, deliver), Contains("bribery.shape"));
     if (ballot == Ballot::public_ballot) {
       REQUIRE(qv.reneged == 0);
       bm = qv;
       bm.delivered[0] = 0;
       bm.reneged = 1;
-      CHECK_THAT(check(bm, spec.budget, deliver_of(bm, n)),
+      CHECK_THAT(check(bm, spec, deliver_of(bm, n)),
                  Contains("bribery.delivery") && Contains("none may"));
+      bm = qv;
+      bm.audited[0] = 1;
+      bm.audits = 1;
+      CHECK_THAT(check(bm, spec, deliver),
+                 Contains("bribery.delivery") && Contains("only provable asks for proof"));
       auto wrong = deliver;
       wrong[qv.sellers[1]] = 0;
-      CHECK_THAT(check(qv, spec.budget, wrong),
-                 Contains("bribery.delivery") &&
-                     Contains("agent " + std::to_string(qv.sellers[1])) &&
-                     Contains("the ballot lookup says 0"));
+      CHECK_THAT(check(qv, spec, wrong), Contains("bribery.delivery") &&
+                                             Contains("agent " + std::to_string(qv.sellers[1])) &&
+                                             Contains("the ballot lookup says 0"));
     } else {
       REQUIRE(qv.reneged > 0);  // some sellers renege: the flags are not all 1
       auto wrong = deliver;
@@ -594,7 +635,7 @@ TEST_CASE("bribery check passes on bought votes and fails on corrupted purchases
           static_cast<AgentId>(std::find(wrong.begin(), wrong.end(), 0) - wrong.begin());
       REQUIRE(std::find(qv.sellers.begin(), qv.sellers.end(), free) == qv.sellers.end());
       wrong[free] = 1;  // a non-seller votes as bought
-      CHECK_THAT(check(qv, spec.budget, wrong),
+      CHECK_THAT(check(qv, spec, wrong),
                  Contains("bribery.delivery") && Contains("flagged to deliver"));
     }
   }

@@ -1,0 +1,46 @@
+#include "app/detail/arm_yaml.hpp"
+
+namespace qvsim::yaml_detail {
+
+namespace {
+// target_confidence: a belief the briber can hold and still want; 0 would need no votes at all.
+constexpr Range kConfidence{0.0, 1.0, true, false};
+}  // namespace
+
+BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t proposals) {
+  const MapView m(ctx, f,
+                  {"budget", "agenda", "honesty", "demanded_votes", "target_confidence", "pricing",
+                   "contingent", "audit", "audit_cost"});
+  BriberySpec b;
+  b.budget = get_number(ctx, m.require("budget"), kNonNegative);
+  b.agenda = parse_agenda(ctx, m.require("agenda"), proposals);
+  if (auto h = m.get("honesty")) b.honesty = parse_trait(ctx, *h, kUnit);
+  b.demanded_votes = opt_number(ctx, m, "demanded_votes", kPositive, b.demanded_votes);
+  b.target_confidence = opt_number(ctx, m, "target_confidence", kConfidence, b.target_confidence);
+  if (auto p = m.get("pricing")) {
+    constexpr BribePricing kPricings[] = {BribePricing::individual, BribePricing::posted};
+    b.pricing = kPricings[get_choice(ctx, *p, {"individual", "posted"})];
+  }
+  if (auto c = m.get("contingent")) b.contingent = get_bool(ctx, *c);
+  b.audit = opt_number(ctx, m, "audit", kUnit, b.audit);
+  b.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, b.audit_cost);
+  return b;
+}
+
+void write_bribery(JsonWriter& w, const BriberySpec& b) {
+  w.begin_object();
+  w.key("budget").value(b.budget);
+  w.key("agenda");
+  write_agenda(w, b.agenda);
+  w.key("honesty");
+  write_trait(w, b.honesty);
+  w.key("demanded_votes").value(b.demanded_votes);
+  w.key("target_confidence").value(b.target_confidence);
+  w.key("pricing").value(to_string(b.pricing));
+  w.key("contingent").value(b.contingent);
+  w.key("audit").value(b.audit);
+  w.key("audit_cost").value(b.audit_cost);
+  w.end_object();
+}
+
+}  // namespace qvsim::yaml_detail
