@@ -9,6 +9,7 @@
 // carries a checksum over its entries and each item's rows carry a checksum of their own; a
 // reader that finds damage throws InputError naming the file and the item, never exports it.
 // Stores of the format before checksums are refused with a message to rerun.
+// Reading a store leaves no SQLite -wal or -shm file behind (app/detail/store_sqlite.hpp).
 
 #include <cstdint>
 #include <filesystem>
@@ -43,6 +44,7 @@ struct StoreIdentity {
 struct StoreOrigin {
   std::string scenario_text;   // the scenario file's text
   std::string scenario_label;  // its path as given
+  std::string scenario_path;   // its absolute path ("" in stores written before it was recorded)
   std::string base_dir;        // folder relative paths in it resolve against
   std::string seed_override;   // decimal, or empty
   std::string replicates_override;
@@ -76,9 +78,21 @@ class ResultStore {
   // item; an item already stored as done is left as it is.
   void put(const std::vector<ItemResult>& items);
 
+  // The record of this process's run (a JSON object: docs/outputs.md), appended to the store's
+  // `sessions` table in a transaction of its own; returns its id. update_session() rewrites that
+  // one record (the same run, now finished). Earlier runs' records are never changed.
+  // (app/store_records.cpp)
+  std::int64_t add_session(const std::string& json);
+  void update_session(std::int64_t id, const std::string& json);
+
  private:
   sqlite3* db_ = nullptr;
 };
+
+// Every run record of a store file (ResultStore::add_session), oldest first; none for a store
+// written before records were kept. Throws InputError for a file that is not a readable store.
+// (app/store_records.cpp)
+std::vector<std::string> read_sessions(const std::filesystem::path& file);
 
 // The store files of a sweep output folder (*.sqlite), sorted by name. A file another process is
 // still creating (no committed header yet) is left out; a file that cannot be read at all is
