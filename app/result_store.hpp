@@ -78,21 +78,9 @@ class ResultStore {
   // item; an item already stored as done is left as it is.
   void put(const std::vector<ItemResult>& items);
 
-  // The record of this process's run (a JSON object: docs/outputs.md), appended to the store's
-  // `sessions` table in a transaction of its own; returns its id. update_session() rewrites that
-  // one record (the same run, now finished). Earlier runs' records are never changed.
-  // (app/store_records.cpp)
-  std::int64_t add_session(const std::string& json);
-  void update_session(std::int64_t id, const std::string& json);
-
  private:
   sqlite3* db_ = nullptr;
 };
-
-// Every run record of a store file (ResultStore::add_session), oldest first; none for a store
-// written before records were kept. Throws InputError for a file that is not a readable store.
-// (app/store_records.cpp)
-std::vector<std::string> read_sessions(const std::filesystem::path& file);
 
 // The store files of a sweep output folder (*.sqlite), sorted by name. A file another process is
 // still creating (no committed header yet) is left out; a file that cannot be read at all is

@@ -341,6 +341,23 @@ class ResultQueue {
   bool closed_ = false;
 };
 
+// The spec hash a folder's manifest.json names, "" when it has none, nullopt without a manifest.
+std::optional<std::string> manifest_spec_hash(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "manifest.json", ec)) return std::nullopt;
+  if (!fs::is_regular_file(dir / "manifest.json", ec)) return std::string();
+  std::ifstream f(dir / "manifest.json", std::ios::binary);
+  std::string text(64 * 1024, '\0');
+  f.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(f.gcount()));
+  const std::string key = "\"spec_hash\": \"";
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return std::string();
+  const std::size_t end = text.find('"', at + key.size());
+  if (end == std::string::npos) return std::string();
+  return text.substr(at + key.size(), end - at - key.size());
+}
+
 fs::path default_out(const std::string& name) { return fs::path("results") / (name + "-sweep"); }
 
 // The lock every process takes on a sweep folder while it writes the manifest or exports.
@@ -510,11 +527,15 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   read_items(existing, p.identity, P, p.plan.replicates,
              [&](std::uint64_t point, std::uint64_t rep) { done[rep * P + point] = true; });
   if (dist.leader) {
-    // Shards started together all write the manifest and may all export: one at a time.
+    // Shards started together all write the manifest and may all export: one at a time. A
+    // manifest of this sweep already there (an earlier start's, or an export's with checksums)
+    // is kept; the export writes the full one.
     const FileLock folder_lock = lock_folder(dir);
-    write_file_atomically(dir / "manifest.json", [&](std::ostream& m) {
-      m << sweep_manifest(p, req.shards, threads, existing, nullptr);
-    });
+    if (manifest_spec_hash(dir) != p.identity.spec_hash) {
+      write_file_atomically(dir / "manifest.json", [&](std::ostream& m) {
+        m << sweep_manifest(p, req.shards, threads, existing, nullptr);
+      });
+    }
   }
   dist.barrier();  // every process has read what was done before any writes more
 
@@ -526,9 +547,9 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   ResultStore store(own, p.identity, p.origin);
   std::uint64_t written = 0;
   std::atomic<std::uint64_t> failed{0};
-  // What this process ran, appended to the store's run records (never replacing an earlier
-  // run's) and listed in <store>.json beside it: written now, so that a run killed later still
-  // leaves its record ("ended": null), and again when it ends.
+  // What this process ran, appended to the run records in <store>.json beside its store (never
+  // replacing an earlier run's): written now, so that a run killed later still leaves its record
+  // ("ended": null), and again when it ends.
   auto record = [&](const char* ended) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -557,9 +578,9 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
     while (!text.empty() && text.back() == '\n') text.pop_back();
     return text;
   };
-  import_old_log(store, own);
-  const std::int64_t session = store.add_session(record(nullptr));
-  write_store_log(own);
+  std::vector<std::string> records = read_run_records(own);
+  records.push_back(record(nullptr));
+  write_run_records(own, records);
   ResultQueue queue(16 * threads + 64);
   std::atomic<bool> stop{false};
   std::mutex first_failure_mutex;
@@ -626,8 +647,8 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   writer.join();
   bar.finish();
   if (writer_error) std::rethrow_exception(writer_error);
-  store.update_session(session, record(pending_interrupt() != 0 ? "interrupted" : "finished"));
-  write_store_log(own);
+  records.back() = record(pending_interrupt() != 0 ? "interrupted" : "finished");
+  write_run_records(own, records);
   throw_if_interrupted(
       std::to_string(written) + " item(s) of this run are saved in " + dir.string() +
       "; continue with 'qvsim sweep " + req.scenario_file.string() + " --out " + dir.string() +
@@ -742,23 +763,6 @@ int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& 
 #endif
 
 namespace {
-
-// The spec hash a folder's manifest.json names, "" when it has none, nullopt without a manifest.
-std::optional<std::string> manifest_spec_hash(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir / "manifest.json", ec)) return std::nullopt;
-  if (!fs::is_regular_file(dir / "manifest.json", ec)) return std::string();
-  std::ifstream f(dir / "manifest.json", std::ios::binary);
-  std::string text(64 * 1024, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(f.gcount()));
-  const std::string key = "\"spec_hash\": \"";
-  const std::size_t at = text.find(key);
-  if (at == std::string::npos) return std::string();
-  const std::size_t end = text.find('"', at + key.size());
-  if (end == std::string::npos) return std::string();
-  return text.substr(at + key.size(), end - at - key.size());
-}
 
 // Refuses an output folder that holds results other than this sweep's.
 void check_merge_target(const fs::path& out_dir, const Prepared& p) {

@@ -76,47 +76,73 @@ void write_sweep_provenance(JsonWriter& w, const std::string& name, const StoreO
   w.end_object();
 }
 
+std::vector<std::string> read_run_records(const fs::path& store) {
+  const fs::path log = store.parent_path() / (store.stem().string() + ".json");
+  std::error_code ec;
+  if (!fs::is_regular_file(log, ec)) return {};
+  std::string text;
+  try {
+    text = read_input_file(log, kMaxIdFileBytes, "run records");
+  } catch (const InputError&) {
+    return {};
+  }
+  // Each top-level object inside "runs": [...], found by a scan that skips strings.
+  const std::size_t runs = text.find("\"runs\"");
+  if (runs == std::string::npos) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (text.size() >= 2 && text.front() == '{' && text.back() == '}') return {text};
+    return {};
+  }
+  std::vector<std::string> out;
+  std::size_t at = text.find('[', runs);
+  if (at == std::string::npos) return {};
+  int depth = 0;
+  bool in_string = false;
+  std::size_t start = 0;
+  for (++at; at < text.size(); ++at) {
+    const char c = text[at];
+    if (in_string) {
+      if (c == '\\') {
+        ++at;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      if (depth++ == 0) start = at;
+    } else if (c == '}') {
+      if (--depth == 0) out.push_back(text.substr(start, at - start + 1));
+      if (depth < 0) return {};
+    } else if (c == ']' && depth == 0) {
+      return out;
+    }
+  }
+  return {};  // cut short: not a file qvsim wrote whole
+}
+
+void write_run_records(const fs::path& store, const std::vector<std::string>& records) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("store").value(store.filename().string());
+  w.key("runs").begin_array();
+  for (const auto& r : records) w.raw(r);
+  w.end_array();
+  w.end_object();
+  write_file_atomically(store.parent_path() / (store.stem().string() + ".json"), w.str());
+}
+
 void write_store_records(JsonWriter& w, const std::vector<fs::path>& stores) {
   w.key("stores").begin_array();
   for (const auto& s : stores) {
     w.begin_object();
     w.key("store").value(s.string());
     w.key("runs").begin_array();
-    for (const auto& r : read_sessions(s)) w.raw(r);
+    for (const auto& r : read_run_records(s)) w.raw(r);
     w.end_array();
     w.end_object();
   }
   w.end_array();
-}
-
-void write_store_log(const fs::path& store) {
-  const fs::path log = store.parent_path() / (store.stem().string() + ".json");
-  std::vector<std::string> runs = read_sessions(store);
-  JsonWriter w;
-  w.begin_object();
-  w.key("store").value(store.filename().string());
-  w.key("runs").begin_array();
-  for (const auto& r : runs) w.raw(r);
-  w.end_array();
-  w.end_object();
-  write_file_atomically(log, w.str());
-}
-
-void import_old_log(ResultStore& store, const fs::path& file) {
-  const fs::path log = file.parent_path() / (file.stem().string() + ".json");
-  std::error_code ec;
-  if (!fs::is_regular_file(log, ec) || !read_sessions(file).empty()) return;
-  std::string text;
-  try {
-    text = read_input_file(log, kMaxIdFileBytes, "run record");
-  } catch (const InputError&) {
-    return;
-  }
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  if (text.size() < 2 || text.front() != '{' || text.back() != '}' ||
-      text.find("\"runs\"") != std::string::npos)
-    return;
-  store.add_session(text);
 }
 
 std::string adopt_overrides(StoreOrigin& origin, const fs::path& dir) {

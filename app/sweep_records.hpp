@@ -28,16 +28,18 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> store_shard(
 // ({"seed", "replicates"}: the command-line value, or null).
 void write_sweep_provenance(JsonWriter& w, const std::string& name, const StoreOrigin& origin);
 
+// The run records kept beside `store` in `<store>.json` ({"store": NAME, "runs": [...]}), each
+// record's JSON text, oldest first; none when there is no such file. A `<store>.json` of the format
+// before records were kept (one run's object, no "runs") is read as one record. An unreadable or
+// malformed file reads as none (the next run starts a fresh list).
+std::vector<std::string> read_run_records(const std::filesystem::path& store);
+
+// Writes `<store>.json` beside `store` with `records` (written atomically). The store itself is
+// never touched: a run record never changes a store, damaged or not.
+void write_run_records(const std::filesystem::path& store, const std::vector<std::string>& records);
+
 // Writes "stores": per store file, its name (as `stores` gives it) and "runs", its run records.
 void write_store_records(JsonWriter& w, const std::vector<std::filesystem::path>& stores);
-
-// Rewrites `<store>.json` beside `store` from the store's run records: {"store", "runs": [...]}.
-void write_store_log(const std::filesystem::path& store);
-
-// When `store` (the file `file`) holds no run record yet and a `<store>.json` of the format before
-// records were kept (one run's object, no "runs") lies beside it, adds that object as the first
-// record, so that resuming an older sweep keeps what its first run recorded.
-void import_old_log(ResultStore& store, const std::filesystem::path& file);
 
 // For a --resume into `dir`: each override missing from `origin` (seed, replicates) is taken from
 // a store in `dir` written from the same scenario text, so that a resume continues the sweep as it
