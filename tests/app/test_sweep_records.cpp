@@ -151,6 +151,14 @@ TEST_CASE("a no-op --resume appends its record and keeps the first run's", "[swe
   CHECK(between(after, "\"runs\"", "}") == first);  // start and wall time kept
   CHECK_THAT(after, Catch::Contains("\"items_written\": 0"));
   CHECK_THAT(after, Catch::Contains("\"resumed\": true"));
+
+  // A record file of an older qvsim (one run's object) becomes the first record.
+  write(log, "{\n  \"store\": \"shard-0-of-1.sqlite\",\n  \"items_written\": 77\n}\n");
+  REQUIRE(run_qvsim({"sweep", "s.yaml", "--out", "out", "--quiet", "--resume"}, tmp.path).code ==
+          0);
+  const std::string now = read(log);
+  CHECK_THAT(between(now, "\"runs\"", "}"), Catch::Contains("\"items_written\": 77"));
+  CHECK_THAT(now, Catch::Contains("\"items_written\": 0"));
 }
 
 TEST_CASE("a resume after an override-started sweep continues it to an uninterrupted one's bytes",
