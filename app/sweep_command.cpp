@@ -131,127 +131,128 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
   };
   std::string param_header = "point";
   for (const auto& path : p.plan.parameters) param_header += "," + csv_field(path);
+  // summary.json: the sweep, then per point its values and a single run's summary.json.
+  AtomicFile json_file(dir / "summary.json");
+  std::ostream& json = json_file.stream();
+  {
+    JsonWriter w;
+    w.begin_object();
+    w.key("scenario").value(p.plan.name);
+    w.key("master_seed").value(p.plan.master_seed);
+    w.key("replicates_per_point").value(p.plan.replicates);
+    w.key("parameters").begin_array();
+    for (const auto& s : p.plan.parameters) w.value(s);
+    w.end_array();
+    w.key("points").begin_array();
+    w.end_array();
+    w.end_object();
+    const std::string head = w.str();
+    json << head.substr(0, head.rfind(']')) << '\n';  // the points follow, one by one
+  }
   write_file_atomically(dir / "runs.csv", [&](std::ostream& runs) {
     write_file_atomically(dir / "summary.csv", [&](std::ostream& summary) {
-      write_file_atomically(dir / "summary.json", [&](std::ostream& json) {
-        // summary.json: the sweep, then per point its values and a single run's summary.json.
-        {
-          JsonWriter w;
-          w.begin_object();
-          w.key("scenario").value(p.plan.name);
-          w.key("master_seed").value(p.plan.master_seed);
-          w.key("replicates_per_point").value(p.plan.replicates);
-          w.key("parameters").begin_array();
-          for (const auto& s : p.plan.parameters) w.value(s);
-          w.end_array();
-          w.key("points").begin_array();
-          w.end_array();
-          w.end_object();
-          const std::string head = w.str();
-          json << head.substr(0, head.rfind(']')) << '\n';  // the points follow, one by one
+      bool first_point = true;
+      runs << param_header << ',' << p.identity.runs_header << '\n';
+      std::unique_ptr<analysis::RunTable> table;
+      std::uint64_t current = ~std::uint64_t{0};
+      std::uint64_t current_rep = ~std::uint64_t{0};
+      std::vector<analysis::RunRow> rep_rows;
+      bool header_done = false;
+      auto flush_replicate = [&] {
+        if (table && !rep_rows.empty()) table->add_rows(rep_rows);
+        rep_rows.clear();
+      };
+      auto flush_point = [&] {
+        flush_replicate();
+        if (!table) return;
+        std::ostringstream s;
+        analysis::write_summary_csv(*table, s);
+        std::string text = s.str();
+        const std::size_t eol = text.find('\n');
+        if (!header_done) {
+          summary << param_header << ',' << text.substr(0, eol) << '\n';
+          header_done = true;
         }
-        bool first_point = true;
-        runs << param_header << ',' << p.identity.runs_header << '\n';
-        std::unique_ptr<analysis::RunTable> table;
-        std::uint64_t current = ~std::uint64_t{0};
-        std::uint64_t current_rep = ~std::uint64_t{0};
-        std::vector<analysis::RunRow> rep_rows;
-        bool header_done = false;
-        auto flush_replicate = [&] {
-          if (table && !rep_rows.empty()) table->add_rows(rep_rows);
-          rep_rows.clear();
-        };
-        auto flush_point = [&] {
-          flush_replicate();
-          if (!table) return;
-          std::ostringstream s;
-          analysis::write_summary_csv(*table, s);
-          std::string text = s.str();
-          const std::size_t eol = text.find('\n');
-          if (!header_done) {
-            summary << param_header << ',' << text.substr(0, eol) << '\n';
-            header_done = true;
-          }
-          const std::string prefix = point_fields(p.plan.points[current]) + ",";
-          std::size_t pos = eol + 1;
-          while (pos < text.size()) {
-            const std::size_t next = text.find('\n', pos);
-            summary << prefix << text.substr(pos, next - pos) << '\n';
-            pos = next + 1;
-          }
-          std::ostringstream point_summary;
-          analysis::write_summary_json(p.models[current], *table, point_summary);
-          const SweepPoint& pt = p.plan.points[current];
-          JsonWriter w;
-          w.begin_object();
-          w.key("point").value(pt.index);
-          w.key("seed").value(pt.scenario.seed);
-          w.key("values").begin_object();
-          for (const auto& [k, v] : pt.values) w.key(k).raw(v);
-          w.end_object();
-          std::string ps = point_summary.str();
-          while (!ps.empty() && ps.back() == '\n') ps.pop_back();
-          w.key("summary").raw(ps);
-          w.end_object();
-          std::string one = w.str();
-          while (!one.empty() && one.back() == '\n') one.pop_back();
-          json << (first_point ? "" : ",\n") << one;
-          first_point = false;
-        };
-        std::size_t groups = 0;  // rows per item of the current point
-        for_each_row(
-            files, p.identity, P, R,
-            [&](const fs::path& file, std::uint64_t point, std::uint64_t rep,
-                const std::string& row) {
-              auto damaged = [&](const std::string& what) {
-                return InputError(file.string(), 0, "",
-                                  "damaged item (point " + std::to_string(point) + ", replicate " +
-                                      std::to_string(rep) + "): " + what +
-                                      "; move the store out of the folder and run its shard again "
-                                      "with --resume to recompute its items");
-              };
-              if (point != current || rep != current_rep) {
-                if (current != ~std::uint64_t{0} && item_rows != groups)
-                  throw damaged("it has " + std::to_string(item_rows) + " rows, expected " +
-                                std::to_string(groups));
-                if (point * R + rep != expected) throw missing(expected);
-                ++expected;
-                item_rows = 0;
-              }
-              if (point != current) {
-                flush_point();
-                current = point;
-                current_rep = ~std::uint64_t{0};
-                const Scenario& sc = p.models[point].scenario;
-                groups = sc.arms.size() * sc.mechanisms.size();
-                table = std::make_unique<analysis::RunTable>(p.models[point], p.columns, nullptr);
-              }
-              if (rep != current_rep) {
-                flush_replicate();
-                current_rep = rep;
-              }
-              if (++item_rows > groups ||
-                  static_cast<std::size_t>(std::count(row.begin(), row.end(), ',')) + 1 != fields)
-                throw damaged("a row does not have this sweep's shape");
-              analysis::RunRow parsed;
-              try {
-                parsed = analysis::parse_runs_csv_row(row);
-              } catch (const std::exception& e) {
-                throw damaged(std::string("a row does not parse (") + e.what() + ")");
-              }
-              if (parsed.replicate != rep) throw damaged("a row names another replicate");
-              runs << point_fields(p.plan.points[point]) << ',' << row << '\n';
-              rep_rows.push_back(std::move(parsed));
-            });
-        if (current != ~std::uint64_t{0} && item_rows != groups)
-          throw InputError(dir.string(), 0, "",
-                           "the last item has too few rows; a store is damaged");
-        if (expected != P * R) throw missing(expected);
-        flush_point();
-        json << "\n]}\n";
-      });
+        const std::string prefix = point_fields(p.plan.points[current]) + ",";
+        std::size_t pos = eol + 1;
+        while (pos < text.size()) {
+          const std::size_t next = text.find('\n', pos);
+          summary << prefix << text.substr(pos, next - pos) << '\n';
+          pos = next + 1;
+        }
+        std::ostringstream point_summary;
+        analysis::write_summary_json(p.models[current], *table, point_summary);
+        const SweepPoint& pt = p.plan.points[current];
+        JsonWriter w;
+        w.begin_object();
+        w.key("point").value(pt.index);
+        w.key("seed").value(pt.scenario.seed);
+        w.key("values").begin_object();
+        for (const auto& [k, v] : pt.values) w.key(k).raw(v);
+        w.end_object();
+        std::string ps = point_summary.str();
+        while (!ps.empty() && ps.back() == '\n') ps.pop_back();
+        w.key("summary").raw(ps);
+        w.end_object();
+        std::string one = w.str();
+        while (!one.empty() && one.back() == '\n') one.pop_back();
+        json << (first_point ? "" : ",\n") << one;
+        first_point = false;
+      };
+      std::size_t groups = 0;  // rows per item of the current point
+      for_each_row(
+          files, p.identity, P, R,
+          [&](const fs::path& file, std::uint64_t point, std::uint64_t rep,
+              const std::string& row) {
+            auto damaged = [&](const std::string& what) {
+              return InputError(file.string(), 0, "",
+                                "damaged item (point " + std::to_string(point) + ", replicate " +
+                                    std::to_string(rep) + "): " + what +
+                                    "; move the store out of the folder and run its shard again "
+                                    "with --resume to recompute its items");
+            };
+            if (point != current || rep != current_rep) {
+              if (current != ~std::uint64_t{0} && item_rows != groups)
+                throw damaged("it has " + std::to_string(item_rows) + " rows, expected " +
+                              std::to_string(groups));
+              if (point * R + rep != expected) throw missing(expected);
+              ++expected;
+              item_rows = 0;
+            }
+            if (point != current) {
+              flush_point();
+              current = point;
+              current_rep = ~std::uint64_t{0};
+              const Scenario& sc = p.models[point].scenario;
+              groups = sc.arms.size() * sc.mechanisms.size();
+              table = std::make_unique<analysis::RunTable>(p.models[point], p.columns, nullptr);
+            }
+            if (rep != current_rep) {
+              flush_replicate();
+              current_rep = rep;
+            }
+            if (++item_rows > groups ||
+                static_cast<std::size_t>(std::count(row.begin(), row.end(), ',')) + 1 != fields)
+              throw damaged("a row does not have this sweep's shape");
+            analysis::RunRow parsed;
+            try {
+              parsed = analysis::parse_runs_csv_row(row);
+            } catch (const std::exception& e) {
+              throw damaged(std::string("a row does not parse (") + e.what() + ")");
+            }
+            if (parsed.replicate != rep) throw damaged("a row names another replicate");
+            runs << point_fields(p.plan.points[point]) << ',' << row << '\n';
+            rep_rows.push_back(std::move(parsed));
+          });
+      if (current != ~std::uint64_t{0} && item_rows != groups)
+        throw InputError(dir.string(), 0, "", "the last item has too few rows; a store is damaged");
+      if (expected != P * R) throw missing(expected);
+      flush_point();
+      json << "\n]}\n";
     });
   });
+  json << "\n]}\n";
+  json_file.commit();
 }
 
 // The sweep's manifest: its provenance (app/sweep_records.hpp), the resolved sweep and its points,
