@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "analysis/run_table.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
+#include "sim/hash.hpp"
 #include "sim/input_file.hpp"
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
@@ -441,6 +443,7 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
   JsonWriter w;
   w.begin_object();
   w.key("source").value(a.source);
+  if (!a.runs_csv_fnv1a64.empty()) w.key("runs_csv_fnv1a64").value(a.runs_csv_fnv1a64);
   w.key("rows").value(a.rows);
   w.key("baseline_arm").value(a.baseline_arm);
   w.key("seed").value(a.seed);
@@ -496,6 +499,29 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
   out << w.str();
 }
 
+namespace {
+
+// FNV-1a 64 of a file's bytes as 16 hex digits, read in chunks through InputFile (a FIFO there is
+// refused, not waited on); "" when it cannot be read (analyze_runs then says why).
+std::string runs_csv_hash(const fs::path& file) {
+  std::optional<InputFile> opened;
+  try {
+    opened.emplace(file, std::numeric_limits<std::uint64_t>::max(), "runs.csv");
+  } catch (const InputError&) {
+    return {};
+  }
+  std::istream& f = opened->stream();
+  std::uint64_t h = kFnv1a64Basis;
+  std::string buf(1 << 20, '\0');
+  while (f.read(buf.data(), static_cast<std::streamsize>(buf.size())) || f.gcount() > 0)
+    h = fnv1a64(std::string_view(buf.data(), static_cast<std::size_t>(f.gcount())), h);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace
+
 Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
   // One writer at a time in the folder; a run's switch a killed process left half done is
   // completed first, so that what is analyzed is one whole run.
@@ -504,7 +530,11 @@ Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
     lock.emplace(dir);
     finish_file_set(dir);
   }
+  // The hash of the bytes analyzed: the folder's lock keeps a run from replacing runs.csv
+  // meanwhile, and a sweep's export rewrites it with the same bytes.
+  const std::string runs_hash = runs_csv_hash(dir / "runs.csv");
   Analysis a = analyze_runs(dir / "runs.csv", options);
+  a.runs_csv_fnv1a64 = runs_hash;
   std::ostringstream csv;
   write_analysis_csv(a, csv);
   std::ostringstream json;

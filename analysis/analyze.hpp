@@ -59,6 +59,10 @@ struct Analysis {
   std::uint64_t seed = 0;
   std::uint64_t resamples = 0;
   std::vector<CellSummary> cells;  // by group, then arm and mechanism in order of appearance
+  // FNV-1a 64 of the bytes of the runs.csv read, 16 hex digits (analyze_directory only; ""
+  // otherwise): the results this analysis was made from (docs/outputs.md, "Provenance of derived
+  // files").
+  std::string runs_csv_fnv1a64;
 };
 
 // Reads and summarizes `runs_csv` (written by `qvsim run` or `qvsim sweep`). Throws InputError
@@ -69,10 +73,11 @@ Analysis analyze_runs(const std::filesystem::path& runs_csv, const AnalyzeOption
 void write_analysis_csv(const Analysis& analysis, std::ostream& out);
 void write_analysis_json(const Analysis& analysis, std::ostream& out);
 
-// analyze_runs(dir / "runs.csv") and writes dir/analysis/summary.csv and summary.json, each through
-// an AtomicFile (sim/atomic_file.hpp), so an earlier analysis is never left half-overwritten and
-// nothing is written when the input is bad. Holds dir's FolderLock throughout: throws InputError
-// (io) at once when another qvsim process is writing dir.
+// analyze_runs(dir / "runs.csv") and writes dir/analysis/summary.csv and summary.json (which
+// records runs_csv_fnv1a64, the hash of the runs.csv analyzed), each through an AtomicFile
+// (sim/atomic_file.hpp), so an earlier analysis is never left half-overwritten and nothing is
+// written when the input is bad. Holds dir's FolderLock throughout: throws InputError (io) at once
+// when another qvsim process is writing dir.
 Analysis analyze_directory(const std::filesystem::path& dir, const AnalyzeOptions& options);
 
 }  // namespace qvsim::analysis

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 """Figures of a qvsim run or sweep, called by `qvsim plot DIR` (see docs/plots.md).
 
-Usage: plots.py DIR [--x KEY] [--format png|svg|both]
+Usage: plots.py DIR [--x KEY] [--format png|svg|both] [--results HASH] [--out-dir PLOTS]
 
 Reads DIR/summary.csv (and DIR/runs.csv for distributions) and any DIR/threshold*.csv written by
 `qvsim threshold --out` (a folder with only threshold CSVs is fine), and writes the figures into
-DIR/plots/, with DIR/plots/figures.tsv listing each figure: file, width_px, height_px, title.
+PLOTS (default DIR/plots), with PLOTS/figures.tsv listing each figure: name, width_px,
+height_px, title, results_fnv1a64 (HASH, the folder's results hash that `qvsim plot` computes and
+passes; see docs/outputs.md, "Provenance of derived files") and inputs (the files of DIR the figure
+was drawn from, space-separated). Each PNG and SVG records "qvsim results fnv1a64 HASH" in its own
+metadata (PNG tEXt "Source", SVG dc:source).
 Exit codes: 0 success, 2 bad input (message on stderr), 3 matplotlib/pandas missing, 1 other.
 Output bytes depend only on the input files and the installed matplotlib: no dates, fixed
 SVG hash salt, fixed size and DPI.
@@ -108,28 +112,32 @@ def to_num(series, path, column):
 
 
 class Figures:
-    def __init__(self, out_dir, formats):
+    def __init__(self, out_dir, formats, results):
         self.out_dir = out_dir
         self.formats = formats
+        self.results = results
         self.rows = []
 
-    def save(self, fig, name, title):
+    def save(self, fig, name, title, inputs):
         fig.canvas.draw()
         w, h = fig.canvas.get_width_height()
+        source = {"Source": "qvsim results fnv1a64 " + self.results} if self.results else {}
         for fmt in self.formats:
             path = os.path.join(self.out_dir, name + "." + fmt)
             if fmt == "png":
-                fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+                fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None, **source})
             else:
-                fig.savefig(path, format="svg", dpi=DPI, metadata={"Date": None, "Creator": None})
+                fig.savefig(path, format="svg", dpi=DPI,
+                            metadata={"Date": None, "Creator": None, **source})
         plt.close(fig)
-        self.rows.append((name, w, h, title))
+        self.rows.append((name, w, h, title, " ".join(inputs)))
 
     def write_index(self):
         with open(os.path.join(self.out_dir, "figures.tsv"), "w", encoding="utf-8") as f:
-            f.write("name\twidth_px\theight_px\ttitle\n")
-            for name, w, h, title in self.rows:
-                f.write("%s\t%d\t%d\t%s\n" % (name, w, h, title.replace("\t", " ").replace("\n", " ")))
+            f.write("name\twidth_px\theight_px\ttitle\tresults_fnv1a64\tinputs\n")
+            for name, w, h, title, inputs in self.rows:
+                f.write("%s\t%d\t%d\t%s\t%s\t%s\n" % (name, w, h, title.replace("\t", " ").replace("\n", " "),
+                                                  self.results, inputs))
 
 
 def grid_figure(n_panels, rows=None):
@@ -204,7 +212,8 @@ def plot_single(summary, runs, figs):
         ax.set_ylabel(METRIC_LABEL.get(metric, metric))
         ax.set_title(METRIC_LABEL.get(metric, metric).split(" (")[0] + " (mean, 95% CI)")
     shared_legend(fig, axes)
-    figs.save(fig, "arms", "Efficiency and flip rate per arm and mechanism, mean with 95% CI")
+    figs.save(fig, "arms", "Efficiency and flip rate per arm and mechanism, mean with 95% CI",
+              ["summary.csv"])
     plot_distributions(runs, None, figs)
 
 
@@ -314,7 +323,7 @@ def plot_sweep_metric(summary, params, x, metric, figs, split_ballot):
     name = "%s_vs_%s%s" % (base, safe(x), "_by_ballot" if split_ballot else "")
     what = METRIC_LABEL.get(metric, metric).split(" (")[0]
     figs.save(fig, name, "%s against %s, one line per mechanism%s, 95%% CI bands"
-              % (what, x, " and ballot regime" if split_ballot else ""))
+              % (what, x, " and ballot regime" if split_ballot else ""), ["summary.csv"])
 
 
 def safe(key):
@@ -385,7 +394,7 @@ def plot_distributions(runs, x, figs):
         shared_legend(fig, axes)
         what = "coalition sizes" if name == "coalition_size_mean" else "compliance"
         figs.save(fig, "distribution_" + name,
-                  "Distribution of %s across replicates, per arm and mechanism" % what)
+                  "Distribution of %s across replicates, per arm and mechanism" % what, ["runs.csv"])
 
 
 # ---- flip thresholds (threshold*.csv from `qvsim threshold --out`) ---------------------------------
@@ -522,7 +531,8 @@ def plot_thresholds(t, figs):
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0),
                ncol=min(len(handles), 4), frameon=False)
     figs.save(fig, "thresholds",
-              "Attack thresholds per mechanism and ballot regime, with their intervals")
+              "Attack thresholds per mechanism and ballot regime, with their intervals",
+              list(dict.fromkeys(p[0] for p in panels)))
 
 
 # ---- main ----------------------------------------------------------------------------------------
@@ -531,16 +541,21 @@ def plot_thresholds(t, figs):
 def main(argv):
     args = argv[1:]
     if not args:
-        raise BadInput("usage: plots.py DIR [--x KEY] [--format png|svg|both]")
-    d, x, fmt = None, None, "both"
+        raise BadInput("usage: plots.py DIR [--x KEY] [--format png|svg|both] [--results HASH] "
+                       "[--out-dir PLOTS]")
+    d, x, fmt, results, out_dir = None, None, "both", "", None
     i = 0
     while i < len(args):
         a = args[i]
-        if a in ("--x", "--format"):
+        if a in ("--x", "--format", "--results", "--out-dir"):
             if i + 1 >= len(args):
                 raise BadInput("%s needs a value" % a)
             if a == "--x":
                 x = args[i + 1]
+            elif a == "--results":
+                results = args[i + 1]
+            elif a == "--out-dir":
+                out_dir = args[i + 1]
             else:
                 fmt = args[i + 1]
             i += 2
@@ -591,10 +606,13 @@ def main(argv):
                 if c not in runs.columns:
                     raise BadInput("%s: missing column '%s'" % (runs_path, c))
 
-    out_dir = os.path.join(d, "plots")
+    if not re.fullmatch(r"[0-9a-f]{16}|", results):
+        raise BadInput("--results must be 16 lowercase hex digits, got '%s'" % results)
+    if out_dir is None:
+        out_dir = os.path.join(d, "plots")
     os.makedirs(out_dir, exist_ok=True)
     style_setup()
-    figs = Figures(out_dir, formats)
+    figs = Figures(out_dir, formats, results)
     if summary is not None:
         if sweep:
             plot_sweep(summary, runs, params, x, figs)
@@ -603,7 +621,7 @@ def main(argv):
     if thresholds is not None:
         plot_thresholds(thresholds, figs)
     figs.write_index()
-    for name, w, h, _ in figs.rows:
+    for name, w, h, _, _ in figs.rows:
         sys.stdout.write("wrote %s (%s; %dx%d px)\n" % (os.path.join(out_dir, name), "+".join(formats), w, h))
     return 0
 

@@ -23,6 +23,7 @@
 
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
+#include "app/provenance.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
@@ -139,21 +140,6 @@ PlotArgs parse_args(const std::string& command, const std::vector<std::string>& 
   return p;
 }
 
-// DIR/threshold*.csv, written there by 'qvsim threshold ... --out DIR/threshold.csv', by name.
-std::vector<fs::path> threshold_files(const fs::path& dir) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return out;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (e.is_regular_file() && name.rfind("threshold", 0) == 0 && e.path().extension() == ".csv") {
-      out.push_back(e.path());
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // DIR/summary.csv; absent is fine only when DIR holds threshold CSVs (then the empty path).
 fs::path require_summary(const fs::path& dir) {
   const fs::path summary = dir / "summary.csv";
@@ -254,8 +240,11 @@ std::string trim(std::string s) {
   return s;
 }
 
-// Runs analysis/plots.py on dir; returns the exit code for the CLI. Bad input is thrown.
-int run_plots(const PlotArgs& a, std::ostream& out, std::ostream& err) {
+// Runs analysis/plots.py on dir, drawing into a fresh folder that then takes the place of
+// DIR/plots whole, so plots/ never mixes figures of two drawings; each figure records `results`,
+// the folder's results hash (app/provenance.hpp), which must still hold once the script is done.
+// Returns the exit code for the CLI. Bad input is thrown.
+int run_plots(const PlotArgs& a, const std::string& results, std::ostream& out, std::ostream& err) {
   const std::string python = python_path();
   if (::access(python.c_str(), X_OK) != 0) {
     err << "qvsim: error: plotting needs Python 3 at " << python
@@ -271,17 +260,52 @@ int run_plots(const PlotArgs& a, std::ostream& out, std::ostream& err) {
     err << "set QVSIM_ANALYSIS_DIR to the folder that holds it (the source tree's analysis/)\n";
     return 1;
   }
-  std::vector<std::string> argv{python, script->string(), a.dir.string(), "--format", a.format};
+  const fs::path plots = a.dir / "plots";
+  const std::string pid = std::to_string(::getpid());
+  const fs::path staging = a.dir / (kPlotStagingPrefix + pid);
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  if (!fs::create_directory(staging, ec)) {
+    throw InputError(staging.string(), 0, "", "cannot create folder: " + ec.message(),
+                     ErrorKind::io);
+  }
+  std::vector<std::string> argv{python,     script->string(), a.dir.string(),
+                                "--format", a.format,         "--results",
+                                results,    "--out-dir",      staging.string()};
   if (a.x) {
     argv.push_back("--x");
     argv.push_back(*a.x);
   }
-  const ProcessResult r = run_process(argv);
-  out << r.out;
+  ProcessResult r = run_process(argv);
+  if (r.status != 0) fs::remove_all(staging, ec);
+  // The script names the folder it drew into; the user finds the figures in plots/.
+  for (std::size_t at = 0; (at = r.out.find(staging.string(), at)) != std::string::npos;) {
+    r.out.replace(at, staging.string().size(), plots.string());
+    at += plots.string().size();
+  }
   if (r.status == 0) {
+    if (results_hash(a.dir).hex != results) {
+      fs::remove_all(staging, ec);
+      throw InputError(a.dir.string(), 0, "",
+                       "its results (runs.csv, summary.csv, threshold*.csv) changed while the "
+                       "figures were drawn; nothing was replaced, run the command again",
+                       ErrorKind::io);
+    }
+    const fs::path old = a.dir / (kPlotStagingPrefix + std::string("old-") + pid);
+    fs::remove_all(old, ec);
+    std::error_code moved;
+    if (fs::exists(fs::symlink_status(plots, ec))) fs::rename(plots, old, moved);
+    if (!moved) fs::rename(staging, plots, moved);
+    if (moved) {
+      fs::remove_all(staging, ec);
+      throw InputError(plots.string(), 0, "", "cannot put the new figures in place", ErrorKind::io);
+    }
+    fs::remove_all(old, ec);
+    out << r.out;
     if (!r.err.empty()) err << r.err;
     return 0;
   }
+  out << r.out;
   if (r.status == 2) throw InputError("", 0, "", trim(r.err));
   if (r.status == 3) {
     err << "qvsim: error: " << trim(r.err) << '\n';
@@ -292,6 +316,41 @@ int run_plots(const PlotArgs& a, std::ostream& out, std::ostream& err) {
       << ":\n"
       << r.err;
   return 1;
+}
+
+// Whether plots/ holds a drawing of the results whose hash is `results`: an index whose every
+// figure records that hash, in its row and in its own bytes.
+bool plots_current(const fs::path& plots, const std::string& results) {
+  std::error_code ec;
+  if (results.empty() || !fs::is_regular_file(plots / "figures.tsv", ec)) return false;
+  std::istringstream in(read_file(plots / "figures.tsv"));
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  {
+    std::istringstream cells(line);
+    for (std::string c; std::getline(cells, c, '\t');) header.push_back(c);
+  }
+  const auto col = std::find(header.begin(), header.end(), "results_fnv1a64");
+  if (col == header.end()) return false;  // drawn by a qvsim that recorded no hash
+  const auto at = static_cast<std::size_t>(col - header.begin());
+  std::size_t figures = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string c; std::getline(row, c, '\t');) cells.push_back(c);
+    if (cells.size() <= at || cells[at] != results) return false;
+    bool found = false;
+    for (const char* ext : {".png", ".svg"}) {
+      const fs::path f = plots / (cells[0] + ext);
+      if (!fs::is_regular_file(f, ec)) continue;
+      if (figure_results_hash(f) != results) return false;
+      found = true;
+    }
+    if (!found) return false;
+    ++figures;
+  }
+  return figures > 0;
 }
 
 // Checks the folder and --x before anything runs, so bad input writes nothing.
@@ -610,7 +669,31 @@ std::optional<FolderLock> lock_folder(const fs::path& dir) {
   std::optional<FolderLock> lock;
   lock.emplace(dir);
   finish_file_set(dir);
+  // Folders a killed `plot` drew into (or was about to remove) are not figures of this folder.
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().filename().string().rfind(kPlotStagingPrefix, 0) == 0) {
+      std::error_code e2;
+      fs::remove_all(e.path(), e2);
+    }
+  }
   return lock;
+}
+
+// What analysis/ says it was made from, against the folder's runs.csv: "" when there is no
+// analysis, else a line for the report's provenance.
+std::string analysis_state(const fs::path& dir, const ResultsHash& results) {
+  const std::string json = read_file(dir / "analysis" / "summary.json");
+  if (json.empty()) return {};
+  const std::string made_from = json_value(json, "runs_csv_fnv1a64").value_or("");
+  std::string runs;
+  for (const auto& [name, hash] : results.files)
+    if (name == "runs.csv") runs = hash;
+  if (!made_from.empty() && made_from == runs) return "made from this runs.csv (" + runs + ")";
+  return "stale: made from " +
+         (made_from.empty() ? std::string("a runs.csv it does not record")
+                            : "another runs.csv (" + made_from + ")") +
+         "; run 'qvsim analyze " + dir.string() + "' again";
 }
 
 }  // namespace
@@ -619,7 +702,7 @@ int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostr
   const PlotArgs a = parse_args("plot", args, true);
   check_plot_input(a);  // bad input writes nothing, not even the lock file
   const auto lock = lock_folder(a.dir);
-  return run_plots(a, out, err);
+  return run_plots(a, results_hash(a.dir).hex, out, err);
 }
 
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -628,15 +711,14 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   const auto lock = lock_folder(a.dir);
   const fs::path summary = require_summary(a.dir);
   const fs::path plots = a.dir / "plots";
-  // Draw the figures when there are none yet, or when threshold CSVs arrived after the last plot.
-  const bool thresholds_missing = !threshold_files(a.dir).empty() &&
-                                  !fs::is_regular_file(plots / "thresholds.png") &&
-                                  !fs::is_regular_file(plots / "thresholds.svg");
-  if (!fs::is_directory(plots) || thresholds_missing) {
+  // Figures made from other results (an earlier run, before a threshold CSV arrived) are drawn
+  // again; a report never shows a figure whose recorded results hash is not the folder's.
+  const ResultsHash results = results_hash(a.dir);
+  if (!plots_current(plots, results.hex)) {
     PlotArgs png = a;
     png.format = "both";
     std::ostringstream quiet;
-    const int code = run_plots(png, quiet, err);
+    const int code = run_plots(png, results.hex, quiet, err);
     if (code != 0) return code;
   }
   std::size_t table_rows = 0;
@@ -665,6 +747,8 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
     add("design", "design");
     add("points", "points");
     add("replicates per point", "replicates_per_point");
+    add("scenario file", "scenario_file");
+    add("scenario text hash", "scenario_text_fnv1a64");
   } else {
     add("seed", "seed");
     add("replicates", "replicates");
@@ -675,12 +759,19 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   add("git commit", "git_commit");
   add("build flags", "build_flags");
   if (manifest.empty()) prov.emplace_back("manifest", "manifest.json not found in the folder");
+  prov.emplace_back("results hash", results.hex);
+  for (const auto& [file, hash] : results.files) prov.emplace_back(file, hash);
+  if (const std::string state = analysis_state(a.dir, results); !state.empty()) {
+    prov.emplace_back("analysis/", state);
+    if (state.rfind("stale", 0) == 0) err << "qvsim: warning: analysis/ is " << state << "\n";
+  }
   prov.emplace_back("report written by", std::string("qvsim ") + build_info::kVersion + " (" +
                                              build_info::kGitCommit + ")");
 
   std::ostringstream h;
   h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    << "<meta name=\"qvsim-results-fnv1a64\" content=\"" << results.hex << "\">\n"
     << "<title>qvsim report: " << html_escape(name) << "</title>\n<style>\n"
     << kCss << "\n</style>\n</head>\n<body>\n"
     << "<h1>qvsim report: " << html_escape(name) << "</h1>\n"
@@ -716,7 +807,13 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   h << "<h2>Figures</h2>\n";
-  const auto figures = list_figures(plots);
+  auto figures = list_figures(plots);
+  std::erase_if(figures, [&](const Figure& f) {
+    if (figure_results_hash(f.file) == results.hex) return false;
+    err << "qvsim: report: left out " << f.file.string()
+        << ": it does not record these results' hash\n";
+    return true;
+  });
   if (figures.empty()) h << "<p class=\"note\">No figures in plots/.</p>\n";
   for (const auto& f : figures) {
     h << "<figure id=\"fig-" << html_escape(f.name) << "\">\n<img alt=\"" << html_escape(f.title)

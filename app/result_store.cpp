@@ -6,6 +6,7 @@
 #include <map>
 #include <queue>
 
+#include "app/detail/store_sqlite.hpp"
 #include "sim/error.hpp"
 #include "sim/hash.hpp"
 
@@ -22,47 +23,9 @@ const std::string kRemedy =
     "; the store is damaged: move it out of the folder and run its shard again with --resume to "
     "recompute its items";
 
-// sqlite3 is a C API; these small RAII wrappers keep handles from leaking on errors.
-struct Statement {
-  sqlite3_stmt* s = nullptr;
-  Statement(sqlite3* db, const char* sql, const std::string& file) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) {
-      throw InputError(file, 0, "",
-                       std::string("not a readable qvsim store: ") + sqlite3_errmsg(db));
-    }
-  }
-  ~Statement() { sqlite3_finalize(s); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-};
-
-struct Connection {
-  sqlite3* db = nullptr;
-  std::string file;
-  Connection(const fs::path& path, bool create) : file(path.string()) {
-    const int flags = SQLITE_OPEN_NOFOLLOW | (create ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-                                                     : SQLITE_OPEN_READONLY);
-    if (sqlite3_open_v2(file.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-      const std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-      sqlite3_close(db);
-      db = nullptr;
-      throw InputError(file, 0, "", "cannot open result store: " + msg, ErrorKind::io);
-    }
-    sqlite3_busy_timeout(db, 10000);
-  }
-  ~Connection() { sqlite3_close(db); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-};
-
-void exec(sqlite3* db, const char* sql, const std::string& file) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    const std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    throw InputError(file, 0, "", "result store: " + msg, ErrorKind::io);
-  }
-}
+using detail::Connection;
+using detail::exec;
+using detail::Statement;
 
 std::string item_name(std::uint64_t point, std::uint64_t replicate) {
   return "item (point " + std::to_string(point) + ", replicate " + std::to_string(replicate) + ")";
@@ -121,6 +84,7 @@ Header load_header(sqlite3* db, const std::string& file) {
   h.id = {m["spec_hash"], m["runs_header"]};
   h.origin.scenario_text = m["scenario_text"];
   h.origin.scenario_label = m["scenario_label"];
+  h.origin.scenario_path = m["scenario_path"];
   h.origin.base_dir = m["base_dir"];
   h.origin.seed_override = m["seed_override"];
   h.origin.replicates_override = m["replicates_override"];
@@ -142,6 +106,7 @@ void write_header(const Connection& c, const StoreIdentity& identity, const Stor
       {"runs_header", identity.runs_header},
       {"scenario_text", origin.scenario_text},
       {"scenario_label", origin.scenario_label},
+      {"scenario_path", origin.scenario_path},
       {"base_dir", origin.base_dir},
       {"seed_override", origin.seed_override},
       {"replicates_override", origin.replicates_override},

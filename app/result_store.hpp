@@ -9,6 +9,7 @@
 // carries a checksum over its entries and each item's rows carry a checksum of their own; a
 // reader that finds damage throws InputError naming the file and the item, never exports it.
 // Stores of the format before checksums are refused with a message to rerun.
+// Reading a store leaves no SQLite -wal or -shm file behind (app/detail/store_sqlite.hpp).
 
 #include <cstdint>
 #include <filesystem>
@@ -43,6 +44,7 @@ struct StoreIdentity {
 struct StoreOrigin {
   std::string scenario_text;   // the scenario file's text
   std::string scenario_label;  // its path as given
+  std::string scenario_path;   // its absolute path ("" in stores written before it was recorded)
   std::string base_dir;        // folder relative paths in it resolve against
   std::string seed_override;   // decimal, or empty
   std::string replicates_override;

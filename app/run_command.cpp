@@ -15,6 +15,7 @@
 #include "analysis/run_table.hpp"
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
+#include "app/provenance.hpp"
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
@@ -82,12 +83,6 @@ std::pair<fs::path, FolderLock> choose_out_dir(const RunRequest& req, const std:
     if (holds_run(dir)) continue;
     return {dir, std::move(*lock)};
   }
-}
-
-std::string hex64(std::uint64_t h) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
 }
 
 void write_beliefs(JsonWriter& w, const std::vector<MechanismBelief>& beliefs) {
@@ -283,6 +278,9 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   manifest_file.commit();
   throw_if_interrupted(unchanged);
   set.commit();
+  // What was derived from the earlier run (its figures, analysis, report) goes with it; a
+  // process killed before this leaves them, and their recorded results hash marks them stale.
+  remove_derived_files(dir);
   for (const std::string& line : analysis::flagged_arm_warnings(table))
     err << "qvsim: warning: " << line << '\n';
   if (!req.quiet) {

@@ -36,7 +36,9 @@ Model load_model(const std::filesystem::path& scenario_file, std::optional<std::
 // request.proposals, proposals.csv) into the output folder; prints the summary table to `out`
 // unless quiet. Holds the folder's FolderLock throughout, and publishes the files together as one
 // FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed, interrupted or killed
-// run never leaves a partial file, a mix of two runs, nor replaces an earlier run's files. Returns
+// run never leaves a partial file, a mix of two runs, nor replaces an earlier run's files. Once
+// the new files are published, what was derived from the earlier run (plots/, analysis/,
+// report.html) is removed (app/provenance.hpp). Returns
 // the output folder. Throws InputError for bad input (including an output folder already holding
 // a run when !overwrite, or one another process is writing), and Interrupted when SIGINT or
 // SIGTERM arrives before the files are published (nothing is written then).

@@ -24,9 +24,11 @@
 #include "analysis/run_table.hpp"
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
+#include "app/provenance.hpp"
 #include "app/result_store.hpp"
 #include "app/run_command.hpp"
 #include "app/scenario_yaml.hpp"
+#include "app/sweep_records.hpp"
 #include "app/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
@@ -129,8 +131,27 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
   };
   std::string param_header = "point";
   for (const auto& path : p.plan.parameters) param_header += "," + csv_field(path);
+  // summary.json: the sweep, then per point its values and a single run's summary.json.
+  AtomicFile json_file(dir / "summary.json");
+  std::ostream& json = json_file.stream();
+  {
+    JsonWriter w;
+    w.begin_object();
+    w.key("scenario").value(p.plan.name);
+    w.key("master_seed").value(p.plan.master_seed);
+    w.key("replicates_per_point").value(p.plan.replicates);
+    w.key("parameters").begin_array();
+    for (const auto& s : p.plan.parameters) w.value(s);
+    w.end_array();
+    w.key("points").begin_array();
+    w.end_array();
+    w.end_object();
+    const std::string head = w.str();
+    json << head.substr(0, head.rfind(']')) << '\n';  // the points follow, one by one
+  }
   write_file_atomically(dir / "runs.csv", [&](std::ostream& runs) {
     write_file_atomically(dir / "summary.csv", [&](std::ostream& summary) {
+      bool first_point = true;
       runs << param_header << ',' << p.identity.runs_header << '\n';
       std::unique_ptr<analysis::RunTable> table;
       std::uint64_t current = ~std::uint64_t{0};
@@ -159,6 +180,24 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
           summary << prefix << text.substr(pos, next - pos) << '\n';
           pos = next + 1;
         }
+        std::ostringstream point_summary;
+        analysis::write_summary_json(p.models[current], *table, point_summary);
+        const SweepPoint& pt = p.plan.points[current];
+        JsonWriter w;
+        w.begin_object();
+        w.key("point").value(pt.index);
+        w.key("seed").value(pt.scenario.seed);
+        w.key("values").begin_object();
+        for (const auto& [k, v] : pt.values) w.key(k).raw(v);
+        w.end_object();
+        std::string ps = point_summary.str();
+        while (!ps.empty() && ps.back() == '\n') ps.pop_back();
+        w.key("summary").raw(ps);
+        w.end_object();
+        std::string one = w.str();
+        while (!one.empty() && one.back() == '\n') one.pop_back();
+        json << (first_point ? "" : ",\n") << one;
+        first_point = false;
       };
       std::size_t groups = 0;  // rows per item of the current point
       for_each_row(
@@ -209,21 +248,28 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
         throw InputError(dir.string(), 0, "", "the last item has too few rows; a store is damaged");
       if (expected != P * R) throw missing(expected);
       flush_point();
+      json << "\n]}\n";
     });
   });
+  json << "\n]}\n";
+  json_file.commit();
 }
 
-std::string sweep_manifest(const Prepared& p, const SweepRequest& req, unsigned threads) {
+// The sweep's manifest: its provenance (app/sweep_records.hpp), the resolved sweep and its points,
+// the run records of `stores`, and once exported (`exported`) the size and hash of each file.
+std::string sweep_manifest(const Prepared& p, std::uint64_t shards, unsigned threads,
+                           const std::vector<fs::path>& stores, const fs::path* exported) {
   JsonWriter w;
   w.begin_object();
-  w.key("spec_hash").value(p.identity.spec_hash);
+  w.key("spec_hash").value(p.identity.spec_hash);  // first: readers look for it at the top
+  write_sweep_provenance(w, p.plan.name, p.origin);
   w.key("sweep").raw(p.plan.spec_json);
   w.key("design").value(to_string(p.plan.design));
   w.key("master_seed").value(p.plan.master_seed);
   w.key("points").value(static_cast<std::uint64_t>(p.plan.points.size()));
   w.key("replicates_per_point").value(p.plan.replicates);
   w.key("items").value(p.items());
-  w.key("shards").value(req.shards);
+  w.key("shards").value(shards);
   w.key("threads").value(threads);
   w.key("parameters").begin_array();
   for (const auto& s : p.plan.parameters) w.value(s);
@@ -239,6 +285,21 @@ std::string sweep_manifest(const Prepared& p, const SweepRequest& req, unsigned 
     w.end_object();
   }
   w.end_array();
+  write_store_records(w, stores);
+  if (exported) {
+    static const char* const kFiles[] = {"runs.csv", "summary.csv", "summary.json"};
+    w.key("files").begin_array();
+    for (const char* f : kFiles) w.value(f);
+    w.end_array();
+    w.key("checksums").begin_object();
+    for (const char* f : kFiles) {
+      w.key(f).begin_object();
+      w.key("bytes").value(static_cast<std::uint64_t>(fs::file_size(*exported / f)));
+      w.key("fnv1a64").value(hex64(file_fnv1a64(*exported / f)));
+      w.end_object();
+    }
+    w.end_object();
+  }
   w.end_object();
   return w.str();
 }
@@ -280,6 +341,23 @@ class ResultQueue {
   std::size_t capacity_;
   bool closed_ = false;
 };
+
+// The spec hash a folder's manifest.json names, "" when it has none, nullopt without a manifest.
+std::optional<std::string> manifest_spec_hash(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "manifest.json", ec)) return std::nullopt;
+  if (!fs::is_regular_file(dir / "manifest.json", ec)) return std::string();
+  std::ifstream f(dir / "manifest.json", std::ios::binary);
+  std::string text(64 * 1024, '\0');
+  f.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(f.gcount()));
+  const std::string key = "\"spec_hash\": \"";
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return std::string();
+  const std::size_t end = text.find('"', at + key.size());
+  if (end == std::string::npos) return std::string();
+  return text.substr(at + key.size(), end - at - key.size());
+}
 
 fs::path default_out(const std::string& name) { return fs::path("results") / (name + "-sweep"); }
 
@@ -323,9 +401,26 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   StoreOrigin origin;
   origin.scenario_text = read_scenario_text(req.scenario_file);
   origin.scenario_label = req.scenario_file.string();
+  {
+    std::error_code ec;
+    origin.scenario_path = fs::absolute(req.scenario_file, ec).lexically_normal().string();
+  }
   origin.base_dir = req.scenario_file.parent_path().string();
   if (req.seed) origin.seed_override = std::to_string(*req.seed);
   if (req.replicates) origin.replicates_override = std::to_string(*req.replicates);
+  if (req.resume && !req.dry_run) {
+    // A resume continues the sweep as it was started: the overrides it was started with, recorded
+    // in its stores, apply unless given again.
+    const fs::path dir = req.out_dir
+                             ? *req.out_dir
+                             : default_out(parse_sweep(origin.scenario_text, origin.scenario_label,
+                                                       origin.base_dir, req.seed, req.replicates)
+                                               .name);
+    const std::string taken = adopt_overrides(origin, dir);
+    if (!taken.empty() && !req.quiet)
+      err << "qvsim: resuming with " << taken << ", as the sweep in " << dir.string()
+          << " was started\n";
+  }
   const Prepared p = prepare(origin, !req.dry_run, memory_limit(req.max_memory));
   const unsigned threads = resolve_threads(req.threads);
   const std::uint64_t P = p.plan.points.size();
@@ -420,6 +515,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
                               " (the same shard started twice?); wait for it to finish, or give "
                               "this one another --shard or --out");
   const auto existing = store_files(dir);
+  check_same_sweep(dir, existing, p.identity, p.origin);
   const bool own_exists = std::find(existing.begin(), existing.end(), own) != existing.end();
   if (!req.resume && own_exists) {
     throw InputError(dir.string(), 0, "--out",
@@ -432,10 +528,15 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   read_items(existing, p.identity, P, p.plan.replicates,
              [&](std::uint64_t point, std::uint64_t rep) { done[rep * P + point] = true; });
   if (dist.leader) {
-    // Shards started together all write the manifest and may all export: one at a time.
+    // Shards started together all write the manifest and may all export: one at a time. A
+    // manifest of this sweep already there (an earlier start's, or an export's with checksums)
+    // is kept; the export writes the full one.
     const FileLock folder_lock = lock_folder(dir);
-    write_file_atomically(dir / "manifest.json",
-                          [&](std::ostream& m) { m << sweep_manifest(p, req, threads); });
+    if (manifest_spec_hash(dir) != p.identity.spec_hash) {
+      write_file_atomically(dir / "manifest.json", [&](std::ostream& m) {
+        m << sweep_manifest(p, req.shards, threads, existing, nullptr);
+      });
+    }
   }
   dist.barrier();  // every process has read what was done before any writes more
 
@@ -445,15 +546,49 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   const std::string started_utc = utc_now();
 
   ResultStore store(own, p.identity, p.origin);
+  std::uint64_t written = 0;
+  std::atomic<std::uint64_t> failed{0};
+  // What this process ran, appended to the run records in <store>.json beside its store (never
+  // replacing an earlier run's): written now, so that a run killed later still leaves its record
+  // ("ended": null), and again when it ends.
+  auto record = [&](const char* ended) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    JsonWriter w;
+    w.begin_object();
+    w.key("store").value(dist.store_name);
+    w.key("shard").value(req.shard);
+    w.key("shards").value(req.shards);
+    w.key("resumed").value(req.resume);
+    w.key("started_utc").value(started_utc);
+    w.key("wall_seconds").value(seconds);
+    w.key("ended");
+    if (ended) {
+      w.value(ended);
+    } else {
+      w.null();
+    }
+    w.key("threads").value(threads);
+    w.key("items_pending_at_start").value(pending);
+    w.key("items_written").value(written);
+    w.key("items_failed").value(failed.load());
+    w.key("qvsim_version").value(build_info::kVersion);
+    w.key("git_commit").value(build_info::kGitCommit);
+    w.end_object();
+    std::string text = w.str();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  };
+  std::vector<std::string> records = read_run_records(own);
+  records.push_back(record(nullptr));
+  write_run_records(own, records);
   ResultQueue queue(16 * threads + 64);
   std::atomic<bool> stop{false};
-  std::atomic<std::uint64_t> failed{0};
   std::mutex first_failure_mutex;
   std::string first_failure;
 
   ProgressBar bar(err, req.progress_bar && !req.quiet, "items");
   const bool plain_lines = !req.progress_bar && !req.quiet;
-  std::uint64_t written = 0;
   std::exception_ptr writer_error;
   std::thread writer([&] {
     try {
@@ -513,34 +648,14 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   writer.join();
   bar.finish();
   if (writer_error) std::rethrow_exception(writer_error);
+  records.back() = record(pending_interrupt() != 0 ? "interrupted" : "finished");
+  write_run_records(own, records);
   throw_if_interrupted(
       std::to_string(written) + " item(s) of this run are saved in " + dir.string() +
       "; continue with 'qvsim sweep " + req.scenario_file.string() + " --out " + dir.string() +
       (req.shards > 1 ? " --shard " + std::to_string(req.shard) + "/" + std::to_string(req.shards)
                       : std::string()) +
       " --resume'");
-  // What this process ran, beside its store (a shard or rank of a sweep has one each).
-  {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    JsonWriter w;
-    w.begin_object();
-    w.key("store").value(dist.store_name);
-    w.key("shard").value(req.shard);
-    w.key("shards").value(req.shards);
-    w.key("resumed").value(req.resume);
-    w.key("started_utc").value(started_utc);
-    w.key("wall_seconds").value(seconds);
-    w.key("threads").value(threads);
-    w.key("items_pending_at_start").value(pending);
-    w.key("items_written").value(written);
-    w.key("items_failed").value(failed.load());
-    w.key("qvsim_version").value(build_info::kVersion);
-    w.key("git_commit").value(build_info::kGitCommit);
-    w.end_object();
-    const fs::path log = dir / (fs::path(dist.store_name).stem().string() + ".json");
-    write_file_atomically(log, [&](std::ostream& m) { m << w.str(); });
-  }
   dist.barrier();
   if (!dist.leader) return failed > 0 ? 1 : 0;
 
@@ -551,7 +666,12 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   const auto files = store_files(dir);
   const StoreSummary summary = read_items(files, p.identity, P, p.plan.replicates, nullptr);
   const bool complete = summary.done == total;
-  if (complete) export_results(p, files, dir);
+  if (complete) {
+    export_results(p, files, dir);
+    write_file_atomically(dir / "manifest.json", [&](std::ostream& m) {
+      m << sweep_manifest(p, req.shards, threads, files, &dir);
+    });
+  }
   if (!req.quiet) {
     out << p.plan.name << ": " << summary.done << "/" << total << " items done";
     if (summary.failed > 0) out << ", " << summary.failed << " failed";
@@ -645,23 +765,6 @@ int run_sweep_command(const SweepRequest& req, std::ostream& out, std::ostream& 
 
 namespace {
 
-// The spec hash a folder's manifest.json names, "" when it has none, nullopt without a manifest.
-std::optional<std::string> manifest_spec_hash(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir / "manifest.json", ec)) return std::nullopt;
-  if (!fs::is_regular_file(dir / "manifest.json", ec)) return std::string();
-  std::ifstream f(dir / "manifest.json", std::ios::binary);
-  std::string text(64 * 1024, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(f.gcount()));
-  const std::string key = "\"spec_hash\": \"";
-  const std::size_t at = text.find(key);
-  if (at == std::string::npos) return std::string();
-  const std::size_t end = text.find('"', at + key.size());
-  if (end == std::string::npos) return std::string();
-  return text.substr(at + key.size(), end - at - key.size());
-}
-
 // Refuses an output folder that holds results other than this sweep's.
 void check_merge_target(const fs::path& out_dir, const Prepared& p) {
   std::error_code ec;
@@ -729,70 +832,15 @@ void merge_sweep(const fs::path& out_dir, const std::vector<fs::path>& inputs, s
   const FileLock folder_lock = lock_folder(out_dir);
   check_merge_target(out_dir, p);  // again, under the lock
   export_results(p, files, out_dir);
-  SweepRequest req;
-  req.shards = 1;
-  write_file_atomically(out_dir / "manifest.json",
-                        [&](std::ostream& m) { m << sweep_manifest(p, req, 0); });
+  // The shards the stores were written as (the largest N of their shard-I-of-N names).
+  std::uint64_t shards = 1;
+  for (const auto& f : files)
+    if (const auto sh = store_shard(f)) shards = std::max(shards, sh->second);
+  write_file_atomically(out_dir / "manifest.json", [&](std::ostream& m) {
+    m << sweep_manifest(p, shards, 0, files, &out_dir);
+  });
   out << "merged " << files.size() << " store file(s), " << s.done << " items, into "
       << (out_dir / "runs.csv").string() << " and summary.csv\n";
-}
-
-void sweep_status(const fs::path& dir, std::ostream& out) {
-  const auto files = store_files(dir);
-  if (files.empty()) {
-    // `merge` exports into its OUT without copying stores there: say so rather than only that
-    // no store was found.
-    const bool exported = fs::exists(dir / "manifest.json") && fs::exists(dir / "runs.csv");
-    throw InputError(dir.string(), 0, "",
-                     exported ? "holds a sweep's exported results but no result store (*.sqlite), "
-                                "as `qvsim merge` leaves its OUT; run `qvsim status` on the "
-                                "folders that were merged"
-                              : "holds no result store (*.sqlite)",
-                     ErrorKind::io);
-  }
-  const auto [identity, origin] = read_store_header(files.front());
-  const std::uint64_t total = origin.points * origin.replicates;
-  const StoreSummary s = read_items(files, identity, origin.points, origin.replicates, nullptr);
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "%s: %llu/%llu items done (%.1f%%), %llu failed, %llu pending\n",
-                dir.string().c_str(), static_cast<unsigned long long>(s.done),
-                static_cast<unsigned long long>(total),
-                total ? 100.0 * static_cast<double>(s.done) / static_cast<double>(total) : 100.0,
-                static_cast<unsigned long long>(s.failed),
-                static_cast<unsigned long long>(total - s.done - s.failed));
-  out << buf;
-  std::uint64_t damaged = 0;
-  std::string first_damaged;
-  for (const auto& f : files) {
-    const StoreSummary one = read_items({f}, identity, origin.points, origin.replicates, nullptr);
-    std::uint64_t count = 0;
-    const auto damage = check_store(f, identity, origin.points, origin.replicates, count);
-    out << "  " << f.filename().string() << ": " << one.done << " done, " << one.failed
-        << " failed";
-    if (count > 0) out << ", " << count << " damaged";
-    out << "\n";
-    for (const StoreDamage& d : damage) {
-      out << "  damaged: " << f.filename().string() << ": point " << d.point << " replicate "
-          << d.replicate << ": " << d.what << "\n";
-      if (first_damaged.empty())
-        first_damaged = f.string() + ": point " + std::to_string(d.point) + " replicate " +
-                        std::to_string(d.replicate) + ": " + d.what;
-    }
-    damaged += count;
-  }
-  for (std::size_t i = 0; i < s.failures.size(); ++i) {
-    out << "  failed: point " << s.failures[i].first << " replicate " << s.failures[i].second
-        << ": " << s.failure_messages[i] << "\n";
-  }
-  if (damaged > 0) {
-    out << "  damaged: " << damaged
-        << " item(s); move the damaged store out of the folder and run its shard again with "
-           "--resume\n";
-    throw InputError(dir.string(), 0, "",
-                     std::to_string(damaged) + " damaged item(s), first " + first_damaged);
-  }
-  out << (s.done == total ? "  complete\n"
-                          : "  incomplete: continue with 'qvsim sweep FILE --resume --out DIR'\n");
 }
 
 }  // namespace qvsim

@@ -6,7 +6,8 @@
 // Shard I of N runs the items with item % N == I. Every item's rows are committed to the
 // output folder's result store (one SQLite file per shard or MPI rank) together with the item's
 // record; --resume skips the items already stored. runs.csv and summary.csv are exported from the
-// store once every item of the sweep is done.
+// store once every item of the sweep is done. A --resume reuses the --seed and --replicates the
+// sweep was started with (recorded in its stores) unless they are given again.
 
 #include <cstdint>
 #include <filesystem>
@@ -47,14 +48,19 @@ int run_sweep(const SweepRequest& request, std::ostream& out, std::ostream& err)
 // exports once all ranks are done. Otherwise run_sweep.
 int run_sweep_command(const SweepRequest& request, std::ostream& out, std::ostream& err);
 
-// Combines the result stores found in `inputs` (output folders of the shards of one sweep) into
-// `out_dir` (copying the store files) and exports runs.csv and summary.csv there: identical to an
-// unsharded sweep's. Each store records the scenario it came from, so no scenario file is needed.
-// Throws InputError when the inputs belong to different sweeps or items are missing.
+// Combines the result stores found in `inputs` (output folders of the shards of one sweep), read
+// where they are (no store is copied, and no SQLite -wal or -shm file is left beside them), and
+// exports runs.csv, summary.csv and summary.json into `out_dir`: identical to an unsharded
+// sweep's, with the manifest an unsharded sweep writes (app/sweep_records.hpp). Each store records
+// the scenario it came from, so no scenario file is needed. Throws InputError when the inputs
+// belong to different sweeps or items are missing.
 void merge_sweep(const std::filesystem::path& out_dir,
                  const std::vector<std::filesystem::path>& inputs, std::ostream& out);
 
-// Prints how much of the sweep in `dir` is done: items done, failed and pending, per store file.
+// Prints how much of the sweep in `dir` is done: items done, failed and pending, per store file,
+// and per shard "done" or the exact command that continues it; the last line is "  complete" or
+// "  incomplete: ...". Throws InputError for a folder without stores or with damaged items.
+// (app/sweep_records.cpp)
 void sweep_status(const std::filesystem::path& dir, std::ostream& out);
 
 }  // namespace qvsim

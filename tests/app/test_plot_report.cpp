@@ -85,7 +85,7 @@ std::map<std::string, std::pair<std::uint32_t, std::uint32_t>> declared(const fs
   std::istringstream in(read(plots / "figures.tsv"));
   std::string line;
   std::getline(in, line);
-  CHECK(line == "name\twidth_px\theight_px\ttitle");
+  CHECK(line == "name\twidth_px\theight_px\ttitle\tresults_fnv1a64\tinputs");
   while (std::getline(in, line)) {
     std::istringstream cells(line);
     std::string name, w, h;
