@@ -4,11 +4,11 @@
 For one markdown file (paths relative to the source tree) this test, in a fresh scratch folder
 that holds copies of scenarios/ and networks/:
 
-1. Paths. Every path that starts with a folder of the source tree (scenarios/, docs/, scripts/,
-   bench/, networks/, sim/, tests/, ...) and every relative markdown link, anchor included, must
-   exist. A path preceded by '/' (build/release/bench/..., DIR/analysis/...) is not one of
-   ours. A component in capitals or in <angle brackets> (TARGET, <preset>) is a placeholder and,
-   like '*', matches any name: at least one file must match.
+1. Paths. Every path that starts with a folder of the source tree (ROOTS below: scenarios/,
+   docs/, scripts/, bench/, networks/, sim/, tests/, ...) and every relative markdown link,
+   anchor included, must exist. A path preceded by '/' (build/release/bench/...,
+   DIR/analysis/...) is not one of ours. A component in capitals or in <angle brackets> (TARGET,
+   <preset>) is a placeholder and, like '*', matches any name: at least one file must match.
 2. YAML blocks (```yaml). A block that is a whole scenario (top-level `name` and `arms`) is
    checked with `qvsim validate`, then run: `qvsim sweep --dry-run --replicates 1` when it has a
    `sweep:` block, else `qvsim run --replicates 1`. Any other YAML block must carry a marker.
@@ -16,15 +16,15 @@ that holds copies of scenarios/ and networks/:
    (or a path ending in /qvsim) is a command, with its '\\' continuation lines; the commands of a
    doc run in order in its one scratch folder, so a later one sees what an earlier one wrote.
    Each must exit 0. A line `mkdir -p FOLDER...` (relative folders) runs too, so a doc may
-   create a folder for an output file. Replicates are shrunk where a doc asks for many (SHRINK below: `run
-   --replicates 2`, `sweep --replicates 1`, `threshold FILE --replicates 2 --max-replicates 4`,
-   `analyze --resamples 200`; a smaller value written in the doc is kept). Lines starting with
-   `qvsim:` are the program's messages, not commands. A block that names a qvsim subcommand in
-   any other way (`mpirun ... qvsim sweep`, `--wrap 'qvsim ...'`) cannot be run by this test and
-   must be marked. The README's quick start (scripts/quickstart.sh, scripts/test.sh) is exempt:
-   it installs packages and builds, which is what the suite itself is run from; only `qvsim`
-   commands are run, and only from fenced blocks (commands written inline in prose are
-   synopses).
+   create a folder for an output file. Replicates are shrunk where a doc asks for many (SHRINK
+   below: `run --replicates 2`, `sweep --replicates 1`, `threshold FILE --replicates 2
+   --max-replicates 4`, `analyze --resamples 200`; a smaller value written in the doc is kept).
+   Lines starting with `qvsim:` are the program's messages, not commands. A block that names a
+   qvsim subcommand in any other way (`mpirun ... qvsim sweep`, `--wrap 'qvsim ...'`) cannot be
+   run by this test and must be marked. The README's quick start (scripts/quickstart.sh,
+   scripts/test.sh) is exempt: it installs packages and builds, which is what the suite itself
+   is run from; only `qvsim` commands are run, and only from fenced blocks (commands written
+   inline in prose are synopses).
 
 Markers: an HTML comment alone on the line directly above the opening fence (invisible when
 the markdown is rendered):
@@ -75,6 +75,9 @@ SHRINK = {  # subcommand: {option: most allowed}
     "threshold": {"--replicates": 2, "--max-replicates": 4},
     "analyze": {"--resamples": 200},
 }
+# The source tree's folders (not build/ or results/, which hold outputs and may not exist).
+ROOTS = ["agents", "analysis", "app", "bench", "cmake", "docs", "networks", "scenarios", "scripts",
+         "sim", "tests"]
 COPIED = ["scenarios", "networks"]  # what a doc's commands may read, copied into the scratch
 TIMEOUT_S = 300
 
@@ -121,11 +124,9 @@ def anchors(path):
 
 
 def check_paths(source, doc, text, errors):
-    folders = sorted(e.name for e in os.scandir(source) if e.is_dir() and not e.name.startswith(".")
-                     and e.name != "build")
     here = os.path.dirname(os.path.join(source, doc))
     # Prose and blocks alike: a path written from the root of the source tree.
-    pattern = re.compile(r"(?<![\w./<>-])((?:%s)/[\w./*<>-]*)" % "|".join(map(re.escape, folders)))
+    pattern = re.compile(r"(?<![\w./<>-])((?:%s)/[\w./*<>-]*)" % "|".join(ROOTS))
     for n, line in enumerate(text.splitlines(), 1):
         for m in pattern.finditer(line):
             path = m.group(1).rstrip(".,:;")
@@ -190,8 +191,9 @@ class Checker:
     def __init__(self, qvsim, source, work):
         self.qvsim, self.source, self.work = qvsim, source, work
         self.errors, self.ran, self.skipped, self.missing = [], 0, [], []
-        self.has_matplotlib = subprocess.run(
-            [sys.executable, "-c", "import matplotlib"], capture_output=True).returncode == 0
+        python = os.environ.get("QVSIM_PYTHON", "/usr/bin/python3")  # the one `qvsim plot` runs
+        probe = subprocess.run([python, "-c", "import matplotlib"], capture_output=True)
+        self.has_matplotlib = probe.returncode == 0
 
     def execute(self, where, args):
         label = " ".join(shlex.quote(a) for a in ["qvsim"] + args[1:])
@@ -227,7 +229,8 @@ class Checker:
         self.execute(where, ["qvsim", "validate", name + ".yaml"])
         out = os.path.join("doc-test-out", name)
         if "sweep" in data:
-            self.execute(where, ["qvsim", "sweep", name + ".yaml", "--dry-run", "--replicates", "1"])
+            self.execute(where,
+                         ["qvsim", "sweep", name + ".yaml", "--dry-run", "--replicates", "1"])
         else:
             self.execute(where, ["qvsim", "run", name + ".yaml", "--replicates", "1", "--quiet",
                                  "--out", out])
@@ -375,7 +378,8 @@ SELF_TEST = {  # a broken doc and what the checker must say about it
     "mpi.md": ("```sh\nmpirun -np 2 qvsim sweep x.yaml\n```\n", "cannot run"),
     "reason.md": ("<!-- not-run: -->\n```sh\nqvsim run x\n```\n", "needs a reason"),
     "stray.md": ("<!-- not-run: old -->\n\nText.\n", "directly above"),
-    "output.md": ("```sh\nqvsim --version\n```\n<!-- output -->\n```text\nqvsim 0\n```\n", "differs"),
+    "output.md": ("```sh\nqvsim --version\n```\n<!-- output -->\n```text\nqvsim 0\n```\n",
+                  "differs"),
     "splice.md": ("<!-- splice: nothing -->\n```yaml\nseed: 2\n```\n", "no base named nothing"),
 }
 
@@ -387,7 +391,7 @@ def self_test(qvsim, work):
             "graph: {model: erdos_renyi, mean_degree: 4}\narms: {honest: {}}\n```\n"
             "<!-- splice: t under electorate each -->\n```yaml\nproposals: 2\nproposals: 3\n```\n"
             "<!-- not-run: a synopsis -->\n```text\nqvsim run FILE\n```\n"
-            "```sh\nqvsim run good-L2.yaml --out o --replicates 50  # the block above, shrunk to 2\n```\n")
+            "```sh\nqvsim run good-L2.yaml --out o --replicates 50  # the block above\n```\n")
     cases = dict(SELF_TEST, **{"good.md": (good, None)})
     for name, (text, expected) in cases.items():
         source = tempfile.mkdtemp(dir=work)
