@@ -7,6 +7,7 @@ packages=(
   build-essential cmake git pkg-config
   libboost-graph-dev libtbb-dev libyaml-cpp-dev catch2 librandom123-dev
   libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
+  python3-yaml  # tests/docs/test_docs.py reads the docs' YAML examples
   clang
   slurm-wlm munge  # the SLURM job-array test's one-node cluster (scripts/slurm-local.sh)
 )
