@@ -235,7 +235,10 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   // Every file is written into a fresh staging folder and published together at the end (see
   // FileSet); a failure or a signal before that leaves the folder as it was.
   const DeferInterrupts defer;
-  const std::string unchanged = "nothing was written; " + dir.string() + " is as it was";
+  // A run is not resumable (its replicates are written in order, as one file): it starts over.
+  const std::string unchanged = "nothing was written; " + dir.string() +
+                                " is as it was; a run cannot be resumed, so run the same "
+                                "command again to start it over";
   FileSet set(dir, kReplaced);
   std::vector<std::pair<std::string, const AtomicFile*>> files;
   auto add = [&](const char* name) -> AtomicFile& {
@@ -287,6 +290,9 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     out << analysis::format_summary_table(model, table);
     out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
         << (req.proposals ? ",proposals.csv" : "") << "}\n";
+  } else if (!req.out_dir) {
+    // Quiet, but the folder was numbered here (results/<name>-2, ...): say which one.
+    out << dir.string() << '\n';
   }
   return dir;
 }
