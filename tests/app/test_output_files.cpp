@@ -396,6 +396,8 @@ TEST_CASE("SIGTERM stops a threshold search at once, writing nothing", "[files][
   CHECK(e.signal == 0);
   CHECK(e.code == 128 + SIGTERM);
   CHECK_THAT(e.err, Catch::Contains("qvsim: interrupted by SIGTERM"));
+  // What was saved (nothing) and what to do next (issue 16).
+  CHECK_THAT(e.err, Catch::Contains("no file changed; run the command again to start over"));
   CHECK_FALSE(fs::exists(dir.path / "th.csv"));
   CHECK(leftovers(dir.path).empty());
 }
