@@ -595,7 +595,8 @@ std::string threshold_table(const std::vector<fs::path>& files, std::size_t& tot
 constexpr const char* kCss = R"(body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:15px;
 color:#1a1a1a;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;font-size:14px;margin:.5em 0}
+table{border-collapse:collapse;font-size:14px;margin:.5em 0;display:block;overflow:auto;
+max-width:100%;max-height:40em}thead th{position:sticky;top:0}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ci{color:#555;font-size:.9em}dl.prov{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}

@@ -134,6 +134,9 @@ void check_report(const fs::path& dir,
   for (const auto& arm : arms) CHECK(html.find("<td>" + arm + "</td>") != std::string::npos);
   CHECK(html.find("<td>quadratic</td>") != std::string::npos);
   CHECK(html.find("efficiency (pooled)") != std::string::npos);
+  // Fits 1280 px: a table wider or longer than the page scrolls in its own box (issue 16: an
+  // 80-row sweep table overflowed).
+  CHECK(html.find("display:block;overflow:auto;\nmax-width:100%") != std::string::npos);
   // No network: nothing is fetched from elsewhere.
   CHECK(html.find("http://") == std::string::npos);
   CHECK(html.find("https://") == std::string::npos);
