@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -422,6 +423,20 @@ struct Figure {
   std::string mime;
 };
 
+// A caption for a figure the index does not name, from its file name:
+// "efficiency_vs_arms.bloc-size" reads "Efficiency against arms.bloc size".
+std::string readable_title(const std::string& stem) {
+  std::string t;
+  std::string text = stem;
+  std::replace(text.begin(), text.end(), '_', ' ');
+  std::replace(text.begin(), text.end(), '-', ' ');
+  std::istringstream in(text);
+  for (std::string w; in >> w;) t += (t.empty() ? "" : " ") + (w == "vs" ? "against" : w);
+  if (t.empty()) return stem;
+  t[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t[0])));
+  return t;
+}
+
 std::vector<Figure> list_figures(const fs::path& plots) {
   std::vector<std::pair<std::string, std::string>> named;  // name, title, in the script's order
   std::set<std::string> seen;
@@ -445,7 +460,7 @@ std::vector<Figure> list_figures(const fs::path& plots) {
       if (!seen.count(stem)) extra.insert(stem);
     }
   }
-  for (const auto& s : extra) named.emplace_back(s, s);
+  for (const auto& s : extra) named.emplace_back(s, readable_title(s));
   std::vector<Figure> out;
   for (const auto& [name, title] : named) {
     if (fs::is_regular_file(plots / (name + ".png"))) {

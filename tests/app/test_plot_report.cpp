@@ -179,6 +179,12 @@ TEST_CASE("plot and report a single run", "[plot][report]") {
   CHECK(html.find("31337") != std::string::npos);
   CHECK(html.find("scenario hash") != std::string::npos);
 
+  // A figure the index does not name gets a caption read from its file name, not the raw name.
+  fs::copy_file(dir / "plots" / "arms.png", dir / "plots" / "my_extra-figure_vs_size.png");
+  REQUIRE(cli({"report", dir.string()}).code == 0);
+  CHECK_THAT(read(dir / "report.html"),
+             Catch::Contains("<figcaption>My extra figure against size <span"));
+
   SECTION("--x on a single run is bad input") {
     const auto r = cli({"plot", dir.string(), "--x", "ballot"});
     CHECK(r.code == 2);
