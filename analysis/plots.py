@@ -210,9 +210,11 @@ def plot_single(summary, runs, figs):
         ax.set_xticklabels(arms, rotation=20 if len(arms) > 3 else 0)
         ax.set_xlabel("Arm")
         ax.set_ylabel(METRIC_LABEL.get(metric, metric))
-        ax.set_title(METRIC_LABEL.get(metric, metric).split(" (")[0] + " (mean, 95% CI)")
+        # A pooled efficiency is a ratio of sums over replicates, not a mean of per-run ratios.
+        stat = "ratio of sums" if metric == "efficiency_pooled" else "mean"
+        ax.set_title(METRIC_LABEL.get(metric, metric).split(" (")[0] + f" ({stat}, 95% CI)")
     shared_legend(fig, axes)
-    figs.save(fig, "arms", "Efficiency and flip rate per arm and mechanism, mean with 95% CI",
+    figs.save(fig, "arms", "Efficiency and flip rate per arm and mechanism, with 95% CI",
               ["summary.csv"])
     plot_distributions(runs, None, figs)
 

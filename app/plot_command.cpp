@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -481,6 +482,20 @@ struct Figure {
   std::string mime;
 };
 
+// A caption for a figure the index does not name, from its file name:
+// "efficiency_vs_arms.bloc-size" reads "Efficiency against arms.bloc size".
+std::string readable_title(const std::string& stem) {
+  std::string t;
+  std::string text = stem;
+  std::replace(text.begin(), text.end(), '_', ' ');
+  std::replace(text.begin(), text.end(), '-', ' ');
+  std::istringstream in(text);
+  for (std::string w; in >> w;) t += (t.empty() ? "" : " ") + (w == "vs" ? "against" : w);
+  if (t.empty()) return stem;
+  t[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t[0])));
+  return t;
+}
+
 std::vector<Figure> list_figures(const fs::path& plots) {
   std::vector<std::pair<std::string, std::string>> named;  // name, title, in the script's order
   std::set<std::string> seen;
@@ -504,7 +519,7 @@ std::vector<Figure> list_figures(const fs::path& plots) {
       if (!seen.count(stem)) extra.insert(stem);
     }
   }
-  for (const auto& s : extra) named.emplace_back(s, s);
+  for (const auto& s : extra) named.emplace_back(s, readable_title(s));
   std::vector<Figure> out;
   for (const auto& [name, title] : named) {
     if (fs::is_regular_file(plots / (name + ".png"))) {
@@ -654,7 +669,8 @@ std::string threshold_table(const std::vector<fs::path>& files, std::size_t& tot
 constexpr const char* kCss = R"(body{font-family:"DejaVu Sans",Arial,sans-serif;font-size:15px;
 color:#1a1a1a;max-width:1200px;margin:2em auto;padding:0 1em;line-height:1.45}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:1.6em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;font-size:14px;margin:.5em 0}
+table{border-collapse:collapse;font-size:14px;margin:.5em 0;display:block;overflow:auto;
+max-width:100%;max-height:40em}thead th{position:sticky;top:0}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .ci{color:#555;font-size:.9em}dl.prov{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}

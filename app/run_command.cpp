@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <ostream>
 #include <sstream>
 #include <system_error>
@@ -230,7 +231,10 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   // Every file is written into a fresh staging folder and published together at the end (see
   // FileSet); a failure or a signal before that leaves the folder as it was.
   const DeferInterrupts defer;
-  const std::string unchanged = "nothing was written; " + dir.string() + " is as it was";
+  // A run is not resumable (its replicates are written in order, as one file): it starts over.
+  const std::string unchanged = "nothing was written; " + dir.string() +
+                                " is as it was; a run cannot be resumed, so run the same "
+                                "command again to start it over";
   FileSet set(dir, kReplaced);
   std::vector<std::pair<std::string, const AtomicFile*>> files;
   auto add = [&](const char* name) -> AtomicFile& {
@@ -287,6 +291,9 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     out << analysis::format_summary_table(model, table);
     out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
         << (req.proposals ? ",proposals.csv" : "") << "}\n";
+  } else if (!req.out_dir) {
+    // Quiet, but the folder was numbered here (results/<name>-2, ...): say which one.
+    out << dir.string() << '\n';
   }
   return dir;
 }
@@ -303,9 +310,12 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
   LoadOptions load{memory_limit(max_memory)};
   SharedFiles shared;
   load.shared = &shared;
+  // The agent count of an edge-list or values-file scenario is known only once it is loaded.
+  std::uint64_t first_agents = 0;
   for (const SweepPoint& p : plan.points) {
     const Model model = freeze(p.scenario, load);
     const Scenario& s = model.scenario;
+    if (&p == &plan.points.front()) first_agents = s.agents;
     rows += s.replicates * s.arms.size() * s.mechanisms.size();
     const std::uint64_t bytes = estimate_replicate_bytes(model);
     if (bytes > largest) {
@@ -333,13 +343,16 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
                   "  %llu agents, %u proposals\n",
                   s.name.c_str(), static_cast<unsigned long long>(s.replicates), s.arms.size(),
                   s.mechanisms.size(), static_cast<unsigned long long>(rows),
-                  static_cast<unsigned long long>(s.agents), s.proposals);
+                  static_cast<unsigned long long>(first_agents), s.proposals);
   }
   out << buf;
-  std::snprintf(buf, sizeof buf,
-                "  estimated peak memory: %.1f MiB per replicate, %.1f MiB with %u threads\n",
-                static_cast<double>(largest) / 1048576.0,
-                static_cast<double>(largest) * static_cast<double>(concurrent) / 1048576.0, t);
+  const double all = static_cast<double>(largest) * static_cast<double>(concurrent);
+  std::snprintf(buf, sizeof buf, "  estimated peak memory: %s per replicate, %s with %u threads\n",
+                format_bytes(largest).c_str(),
+                format_bytes(all >= 1.8e19 ? std::numeric_limits<std::uint64_t>::max()
+                                           : static_cast<std::uint64_t>(all))
+                    .c_str(),
+                t);
   out << buf;
 }
 

@@ -34,7 +34,8 @@ Model load_model(const std::filesystem::path& scenario_file, std::optional<std::
 
 // Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
 // request.proposals, proposals.csv) into the output folder; prints the summary table to `out`
-// unless quiet. Holds the folder's FolderLock throughout, and publishes the files together as one
+// unless quiet (quiet with no --out, it prints only the folder it chose, a numbered one perhaps).
+// Holds the folder's FolderLock throughout, and publishes the files together as one
 // FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed, interrupted or killed
 // run never leaves a partial file, a mix of two runs, nor replaces an earlier run's files. Once
 // the new files are published, what was derived from the earlier run (plots/, analysis/,

@@ -244,9 +244,13 @@ BudgetSpec parse_budget(const Context& ctx, const Field& f) {
       b.kind = BudgetKind::money;
       return b;
     }
+    // The usual shape mistake, `budget: 100`, gets the line to write instead.
+    const std::string& text = f.node.Scalar();
+    const bool number =
+        !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
     fail(ctx, f.line, f.path, ErrorKind::type,
          "must be a map such as {credits: 100} or {money: {}}, or the word money, got " +
-             describe(f.node));
+             describe(f.node) + (number ? "; write {credits: " + text + "}" : std::string()));
   }
   const MapView m(ctx, f, {"credits", "money", "integer_votes", "pivot_price"});
   if (const auto pp = m.get("pivot_price")) pivot_price_moved(ctx, *pp);

@@ -587,7 +587,10 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
   std::mutex first_failure_mutex;
   std::string first_failure;
 
+  // The bar and the plain lines count this shard's items, those stored before a resume included.
+  const std::uint64_t stored_before = shard_items - pending;
   ProgressBar bar(err, req.progress_bar && !req.quiet, "items");
+  bar.start_at(stored_before);
   const bool plain_lines = !req.progress_bar && !req.quiet;
   std::exception_ptr writer_error;
   std::thread writer([&] {
@@ -603,9 +606,10 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
           written += batch.size();
           batch.clear();
           last_commit = now;
-          bar.update(written, pending);
+          bar.update(stored_before + written, shard_items);
           if (plain_lines && now - last_line > std::chrono::seconds(10)) {
-            err << "qvsim: " << written << "/" << pending << " items\n" << std::flush;
+            err << "qvsim: " << stored_before + written << "/" << shard_items << " items\n"
+                << std::flush;
             last_line = now;
           }
         }
@@ -614,7 +618,7 @@ int run_sweep_with(const SweepRequest& req, std::ostream& out, std::ostream& err
         store.put(batch);
         written += batch.size();
       }
-      bar.update(written, pending);
+      bar.update(stored_before + written, shard_items);
     } catch (...) {
       writer_error = std::current_exception();
       stop = true;

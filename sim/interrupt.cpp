@@ -29,7 +29,12 @@ void on_stop_signal(int sig) {
     return;
   }
   // Nothing is being written (or the user insists): end now. Only async-signal-safe calls.
-  say(sig == SIGINT ? "qvsim: interrupted by SIGINT\n" : "qvsim: interrupted by SIGTERM\n");
+  say(sig == SIGINT ? "qvsim: interrupted by SIGINT" : "qvsim: interrupted by SIGTERM");
+  if (g_deferred.load() > 0) {
+    say(": stopped at once by a second signal\n");  // published files are whole; temporaries stay
+  } else {
+    say(": nothing was being written, so no file changed; run the command again to start over\n");
+  }
   ::_exit(128 + sig);
 }
 

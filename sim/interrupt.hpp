@@ -2,12 +2,13 @@
 // Stopping cleanly on SIGINT and SIGTERM, and turning SIGXFSZ into a write error.
 //
 // install_interrupt_handlers() is called once by the command line. While no DeferInterrupts is
-// alive, SIGINT or SIGTERM ends the process at once (exit code 128 + signal, one line on stderr):
-// nothing is being written then, so nothing can be left half-written. While one is alive (a run
-// writing its files, a sweep storing items, any AtomicFile), the signal is only recorded, and the
-// code checks pending_interrupt() at its item boundaries, removes its temporary files and throws
-// Interrupted, which the command line reports with what was saved, exiting 128 + signal. A second
-// signal while one is pending ends the process at once. SIGXFSZ (a file grew past `ulimit -f`)
+// alive, SIGINT or SIGTERM ends the process at once (exit code 128 + signal, one line on stderr
+// saying that no file changed and to run the command again): nothing is being written then, so
+// nothing can be left half-written. While one is alive (a run writing its files, a sweep storing
+// items, any AtomicFile), the signal is only recorded, and the code checks pending_interrupt() at
+// its item boundaries, removes its temporary files and throws Interrupted, which the command line
+// reports with what was saved and how to continue, exiting 128 + signal. A second signal while
+// one is pending ends the process at once. SIGXFSZ (a file grew past `ulimit -f`)
 // is caught and ignored, so that the write fails with EFBIG and is reported as an io error.
 //
 // The handlers only touch lock-free atomics and call write(2) and _exit(2): async-signal-safe.

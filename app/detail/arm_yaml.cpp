@@ -1,5 +1,8 @@
 #include "app/detail/arm_yaml.hpp"
 
+#include <charconv>
+#include <string>
+#include <system_error>
 #include <type_traits>
 
 namespace qvsim::yaml_detail {
@@ -62,6 +65,17 @@ CountOrShare parse_count_or_share(const Context& ctx, const Field& f) {
     c.is_share = true;
     c.share = get_number(ctx, m.require("share"), kUnit);
     return c;
+  }
+  // The usual shape mistake: a share written as a bare fraction, `organizers: 0.05`.
+  if (f.node.IsScalar() && f.node.Scalar().find_first_of(".eE") != std::string::npos) {
+    double x = 0;
+    const std::string& text = f.node.Scalar();
+    const auto res = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (res.ec == std::errc() && res.ptr == text.data() + text.size() && x > 0 && x < 1) {
+      fail(ctx, f.line, f.path, ErrorKind::type,
+           "must be a whole count of agents or {share: x}, got '" + text +
+               "'; write {share: " + text + "} for that share of the agents");
+    }
   }
   c.count = get_uint(ctx, f, 0, std::numeric_limits<std::uint32_t>::max());
   return c;

@@ -339,4 +339,17 @@ std::size_t get_choice(const Context& ctx, const Field& f, Keys options) {
   fail(ctx, f.line, f.path, msg);
 }
 
+std::string not_a_map(const YAML::Node& node, Keys known) {
+  std::string msg = "must be a map, got " + describe(node);
+  if (!node.IsScalar() || known.size() == 0) return msg;
+  msg += "; write it as {key: value} with a key among ";
+  const char* sep = "";
+  for (const std::string_view k : known) {
+    msg += sep;
+    msg += k;
+    sep = ", ";
+  }
+  return msg;
+}
+
 }  // namespace qvsim::yaml_detail

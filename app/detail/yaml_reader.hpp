@@ -132,6 +132,10 @@ bool get_bool(const Context& ctx, const Field& f);
 // One of a fixed set of words; returns its index in `options`.
 std::size_t get_choice(const Context& ctx, const Field& f, Keys options);
 
+// "must be a map, got '100'", with a hint naming the keys the map takes when a single value was
+// given (the usual shape mistake): "; write it as {key: value} with a key among credits, money".
+std::string not_a_map(const YAML::Node& node, Keys known);
+
 // A YAML map checked once for structure: string keys, no duplicates, only known keys.
 class MapView {
  public:
@@ -142,8 +146,7 @@ class MapView {
       : ctx_(&ctx), field_(std::move(field)) {
     const YAML::Node& n = field_.node;
     if (n.IsNull() && null_is_empty) return;
-    if (!n.IsMap())
-      fail(ctx, field_.line, field_.path, ErrorKind::type, "must be a map, got " + describe(n));
+    if (!n.IsMap()) fail(ctx, field_.line, field_.path, ErrorKind::type, not_a_map(n, known));
     if (const std::size_t own = line_of(n); own > 0 && n.size() > 0) map_line_ = own;
     for (auto it = n.begin(); it != n.end(); ++it) {
       const YAML::Node k = it->first;  // a copy: `it->first` lives in a temporary proxy

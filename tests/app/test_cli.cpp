@@ -183,6 +183,11 @@ arms: {honest: {}}
   const std::string manifest = read(tmp.path / "o" / "manifest.json");
   CHECK(manifest.find("\"self_loops_removed\": 1") != std::string::npos);
   CHECK(manifest.find("\"duplicates_removed\": 1") != std::string::npos);
+  // validate counts the file's agents and their memory (issue 16: "0 agents, 0.0 MiB").
+  const auto v = cli({"validate", (tmp.path / "s.yaml").string()});
+  REQUIRE(v.code == 0);
+  CHECK_THAT(v.out, Catch::Contains("  300 agents, 3 proposals"));
+  CHECK_THAT(v.out, !Catch::Contains(" 0.0 "));  // small memory in KiB, not 0.0 MiB
 }
 
 TEST_CASE("golden run reproduces its pinned outputs", "[cli][golden]") {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,6 +206,9 @@ TEST_CASE("two runs into the default folder go to results/<name> and results/<na
   CHECK(results(dir.path / "results" / "t-2") == one);
   CHECK(manifest_matches(dir.path / "results" / "t"));
   CHECK(manifest_matches(dir.path / "results" / "t-2"));
+  // Quiet, each still says which numbered folder it wrote (issue 16: it said nothing).
+  const std::set<std::string> said{read(dir.path / "a.stdout"), read(dir.path / "b.stdout")};
+  CHECK(said == std::set<std::string>{"results/t\n", "results/t-2\n"});
 }
 
 TEST_CASE("two analyses of one folder at once never corrupt its files", "[files][concurrency]") {
@@ -304,6 +308,8 @@ TEST_CASE("SIGINT and SIGTERM stop a run cleanly, leaving the earlier run", "[fi
     CHECK_THAT(e.err,
                Catch::Contains(sig == SIGINT ? "interrupted by SIGINT: nothing was written"
                                              : "interrupted by SIGTERM: nothing was written"));
+    // What to do next: a run is not resumable, so it says to start it over.
+    CHECK_THAT(e.err, Catch::Contains("run the same command again"));
     CHECK(results(dir.path / "out") == earlier);
     CHECK(leftovers(dir.path / "out").empty());
   }
@@ -390,6 +396,8 @@ TEST_CASE("SIGTERM stops a threshold search at once, writing nothing", "[files][
   CHECK(e.signal == 0);
   CHECK(e.code == 128 + SIGTERM);
   CHECK_THAT(e.err, Catch::Contains("qvsim: interrupted by SIGTERM"));
+  // What was saved (nothing) and what to do next (issue 16).
+  CHECK_THAT(e.err, Catch::Contains("no file changed; run the command again to start over"));
   CHECK_FALSE(fs::exists(dir.path / "th.csv"));
   CHECK(leftovers(dir.path).empty());
 }

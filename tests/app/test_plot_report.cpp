@@ -134,6 +134,9 @@ void check_report(const fs::path& dir,
   for (const auto& arm : arms) CHECK(html.find("<td>" + arm + "</td>") != std::string::npos);
   CHECK(html.find("<td>quadratic</td>") != std::string::npos);
   CHECK(html.find("efficiency (pooled)") != std::string::npos);
+  // Fits 1280 px: a table wider or longer than the page scrolls in its own box (issue 16: an
+  // 80-row sweep table overflowed).
+  CHECK(html.find("display:block;overflow:auto;\nmax-width:100%") != std::string::npos);
   // No network: nothing is fetched from elsewhere.
   CHECK(html.find("http://") == std::string::npos);
   CHECK(html.find("https://") == std::string::npos);
@@ -175,6 +178,12 @@ TEST_CASE("plot and report a single run", "[plot][report]") {
   CHECK(html.find("plot-run") != std::string::npos);
   CHECK(html.find("31337") != std::string::npos);
   CHECK(html.find("scenario hash") != std::string::npos);
+
+  // A figure the index does not name gets a caption read from its file name, not the raw name.
+  fs::copy_file(dir / "plots" / "arms.png", dir / "plots" / "my_extra-figure_vs_size.png");
+  REQUIRE(cli({"report", dir.string()}).code == 0);
+  CHECK_THAT(read(dir / "report.html"),
+             Catch::Contains("<figcaption>My extra figure against size <span"));
 
   SECTION("--x on a single run is bad input") {
     const auto r = cli({"plot", dir.string(), "--x", "ballot"});

@@ -922,3 +922,19 @@ TEST_CASE("the bad-input test file fails with an unknown key", "[scenario]") {
     CHECK_THAT(e.message(), Catch::Contains("unknown key"));
   }
 }
+
+TEST_CASE("shape mistakes get the line to write instead", "[scenario][errors]") {
+  // Issue 16: `budget: 100` and `organizers: 0.05` were refused with no hint.
+  const std::string head = "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n";
+  check_error(head + "  budget: 100\n", 6, "electorate.budget", "; write {credits: 100}");
+  // A word other than money gets no credits hint (it is not a count of credits).
+  check_error(head + "  budget: credits\n", 6, "electorate.budget",
+              "or the word money, got 'credits'");
+  check_error(head + "arms:\n  bloc:\n    collusion: {organizers: 0.05}\n", 8,
+              "arms.bloc.collusion.organizers", "; write {share: 0.05} for that share");
+  // A whole count is still a count.
+  CHECK_NOTHROW(parse(head + "arms:\n  honest: {}\n  bloc:\n    collusion: {organizers: 5}\n"));
+  // A single value where a map is expected: the keys that map takes.
+  check_error("name: t\nseed: 1\nreplicates: 1\nelectorate: 101\n", 4, "electorate",
+              "must be a map, got '101'; write it as {key: value} with a key among agents, ");
+}
