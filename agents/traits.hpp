@@ -14,8 +14,8 @@ namespace qvsim::agents {
 // Stream purposes of the attack models. Part of stream keys: never renumber, only append.
 namespace purpose {
 inline constexpr Purpose organizers = static_cast<Purpose>(16);
-inline constexpr Purpose cooperation = static_cast<Purpose>(17);
-inline constexpr Purpose belief = static_cast<Purpose>(18);  // perceived detection
+inline constexpr Purpose loyalty = static_cast<Purpose>(17);  // a coalition member's loyalty
+inline constexpr Purpose belief = static_cast<Purpose>(18);   // perceived detection
 inline constexpr Purpose sybil = static_cast<Purpose>(19);
 inline constexpr Purpose coercers = static_cast<Purpose>(20);
 inline constexpr Purpose severity = static_cast<Purpose>(21);
@@ -25,8 +25,8 @@ inline constexpr Purpose means = static_cast<Purpose>(24);        // credits and
 inline constexpr Purpose prior_voter = static_cast<Purpose>(25);  // beliefs' virtual voters
 inline constexpr Purpose poll = static_cast<Purpose>(26);         // a poll's error, per proposal
 // Provable ballots: whether an enforcer checks this voter's proof. Keyed (seed, replicate, arm,
-// round = enforcer: 0 coalition, 1 coercer, 2 briber, agent, purpose::audit); one coin per agent and
-// enforcer, the same under every mechanism.
+// round = enforcer: 0 coalition, 1 coercer, 2 briber, agent, purpose::audit); one coin per agent
+// and enforcer, the same under every mechanism.
 inline constexpr Purpose audit = static_cast<Purpose>(27);
 inline constexpr std::uint32_t kAuditCoalition = 0;
 inline constexpr std::uint32_t kAuditCoercer = 1;

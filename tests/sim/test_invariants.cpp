@@ -59,7 +59,7 @@ Scenario scenario(Ballot ballot) {
   c.organizers.count = 12;
   c.max_size = 30;
   c.rounds = 5;
-  c.cooperation = ConstantTrait{0.5};
+  c.loyalty = ConstantTrait{0.5};
   collusion.collusion = c;
 
   ArmSpec coercion{"coercion"};
