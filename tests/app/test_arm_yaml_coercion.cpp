@@ -95,7 +95,8 @@ TEST_CASE("a coercion block parses with every key", "[scenario][coercion]") {
                              "\"block\":null,\"shared_agenda\":true,\"agenda\":{\"proposal\":2,"
                              "\"direction\":\"fail\"},\"reach\":2,\"capacity\":25,\"severity\":"
                              "{\"uniform\":[0.5,2]},\"credibility\":0.7,\"perceived_detection\":"
-                             "{\"two_point\":{\"share\":0.25,\"high\":0.9,\"low\":0}},\"rounds\":6,"
+                             "{\"two_point\":{\"share\":0.25,\"high\":0.9,\"low\":0}},\"audit\":1,"
+                             "\"audit_cost\":0,\"rounds\":6,"
                              "\"fear_response\":0.4,\"extend_reach\":true,\"demanded_votes\":3}"));
 }
 
@@ -319,8 +320,9 @@ arms:
     CHECK(read(tmp.path / "t1" / f) == read(tmp.path / "t2" / f));
   }
   const std::string runs = read(tmp.path / "t1" / "runs.csv");
-  CHECK_THAT(runs, Catch::Contains("threatened,complied,defied,punished,harm,coerced_vote_share,"
-                                   "bribe_spent,votes_bought,reneged"));
+  CHECK_THAT(runs, Catch::Contains(
+                       "threatened,complied,defied,punished,harm,coerced_vote_share,audit_cost,"
+                       "bribe_spent,votes_bought,reneged"));
 }
 
 TEST_CASE("the coercion and bribery example scenarios validate", "[cli][coercion][bribery]") {
