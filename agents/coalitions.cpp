@@ -154,7 +154,7 @@ class Former {
       }
       if (u[k] != 0.0 && shift != 0.0) gain += u[k] * belief_.gain(k, b[k], b[k] + shift);
     }
-    ok = gain >= loss;
+    ok = trade_pays(gain, loss);
     return gain - loss;
   }
 
@@ -279,7 +279,7 @@ class Former {
         std::vector<double> h;
         for (std::size_t i = 0; i < list.size(); ++i) {
           const AgentId a = list[i];
-          if (c_.gain[id][i] < c_.loss[id][i]) {
+          if (!trade_pays(c_.gain[id][i], c_.loss[id][i])) {
             c_.coalition_of[a] = kNoCoalition;
             if (spec_.logrolling) --count_[id * kc_ + top_proposal(e_.of(a))];
             ++c_.left;

@@ -466,8 +466,8 @@ class CoercionFactory final : public ComponentFactory {
  public:
   explicit CoercionFactory(CoercionSpec spec) : spec_(std::move(spec)) {}
   std::vector<std::string> metric_names() const override {
-    return {"threatened", "complied",           "defied",    "punished",
-            "harm",       "coerced_vote_share", "audit_cost"};
+    return {"threatened",         "complied",           "defied", "punished", "harm",
+            "coerced_vote_share", "coercion_audit_cost"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& context) const override {
     return std::make_unique<CoercionComponent>(spec_, context);

@@ -57,8 +57,8 @@
 // (utility) of punished agents.
 //
 // Metrics (runs.csv columns, per mechanism): threatened, complied, defied (= threatened -
-// complied), punished, harm, coerced_vote_share, audit_cost (provable: audit_cost times the
-// threatened agents checked, each by her audit coin; 0 under the other ballots).
+// complied), punished, harm, coerced_vote_share, coercion_audit_cost (provable: audit_cost times
+// the threatened agents checked, each by her audit coin; 0 under the other ballots).
 // coerced_vote_share is the sum of |votes| that complying agents cast as instructed, divided by
 // the sum of |votes| of all agents (0 when nobody votes); it counts the instructed votes as
 // coercion writes them, before later components (a complying sybil's extra identities are not in
@@ -134,7 +134,7 @@ struct CoercionPlan {
 CoercionPlan plan_coercion(const CoercionSpec& spec, const ReplicateContext& context);
 
 // The coercion component of an arm (agents/attack.hpp). Metric names: threatened, complied,
-// defied, punished, harm, coerced_vote_share, audit_cost.
+// defied, punished, harm, coerced_vote_share, coercion_audit_cost.
 std::unique_ptr<const ComponentFactory> make_coercion(const CoercionSpec& spec);
 
 }  // namespace qvsim::agents

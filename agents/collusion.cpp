@@ -200,7 +200,7 @@ class CollusionFactory final : public ComponentFactory {
   std::vector<std::string> metric_names() const override {
     return {"coalitions",     "coalition_size_mean", "coalition_size_max", "colluding_share",
             "defection_rate", "credits_saved",       "influence_ratio",    "left",
-            "sanctioned",     "audit_cost"};
+            "sanctioned",     "coalition_audit_cost"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& ctx) const override {
     return std::make_unique<Collusion>(spec_, ctx);

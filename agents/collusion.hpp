@@ -27,15 +27,15 @@
 // added to the causes under logrolling); the others' shift as their current D plus, on each of
 // her causes, the change of their internalized values times her own honest votes per unit of
 // value there (h_k / u_k, 0 where u_k = 0). She asks to join the coalition with the largest
-// estimated gain - loss among those with gain >= loss (ties: lower id). Requests are granted in
+// estimated gain - loss among those whose trade pays (ties: lower id). Requests are granted in
 // ascending agent id while the coalition has room. Only agents next to a coalition that changed
 // are re-evaluated (the others would decide as before). Recruitment stops after `rounds` rounds or
 // when nobody joins.
 //
 // Exit. Then, until nobody leaves: every coalition's ballots, gains and losses are recomputed
-// exactly (only coalitions that changed), and every member with gain < loss leaves, all at once,
-// and votes honestly; nobody rejoins. At the end every member has gain >= loss (Coalitions::gain,
-// ::loss), bit for bit as recomputed.
+// exactly (only coalitions that changed), and every member whose trade does not pay
+// (trade_pays: gain < loss beyond rounding) leaves, all at once, and votes honestly; nobody
+// rejoins. At the end every member's trade pays (Coalitions::gain, ::loss).
 //
 // Obeying (collusion component, per mechanism). A member obeys (casts b_i) when her loyalty draw
 // succeeds (stream: seed, replicate, arm, 0, agent, purpose::loyalty; the same in every
@@ -46,12 +46,13 @@
 // After the vote a defection is detected under public always, under provable when her audit coin
 // (seed, replicate, arm, round kAuditCoalition, agent, purpose::audit) is below `audit`, under
 // secret never; detected defectors are sanctioned when sanction > 0. Under provable the coalition
-// pays audit_cost per member checked (the same coin).
+// pays audit_cost per member checked (the same coin): the coalition_audit_cost metric.
 //
 // Sybils: an agent splits with probability sybils.share into `identities` identities, each with
 // her full credit budget (credits) or each buying her price-taking votes (money), so her votes and
 // what they cost scale by `identities`; identity_cost is paid per extra identity.
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -85,13 +86,22 @@ struct Coalitions {
 // Runs formation and exit under mechanism m as described above. Thread-count independent.
 Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context, Mechanism m);
 
+// Whether a trade pays: gain >= loss up to rounding (relative kTradeTolerance), so that a trade
+// worth exactly what it costs (a tie in exact arithmetic) is kept whatever the rounding of either
+// side; the same rule under every mechanism (one proposal with credits QV and 1p1v decide alike).
+inline constexpr double kTradeTolerance = 1e-9;
+inline bool trade_pays(double gain, double loss) noexcept {
+  return gain >= loss - kTradeTolerance * (std::fabs(gain) + std::fabs(loss));
+}
+
 // u~ = u + internalization (totals - u) where causes[k] != 0, u elsewhere, into `out`.
 void coalition_values(std::span<const double> u, std::span<const double> totals,
                       std::span<const std::uint8_t> causes, double internalization,
                       std::span<double> out) noexcept;
 
 // Metrics (runs.csv columns): coalitions, coalition_size_mean, coalition_size_max,
-// colluding_share, defection_rate, credits_saved, influence_ratio, left, sanctioned, audit_cost.
+// colluding_share, defection_rate, credits_saved, influence_ratio, left, sanctioned,
+// coalition_audit_cost (provable: audit_cost times the members checked).
 std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec);
 
 // Metrics: sybils, sybil_identities, sybil_identity_cost.

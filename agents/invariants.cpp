@@ -63,7 +63,7 @@ void check_coalitions(const Coalitions& c, const Electorate& e, std::uint32_t ma
     for (std::size_t i = 0; i < list.size(); ++i) {
       const AgentId a = list[i];
       if (!(std::isfinite(c.gain[id][i]) && std::isfinite(c.loss[id][i]) &&
-            c.gain[id][i] >= c.loss[id][i])) {
+            trade_pays(c.gain[id][i], c.loss[id][i]))) {
         invariant_failed("coalition.rational", site, a,
                          "member of coalition " + str(id) + " gains " + num(c.gain[id][i]) +
                              " but gives " + num(c.loss[id][i]));

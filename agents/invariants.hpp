@@ -31,8 +31,8 @@ namespace qvsim::agents {
 //   coalition.cause      each founding cause is a proposal, its direction +1 or -1, and a cause;
 //   coalition.totals     totals are the sums of the members' values (within the order bound of
 //                        sim/invariants.hpp);
-//   coalition.rational   every member's gain and loss are finite and gain >= loss (exactly: the
-//                        exit rule compares the same numbers).
+//   coalition.rational   every member's gain and loss are finite and her trade pays (gain >=
+//                        loss up to rounding, trade_pays: the exit rule's own comparison).
 void check_coalitions(const Coalitions& coalitions, const Electorate& electorate,
                       std::uint32_t max_size, const InvariantSite& site);
 

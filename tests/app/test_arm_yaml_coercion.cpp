@@ -320,9 +320,10 @@ arms:
     CHECK(read(tmp.path / "t1" / f) == read(tmp.path / "t2" / f));
   }
   const std::string runs = read(tmp.path / "t1" / "runs.csv");
-  CHECK_THAT(runs, Catch::Contains(
-                       "threatened,complied,defied,punished,harm,coerced_vote_share,audit_cost,"
-                       "bribe_spent,votes_bought,reneged"));
+  CHECK_THAT(runs,
+             Catch::Contains(
+                 "threatened,complied,defied,punished,harm,coerced_vote_share,coercion_audit_cost,"
+                 "bribe_spent,votes_bought,reneged"));
 }
 
 TEST_CASE("the coercion and bribery example scenarios validate", "[cli][coercion][bribery]") {
