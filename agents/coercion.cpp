@@ -176,7 +176,6 @@ class Planner {
 
   // Loss and detection of entries [from, size) under mechanism m.
   void describe(Mechanism m, Threats& t, std::size_t from) const {
-    const bool secret = s_.ballot == qvsim::Ballot::secret;
     const MechanismBelief& belief = ctx_.belief(m);
     const std::size_t count = t.size() - from;
     parallel_for_agent_chunks(static_cast<AgentId>(count), [&](std::size_t, AgentId b, AgentId e) {
@@ -189,12 +188,21 @@ class Planner {
         instructed_votes(m, s_.budget, voter.credits, plan_->agendas[t.coercer[j]],
                          spec_.demanded_votes, x.honest, x.instructed);
         t.loss[j] = private_loss(m, s_.budget, belief, voter, x.honest, x.instructed);
-        t.detection[j] =
-            secret ? agent_trait(spec_.perceived_detection,
-                                 StreamKey{s_.seed, ctx_.replicate, 0, 0, a, purpose::belief})
-                   : 1.0;
+        t.detection[j] = detection(a);
       }
     });
+  }
+
+  // The detection agent a faces: 1 under public, the audit share under provable, her belief under
+  // secret.
+  double detection(AgentId a) const {
+    switch (s_.ballot) {
+      case qvsim::Ballot::public_ballot: return 1.0;
+      case qvsim::Ballot::provable: return spec_.audit;
+      case qvsim::Ballot::secret: break;
+    }
+    return agent_trait(spec_.perceived_detection,
+                       StreamKey{s_.seed, ctx_.replicate, 0, 0, a, purpose::belief});
   }
 
   // Threats extended by the agents who began complying in the last round, effective now.
@@ -308,8 +316,9 @@ class Planner {
       out.complied_by_round[round] = count;
     }
 
-    // Sanctions, then the output in ascending agent order.
-    const bool detected = s_.ballot != qvsim::Ballot::secret;
+    // Sanctions, then the output in ascending agent order. A defiance is seen under public,
+    // under provable when the coercer checks her (her audit coin), never under secret.
+    const bool provable = s_.ballot == qvsim::Ballot::provable;
     std::vector<std::size_t> order(t.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::sort(order.begin(), order.end(),
@@ -318,6 +327,13 @@ class Planner {
       const AgentId a = t.agent[j];
       const std::uint8_t obeyed = cur_[a];
       std::uint8_t punished = 0;
+      bool detected = s_.ballot == qvsim::Ballot::public_ballot;
+      if (provable) {
+        Stream coin(StreamKey{s_.seed, ctx_.replicate, ctx_.arm_key, purpose::kAuditCoercer, a,
+                              purpose::audit});
+        detected = coin.uniform() < spec_.audit;
+        out.checked += detected ? 1 : 0;
+      }
       // A threat of severity 0 carries no sanction to carry out.
       if (obeyed == 0 && detected && plan_->severity[t.coercer[j]] > 0.0) {
         Stream coin(StreamKey{s_.seed, ctx_.replicate, ctx_.arm_key, 0, a, purpose::obey_coin});
@@ -360,6 +376,7 @@ class CoercionComponent final : public Component {
   CoercionComponent(const CoercionSpec& spec, const ReplicateContext& ctx)
       : budget_(ctx.model.scenario.budget),
         demanded_votes_(spec.demanded_votes),
+        audit_cost_(spec.audit_cost),
         plan_(plan_coercion(spec, ctx)) {
     if constexpr (kInvariantsEnabled) {
       const Scenario& s = ctx.model.scenario;
@@ -421,6 +438,7 @@ class CoercionComponent final : public Component {
     out.push_back(static_cast<double>(cm.punished_count));
     out.push_back(cm.harm);
     out.push_back(outcome.abs_votes > 0.0 ? sums[0] / outcome.abs_votes : 0.0);
+    out.push_back(static_cast<double>(cm.checked) * audit_cost_);
   }
 
  private:
@@ -438,6 +456,7 @@ class CoercionComponent final : public Component {
 
   BudgetSpec budget_;
   double demanded_votes_;
+  double audit_cost_;
   CoercionPlan plan_;
   std::array<std::size_t, 3> mech_index_{};
   std::vector<std::uint32_t> slot_;               // agent -> complier slot, kNone elsewhere
@@ -448,7 +467,8 @@ class CoercionFactory final : public ComponentFactory {
  public:
   explicit CoercionFactory(CoercionSpec spec) : spec_(std::move(spec)) {}
   std::vector<std::string> metric_names() const override {
-    return {"threatened", "complied", "defied", "punished", "harm", "coerced_vote_share"};
+    return {"threatened",         "complied",           "defied", "punished", "harm",
+            "coerced_vote_share", "coercion_audit_cost"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& context) const override {
     return std::make_unique<CoercionComponent>(spec_, context);

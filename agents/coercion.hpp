@@ -25,10 +25,11 @@
 // complies in round t when her expected sanction is positive and exceeds her private loss:
 //   severity_c * credibility_i(t) * detection_i > max(0, private_loss(m, budget, belief, voter_i,
 //                                                                    honest_i, instructed_i))
-// with detection_i = 1 under public and provable ballots (the coercer demands proof) and, under
-// secret, her perceived_detection trait (stream: seed, replicate, arm 0 so that an agent holds
-// the same belief in every arm, round 0, agent, purpose::belief). The max(0, .) guards against
-// rounding: an agent never obeys a threat that carries no expected sanction.
+// with detection_i = 1 under a public ballot; `audit` under provable (the coercer demands proof
+// from that share of those it threatens; refusing counts as defying); under secret, her
+// perceived_detection trait (stream: seed, replicate, arm 0 so that an agent holds the same
+// belief in every arm, round 0, agent, purpose::belief). The max(0, .) guards against rounding:
+// an agent never obeys a threat that carries no expected sanction.
 //
 // Fear. Round 0 uses the base credibility. Then `rounds` synchronous rounds:
 //   credibility_i(t+1) = min(1, credibility + fear_response * (complying neighbours of i at t) /
@@ -48,18 +49,20 @@
 // ballot is left as it was.
 //
 // Sanctions. After the vote, a threatened agent who defied is punished when her coercer's
-// severity is positive, her defiance is detected under the true regime (public, provable:
-// always; secret: never) and a coin with chance
+// severity is positive, her defiance is detected under the true regime (public: always;
+// provable: when her audit coin, stream seed, replicate, arm, round kAuditCoercer, agent,
+// purpose::audit, is below `audit`; secret: never) and a coin with chance
 // credibility_i (her final credibility) comes up (stream: seed, replicate, arm, 0, agent,
 // purpose::obey_coin; the same coin under every mechanism). Harm is the sum of the severities
 // (utility) of punished agents.
 //
 // Metrics (runs.csv columns, per mechanism): threatened, complied, defied (= threatened -
-// complied), punished, harm, coerced_vote_share. coerced_vote_share is the sum of |votes| that
-// complying agents cast as instructed, divided by the sum of |votes| of all agents (0 when nobody
-// votes); it counts the instructed votes as coercion writes them, before later components (a
-// complying sybil's extra identities are not in the numerator, though they are in the
-// denominator).
+// complied), punished, harm, coerced_vote_share, coercion_audit_cost (provable: audit_cost times
+// the threatened agents checked, each by her audit coin; 0 under the other ballots).
+// coerced_vote_share is the sum of |votes| that complying agents cast as instructed, divided by
+// the sum of |votes| of all agents (0 when nobody votes); it counts the instructed votes as
+// coercion writes them, before later components (a complying sybil's extra identities are not in
+// the numerator, though they are in the denominator).
 //
 // Thread-safety: everything here is a pure function of its arguments; plan_coercion runs parallel
 // loops internally and gives the same result at any thread count.
@@ -115,7 +118,8 @@ struct CoercionMechanism {
   std::vector<std::uint64_t> complied_by_round;
   std::uint64_t complied_count = 0;
   std::uint64_t punished_count = 0;
-  double harm = 0.0;  // sum of severities of punished agents (utility)
+  std::uint64_t checked = 0;  // provable: threatened agents whose proof was demanded
+  double harm = 0.0;          // sum of severities of punished agents (utility)
 };
 
 // What coercion prepared for one replicate.
@@ -131,7 +135,7 @@ struct CoercionPlan {
 CoercionPlan plan_coercion(const CoercionSpec& spec, const ReplicateContext& context);
 
 // The coercion component of an arm (agents/attack.hpp). Metric names: threatened, complied,
-// defied, punished, harm, coerced_vote_share.
+// defied, punished, harm, coerced_vote_share, coercion_audit_cost.
 std::unique_ptr<const ComponentFactory> make_coercion(const CoercionSpec& spec);
 
 }  // namespace qvsim::agents

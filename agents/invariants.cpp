@@ -25,40 +25,49 @@ void check_coalitions(const Coalitions& c, const Electorate& e, std::uint32_t ma
   const AgentId n = e.agents;
   const std::size_t kc = e.proposals;
   const std::size_t count = c.members.size();
+  bool lists = c.gain.size() == count && c.loss.size() == count && c.organizer.size() == count;
+  for (std::size_t id = 0; lists && id < count; ++id) {
+    lists = c.gain[id].size() == c.members[id].size() && c.loss[id].size() == c.members[id].size();
+  }
   if (c.coalition_of.size() != n || c.proposal.size() != count || c.direction.size() != count ||
-      c.totals.size() != count * kc) {
+      c.totals.size() != count * kc || c.causes.size() != count * kc || !lists) {
     invariant_failed("coalition.shape", site, kNoAgent,
                      str(c.coalition_of.size()) + " coalition ids for " + str(n) + " agents; " +
                          str(count) + " member lists, " + str(c.proposal.size()) + " causes, " +
                          str(c.direction.size()) + " directions, " + str(c.totals.size()) +
-                         " totals for " + str(kc) + " proposals");
+                         " totals for " + str(kc) + " proposals" +
+                         (lists ? "" : "; gain, loss or organizer lists do not match"));
   }
   std::vector<std::uint8_t> listed(n, 0);
   std::uint64_t members = 0;
   for (std::size_t id = 0; id < count; ++id) {
     const auto& list = c.members[id];
-    if (list.empty()) {
-      invariant_failed("coalition.organizer", site, kNoAgent,
-                       "coalition " + str(id) + " has no members, not even its organizer");
-    }
-    if (list[0] >= n || c.coalition_of[list[0]] != id) {
-      invariant_failed(
-          "coalition.organizer", site, list[0],
-          "organizer of coalition " + str(id) + " is not a member of it (her id is " +
-              (list[0] >= n ? std::string("out of range") : str(c.coalition_of[list[0]])) + ")");
+    const AgentId org = c.organizer[id];
+    if (org >= n || (c.coalition_of[org] == id && (list.empty() || list[0] != org))) {
+      invariant_failed("coalition.organizer", site, org,
+                       "organizer of coalition " + str(id) +
+                           (org >= n ? " is out of range" : " is a member but not listed first"));
     }
     if (list.size() > max_size) {
       invariant_failed("coalition.size", site, kNoAgent,
                        "coalition " + str(id) + " has " + str(list.size()) +
                            " members, more than max_size " + str(max_size));
     }
-    if (c.proposal[id] >= kc || (c.direction[id] != 1 && c.direction[id] != -1)) {
+    if (c.proposal[id] >= kc || (c.direction[id] != 1 && c.direction[id] != -1) ||
+        c.causes[id * kc + c.proposal[id]] == 0) {
       invariant_failed("coalition.cause", site, kNoAgent,
                        "coalition " + str(id) + " backs proposal " + str(c.proposal[id]) +
                            " in direction " + std::to_string(c.direction[id]) + " (" + str(kc) +
                            " proposals)");
     }
-    for (const AgentId a : list) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const AgentId a = list[i];
+      if (!(std::isfinite(c.gain[id][i]) && std::isfinite(c.loss[id][i]) &&
+            trade_pays(c.gain[id][i], c.loss[id][i]))) {
+        invariant_failed("coalition.rational", site, a,
+                         "member of coalition " + str(id) + " gains " + num(c.gain[id][i]) +
+                             " but gives " + num(c.loss[id][i]));
+      }
       if (a >= n) {
         invariant_failed("coalition.unique", site, a,
                          "listed in coalition " + str(id) + " but there are " + str(n) + " agents");
@@ -111,7 +120,8 @@ void check_coalitions(const Coalitions& c, const Electorate& e, std::uint32_t ma
   }
 }
 
-void check_collusion_counts(const Coalitions& c, double members, double defectors, bool enforced,
+void check_collusion_counts(const Coalitions& c, double members, double defectors,
+                            double sanctioned, Ballot ballot, double sanction,
                             const InvariantSite& site) {
   std::uint64_t sizes = 0;
   for (const auto& list : c.members) sizes += list.size();
@@ -119,13 +129,18 @@ void check_collusion_counts(const Coalitions& c, double members, double defector
     invariant_failed("collusion.members", site, kNoAgent,
                      num(members) + " members voted but coalition sizes sum to " + str(sizes));
   }
-  if (!(defectors >= 0.0 && defectors <= members)) {
+  if (!(defectors >= 0.0 && defectors <= members && sanctioned >= 0.0 && sanctioned <= defectors)) {
     invariant_failed("collusion.defectors", site, kNoAgent,
-                     num(defectors) + " defectors among " + num(members) + " members");
+                     num(defectors) + " defectors (" + num(sanctioned) + " sanctioned) among " +
+                         num(members) + " members");
   }
-  if (enforced && defectors != 0.0) {
+  const bool none = ballot == Ballot::secret || !(sanction > 0.0);
+  if ((none && sanctioned != 0.0) ||
+      (ballot == Ballot::public_ballot && sanction > 0.0 && sanctioned != defectors)) {
     invariant_failed("collusion.defectors", site, kNoAgent,
-                     num(defectors) + " defectors although the ballot lets coalitions check votes");
+                     num(sanctioned) + " of " + num(defectors) +
+                         " defectors sanctioned (sanction " + num(sanction) + ", ballot " +
+                         to_string(ballot) + ")");
   }
 }
 

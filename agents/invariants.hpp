@@ -19,27 +19,31 @@
 
 namespace qvsim::agents {
 
-// Coalitions after formation (form_coalitions). Checks:
-//   coalition.shape      one coalition id per agent; one member list, proposal and direction per
-//                        coalition; proposals x coalitions totals;
-//   coalition.organizer  every coalition is non-empty and its organizer (first member) belongs to
-//                        it;
+// Coalitions of one mechanism after formation and exit (form_coalitions). Checks:
+//   coalition.shape      one coalition id per agent; one member list, gain and loss list (as long
+//                        as the member list), organizer, proposal and direction per coalition;
+//                        proposals x coalitions causes and totals;
+//   coalition.organizer  every organizer is an agent; one who stayed is listed first;
 //   coalition.unique     every listed member is an agent whose coalition id is that coalition, and
 //                        is listed once: no agent belongs to two coalitions, and every agent with
 //                        a coalition id is listed (list sizes sum to the colluding count);
 //   coalition.size       no coalition has more than max_size members;
-//   coalition.cause      each cause is a proposal, its direction +1 or -1;
+//   coalition.cause      each founding cause is a proposal, its direction +1 or -1, and a cause;
 //   coalition.totals     totals are the sums of the members' values (within the order bound of
-//                        sim/invariants.hpp).
+//                        sim/invariants.hpp);
+//   coalition.rational   every member's gain and loss are finite and her trade pays (gain >=
+//                        loss up to rounding, trade_pays: the exit rule's own comparison).
 void check_coalitions(const Coalitions& coalitions, const Electorate& electorate,
                       std::uint32_t max_size, const InvariantSite& site);
 
 // What the collusion component counted under one mechanism (counter sums from the engine):
 //   collusion.members    members counted = sum of coalition sizes (every member voted as one);
-//   collusion.defectors  0 <= defectors <= members (defectors are members), and 0 when the ballot
-//                        lets the coalition check every vote (`enforced`).
+//   collusion.defectors  0 <= sanctioned <= defectors <= members; nobody is sanctioned under a
+//                        secret ballot or with sanction 0; under public with sanction > 0 every
+//                        defector is.
 void check_collusion_counts(const Coalitions& coalitions, double members, double defectors,
-                            bool enforced, const InvariantSite& site);
+                            double sanctioned, Ballot ballot, double sanction,
+                            const InvariantSite& site);
 
 // The coercion plan of one replicate and arm, for `agents` agents and `proposals` proposals.
 // Checks:

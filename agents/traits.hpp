@@ -14,8 +14,8 @@ namespace qvsim::agents {
 // Stream purposes of the attack models. Part of stream keys: never renumber, only append.
 namespace purpose {
 inline constexpr Purpose organizers = static_cast<Purpose>(16);
-inline constexpr Purpose cooperation = static_cast<Purpose>(17);
-inline constexpr Purpose belief = static_cast<Purpose>(18);  // perceived detection
+inline constexpr Purpose loyalty = static_cast<Purpose>(17);  // a coalition member's loyalty
+inline constexpr Purpose belief = static_cast<Purpose>(18);   // perceived detection
 inline constexpr Purpose sybil = static_cast<Purpose>(19);
 inline constexpr Purpose coercers = static_cast<Purpose>(20);
 inline constexpr Purpose severity = static_cast<Purpose>(21);

@@ -995,6 +995,10 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       check_trait(s, label, key + ".severity", c.severity, kNonNegative);
       check_unit(key + ".credibility", c.credibility);
       check_trait(s, label, key + ".perceived_detection", c.perceived_detection, kUnit);
+      check_unit(key + ".audit", c.audit);
+      if (!(std::isfinite(c.audit_cost) && c.audit_cost >= 0.0)) {
+        invalid(s, label, key + ".audit_cost", "must be >= 0, got " + format_double(c.audit_cost));
+      }
       if (!(std::isfinite(c.fear_response) && c.fear_response >= 0.0)) {
         invalid(s, label, key + ".fear_response",
                 "must be >= 0, got " + format_double(c.fear_response));
@@ -1026,6 +1030,14 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       invalid(s, label, "arms." + a.name + ".collusion.organizers",
               "must be at most electorate.agents (" + u64_str(s.agents) + "), got " +
                   u64_str(a.collusion->organizers.count));
+    }
+    if (a.collusion) {
+      const std::string key = "arms." + a.name + ".collusion";
+      check_unit(key + ".audit", a.collusion->audit);
+      if (!(std::isfinite(a.collusion->audit_cost) && a.collusion->audit_cost >= 0.0)) {
+        invalid(s, label, key + ".audit_cost",
+                "must be >= 0, got " + format_double(a.collusion->audit_cost));
+      }
     }
     if (a.collusion && a.collusion->selection == Selection::listed && !edge_list) {
       invalid(s, label, "arms." + a.name + ".collusion.selection",

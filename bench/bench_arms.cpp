@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
     c.max_size = 50;
     c.rounds = 10;
     c.sanction = 1.0;
-    c.cooperation = TwoPointTrait{0.3, 1.0, 0.0};
+    c.loyalty = TwoPointTrait{0.3, 1.0, 0.0};
     c.perceived_detection = UniformTrait{0.0, 1.0};
     c.sybils.share = 0.05;
     c.sybils.identities = 3;

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
       << "graph: {model: watts_strogatz, degree: 10, rewire: 0.05}\n"
       << "mechanisms: [quadratic, one_person_one_vote, linear]\nballot: secret\n"
       << "arms:\n  honest: {}\n  bloc:\n"
-      << "    collusion: {organizers: 5, max_size: 30, rounds: 10, cooperation: 0.5}\n"
+      << "    collusion: {organizers: 5, max_size: 30, rounds: 10, loyalty: 0.5}\n"
       << "sweep:\n  parameters:\n"
       << "    arms.bloc.collusion.organizers: {from: 0, to: 19, step: 1}\n"
       << "    arms.bloc.collusion.max_size: {from: 5, to: 50, step: 5}\n";

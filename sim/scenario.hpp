@@ -180,13 +180,15 @@ struct CollusionSpec {
   // distinct, in coalition order; read from organizer_ids or organizer_file. `organizers` is
   // then not given.
   std::vector<std::uint64_t> organizer_ids;
-  std::uint32_t rounds = 10;                   // synchronous recruitment rounds
-  std::uint32_t max_size = 50;                 // >= 1, members including the organizer
-  double internalization = 1.0;                // in [0, 1]: weight on coalition-mates' values
-  bool logrolling = true;                      // opposed invitees may join to trade support
-  double sanction = 0.0;                       // >= 0, utility a detected defector loses
-  TraitSpec cooperation = ConstantTrait{0.0};  // chance to obey unconditionally, in [0,1]
+  std::uint32_t rounds = 10;               // synchronous recruitment rounds
+  std::uint32_t max_size = 50;             // >= 1, members including the organizer
+  double internalization = 1.0;            // in [0, 1]: weight on coalition-mates' values
+  bool logrolling = true;                  // members' own top proposals become causes too
+  double sanction = 0.0;                   // >= 0, utility a detected defector loses
+  TraitSpec loyalty = ConstantTrait{0.0};  // chance to obey unconditionally, in [0,1]
   TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
+  double audit = 1.0;       // provable: in [0, 1], the share of members asked to prove their vote
+  double audit_cost = 0.0;  // >= 0, utility the coalition pays per check (provable)
   SybilSpec sybils;
 };
 
@@ -203,7 +205,9 @@ struct CoercionSpec {
   TraitSpec severity = ConstantTrait{1.0};  // >= 0, utility a punished agent loses
   double credibility = 1.0;                 // in [0, 1], the base chance a threat is carried out
   TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
-  std::uint32_t rounds = 0;                            // rounds of fear spreading
+  double audit = 1.0;           // provable: in [0, 1], the share of threatened asked for proof
+  double audit_cost = 0.0;      // >= 0, utility the coercers pay per check (provable)
+  std::uint32_t rounds = 0;     // rounds of fear spreading
   double fear_response = 0.0;   // >= 0, credibility gain per share of complying neighbours
   bool extend_reach = false;    // compliant agents extend reach by one hop
   double demanded_votes = 1.0;  // > 0, votes demanded on the agenda (QV with money)

@@ -5,8 +5,8 @@ namespace qvsim::yaml_detail {
 CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t proposals) {
   const MapView m(ctx, f,
                   {"coercers", "placement", "block", "agenda", "shared_agenda", "reach", "capacity",
-                   "severity", "credibility", "perceived_detection", "rounds", "fear_response",
-                   "extend_reach", "demanded_votes"});
+                   "severity", "credibility", "perceived_detection", "audit", "audit_cost",
+                   "rounds", "fear_response", "extend_reach", "demanded_votes"});
   CoercionSpec c;
   c.coercers = parse_count_or_share(ctx, m.require("coercers"));
   if (auto p = m.get("placement")) {
@@ -31,6 +31,8 @@ CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t pr
   if (auto s = m.get("severity")) c.severity = parse_trait(ctx, *s, kNonNegative);
   c.credibility = opt_number(ctx, m, "credibility", kUnit, c.credibility);
   if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
+  c.audit = opt_number(ctx, m, "audit", kUnit, c.audit);
+  c.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, c.audit_cost);
   if (auto r = m.get("rounds")) c.rounds = get_u32(ctx, *r, 0);
   c.fear_response = opt_number(ctx, m, "fear_response", kNonNegative, c.fear_response);
   if (auto e = m.get("extend_reach")) c.extend_reach = get_bool(ctx, *e);
@@ -63,6 +65,8 @@ void write_coercion(JsonWriter& w, const CoercionSpec& c) {
   w.key("credibility").value(c.credibility);
   w.key("perceived_detection");
   write_trait(w, c.perceived_detection);
+  w.key("audit").value(c.audit);
+  w.key("audit_cost").value(c.audit_cost);
   w.key("rounds").value(std::uint64_t{c.rounds});
   w.key("fear_response").value(c.fear_response);
   w.key("extend_reach").value(c.extend_reach);

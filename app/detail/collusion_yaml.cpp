@@ -70,8 +70,8 @@ std::vector<std::uint64_t> read_id_file(const Context& ctx, const Field& f) {
 CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
   const MapView m(ctx, f,
                   {"organizers", "selection", "organizer_ids", "organizer_file", "rounds",
-                   "max_size", "internalization", "logrolling", "sanction", "cooperation",
-                   "perceived_detection", "sybils"});
+                   "max_size", "internalization", "logrolling", "sanction", "loyalty",
+                   "perceived_detection", "audit", "audit_cost", "sybils", "cooperation"});
   CollusionSpec c;
   if (auto o = m.get("organizers")) c.organizers = parse_count_or_share(ctx, *o);
   if (auto s = m.get("selection")) {
@@ -99,8 +99,11 @@ CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
   c.internalization = opt_number(ctx, m, "internalization", kUnit, c.internalization);
   if (auto l = m.get("logrolling")) c.logrolling = get_bool(ctx, *l);
   c.sanction = opt_number(ctx, m, "sanction", kNonNegative, c.sanction);
-  if (auto t = m.get("cooperation")) c.cooperation = parse_trait(ctx, *t, kUnit);
+  if (auto t = m.get("cooperation")) fail(ctx, t->line, t->path, "renamed: loyalty");
+  if (auto t = m.get("loyalty")) c.loyalty = parse_trait(ctx, *t, kUnit);
   if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
+  c.audit = opt_number(ctx, m, "audit", kUnit, c.audit);
+  c.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, c.audit_cost);
   if (auto s = m.get("sybils")) {
     const MapView sm(ctx, *s, {"share", "identities", "identity_cost"});
     c.sybils.share = get_number(ctx, sm.require("share"), kUnit);
@@ -125,10 +128,12 @@ void write_collusion(JsonWriter& w, const CollusionSpec& c) {
   w.key("internalization").value(c.internalization);
   w.key("logrolling").value(c.logrolling);
   w.key("sanction").value(c.sanction);
-  w.key("cooperation");
-  write_trait(w, c.cooperation);
+  w.key("loyalty");
+  write_trait(w, c.loyalty);
   w.key("perceived_detection");
   write_trait(w, c.perceived_detection);
+  w.key("audit").value(c.audit);
+  w.key("audit_cost").value(c.audit_cost);
   w.key("sybils").begin_object();
   w.key("share").value(c.sybils.share);
   w.key("identities").value(std::uint64_t{c.sybils.identities});

@@ -218,6 +218,14 @@ TEST_CASE("one proposal with credits: QV and 1p1v decide every attack identicall
             names[i] == "coerced_vote_share") {
           continue;  // in each mechanism's own units, or QV-only
         }
+        // Coalitions form per mechanism from gains and losses on each mechanism's beliefs, which
+        // agree with the other's only to rounding: a member whose trade is worth what it costs
+        // can stay under one and leave under the other. Decisions are still compared above.
+        if (names[i] == "coalition_size_mean" || names[i] == "coalition_size_max" ||
+            names[i] == "colluding_share" || names[i] == "defection_rate" || names[i] == "left" ||
+            names[i] == "sanctioned") {
+          continue;
+        }
         if (names[i] == "bribe_spent") {
           CHECK(qv.arm_metrics[i] == Approx(pv.arm_metrics[i]).epsilon(1e-9));
         } else {

@@ -194,7 +194,7 @@ TEST_CASE("severity 0 or no coercers: the arm equals honest bit for bit", "[coer
   no_share.coercion->coercers = CountOrShare{true, 0, 0.0};
   s.arms = {ArmSpec{"honest"}, mild, none, no_share};
 
-  for (const Ballot ballot : {Ballot::public_ballot, Ballot::secret}) {
+  for (const Ballot ballot : {Ballot::public_ballot, Ballot::provable, Ballot::secret}) {
     s.ballot = ballot;
     const Model model = freeze(s);
     Collected c;
@@ -208,7 +208,7 @@ TEST_CASE("severity 0 or no coercers: the arm equals honest bit for bit", "[coer
           CHECK(arm.decision == base.decision);
           CHECK(arm.spent == base.spent);
           CHECK(arm.abs_votes == base.abs_votes);
-          REQUIRE(arm.arm_metrics.size() == 6);
+          REQUIRE(arm.arm_metrics.size() == 7);
           CHECK(arm.arm_metrics[1] == 0.0);  // complied
           CHECK(arm.arm_metrics[3] == 0.0);  // punished: no sanction to carry out
           CHECK(arm.arm_metrics[4] == 0.0);  // harm
@@ -514,7 +514,8 @@ TEST_CASE("coercion metrics add up", "[coercion]") {
   const auto behaviours = make_behaviours(s);
   CHECK(behaviours[1]->metric_names() ==
         std::vector<std::string>{"threatened", "complied", "defied", "punished", "harm",
-                                 "coerced_vote_share", "ballots_changed", "arm_inert"});
+                                 "coerced_vote_share", "coercion_audit_cost",
+                                 "ballots_changed", "arm_inert"});
   Collected c;
   run_replicates(model, behaviours, RunOptions{}, c);
   for (const auto& o : c.outcomes) {
@@ -524,6 +525,7 @@ TEST_CASE("coercion metrics add up", "[coercion]") {
       CHECK(x[3] <= x[2]);
       CHECK(x[5] >= 0.0);
       CHECK(x[5] <= 1.0);
+      CHECK(x[6] == 0.0);  // public ballot: nothing to audit
     }
   }
   (void)sum;
@@ -722,4 +724,53 @@ TEST_CASE("coercers are placed at random, by degree or within a block", "[coerci
   const CoercionPlan everyone = plan_coercion(c, d.context(1));
   CHECK(everyone.coercers.size() == 600);
   CHECK(everyone.mechanisms[0].threatened.empty());  // nobody left to threaten
+}
+
+TEST_CASE("compliance: public >= provable >= secret, strictly, with audit < 1; none at severity 0",
+          "[coercion][ballot]") {
+  // Compliance needs severity x credibility x detection > loss: detection 1 (public), audit 0.4
+  // (provable), 0.1 (secret, everyone's belief). Severities spread over [0, 2] put threatened
+  // agents on both sides of each threshold (fixed seed; the gaps are tens of agents).
+  Scenario s = base_scenario();
+  s.replicates = 2;
+  ArmSpec arm{"threat"};
+  arm.coercion = threat_spec();
+  arm.coercion->severity = UniformTrait{0.0, 2.0};
+  arm.coercion->audit = 0.4;
+  arm.coercion->audit_cost = 0.5;
+  arm.coercion->perceived_detection = ConstantTrait{0.1};
+  s.arms = {ArmSpec{"honest"}, arm};
+  std::vector<double> complied;
+  for (const Ballot ballot : {Ballot::public_ballot, Ballot::provable, Ballot::secret}) {
+    s.ballot = ballot;
+    double sum = 0.0;
+    for (const auto& o : test::run_outcomes(s)) {
+      for (const auto& mo : o.arms[1].mechanisms) {
+        const auto& x = mo.arm_metrics;
+        sum += x[1];
+        if (ballot == Ballot::provable) {
+          CHECK(x[6] > 0.0);         // audit cost: 0.5 per threatened agent checked
+          CHECK(x[6] < 0.5 * x[0]);  // not all of them
+          CHECK(x[3] < x[2]);        // only checked defiers can be punished
+        } else {
+          CHECK(x[6] == 0.0);
+        }
+        if (ballot == Ballot::secret) CHECK(x[3] == 0.0);
+      }
+    }
+    complied.push_back(sum);
+    // Severity 0: nobody complies under any ballot.
+    Scenario mild = s;
+    mild.arms[1].coercion->severity = ConstantTrait{0.0};
+    for (const auto& o : test::run_outcomes(mild)) {
+      for (const auto& mo : o.arms[1].mechanisms) {
+        CHECK(mo.arm_metrics[0] > 0.0);
+        CHECK(mo.arm_metrics[1] == 0.0);
+      }
+    }
+  }
+  INFO(complied[0] << " " << complied[1] << " " << complied[2]);
+  CHECK(complied[0] > complied[1]);
+  CHECK(complied[1] > complied[2]);
+  CHECK(complied[2] > 0.0);
 }

@@ -69,7 +69,7 @@ ballot: secret
 arms:
   honest: {}
   bloc:
-    collusion: {organizers: 6, max_size: 40, cooperation: 0.8}
+    collusion: {organizers: 6, max_size: 40, loyalty: 0.8}
 )";
 
 const char* const kSweepScenario = R"(name: analyze-sweep
@@ -85,7 +85,7 @@ ballot: secret
 arms:
   honest: {}
   bloc:
-    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+    collusion: {organizers: 4, max_size: 20, loyalty: 0.5}
 sweep:
   design: grid
   parameters:

@@ -95,7 +95,8 @@ TEST_CASE("a coercion block parses with every key", "[scenario][coercion]") {
                              "\"block\":null,\"shared_agenda\":true,\"agenda\":{\"proposal\":2,"
                              "\"direction\":\"fail\"},\"reach\":2,\"capacity\":25,\"severity\":"
                              "{\"uniform\":[0.5,2]},\"credibility\":0.7,\"perceived_detection\":"
-                             "{\"two_point\":{\"share\":0.25,\"high\":0.9,\"low\":0}},\"rounds\":6,"
+                             "{\"two_point\":{\"share\":0.25,\"high\":0.9,\"low\":0}},\"audit\":1,"
+                             "\"audit_cost\":0,\"rounds\":6,"
                              "\"fear_response\":0.4,\"extend_reach\":true,\"demanded_votes\":3}"));
 }
 
@@ -122,6 +123,8 @@ TEST_CASE("coercion defaults and canonical JSON", "[scenario][coercion]") {
       "      severity: 1\n"
       "      credibility: 1\n"
       "      perceived_detection: 0\n"
+      "      audit: 1\n"
+      "      audit_cost: 0\n"
       "      rounds: 0\n"
       "      fear_response: 0\n"
       "      extend_reach: false\n"
@@ -176,6 +179,8 @@ TEST_CASE("bad coercion and bribery blocks name file, line and key", "[scenario]
   check_error(c + ok + "      severity: -2\n", 11, "arms.c.coercion.severity", "must be >= 0");
   check_error(c + ok + "      perceived_detection: {uniform: [0.5, 1.2]}\n", 11,
               "arms.c.coercion.perceived_detection.uniform[1]", "must be in [0, 1]");
+  check_error(c + ok + "      audit: 1.2\n", 11, "arms.c.coercion.audit", "must be in [0, 1]");
+  check_error(c + ok + "      audit_cost: -3\n", 11, "arms.c.coercion.audit_cost", "must be >= 0");
   check_error(c + ok + "      fear_response: -0.1\n", 11, "arms.c.coercion.fear_response",
               "must be >= 0");
   check_error(c + ok + "      demanded_votes: 0\n", 11, "arms.c.coercion.demanded_votes",
@@ -253,6 +258,16 @@ TEST_CASE("a bad coercion scenario exits 2 on the command line", "[cli][coercion
   const auto r = cli({"validate", file.string()});
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Contains("s.yaml:8: arms.c.coercion.reach: must be an integer >= 0"));
+  write(file, std::string(kHead) +
+                  "    coercion: {coercers: 3, audit_cost: -1, agenda: {proposal: 0}}\n");
+  const auto cost = cli({"validate", file.string()});
+  CHECK(cost.code == 2);
+  CHECK_THAT(cost.err, Catch::Contains("s.yaml:8: arms.c.coercion.audit_cost: must be >= 0"));
+  write(file,
+        std::string(kHead) + "    coercion: {coercers: 3, audit: 2, agenda: {proposal: 0}}\n");
+  const auto share = cli({"validate", file.string()});
+  CHECK(share.code == 2);
+  CHECK_THAT(share.err, Catch::Contains("s.yaml:8: arms.c.coercion.audit: must be in [0, 1]"));
   write(file, std::string(kHead) + "    bribery: {budget: 1, agenda: {proposal: 0}, honsty: 1}\n");
   const auto q = cli({"run", file.string(), "--out", (tmp.path / "o").string()});
   CHECK(q.code == 2);
@@ -305,8 +320,10 @@ arms:
     CHECK(read(tmp.path / "t1" / f) == read(tmp.path / "t2" / f));
   }
   const std::string runs = read(tmp.path / "t1" / "runs.csv");
-  CHECK_THAT(runs, Catch::Contains("threatened,complied,defied,punished,harm,coerced_vote_share,"
-                                   "bribe_spent,votes_bought,reneged"));
+  CHECK_THAT(runs,
+             Catch::Contains(
+                 "threatened,complied,defied,punished,harm,coerced_vote_share,coercion_audit_cost,"
+                 "bribe_spent,votes_bought,reneged"));
 }
 
 TEST_CASE("the coercion and bribery example scenarios validate", "[cli][coercion][bribery]") {

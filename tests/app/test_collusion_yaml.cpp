@@ -49,7 +49,7 @@ TEST_CASE("a collusion block parses with every key", "[scenario][collusion]") {
       "      internalization: 0.5\n"
       "      logrolling: false\n"
       "      sanction: 2.5\n"
-      "      cooperation: {uniform: [0.1, 0.4]}\n"
+      "      loyalty: {uniform: [0.1, 0.4]}\n"
       "      perceived_detection: {two_point: {share: 0.25, high: 0.9}}\n"
       "      sybils: {share: 0.1, identities: 3, identity_cost: 1}\n");
   REQUIRE(s.arms.size() == 2);
@@ -65,8 +65,8 @@ TEST_CASE("a collusion block parses with every key", "[scenario][collusion]") {
   CHECK(c.internalization == 0.5);
   CHECK_FALSE(c.logrolling);
   CHECK(c.sanction == 2.5);
-  REQUIRE(std::holds_alternative<UniformTrait>(c.cooperation));
-  CHECK(std::get<UniformTrait>(c.cooperation).high == 0.4);
+  REQUIRE(std::holds_alternative<UniformTrait>(c.loyalty));
+  CHECK(std::get<UniformTrait>(c.loyalty).high == 0.4);
   REQUIRE(std::holds_alternative<TwoPointTrait>(c.perceived_detection));
   CHECK(std::get<TwoPointTrait>(c.perceived_detection).low == 0.0);
   CHECK(c.sybils.share == 0.1);
@@ -88,7 +88,7 @@ TEST_CASE("collusion defaults are filled in", "[scenario][collusion]") {
   CHECK(c.rounds == 10);
   CHECK(c.max_size == 50);
   CHECK(c.internalization == 1.0);
-  CHECK(std::get<ConstantTrait>(c.cooperation).value == 0.0);
+  CHECK(std::get<ConstantTrait>(c.loyalty).value == 0.0);
   CHECK(c.sybils.share == 0.0);
 }
 
@@ -107,10 +107,10 @@ TEST_CASE("bad collusion settings name file, line and key", "[scenario][collusio
               "did you mean 'degree'?");
   check_error("      organizer: 3\n", 9, "arms.c.collusion.organizer",
               "unknown key; did you mean 'organizers'?");
-  check_error("      cooperation: {uniform: [0.5, 0.2]}\n", 9,
-              "arms.c.collusion.cooperation.uniform", "high must be >= low");
-  check_error("      cooperation: {uniform: [0, 1.5]}\n", 9,
-              "arms.c.collusion.cooperation.uniform[1]", "must be in [0, 1]");
+  check_error("      loyalty: {uniform: [0.5, 0.2]}\n", 9, "arms.c.collusion.loyalty.uniform",
+              "high must be >= low");
+  check_error("      loyalty: {uniform: [0, 1.5]}\n", 9, "arms.c.collusion.loyalty.uniform[1]",
+              "must be in [0, 1]");
   check_error("      perceived_detection: {two_point: {share: 0.5}}\n", 9,
               "arms.c.collusion.perceived_detection.two_point.high", "missing required key");
   check_error("      sybils: {share: -0.1}\n", 9, "arms.c.collusion.sybils.share",
@@ -118,6 +118,10 @@ TEST_CASE("bad collusion settings name file, line and key", "[scenario][collusio
   check_error("      sybils: {share: 0.1, identities: 1}\n", 9,
               "arms.c.collusion.sybils.identities", "must be an integer >= 2");
   check_error("      sanction: -1\n", 9, "arms.c.collusion.sanction", "must be >= 0");
+  check_error("      audit: 1.5\n", 9, "arms.c.collusion.audit", "must be in [0, 1]");
+  check_error("      audit: -0.1\n", 9, "arms.c.collusion.audit", "must be in [0, 1]");
+  check_error("      audit_cost: -2\n", 9, "arms.c.collusion.audit_cost", "must be >= 0");
+  check_error("      cooperation: 0.5\n", 9, "arms.c.collusion.cooperation", "renamed: loyalty");
   // More organizers than agents is an error, not a silent cut to the electorate; a check on the
   // resolved scenario, it still names the line of the key.
   check_error("      organizers: 500\n", 9, "arms.c.collusion.organizers",
@@ -136,6 +140,22 @@ TEST_CASE("bad collusion settings exit 2 from the command line", "[cli][collusio
   CHECK_THAT(err.str(),
              Catch::Contains("qvsim-test-bad-collusion.yaml:9: arms.c.collusion.selection"));
   std::remove(path.c_str());
+  // The old name of loyalty, audit and audit_cost out of range: exit 2 naming the key.
+  const std::pair<const char*, const char*> cases[] = {
+      {"      cooperation: 0.3\n", "arms.c.collusion.cooperation: renamed: loyalty"},
+      {"      audit: 2\n", "arms.c.collusion.audit"},
+      {"      audit_cost: -1\n", "arms.c.collusion.audit_cost"}};
+  for (const auto& [block, key] : cases) {
+    {
+      std::ofstream f(path);
+      f << kHead << block;
+    }
+    std::ostringstream o;
+    std::ostringstream e;
+    CHECK(run_cli({"validate", path}, o, e) == 2);
+    CHECK_THAT(e.str(), Catch::Contains(std::string("qvsim-test-bad-collusion.yaml:9: ") + key));
+    std::remove(path.c_str());
+  }
 }
 
 TEST_CASE("organizers listed by their edge-list ids", "[collusion][cli]") {

@@ -45,7 +45,7 @@ ballot: public
 arms:
   honest: {}
   bloc:
-    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+    collusion: {organizers: 4, max_size: 20, loyalty: 0.5}
   threats:
     coercion: {coercers: 3, agenda: {proposal: 1}}
 )";
@@ -64,7 +64,7 @@ ballot: secret
 arms:
   honest: {}
   bloc:
-    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+    collusion: {organizers: 4, max_size: 20, loyalty: 0.5}
 sweep:
   design: grid
   parameters:

@@ -54,7 +54,7 @@ ballot: secret
 arms:
   honest: {}
   bloc:
-    collusion: {organizers: 4, max_size: 20, cooperation: 0.5}
+    collusion: {organizers: 4, max_size: 20, loyalty: 0.5}
 sweep:
   design: grid
   parameters:
@@ -256,7 +256,7 @@ mechanisms: [quadratic]
 arms:
   honest: {}
   bloc:
-    collusion: {organizers: 2, max_size: 5, cooperation: 0.5}
+    collusion: {organizers: 2, max_size: 5, loyalty: 0.5}
 sweep:
   design: grid
   parameters:

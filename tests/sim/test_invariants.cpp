@@ -59,7 +59,7 @@ Scenario scenario(Ballot ballot) {
   c.organizers.count = 12;
   c.max_size = 30;
   c.rounds = 5;
-  c.cooperation = ConstantTrait{0.5};
+  c.loyalty = ConstantTrait{0.5};
   collusion.collusion = c;
 
   ArmSpec coercion{"coercion"};
@@ -354,7 +354,7 @@ TEST_CASE("coalition check passes on formed coalitions and fails on corrupted bo
           "[invariants][collusion]") {
   const Draw d(scenario(Ballot::secret));
   const CollusionSpec& spec = *d.scenario().arms[kCollusion].collusion;
-  const Coalitions real = form_coalitions(spec, d.context(kCollusion));
+  const Coalitions real = form_coalitions(spec, d.context(kCollusion), Mechanism::quadratic);
   REQUIRE(real.members.size() == 12);
   std::size_t grown = 0;
   for (const auto& m : real.members) grown += m.size() > 1;
@@ -369,6 +369,8 @@ TEST_CASE("coalition check passes on formed coalitions and fails on corrupted bo
     Coalitions c = real;
     const AgentId twice = c.members[0].back();
     c.members[1].push_back(twice);
+    c.gain[1].push_back(0.0);
+    c.loss[1].push_back(0.0);
     // One more than max_size allowed, so that the size check does not speak first.
     CHECK_THAT(check(c, spec.max_size + 1),
                Contains("coalition.unique") && Contains("agent " + std::to_string(twice)) &&
@@ -384,10 +386,18 @@ TEST_CASE("coalition check passes on formed coalitions and fails on corrupted bo
     CHECK_THAT(check(c, spec.max_size),
                Contains("coalition.unique") && Contains("in no coalition's member list"));
   }
-  SECTION("an organizer outside her coalition") {
+  SECTION("an organizer listed after another member") {
     Coalitions c = real;
-    c.coalition_of[c.members[4][0]] = kNoCoalition;
-    CHECK_THAT(check(c, spec.max_size), Contains("coalition.organizer") && Contains("coalition 4"));
+    std::size_t id = 0;
+    while (c.members[id].size() < 2 || c.members[id][0] != c.organizer[id]) ++id;
+    std::swap(c.members[id][0], c.members[id][1]);
+    CHECK_THAT(check(c, spec.max_size),
+               Contains("coalition.organizer") && Contains("coalition " + std::to_string(id)));
+  }
+  SECTION("a member who gives more than she gets") {
+    Coalitions c = real;
+    c.loss[5][0] = c.gain[5][0] + 1.0;
+    CHECK_THAT(check(c, spec.max_size), Contains("coalition.rational") && Contains("coalition 5"));
   }
   SECTION("a coalition over max_size") {
     std::size_t largest = 0;
@@ -413,13 +423,12 @@ TEST_CASE("collusion counts from the engine pass and fail when corrupted",
   for (const Ballot ballot : {Ballot::public_ballot, Ballot::secret}) {
     const Draw d(scenario(ballot));
     const Scenario& s = d.scenario();
-    const Coalitions c = form_coalitions(*s.arms[kCollusion].collusion, d.context(kCollusion));
     const auto plan = d.behaviours[kCollusion]->plan(d.context(kCollusion));
-    const bool enforced = ballot != Ballot::secret;
     const double n = d.electorate.agents;
     double defected = 0.0;
     for (const Mechanism m : s.mechanisms) {
       INFO(to_string(ballot) << ", " << short_label(m));
+      const Coalitions c = form_coalitions(*s.arms[kCollusion].collusion, d.context(kCollusion), m);
       const MechanismOutcome o = tally(d.model, d.electorate, *plan, m, d.replicate);
       // colluding_share and defection_rate (agents/collusion.hpp) give back the counter sums.
       const double members = std::round(o.arm_metrics[3] * n);
@@ -427,18 +436,25 @@ TEST_CASE("collusion counts from the engine pass and fail when corrupted",
       const double defectors = std::round(o.arm_metrics[4] * members);
       defected += defectors;
       const InvariantSite at = invariant_site(d.context(kCollusion), m);
-      auto check = [&](double mem, double def, bool enf) {
-        return violation([&] { check_collusion_counts(c, mem, def, enf, at); });
+      auto check = [&](double mem, double def, double sanctioned, double sanction) {
+        return violation(
+            [&] { check_collusion_counts(c, mem, def, sanctioned, ballot, sanction, at); });
       };
-      CHECK(check(members, defectors, enforced).empty());
-      CHECK_THAT(check(members + 1, defectors, enforced),
+      // The scenario has no sanction: nobody is sanctioned.
+      CHECK(check(members, defectors, 0.0, 0.0).empty());
+      CHECK_THAT(check(members + 1, defectors, 0.0, 0.0),
                  Contains("collusion.members") && Contains(short_label(m)));
-      CHECK_THAT(check(members, members + 1, false), Contains("collusion.defectors"));
-      CHECK_THAT(check(members, 1, true),
-                 Contains("collusion.defectors") && Contains("check votes"));
+      CHECK_THAT(check(members, members + 1, 0.0, 0.0), Contains("collusion.defectors"));
+      CHECK_THAT(check(members, defectors, 1.0, 0.0),
+                 Contains("collusion.defectors") && Contains("sanction 0"));
+      if (ballot == Ballot::public_ballot && defectors > 0) {
+        CHECK_THAT(check(members, defectors, 0.0, 1.0),
+                   Contains("collusion.defectors") && Contains("sanctioned"));
+      }
     }
-    // Under the secret ballot some members really defect (the checks saw nonzero counts).
-    CHECK((defected > 0) == !enforced);
+    // With no sanction, members whose obeying costs something and whose loyalty coin fails
+    // defect under every ballot.
+    CHECK(defected > 0);
   }
 }
 

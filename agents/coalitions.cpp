@@ -1,0 +1,338 @@
+// Coalition formation as trades, and exit (agents/collusion.hpp states the rules).
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "agents/beliefs.hpp"
+#include "agents/collusion.hpp"
+#include "agents/honest.hpp"
+#include "agents/traits.hpp"
+#include "sim/parallel.hpp"
+
+namespace qvsim::agents {
+namespace {
+
+// Largest |u_k|, lowest index among equals; 0 when all values are 0.
+std::uint32_t top_proposal(std::span<const double> u) {
+  std::uint32_t top = 0;
+  for (std::uint32_t k = 1; k < u.size(); ++k)
+    if (std::fabs(u[k]) > std::fabs(u[top])) top = k;
+  return top;
+}
+
+class Former {
+ public:
+  Former(const CollusionSpec& spec, const ReplicateContext& ctx, Mechanism m)
+      : spec_(spec),
+        ctx_(ctx),
+        s_(ctx.model.scenario),
+        e_(ctx.electorate),
+        g_(ctx.graph),
+        m_(m),
+        belief_(ctx.belief(m)),
+        kc_(ctx.electorate.proposals),
+        lambda_(spec.internalization) {}
+
+  Coalitions run() {
+    found();
+    recruit();
+    leave();
+    return std::move(c_);
+  }
+
+ private:
+  std::span<const double> row(const std::vector<double>& v, std::size_t id) const {
+    return {v.data() + id * kc_, kc_};
+  }
+
+  void found() {
+    const AgentId n = g_.num_agents();
+    c_.mechanism = m_;
+    c_.coalition_of.assign(n, kNoCoalition);
+    const std::uint64_t count = spec_.organizers.resolve(n);
+    std::vector<AgentId> organizers;
+    if (spec_.selection == Selection::degree) {
+      organizers = choose_by_degree(g_, count);
+    } else if (spec_.selection == Selection::listed) {
+      // Edge-list ids were remapped in ascending order, so an id's agent is its rank; freeze()
+      // checked that every listed id is a node.
+      const auto& ids = g_.original_ids();
+      for (const std::uint64_t id : spec_.organizer_ids) {
+        const auto it = std::lower_bound(ids.begin(), ids.end(), id);
+        if (it != ids.end() && *it == id)
+          organizers.push_back(static_cast<AgentId>(it - ids.begin()));
+      }
+    } else {
+      Stream rng(StreamKey{s_.seed, ctx_.replicate, ctx_.arm_key, 0, 0, purpose::organizers});
+      organizers = choose_random(n, count, rng);
+    }
+    const std::size_t nc = organizers.size();
+    c_.members.resize(nc);
+    c_.gain.resize(nc);
+    c_.loss.resize(nc);
+    count_.assign(nc * kc_, 0);
+    honest_.resize(nc);
+    ballot_.resize(nc);
+    shift_.assign(nc * kc_, 0.0);
+    dirty_.assign(nc, 1);
+    for (std::size_t id = 0; id < nc; ++id) {
+      const AgentId o = organizers[id];
+      const auto u = e_.of(o);
+      const std::uint32_t k = top_proposal(u);
+      c_.coalition_of[o] = static_cast<std::uint32_t>(id);
+      c_.members[id].push_back(o);
+      c_.organizer.push_back(o);
+      c_.proposal.push_back(k);
+      c_.direction.push_back(u[k] < 0.0 ? -1 : 1);
+      ++count_[id * kc_ + k];  // the founding cause, for good
+      if (spec_.logrolling) ++count_[id * kc_ + k];
+    }
+    c_.causes.assign(nc * kc_, 0);
+    c_.totals.assign(nc * kc_, 0.0);
+  }
+
+  // Totals, causes, every member's honest and coalition ballots and the coalition's shift, from
+  // its member list; for the coalitions flagged dirty (then clean).
+  void refresh() {
+    parallel_for_index(std::size_t{0}, c_.members.size(), [&](std::size_t id) {
+      if (dirty_[id] == 0) return;
+      const auto& list = c_.members[id];
+      double* t = c_.totals.data() + id * kc_;
+      std::fill(t, t + kc_, 0.0);
+      for (const AgentId a : list) {
+        const auto u = e_.of(a);
+        for (std::size_t k = 0; k < kc_; ++k) t[k] += u[k];
+      }
+      for (std::size_t k = 0; k < kc_; ++k) c_.causes[id * kc_ + k] = count_[id * kc_ + k] > 0;
+      auto& h = honest_[id];
+      auto& b = ballot_[id];
+      const std::size_t known = h.size() / kc_;  // members whose honest ballot is cached
+      h.resize(list.size() * kc_);
+      b.resize(list.size() * kc_);
+      std::vector<double> internal(kc_);
+      double* d = shift_.data() + id * kc_;
+      std::fill(d, d + kc_, 0.0);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto u = e_.of(list[i]);
+        const Voter voter = voter_of(s_, ctx_.replicate, list[i], u);
+        const std::span<double> hi(h.data() + i * kc_, kc_);
+        const std::span<double> bi(b.data() + i * kc_, kc_);
+        if (i >= known) honest_votes(m_, s_.budget, belief_, voter, hi);
+        coalition_values(u, row(c_.totals, id), row_causes(id), lambda_, internal);
+        honest_votes(m_, s_.budget, belief_, Voter{internal, voter.credits, voter.lambda}, bi);
+        for (std::size_t k = 0; k < kc_; ++k) d[k] += bi[k] - hi[k];
+      }
+    });
+  }
+
+  std::span<const std::uint8_t> row_causes(std::size_t id) const {
+    return {c_.causes.data() + id * kc_, kc_};
+  }
+
+  // What agent a estimates she would gain minus lose in coalition id (state of the last round);
+  // sets `ok` when the estimated gain is at least the loss.
+  double estimate(std::span<const double> u, const Voter& voter, std::span<const double> h,
+                  std::uint32_t own, std::size_t id, std::vector<double>& internal,
+                  std::vector<double>& b, bool& ok) const {
+    const double* t = c_.totals.data() + id * kc_;
+    const double* d = shift_.data() + id * kc_;
+    const auto n = static_cast<double>(c_.members[id].size());
+    for (std::size_t k = 0; k < kc_; ++k) {
+      const bool cause = c_.causes[id * kc_ + k] != 0 || (spec_.logrolling && k == own);
+      internal[k] = cause ? u[k] + lambda_ * t[k] : u[k];
+    }
+    honest_votes(m_, s_.budget, belief_, Voter{internal, voter.credits, voter.lambda}, b);
+    const double loss = private_loss(m_, s_.budget, belief_, voter, h, b);
+    double gain = 0.0;
+    for (std::size_t k = 0; k < kc_; ++k) {
+      double shift = d[k];
+      const bool was = c_.causes[id * kc_ + k] != 0;
+      if ((was || (spec_.logrolling && k == own)) && u[k] != 0.0) {
+        // Change of the current members' summed internalized values once she is in.
+        const double more = was ? lambda_ * n * u[k] : lambda_ * ((n - 1.0) * t[k] + n * u[k]);
+        shift += h[k] / u[k] * more;
+      }
+      if (u[k] != 0.0 && shift != 0.0) gain += u[k] * belief_.gain(k, b[k], b[k] + shift);
+    }
+    ok = trade_pays(gain, loss);
+    return gain - loss;
+  }
+
+  void recruit() {
+    const AgentId n = g_.num_agents();
+    std::vector<std::uint8_t> seen(n, 0);
+    std::vector<AgentId> candidates;
+    std::vector<std::uint32_t> choice;
+    for (std::uint32_t round = 0; round < spec_.rounds; ++round) {
+      // Only a coalition that changed can change a free neighbour's decision: the others offer
+      // what they offered (and have no more room than) last round. A coalition that filled up
+      // changed too: its neighbours who wanted it may now want their next best.
+      candidates.clear();
+      for (std::size_t id = 0; id < c_.members.size(); ++id) {
+        if (dirty_[id] == 0) continue;
+        for (const AgentId m : c_.members[id]) {
+          for (const AgentId j : g_.neighbors(m)) {
+            if (c_.coalition_of[j] == kNoCoalition && seen[j] == 0) {
+              seen[j] = 1;
+              candidates.push_back(j);
+            }
+          }
+        }
+      }
+      refresh();
+      if (candidates.empty()) break;
+      std::sort(candidates.begin(), candidates.end());
+      for (const AgentId j : candidates) seen[j] = 0;
+
+      // Every candidate decides in parallel, reading only the state of this round.
+      choice.assign(candidates.size(), kNoCoalition);
+      parallel_for_index(std::size_t{0}, candidates.size(), [&](std::size_t i) {
+        const AgentId a = candidates[i];
+        const auto u = e_.of(a);
+        const Voter voter = voter_of(s_, ctx_.replicate, a, u);
+        thread_local std::vector<double> h, b, internal;  // scratch only
+        h.resize(kc_);
+        b.resize(kc_);
+        internal.resize(kc_);
+        honest_votes(m_, s_.budget, belief_, voter, h);
+        const std::uint32_t own = top_proposal(u);
+        thread_local std::vector<std::uint32_t> tried;
+        tried.clear();
+        double best = 0.0;
+        std::uint32_t pick = kNoCoalition;
+        for (const AgentId x : g_.neighbors(a)) {
+          const std::uint32_t id = c_.coalition_of[x];
+          if (id == kNoCoalition || c_.members[id].size() >= spec_.max_size ||
+              std::find(tried.begin(), tried.end(), id) != tried.end()) {
+            continue;
+          }
+          tried.push_back(id);
+          bool ok = false;
+          const double surplus = estimate(u, voter, h, own, id, internal, b, ok);
+          if (ok && (pick == kNoCoalition || surplus > best || (surplus == best && id < pick))) {
+            best = surplus;
+            pick = id;
+          }
+        }
+        choice[i] = pick;
+      });
+
+      std::fill(dirty_.begin(), dirty_.end(), 0);
+      bool joined = false;
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        const std::uint32_t id = choice[i];
+        if (id == kNoCoalition || c_.members[id].size() >= spec_.max_size) continue;
+        const AgentId a = candidates[i];
+        c_.coalition_of[a] = id;
+        c_.members[id].push_back(a);
+        if (spec_.logrolling) ++count_[id * kc_ + top_proposal(e_.of(a))];
+        dirty_[id] = 1;
+        joined = true;
+      }
+      c_.rounds_run = round + 1;
+      if (!joined) break;
+    }
+  }
+
+  // Exact gain and loss of every member of the dirty coalitions (refreshed first).
+  void trades() {
+    refresh_all_dirty();
+    parallel_for_index(std::size_t{0}, c_.members.size(), [&](std::size_t id) {
+      if (stale_[id] == 0) return;
+      const auto& list = c_.members[id];
+      const auto& h = honest_[id];
+      const auto& b = ballot_[id];
+      const double* d = shift_.data() + id * kc_;
+      c_.gain[id].assign(list.size(), 0.0);
+      c_.loss[id].assign(list.size(), 0.0);
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const auto u = e_.of(list[i]);
+        const Voter voter = voter_of(s_, ctx_.replicate, list[i], u);
+        const std::span<const double> hi(h.data() + i * kc_, kc_);
+        const std::span<const double> bi(b.data() + i * kc_, kc_);
+        double gain = 0.0;
+        for (std::size_t k = 0; k < kc_; ++k) {
+          const double others = d[k] - (bi[k] - hi[k]);
+          if (u[k] != 0.0 && others != 0.0) gain += u[k] * belief_.gain(k, bi[k], bi[k] + others);
+        }
+        c_.gain[id][i] = gain;
+        c_.loss[id][i] = private_loss(m_, s_.budget, belief_, voter, hi, bi);
+      }
+    });
+  }
+
+  void refresh_all_dirty() {
+    stale_ = dirty_;
+    refresh();
+    std::fill(dirty_.begin(), dirty_.end(), 0);
+  }
+
+  void leave() {
+    std::fill(dirty_.begin(), dirty_.end(), 1);
+    for (;;) {
+      trades();
+      bool any = false;
+      for (std::size_t id = 0; id < c_.members.size(); ++id) {
+        if (stale_[id] == 0) continue;
+        auto& list = c_.members[id];
+        std::size_t keep = 0;
+        std::vector<double> h;
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          const AgentId a = list[i];
+          if (!trade_pays(c_.gain[id][i], c_.loss[id][i])) {
+            c_.coalition_of[a] = kNoCoalition;
+            if (spec_.logrolling) --count_[id * kc_ + top_proposal(e_.of(a))];
+            ++c_.left;
+            dirty_[id] = 1;
+            continue;
+          }
+          list[keep] = a;
+          h.insert(h.end(), honest_[id].begin() + static_cast<std::ptrdiff_t>(i * kc_),
+                   honest_[id].begin() + static_cast<std::ptrdiff_t>((i + 1) * kc_));
+          ++keep;
+        }
+        if (dirty_[id] != 0) {
+          list.resize(keep);
+          honest_[id] = std::move(h);
+          any = true;
+        }
+      }
+      if (!any) break;
+      ++c_.exit_rounds;
+    }
+  }
+
+  const CollusionSpec& spec_;
+  const ReplicateContext& ctx_;
+  const Scenario& s_;
+  const Electorate& e_;
+  const Graph& g_;
+  Mechanism m_;
+  const MechanismBelief& belief_;
+  std::size_t kc_;
+  double lambda_;
+  Coalitions c_;
+  std::vector<std::uint32_t> count_;         // coalition x proposal: members bringing the cause
+  std::vector<std::vector<double>> honest_;  // per coalition: members x proposals
+  std::vector<std::vector<double>> ballot_;  // per coalition: members x proposals
+  std::vector<double> shift_;                // coalition x proposal: sum of (ballot - honest)
+  std::vector<std::uint8_t> dirty_;          // per coalition: changed since its last refresh
+  std::vector<std::uint8_t> stale_;          // per coalition: trades to recompute
+};
+
+}  // namespace
+
+void coalition_values(std::span<const double> u, std::span<const double> totals,
+                      std::span<const std::uint8_t> causes, double internalization,
+                      std::span<double> out) noexcept {
+  for (std::size_t k = 0; k < u.size(); ++k) {
+    out[k] = causes[k] != 0 ? u[k] + internalization * (totals[k] - u[k]) : u[k];
+  }
+}
+
+Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context,
+                           Mechanism m) {
+  return Former(spec, context, m).run();
+}
+
+}  // namespace qvsim::agents
