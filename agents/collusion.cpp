@@ -16,14 +16,16 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Counters: members, defectors, |votes| cast by members, members checked (provable), defectors
-// sanctioned.
+// Counters: members, defectors, |votes| cast by members (times their identities), members checked
+// (provable), defectors sanctioned, members' identities, every agent's identities.
 enum CollusionCounter : std::size_t {
   kMembers,
   kDefectors,
   kMemberAbsVotes,
   kChecked,
   kSanctioned,
+  kMemberIdentities,
+  kAllIdentities,
   kCollusionCounters
 };
 
@@ -83,14 +85,19 @@ class Collusion final : public Component {
   }
 
   void apply(Cast& b, std::span<double> counters) const override {
+    // Identities count in influence_ratio: a sybil's identities all cast her ballot (the sybil
+    // component, later in the arm, scales it by the same coin).
+    const double identities = identities_of(b.agent);
+    counters[kAllIdentities] += identities;
     if (of(b.mechanism).coalition_of[b.agent] == kNoCoalition) return;
     const bool obeyed =
         member_votes(b.mechanism, b.agent, b.belief, b.voter, b.honest, b.cost, b.votes, b.cost);
     counters[kMembers] += 1.0;
     counters[kDefectors] += obeyed ? 0.0 : 1.0;
+    counters[kMemberIdentities] += identities;
     double abs = 0.0;
     for (double v : b.votes) abs += std::fabs(v);
-    counters[kMemberAbsVotes] += abs;
+    counters[kMemberAbsVotes] += abs * identities;
     // After the vote: who is checked, and whether a defection is seen.
     bool seen = ballot_ == qvsim::Ballot::public_ballot;
     if (ballot_ == qvsim::Ballot::provable && audited(b.agent)) {
@@ -122,13 +129,30 @@ class Collusion final : public Component {
     out.push_back(m == Mechanism::quadratic ? credits_saved(m) : kNaN);
     const double vote_share =
         outcome.abs_votes > 0 ? sums[kMemberAbsVotes] / outcome.abs_votes : kNaN;
-    out.push_back(colluders > 0 ? vote_share / (colluders / n) : kNaN);
+    const double identity_share = sums[kMemberIdentities] / sums[kAllIdentities];
+    out.push_back(colluders > 0 ? vote_share / identity_share : kNaN);
     out.push_back(static_cast<double>(c.left));
     out.push_back(sums[kSanctioned]);
     out.push_back(sums[kChecked] * spec_.audit_cost);
+    bool saturated = !members.empty();
+    for (const auto& list : members) saturated = saturated && list.size() >= spec_.max_size;
+    out.push_back(saturated ? 1.0 : 0.0);
+  }
+
+  // Collusion did nothing: no member, or every member defected.
+  bool inert(std::span<const double> sums) const override {
+    return sums[kMembers] == 0.0 || sums[kDefectors] == sums[kMembers];
   }
 
  private:
+  // How many identities agent a votes with in this arm: collusion.sybils.identities when her sybil
+  // coin (the sybil component's, agents/collusion.hpp) comes up, else 1.
+  double identities_of(AgentId a) const {
+    if (!(spec_.sybils.share > 0.0)) return 1.0;
+    Stream coin(StreamKey{seed_, replicate_, arm_key_, 0, a, purpose::sybil});
+    return coin.uniform() < spec_.sybils.share ? static_cast<double>(spec_.sybils.identities) : 1.0;
+  }
+
   // Provable ballots: whether the coalition asks agent a to prove her vote (one coin per agent,
   // the same under every mechanism).
   bool audited(AgentId a) const {
@@ -150,7 +174,12 @@ class Collusion final : public Component {
       detection = agent_trait(spec_.perceived_detection,
                               StreamKey{seed_, replicate_, 0, 0, a, purpose::belief});
     }
-    return detection * spec_.sanction > private_loss(m, budget_, belief, voter, honest, w);
+    // No expected sanction, no enforcement: with threat 0 only loyalty holds a member. Obeying can
+    // look worth a hair more than her honest ballot (a loss near -1e-5 utility under credits QV,
+    // whose honest ballot answers the belief's density at the tally it expects: price-taking);
+    // that is the honest rule's approximation, not a reason to vote a trade.
+    const double threat = detection * spec_.sanction;
+    return threat > 0.0 && threat > private_loss(m, budget_, belief, voter, honest, w);
   }
 
   // Sum over coalitions of what one voter would pay for the coalition's summed votes, minus what
@@ -161,19 +190,19 @@ class Collusion final : public Component {
     std::vector<double> saved(c.members.size(), 0.0);
     const MechanismBelief& belief = belief_for(beliefs_, m);
     parallel_for_index(std::size_t{0}, saved.size(), [&](std::size_t id) {
-      std::vector<double> sum(kc, 0.0), honest(kc), votes(kc);
-      double paid = 0.0;
+      std::vector<double> shift(kc, 0.0), honest(kc), votes(kc);
+      double extra = 0.0;
       for (AgentId a : c.members[id]) {
         const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
         const double hc = honest_votes(m, budget_, belief, voter, honest);
         double cost = 0.0;
         member_votes(m, a, belief, voter, honest, hc, votes, cost);
-        paid += cost;
-        for (std::size_t k = 0; k < kc; ++k) sum[k] += votes[k];
+        extra += cost - hc;
+        for (std::size_t k = 0; k < kc; ++k) shift[k] += votes[k] - honest[k];
       }
       double single = 0.0;
-      for (double v : sum) single += v * v;
-      saved[id] = single - paid;
+      for (double v : shift) single += v * v;
+      saved[id] = single - extra;
     });
     double total = 0.0;
     for (double x : saved) total += x;
@@ -198,9 +227,9 @@ class CollusionFactory final : public ComponentFactory {
  public:
   explicit CollusionFactory(const CollusionSpec& spec) : spec_(spec) {}
   std::vector<std::string> metric_names() const override {
-    return {"coalitions",     "coalition_size_mean", "coalition_size_max", "colluding_share",
-            "defection_rate", "credits_saved",       "influence_ratio",    "left",
-            "sanctioned",     "coalition_audit_cost"};
+    return {"coalitions",     "coalition_size_mean",  "coalition_size_max", "colluding_share",
+            "defection_rate", "credits_saved",        "influence_ratio",    "left",
+            "sanctioned",     "coalition_audit_cost", "saturated"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& ctx) const override {
     return std::make_unique<Collusion>(spec_, ctx);

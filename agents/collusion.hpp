@@ -39,14 +39,15 @@
 //
 // Obeying (collusion component, per mechanism). A member obeys (casts b_i) when her loyalty draw
 // succeeds (stream: seed, replicate, arm, 0, agent, purpose::loyalty; the same in every
-// mechanism) or when detection x sanction > loss_i, with detection 1 under public, `audit` under
-// provable (she is asked to prove her vote with that chance; refusing counts as defecting) and her
-// perceived_detection trait under secret (arm 0, purpose::belief). Otherwise she defects and
-// votes honestly, keeping the others' gain: a member for whom the trade pays may still free-ride.
-// After the vote a defection is detected under public always, under provable when her audit coin
-// (seed, replicate, arm, round kAuditCoalition, agent, purpose::audit) is below `audit`, under
-// secret never; detected defectors are sanctioned when sanction > 0. Under provable the coalition
-// pays audit_cost per member checked (the same coin): the coalition_audit_cost metric.
+// mechanism) or when detection x sanction > max(loss_i, 0) (no sanction, no enforcement), with
+// detection 1 under public, `audit` under provable (she is asked to prove her vote with that
+// chance; refusing counts as defecting) and her perceived_detection trait under secret (arm 0,
+// purpose::belief). Otherwise she defects and votes honestly, keeping the others' gain: a member
+// for whom the trade pays may still free-ride. After the vote a defection is detected under public
+// always, under provable when her audit coin (seed, replicate, arm, round kAuditCoalition, agent,
+// purpose::audit) is below `audit`, under secret never; detected defectors are sanctioned when
+// sanction > 0. Under provable the coalition pays audit_cost per member checked (the same coin):
+// the coalition_audit_cost metric.
 //
 // Sybils: an agent splits with probability sybils.share into `identities` identities, each with
 // her full credit budget (credits) or each buying her price-taking votes (money), so her votes and
@@ -101,7 +102,16 @@ void coalition_values(std::span<const double> u, std::span<const double> totals,
 
 // Metrics (runs.csv columns): coalitions, coalition_size_mean, coalition_size_max,
 // colluding_share, defection_rate, credits_saved, influence_ratio, left, sanctioned,
-// coalition_audit_cost (provable: audit_cost times the members checked).
+// coalition_audit_cost (provable: audit_cost times the members checked), saturated.
+//   credits_saved (QV): per coalition, sum_k (members' vote shift on k)^2 -- what one voter would
+//     pay to move the tally as the coalition did -- minus what its members paid beyond their
+//     honest ballots; summed over coalitions. 0 when collusion changes no vote.
+//   influence_ratio: members' share of all |votes| over their share of all identities, a sybil
+//     member counting her identities in both (votes as collusion writes them, times identities):
+//     1 when every agent is a member and an equal sybil.
+//   saturated: 1 when there is a coalition and every coalition reached max_size.
+// The component is inert (agents/attack.hpp, arm_inert) when no agent is a member or every member
+// defected.
 std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec);
 
 // Metrics: sybils, sybil_identities, sybil_identity_cost.

@@ -84,9 +84,12 @@ TEST_CASE("a bribe budget of 0 leaves the arm equal to honest bit for bit", "[br
         CHECK(arm.spent == base.spent);
         CHECK(arm.voters == base.voters);
         CHECK(arm.abs_votes == base.abs_votes);
-        REQUIRE(arm.arm_metrics.size() == 7);
+        // The bribery metrics, then the arm's ballots_changed and arm_inert (agents/attack.hpp).
+        REQUIRE(arm.arm_metrics.size() == 9);
         // Nothing spent, bought, reneged or asked for; the price is 0; [4] is its belief.
         for (const std::size_t i : {0, 1, 2, 3, 5, 6}) CHECK(arm.arm_metrics[i] == 0.0);
+        CHECK(arm.arm_metrics[7] == 0.0);  // no ballot changed
+        CHECK(arm.arm_metrics[8] == 1.0);  // so the arm is flagged inert
       }
     }
   }
@@ -215,8 +218,10 @@ TEST_CASE("bought votes move the tallies as instructed", "[bribery]") {
   for (std::uint32_t p = 0; p < s.proposals; ++p) {
     CHECK(after.tally[p] - base.tally[p] == Approx(expected[p]).margin(1e-9));
   }
+  // Then ballots_changed (each seller's ballot) and arm_inert (0: votes were delivered).
   CHECK(after.arm_metrics == std::vector<double>{qv.spent, static_cast<double>(qv.sellers.size()),
-                                                 0.0, qv.unit_price, 1.0, 0.0, 0.0});
+                                                 0.0, qv.unit_price, 1.0, 0.0, 0.0,
+                                                 static_cast<double>(qv.sellers.size()), 0.0});
   // The fixed belief knows the honest tally, so reaching the target is flipping the decision,
   // and the last seller was needed for it.
   CHECK(after.decision[0] == 1);

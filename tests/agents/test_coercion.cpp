@@ -208,7 +208,10 @@ TEST_CASE("severity 0 or no coercers: the arm equals honest bit for bit", "[coer
           CHECK(arm.decision == base.decision);
           CHECK(arm.spent == base.spent);
           CHECK(arm.abs_votes == base.abs_votes);
-          REQUIRE(arm.arm_metrics.size() == 7);
+          // The coercion metrics, then ballots_changed and arm_inert (agents/attack.hpp).
+          REQUIRE(arm.arm_metrics.size() == 9);
+          CHECK(arm.arm_metrics[7] == 0.0);  // no ballot changed
+          CHECK(arm.arm_metrics[8] == 1.0);  // flagged inert
           CHECK(arm.arm_metrics[1] == 0.0);  // complied
           CHECK(arm.arm_metrics[3] == 0.0);  // punished: no sanction to carry out
           CHECK(arm.arm_metrics[4] == 0.0);  // harm
@@ -514,8 +517,8 @@ TEST_CASE("coercion metrics add up", "[coercion]") {
   const auto behaviours = make_behaviours(s);
   CHECK(behaviours[1]->metric_names() ==
         std::vector<std::string>{"threatened", "complied", "defied", "punished", "harm",
-                                 "coerced_vote_share", "coercion_audit_cost",
-                                 "ballots_changed", "arm_inert"});
+                                 "coerced_vote_share", "coercion_audit_cost", "ballots_changed",
+                                 "arm_inert"});
   Collected c;
   run_replicates(model, behaviours, RunOptions{}, c);
   for (const auto& o : c.outcomes) {

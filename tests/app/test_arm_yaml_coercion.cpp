@@ -323,7 +323,8 @@ arms:
   CHECK_THAT(runs,
              Catch::Contains(
                  "threatened,complied,defied,punished,harm,coerced_vote_share,coercion_audit_cost,"
-                 "bribe_spent,votes_bought,reneged"));
+                 "ballots_changed,arm_inert,bribe_spent,votes_bought,reneged,bribe_price,"
+                 "bribe_confidence,bribe_audits,bribe_audit_cost"));
 }
 
 TEST_CASE("the coercion and bribery example scenarios validate", "[cli][coercion][bribery]") {
