@@ -316,30 +316,44 @@ struct Electorate {
   ValuesSpec values;
   BudgetSpec budget;
   PivotSpec pivot;
+  // Which parts were read; a collecting parse skips the checks that depend on one that was not.
+  bool agents_ok = false;
+  bool proposals_ok = false;
+  bool budget_ok = false;
 };
 
-Electorate parse_electorate(const Context& ctx, const MapView& root, bool edge_list) {
-  Electorate e;
+// Each key is read on its own (attempt), so a collecting parse reports every key's problem.
+void parse_electorate(const Context& ctx, const MapView& root, bool edge_list, Electorate& e) {
   const auto f = root.get("electorate");
   if (!f) {
     if (!edge_list)
       fail(ctx, root.line(), "electorate", ErrorKind::missing_key, "missing required key");
-    return e;
+    e.agents_ok = e.proposals_ok = e.budget_ok = true;
+    return;
   }
   const MapView m(ctx, *f, {"agents", "proposals", "values", "budget", "pivot"});
-  if (edge_list) {
-    if (auto a = m.get("agents")) {
-      fail(ctx, a->line, a->path, "set by the edge-list file; remove it");
+  e.agents_ok = attempt(ctx, [&] {
+    if (edge_list) {
+      if (auto a = m.get("agents")) {
+        fail(ctx, a->line, a->path, "set by the edge-list file; remove it");
+      }
+    } else {
+      e.agents_field = m.require("agents");
+      e.agents = get_uint(ctx, *e.agents_field, 2, kMaxAgents);
     }
-  } else {
-    e.agents_field = m.require("agents");
-    e.agents = get_uint(ctx, *e.agents_field, 2, kMaxAgents);
-  }
-  if (auto p = m.get("proposals")) e.proposals = get_u32(ctx, *p, 1);
-  if (auto v = m.get("values")) e.values = parse_values(ctx, *v);
-  if (auto b = m.get("budget")) e.budget = parse_budget(ctx, *b);
-  if (auto p = m.get("pivot")) e.pivot = parse_pivot(ctx, *p);
-  return e;
+  });
+  e.proposals_ok = attempt(ctx, [&] {
+    if (auto p = m.get("proposals")) e.proposals = get_u32(ctx, *p, 1);
+  });
+  attempt(ctx, [&] {
+    if (auto v = m.get("values")) e.values = parse_values(ctx, *v);
+  });
+  e.budget_ok = attempt(ctx, [&] {
+    if (auto b = m.get("budget")) e.budget = parse_budget(ctx, *b);
+  });
+  attempt(ctx, [&] {
+    if (auto p = m.get("pivot")) e.pivot = parse_pivot(ctx, *p);
+  });
 }
 
 // ---- graph ----------------------------------------------------------------------------------
@@ -518,9 +532,15 @@ ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f,
   }
   const MapView m(ctx, f, {"collusion", "coercion", "bribery"}, false, true);
   ArmSpec arm{name};
-  if (auto c = m.get("collusion")) arm.collusion = parse_collusion(ctx, *c);
-  if (auto c = m.get("coercion")) arm.coercion = parse_coercion(ctx, *c, proposals);
-  if (auto b = m.get("bribery")) arm.bribery = parse_bribery(ctx, *b, proposals);
+  attempt(ctx, [&] {
+    if (auto c = m.get("collusion")) arm.collusion = parse_collusion(ctx, *c);
+  });
+  attempt(ctx, [&] {
+    if (auto c = m.get("coercion")) arm.coercion = parse_coercion(ctx, *c, proposals);
+  });
+  attempt(ctx, [&] {
+    if (auto b = m.get("bribery")) arm.bribery = parse_bribery(ctx, *b, proposals);
+  });
   return arm;
 }
 
@@ -530,17 +550,19 @@ std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f, std::uint32_
   }
   const MapView m(ctx, f, {}, true);
   std::vector<ArmSpec> arms;
-  for (const auto& [name, field] : m.entries())
-    arms.push_back(parse_arm(ctx, name, field, proposals));
+  for (const auto& [name, field] : m.entries()) {
+    attempt(ctx, [&] { arms.push_back(parse_arm(ctx, name, field, proposals)); });
+  }
   return arms;
 }
 
 // ---- the document ---------------------------------------------------------------------------
 
-Scenario parse_document(const Context& outer, const YAML::Node& root) {
-  std::map<std::string, std::size_t, std::less<>> key_lines;
-  Context ctx = outer;
-  ctx.key_lines = &key_lines;
+// Reads every top-level key on its own (attempt), so that every independent problem is recorded
+// in ctx.errors. A check that compares with another key is skipped when that key could not be
+// read: the graph's checks against electorate.agents, mechanisms against the budget, arms against
+// electorate.proposals, baseline_arm against the arms.
+void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
   if (!root.IsMap()) {
     fail(
         ctx, line_of(root), "", ErrorKind::type,
@@ -552,16 +574,20 @@ Scenario parse_document(const Context& outer, const YAML::Node& root) {
   if (const auto f = m.get("sweep")) {
     fail(ctx, f->line, f->path, "this file has a sweep: block; run it with 'qvsim sweep'");
   }
-  Scenario s;
 
-  const Field name = m.require("name");
-  s.name = get_string(ctx, name);
-  if (!is_folder_name(s.name)) fail(ctx, name.line, name.path, folder_name_error(s.name));
-  s.seed = get_uint(ctx, m.require("seed"), 0, kMaxU64);
-  s.replicates = get_uint(ctx, m.require("replicates"), 1, kMaxReplicates);
+  attempt(ctx, [&] {
+    const Field name = m.require("name");
+    s.name = get_string(ctx, name);
+    if (!is_folder_name(s.name)) fail(ctx, name.line, name.path, folder_name_error(s.name));
+  });
+  attempt(ctx, [&] { s.seed = get_uint(ctx, m.require("seed"), 0, kMaxU64); });
+  attempt(ctx, [&] { s.replicates = get_uint(ctx, m.require("replicates"), 1, kMaxReplicates); });
 
   const bool edge_list = names_edge_list(m);
-  Electorate e = parse_electorate(ctx, m, edge_list);
+  Electorate e;
+  if (!attempt(ctx, [&] { parse_electorate(ctx, m, edge_list, e); })) {
+    e.agents_ok = e.proposals_ok = e.budget_ok = false;
+  }
   s.agents = e.agents;
   s.proposals = e.proposals;
   s.values = std::move(e.values);
@@ -569,28 +595,35 @@ Scenario parse_document(const Context& outer, const YAML::Node& root) {
   s.pivot = e.pivot;
 
   if (auto g = m.get("graph")) {
-    s.graph = parse_graph(ctx, *g, s.agents);
-  } else if (s.agents <= kDefaultDegree) {
-    fail(ctx, e.agents_field->line, e.agents_field->path,
-         "must be greater than " + std::to_string(kDefaultDegree) +
-             " for the default graph (watts_strogatz, degree " + std::to_string(kDefaultDegree) +
-             "); set graph to use fewer agents");
+    if (e.agents_ok) attempt(ctx, [&] { s.graph = parse_graph(ctx, *g, s.agents); });
+  } else if (e.agents_ok && s.agents <= kDefaultDegree) {
+    report(ctx, e.agents_field->line, e.agents_field->path, ErrorKind::invalid,
+           "must be greater than " + std::to_string(kDefaultDegree) +
+               " for the default graph (watts_strogatz, degree " + std::to_string(kDefaultDegree) +
+               "); set graph to use fewer agents");
   }
 
   if (auto f = m.get("mechanisms")) {
-    s.mechanisms = parse_mechanisms(ctx, *f, s.budget.kind);
+    if (e.budget_ok) attempt(ctx, [&] { s.mechanisms = parse_mechanisms(ctx, *f, s.budget.kind); });
   } else {
     s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote};
     if (s.budget.kind == BudgetKind::credits) s.mechanisms.push_back(Mechanism::linear);
   }
 
   if (auto f = m.get("ballot")) {
-    constexpr Ballot kBallots[] = {Ballot::public_ballot, Ballot::provable, Ballot::secret};
-    s.ballot = kBallots[get_choice(ctx, *f, {"public", "provable", "secret"})];
+    attempt(ctx, [&] {
+      constexpr Ballot kBallots[] = {Ballot::public_ballot, Ballot::provable, Ballot::secret};
+      s.ballot = kBallots[get_choice(ctx, *f, {"public", "provable", "secret"})];
+    });
   }
 
-  const Field arms = m.require("arms");
-  s.arms = parse_arms(ctx, arms, s.proposals);
+  const std::size_t before_arms = ctx.errors != nullptr ? ctx.errors->size() : 0;
+  std::optional<Field> arms;
+  attempt(ctx, [&] { arms = m.require("arms"); });
+  if (arms && e.proposals_ok) attempt(ctx, [&] { s.arms = parse_arms(ctx, *arms, s.proposals); });
+  const bool arms_ok =
+      arms && e.proposals_ok && (ctx.errors == nullptr || ctx.errors->size() == before_arms);
+  if (!arms_ok) return;
 
   auto has_arm = [&s](const std::string& n) {
     return std::any_of(s.arms.begin(), s.arms.end(),
@@ -605,12 +638,26 @@ Scenario parse_document(const Context& outer, const YAML::Node& root) {
            "no arm named '" + s.baseline_arm + "' (arms are: " + names + ")");
     }
   } else if (!has_arm(s.baseline_arm)) {
-    fail(ctx, arms.line, arms.path,
+    fail(ctx, arms->line, arms->path,
          "no arm named 'honest' to compare against; add one or set baseline_arm");
   }
+}
+
+// Collects every problem of the document (read_document), then throws them as one InputError
+// whose first line is the first problem, as a reader that stopped there would report it.
+Scenario parse_document(const Context& outer, const YAML::Node& root) {
+  std::map<std::string, std::size_t, std::less<>> key_lines;
+  ErrorList errors;
+  Context ctx = outer;
+  ctx.key_lines = &key_lines;
+  ctx.errors = &errors;
+  Scenario s;
+  attempt(ctx, [&] { read_document(ctx, root, s); });
+  errors.throw_if_any();
 
   s.key_lines = std::move(key_lines);
-  // Everything above carried a line; this only guards against the two drifting apart.
+  // Everything above carried a line; this only guards against the two drifting apart, so it runs
+  // only on a document that was read without a problem, and stops at its first finding.
   validate_scenario(s, ctx.label);
   return s;
 }

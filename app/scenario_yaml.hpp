@@ -5,6 +5,10 @@
 // InputError naming the file, the 1-based line and the dotted key path, e.g.
 //   "scenario.yaml:12: graph.degree: must be an even integer >= 2, got 3".
 // Unknown keys are errors, with a "did you mean 'x'?" suggestion for a near miss.
+// Independent problems are reported together: the InputError carries the first problem's file,
+// line, key and kind, and its message lists each further one on a line of its own, as the CLI
+// prints a single one ("qvsim: error (range): scenario.yaml:3: replicates: ..."), at most 20 in
+// all, then "... and N more" (docs/errors.md, "Several mistakes at once").
 
 #include <filesystem>
 #include <string>

@@ -64,6 +64,28 @@ std::string u64_str(std::uint64_t x) { return std::to_string(x); }
   throw InputError(ctx.label, line, path, std::move(message), kind);
 }
 
+void report(const Context& ctx, std::size_t line, const std::string& path, ErrorKind kind,
+            std::string message) {
+  InputError e(ctx.label, line, path, std::move(message), kind);
+  if (ctx.errors == nullptr) throw e;
+  ctx.errors->add(std::move(e));
+}
+
+void ErrorList::throw_if_any() const {
+  if (errors_.empty()) return;
+  const InputError& first = errors_.front();
+  std::string message = first.message();
+  const std::size_t shown = std::min(errors_.size(), kShown);
+  for (std::size_t i = 1; i < shown; ++i) {
+    const InputError& e = errors_[i];
+    message += "\nqvsim: error (" + std::string(to_string(e.kind())) + "): " + e.what();
+  }
+  if (errors_.size() > shown) {
+    message += "\n... and " + std::to_string(errors_.size() - shown) + " more";
+  }
+  throw InputError(first.file(), first.line(), first.key(), std::move(message), first.kind());
+}
+
 namespace {
 
 // The 1-based line of the first byte that is not valid UTF-8 text (or a NUL), or 0 when all is.

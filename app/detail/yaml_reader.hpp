@@ -2,9 +2,16 @@
 // The toolkit for reading validated YAML: every value is read together with its dotted key path
 // and line, and every problem becomes one InputError naming file, line and key. Used by the
 // scenario reader and the readers of arm blocks; yaml-cpp stays private to app/.
+//
+// A reader may collect instead of stopping at the first problem: with Context::errors set,
+// MapView records unknown and duplicate keys and goes on, and attempt() records the InputError of
+// one key's parse so that the caller goes on with the next key (the failed key keeps its default).
+// The document is never used then: its reader ends with ErrorList::throw_if_any(), one
+// InputError whose first line is the first problem found, exactly as a stopping reader reports it.
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -29,12 +36,53 @@ using Keys = std::initializer_list<std::string_view>;
 
 class MapView;
 
+// The problems found in one document, in the order they were found.
+class ErrorList {
+ public:
+  // How many problems the combined message lists; the rest are counted ("... and 3 more").
+  static constexpr std::size_t kShown = 20;
+
+  void add(InputError e) { errors_.push_back(std::move(e)); }
+  bool empty() const { return errors_.empty(); }
+  std::size_t size() const { return errors_.size(); }
+  const std::vector<InputError>& errors() const { return errors_; }
+
+  // Returns when no problem was found. Otherwise throws one InputError with the first problem's
+  // file, line, key and kind; its message is the first problem's, followed, one a line, by each
+  // further problem as the CLI prints a single one ("qvsim: error (range): s.yaml:3: replicates:
+  // must be an integer >= 1, got 0"), at most kShown problems in all, then "... and N more".
+  void throw_if_any() const;
+
+ private:
+  std::vector<InputError> errors_;
+};
+
 struct Context {
   std::string label;
   fs::path base_dir;
   // Where MapView records the line of every key it reads (Scenario::key_lines); may be null.
   std::map<std::string, std::size_t, std::less<>>* key_lines = nullptr;
+  // Where a collecting reader records its problems (see attempt()); null: the first one throws.
+  ErrorList* errors = nullptr;
 };
+
+// Runs `parse` (one key's parse). Returns true when it succeeded. An InputError it throws is
+// recorded in ctx.errors and false returned, so that the caller goes on with the next key; without
+// a collector the error propagates. Anything else (an internal error) always propagates.
+template <class Parse>
+bool attempt(const Context& ctx, Parse&& parse) {
+  if (ctx.errors == nullptr) {
+    parse();
+    return true;
+  }
+  try {
+    parse();
+    return true;
+  } catch (InputError& e) {
+    ctx.errors->add(std::move(e));
+    return false;
+  }
+}
 
 // A value together with its dotted key path and the line to blame for it. The line is the key's:
 // a null value's own mark points past it, at the next token.
@@ -98,6 +146,10 @@ std::string u64_str(std::uint64_t x);
 [[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,
                        ErrorKind kind, std::string message);
 
+// Records the problem in ctx.errors and returns when ctx collects; throws it otherwise.
+void report(const Context& ctx, std::size_t line, const std::string& path, ErrorKind kind,
+            std::string message);
+
 std::size_t line_of(const YAML::Node& n);
 
 // Parses `text` as one YAML document, or throws InputError: encoding (NUL bytes, invalid UTF-8),
@@ -136,7 +188,9 @@ std::size_t get_choice(const Context& ctx, const Field& f, Keys options);
 // given (the usual shape mistake): "; write it as {key: value} with a key among credits, money".
 std::string not_a_map(const YAML::Node& node, Keys known);
 
-// A YAML map checked once for structure: string keys, no duplicates, only known keys.
+// A YAML map checked once for structure: string keys, no duplicates, only known keys. When ctx
+// collects, an unknown or duplicate key (and a key only() refuses) is recorded and left out of
+// entries(), and the map is read on; a map that is not a map at all still throws.
 class MapView {
  public:
   // `known` lists the keys this map may hold; an empty `known` with open_keys accepts any key
@@ -159,9 +213,10 @@ class MapView {
       if (ctx.key_lines != nullptr) ctx.key_lines->emplace(path, kline);
       // A hash index keeps the check linear in the number of keys (maps of 100,000 arms).
       if (const auto seen = index_.find(name); seen != index_.end()) {
-        fail(ctx, kline, path,
-             "duplicate key (first given on line " +
-                 std::to_string(entries_[seen->second].second.line) + ")");
+        report(ctx, kline, path, ErrorKind::invalid,
+               "duplicate key (first given on line " +
+                   std::to_string(entries_[seen->second].second.line) + ")");
+        continue;
       }
       if (!open_keys && std::find(known.begin(), known.end(), name) == known.end()) {
         std::string msg = "unknown key";
@@ -172,7 +227,8 @@ class MapView {
         } else {
           msg += " (nothing can be set here)";
         }
-        fail(ctx, kline, path, ErrorKind::unknown_key, msg);
+        report(ctx, kline, path, ErrorKind::unknown_key, msg);
+        continue;
       }
       index_.emplace(name, entries_.size());
       entries_.emplace_back(name, Field{it->second, path, kline});
@@ -203,7 +259,7 @@ class MapView {
       if (std::find(allowed.begin(), allowed.end(), e.first) == allowed.end()) {
         std::string msg = "not a setting of " + what;
         msg += params.size() > 0 ? " (it takes " + join(params) + ")" : " (it takes none)";
-        fail(*ctx_, e.second.line, e.second.path, ErrorKind::unknown_key, msg);
+        report(*ctx_, e.second.line, e.second.path, ErrorKind::unknown_key, msg);
       }
     }
   }

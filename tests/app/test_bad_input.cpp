@@ -1196,3 +1196,27 @@ TEST_CASE("a hostile or busy output folder: links never followed, a second write
     earlier.check_untouched();
   }
 }
+
+TEST_CASE("validate and run report every independent scenario mistake in one run", "[errors]") {
+  // An unknown key (line 11), a bad value (line 2) and a missing required key (seed, blamed on
+  // the top-level map's line 1): one line each, in the order found, exit code 2.
+  TempDir dir;
+  write(
+      dir.path / "s.yaml",
+      replace(replace(kBase, "seed: 1\n", ""), "replicates: 2", "replicates: 0") + "colour: red\n");
+  for (const std::string command : {"validate", "run"}) {
+    INFO(command);
+    const Child c = command == "validate"
+                        ? run_qvsim({"validate", "s.yaml"}, dir.path)
+                        : run_qvsim({"run", "s.yaml", "--out", "out", "--quiet"}, dir.path);
+    INFO(c.err);
+    REQUIRE(c.exited);
+    CHECK(c.code == 2);
+    CHECK(c.err ==
+          "qvsim: error (unknown_key): s.yaml:11: colour: unknown key (known keys: name, seed, "
+          "replicates, electorate, graph, mechanisms, ballot, arms, baseline_arm, sweep)\n"
+          "qvsim: error (missing_key): s.yaml:1: seed: missing required key\n"
+          "qvsim: error (range): s.yaml:2: replicates: must be an integer >= 1, got 0\n");
+    CHECK_FALSE(fs::exists(dir.path / "out"));
+  }
+}
