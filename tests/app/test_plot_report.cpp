@@ -270,8 +270,9 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   }
 }
 
-// A coalition under a secret ballot with no sanction and no loyalty: obeying never pays, every
-// member defects, the arm changes no ballot (as in tests/agents/test_arm_flags.cpp).
+// A coalition under a secret ballot with no sanction (and by default no member obeying
+// unconditionally): obeying never pays, every member defects, the arm changes no ballot (as in
+// tests/agents/test_arm_flags.cpp).
 TEST_CASE("the report warns of an inert arm", "[plot][report]") {
   if (!have_matplotlib()) {
     WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
@@ -292,7 +293,7 @@ ballot: secret
 arms:
   honest: {}
   collusion:
-    collusion: {organizers: 20, sanction: 0, cooperation: 0}
+    collusion: {organizers: 20, sanction: 0}
 )");
   const fs::path dir = tmp.path / "run";
   const auto run = cli({"run", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"});
