@@ -362,6 +362,32 @@ std::string format_summary_table(const Model& model, const RunTable& table) {
 
 namespace qvsim::analysis {
 
+std::vector<std::string> arm_flag_lines(const std::string& where, const FlagCount& inert,
+                                        const FlagCount& saturated) {
+  std::vector<std::string> lines;
+  if (inert.n > 0 && inert.flagged > 0) {
+    lines.push_back(where + ": inert in " + std::to_string(inert.flagged) + " of " +
+                    std::to_string(inert.n) +
+                    " replicates (it changed no ballot, or one of its attacks did nothing: no "
+                    "coalition member obeyed, nobody complied or no bought vote was "
+                    "delivered); see arm_inert in runs.csv and docs/model.md, \"Inert and "
+                    "saturated arms\"");
+  }
+  if (saturated.n > 0 && saturated.flagged > 0) {
+    lines.push_back(where + ": every coalition reached collusion.max_size in " +
+                    std::to_string(saturated.flagged) + " of " + std::to_string(saturated.n) +
+                    " replicates; its effect is capped by max_size, not by the agents' "
+                    "choices (see saturated in runs.csv)");
+  }
+  return lines;
+}
+
+FlagCount flag_count(double mean, std::uint64_t n) {
+  // A flag is 0 or 1 per replicate, so mean x n counts the flagged replicates exactly.
+  if (n == 0 || std::isnan(mean)) return {};
+  return {static_cast<std::uint64_t>(std::llround(mean * static_cast<double>(n))), n};
+}
+
 std::vector<std::string> flagged_arm_warnings(const RunTable& table) {
   const auto& names = table.metric_names();
   const auto at = [&](const char* name) -> std::ptrdiff_t {
@@ -370,32 +396,16 @@ std::vector<std::string> flagged_arm_warnings(const RunTable& table) {
   };
   const std::ptrdiff_t inert = at("arm_inert");
   const std::ptrdiff_t saturated = at("saturated");
-  std::vector<std::string> lines;
-  // A flag is 0 or 1 per replicate, so mean x n counts the flagged replicates exactly.
-  const auto flagged = [](const Summary& s) {
-    return static_cast<std::uint64_t>(std::llround(s.mean * static_cast<double>(s.n)));
+  const auto count = [](const GroupSummary& g, std::ptrdiff_t m) {
+    if (m < 0) return FlagCount{};
+    const Summary& s = g.metrics[static_cast<std::size_t>(m)];
+    return flag_count(s.mean, s.n);
   };
+  std::vector<std::string> lines;
   for (const GroupSummary& g : table.summaries()) {
     const std::string where = "arm '" + g.arm + "' under " + to_string(g.mechanism);
-    if (inert >= 0 && g.metrics[static_cast<std::size_t>(inert)].n > 0) {
-      const Summary& s = g.metrics[static_cast<std::size_t>(inert)];
-      if (const std::uint64_t k = flagged(s); k > 0) {
-        lines.push_back(where + ": inert in " + std::to_string(k) + " of " + std::to_string(s.n) +
-                        " replicates (it changed no ballot, or one of its attacks did nothing: no "
-                        "coalition member obeyed, nobody complied or no bought vote was "
-                        "delivered); see arm_inert in runs.csv and docs/model.md, \"Inert and "
-                        "saturated arms\"");
-      }
-    }
-    if (saturated >= 0 && g.metrics[static_cast<std::size_t>(saturated)].n > 0) {
-      const Summary& s = g.metrics[static_cast<std::size_t>(saturated)];
-      if (const std::uint64_t k = flagged(s); k > 0) {
-        lines.push_back(where + ": every coalition reached collusion.max_size in " +
-                        std::to_string(k) + " of " + std::to_string(s.n) +
-                        " replicates; its effect is capped by max_size, not by the agents' "
-                        "choices (see saturated in runs.csv)");
-      }
-    }
+    for (auto& l : arm_flag_lines(where, count(g, inert), count(g, saturated)))
+      lines.push_back(std::move(l));
   }
   return lines;
 }

@@ -128,4 +128,17 @@ std::string format_summary_table(const Model& model, const RunTable& table);
 // published as a finding.
 std::vector<std::string> flagged_arm_warnings(const RunTable& table);
 
+// How many replicates of one arm x mechanism raised a flag, out of the n that recorded it (n = 0:
+// the arm has no such flag).
+struct FlagCount {
+  std::uint64_t flagged = 0;
+  std::uint64_t n = 0;
+};
+// From a flag's summary: a flag is 0 or 1 per replicate, so mean x n counts the flagged ones.
+FlagCount flag_count(double mean, std::uint64_t n);
+// The lines flagged_arm_warnings writes for one arm x mechanism, `where` naming it ("arm 'x'
+// under quadratic"); the report builds the same lines from summary.csv.
+std::vector<std::string> arm_flag_lines(const std::string& where, const FlagCount& inert,
+                                        const FlagCount& saturated);
+
 }  // namespace qvsim::analysis

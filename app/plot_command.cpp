@@ -25,6 +25,7 @@
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
 #include "app/provenance.hpp"
+#include "app/report_sections.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
@@ -400,21 +401,7 @@ void check_plot_input(const PlotArgs& a) {
 // ---- report
 // --------------------------------------------------------------------------------------
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using report_detail::html_escape;
 
 std::string base64(std::string_view bytes) {
   static constexpr char kAlphabet[] =
@@ -558,9 +545,11 @@ std::string with_ci(const Cell& c) {
 
 constexpr std::size_t kMaxTableRows = 400;
 
-// The main comparison table: one row per (point, arm, mechanism) in file order.
-std::string comparison_table(const fs::path& summary_path, std::size_t& total_rows) {
-  const auto rows = read_csv(summary_path);
+// The main comparison table: one row per (point, arm, mechanism) in file order, the key metrics
+// each with its 95% CI.
+std::string comparison_table(const fs::path& summary_path,
+                             const std::vector<std::vector<std::string>>& rows,
+                             std::size_t& total_rows) {
   const auto& header = rows[0];
   auto col = [&](const std::string& name) -> std::size_t {
     const auto it = std::find(header.begin(), header.end(), name);
@@ -578,7 +567,7 @@ std::string comparison_table(const fs::path& summary_path, std::size_t& total_ro
   const auto swept = swept_columns(header);
   const std::size_t key_cols = header[0] == "point" ? 1 + swept.size() : 0;
   static const std::array<std::string, 4> kMetrics{"efficiency_pooled", "wrong_rate", "flip_rate",
-                                                   "intensity_accuracy"};
+                                                   "d_efficiency"};
   std::vector<std::vector<std::string>> keys;
   std::map<std::vector<std::string>, std::array<Cell, 4>> cells;
   for (std::size_t r = 1; r < rows.size(); ++r) {
@@ -602,14 +591,14 @@ std::string comparison_table(const fs::path& summary_path, std::size_t& total_ro
   h << "<table>\n<thead><tr>";
   for (std::size_t c = 0; c < key_cols; ++c) h << "<th>" << html_escape(header[c]) << "</th>";
   h << "<th>arm</th><th>mechanism</th><th>efficiency (pooled) [95% CI]</th>"
-       "<th>wrong decisions (share)</th><th>flip rate [95% CI]</th>"
-       "<th>intensity accuracy [95% CI]</th></tr></thead>\n<tbody>\n";
+       "<th>wrong rate [95% CI]</th><th>flip rate [95% CI]</th>"
+       "<th>d_efficiency [95% CI]</th></tr></thead>\n<tbody>\n";
   for (std::size_t k = 0; k < keys.size() && k < kMaxTableRows; ++k) {
     const auto& key = keys[k];
     const auto& c = cells[key];
     h << "<tr>";
     for (const auto& v : key) h << "<td>" << html_escape(v) << "</td>";
-    h << "<td class=\"num\">" << with_ci(c[0]) << "</td><td class=\"num\">" << number(c[1].mean)
+    h << "<td class=\"num\">" << with_ci(c[0]) << "</td><td class=\"num\">" << with_ci(c[1])
       << "</td><td class=\"num\">" << with_ci(c[2]) << "</td><td class=\"num\">" << with_ci(c[3])
       << "</td></tr>\n";
   }
@@ -676,7 +665,9 @@ th{background:#f0f0f0}td.num{text-align:right;font-variant-numeric:tabular-nums;
 .ci{color:#555;font-size:.9em}dl.prov{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
 dl.prov dt{font-weight:bold}dl.prov dd{margin:0;font-family:monospace;word-break:break-all}
 figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #ddd}
-figcaption{font-size:.95em;color:#333;margin-top:.3em}.note{color:#555})";
+figcaption{font-size:.95em;color:#333;margin-top:.3em}.note{color:#555}
+.warn{border:2px solid #c60;background:#fff4e5;padding:.2em 1em;margin:1em 0}
+.warn h2{border:none;margin-top:.4em;color:#8a3b00}table.scenario th{width:10em})";
 
 // One writer at a time in the folder (plots/ and report.html are written there); a run's switch
 // that a killed process left half done is completed first.
@@ -738,7 +729,11 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
     if (code != 0) return code;
   }
   std::size_t table_rows = 0;
-  const std::string table = summary.empty() ? std::string() : comparison_table(summary, table_rows);
+  const auto summary_rows =
+      summary.empty() ? std::vector<std::vector<std::string>>{} : read_csv(summary);
+  const std::string table =
+      summary.empty() ? std::string() : comparison_table(summary, summary_rows, table_rows);
+  const auto flagged = report_detail::flagged_arm_lines(summary_rows);
   const auto thresholds = threshold_files(a.dir);
   std::size_t threshold_rows = 0;
   const std::string thresholds_html =
@@ -791,8 +786,15 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
     << "<title>qvsim report: " << html_escape(name) << "</title>\n<style>\n"
     << kCss << "\n</style>\n</head>\n<body>\n"
     << "<h1>qvsim report: " << html_escape(name) << "</h1>\n"
-    << "<p class=\"note\">Folder: " << html_escape(a.dir.string()) << "</p>\n"
-    << "<h2>Provenance</h2>\n<dl class=\"prov\">\n";
+    << "<p class=\"note\">Folder: " << html_escape(a.dir.string()) << "</p>\n";
+  if (!flagged.empty()) {
+    h << "<div class=\"warn\">\n<h2>Flagged arms</h2>\n<p>A null or capped effect here is not a "
+         "finding (runs.csv: arm_inert, saturated):</p>\n<ul>\n";
+    for (const auto& line : flagged) h << "<li>" << html_escape(line) << "</li>\n";
+    h << "</ul>\n</div>\n";
+  }
+  h << "<h2>Scenario</h2>\n"
+    << report_detail::scenario_html(manifest) << "<h2>Provenance</h2>\n<dl class=\"prov\">\n";
   for (const auto& [k, v] : prov) {
     h << "<dt>" << html_escape(k) << "</dt><dd>" << html_escape(v) << "</dd>\n";
   }
@@ -800,10 +802,10 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   if (!summary.empty()) {
     h << "<h2>Main comparison</h2>\n"
       << "<p class=\"note\">Means over replicates with 95% confidence intervals, from summary.csv. "
-         "Efficiency is the pooled ratio of achieved to maximum welfare; wrong decisions are the "
+         "Efficiency is the pooled ratio of achieved to maximum welfare; the wrong rate is the "
          "share of proposals decided against the electorate's net value; the flip rate is the "
-         "share "
-         "decided differently from the baseline arm.</p>\n"
+         "share decided differently from the baseline arm; d_efficiency is the arm's efficiency "
+         "minus the baseline arm's, paired by replicate and mechanism (0 for the baseline).</p>\n"
       << table;
     if (table_rows > kMaxTableRows) {
       h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << table_rows

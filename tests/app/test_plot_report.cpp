@@ -142,6 +142,16 @@ void check_report(const fs::path& dir,
   CHECK(html.find("https://") == std::string::npos);
 }
 
+// Rows of the main comparison table's body.
+std::size_t main_table_rows(const std::string& html) {
+  const std::size_t start = html.find("<h2>Main comparison</h2>");
+  if (start == std::string::npos) return 0;
+  const std::size_t end = html.find("</tbody>", start);
+  std::size_t rows = 0;
+  for (std::size_t p = html.find("<tbody>", start); (p = html.find("<tr>", p + 1)) < end;) ++rows;
+  return rows;
+}
+
 }  // namespace
 
 TEST_CASE("plot and report a single run", "[plot][report]") {
@@ -178,6 +188,23 @@ TEST_CASE("plot and report a single run", "[plot][report]") {
   CHECK(html.find("plot-run") != std::string::npos);
   CHECK(html.find("31337") != std::string::npos);
   CHECK(html.find("scenario hash") != std::string::npos);
+  // The scenario, stated near the top (issue 16): agents, graph model, ballot, each arm's blocks.
+  const std::size_t scenario = html.find("<h2>Scenario</h2>");
+  REQUIRE(scenario != std::string::npos);
+  CHECK(scenario < html.find("<h2>Main comparison</h2>"));
+  CHECK_THAT(html, Catch::Contains("<tr><th>agents</th><td>300</td></tr>"));
+  CHECK_THAT(html, Catch::Contains("<tr><th>proposals</th><td>4</td></tr>"));
+  CHECK_THAT(html, Catch::Contains("<th>graph</th><td>watts_strogatz (degree = 4, rewire = 0.1"));
+  CHECK_THAT(html, Catch::Contains("<tr><th>ballot</th><td>public</td></tr>"));
+  CHECK_THAT(html, Catch::Contains("<th>mechanisms</th><td>[quadratic, one_person_one_vote]"));
+  CHECK_THAT(html, Catch::Contains("<td>bloc</td><td>collusion</td><td>"));
+  CHECK_THAT(html, Catch::Contains("max_size = 20"));
+  CHECK_THAT(html, Catch::Contains("<td>threats</td><td>coercion</td><td>"));
+  CHECK_THAT(html, Catch::Contains("<td>honest</td><td>none</td>"));
+  // The main table: one row per arm x mechanism (3 x 2), d_efficiency with its CI.
+  CHECK(main_table_rows(html) == 6);
+  CHECK_THAT(html, Catch::Contains("<th>d_efficiency [95% CI]</th>"));
+  CHECK(html.find("Flagged arms") == std::string::npos);  // public ballot: the bloc obeys
 
   // A figure the index does not name gets a caption read from its file name, not the raw name.
   fs::copy_file(dir / "plots" / "arms.png", dir / "plots" / "my_extra-figure_vs_size.png");
@@ -221,6 +248,11 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   const std::string html = read(dir / "report.html");
   CHECK(html.find("spec hash") != std::string::npos);
   CHECK(html.find("<th>ballot</th>") != std::string::npos);
+  // The sweep's scenario as written, its sweep block included.
+  CHECK_THAT(html, Catch::Contains("<tr><th>master seed</th><td>777</td></tr>"));
+  CHECK_THAT(html, Catch::Contains("<tr><th>agents</th><td>300</td></tr>"));
+  CHECK_THAT(html, Catch::Contains("<th>sweep</th><td>design = grid, parameters ("));
+  CHECK(main_table_rows(html) == 4 * 2 * 2);  // points x arms x mechanisms
 
   SECTION("--x picks another swept parameter") {
     const auto r = cli({"plot", dir.string(), "--x", "ballot", "--format", "png"});
@@ -236,6 +268,51 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
     const auto f = cli({"plot", dir.string(), "--format", "jpg"});
     CHECK(f.code == 2);
   }
+}
+
+// A coalition under a secret ballot with no sanction (and by default no member obeying
+// unconditionally): obeying never pays, every member defects, the arm changes no ballot (as in
+// tests/agents/test_arm_flags.cpp).
+TEST_CASE("the report warns of an inert arm", "[plot][report]") {
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  TempDir tmp;
+  write(tmp.path / "s.yaml", R"(name: inert-report
+seed: 7
+replicates: 3
+electorate:
+  agents: 400
+  proposals: 3
+  values: {distribution: normal, mean: 0.1, sd: 1.0}
+  budget: {credits: 100}
+graph: {model: watts_strogatz, degree: 6, rewire: 0.1}
+mechanisms: [quadratic, one_person_one_vote]
+ballot: secret
+arms:
+  honest: {}
+  collusion:
+    collusion: {organizers: 20, sanction: 0}
+)");
+  const fs::path dir = tmp.path / "run";
+  const auto run = cli({"run", (tmp.path / "s.yaml").string(), "--out", dir.string(), "--quiet"});
+  REQUIRE(run.code == 0);
+  const auto report = cli({"report", dir.string()});
+  INFO(report.err);
+  REQUIRE(report.code == 0);
+  const std::string html = read(dir / "report.html");
+  const std::size_t box = html.find("<div class=\"warn\">");
+  REQUIRE(box != std::string::npos);
+  CHECK(box < html.find("<h2>Main comparison</h2>"));
+  CHECK_THAT(html, Catch::Contains("<li>arm &#39;collusion&#39; under quadratic: inert in 3 of 3 "
+                                   "replicates"));
+  CHECK_THAT(html, Catch::Contains("<li>arm &#39;collusion&#39; under one_person_one_vote: inert "
+                                   "in 3 of 3 replicates"));
+  CHECK(html.find("under quadratic: inert", html.find("under one_person_one_vote: inert")) ==
+        std::string::npos);  // one line per arm x mechanism, in summary order
+  CHECK_THAT(html, Catch::Contains("<tr><th>ballot</th><td>secret</td></tr>"));
+  CHECK_THAT(html, Catch::Contains("sanction = 0"));
 }
 
 // Eleven agents on a complete graph, each coercer threatening everyone else on a provable
