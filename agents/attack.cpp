@@ -11,8 +11,10 @@ namespace {
 
 class AttackPlan final : public ArmPlan {
  public:
-  AttackPlan(const ReplicateContext& ctx, std::vector<std::unique_ptr<const Component>> parts)
-      : electorate_(ctx.electorate),
+  AttackPlan(const ReplicateContext& ctx, std::vector<std::unique_ptr<const Component>> parts,
+             bool contested)
+      : contested_(contested),
+        electorate_(ctx.electorate),
         scenario_(ctx.model.scenario),
         budget_(ctx.model.scenario.budget),
         replicate_(ctx.replicate),
@@ -25,8 +27,11 @@ class AttackPlan final : public ArmPlan {
     }
   }
 
-  // The components' counters, then one of the arm's own: ballots changed.
-  std::size_t counter_count() const override { return counters_ + (parts_.empty() ? 0 : 1); }
+  // The components' counters, then the arm's own: ballots changed; with several parties,
+  // contested and contested per party.
+  std::size_t counter_count() const override {
+    return counters_ + (parts_.empty() ? 0 : 1) + (contested_ ? 4 : 0);
+  }
 
   double cast(Mechanism m, AgentId a, std::span<double> out,
               std::span<double> counters) const override {
@@ -48,6 +53,12 @@ class AttackPlan final : public ArmPlan {
     }
     // The ballot is final here: this is what the engine tallies.
     counters[counters_] += std::equal(out.begin(), out.end(), honest.begin()) ? 0.0 : 1.0;
+    if (contested_ && (b.instructed & (b.instructed - 1)) != 0) {  // two or more bits
+      counters[counters_ + 1] += 1.0;
+      if (b.followed == kPartyCoalition) counters[counters_ + 2] += 1.0;
+      if (b.followed == kPartyBriber) counters[counters_ + 3] += 1.0;
+      if (b.followed == kPartyCoercer) counters[counters_ + 4] += 1.0;
+    }
     if constexpr (kInvariantsEnabled) {
       check_ballot(m, budget_.kind, voter.credits, out, b.cost, b.identities, b.identity_fee, a,
                    site_);
@@ -69,12 +80,16 @@ class AttackPlan final : public ArmPlan {
       out.push_back(changed);
       out.push_back(changed == 0.0 || inert ? 1.0 : 0.0);
     }
+    if (contested_) {
+      for (std::size_t i = 1; i <= 4; ++i) out.push_back(sums[counters_ + i]);
+    }
     return out;
   }
 
  private:
   const MechanismBelief& belief_of(Mechanism m) const { return belief_for(beliefs_, m); }
 
+  bool contested_;
   const Electorate& electorate_;
   const Scenario& scenario_;
   const BudgetSpec& budget_;
@@ -89,7 +104,15 @@ class AttackPlan final : public ArmPlan {
 }  // namespace
 
 AttackBehaviour::AttackBehaviour(std::vector<std::unique_ptr<const ComponentFactory>> factories)
-    : factories_(std::move(factories)) {}
+    : factories_(std::move(factories)) {
+  std::uint8_t parties = 0;
+  int count = 0;
+  for (const auto& f : factories_) {
+    if (f->party() != 0 && (parties & f->party()) == 0) ++count;
+    parties |= f->party();
+  }
+  contested_ = count > 1;
+}
 
 std::vector<std::string> AttackBehaviour::metric_names() const {
   std::vector<std::string> names;
@@ -101,13 +124,23 @@ std::vector<std::string> AttackBehaviour::metric_names() const {
     names.emplace_back("ballots_changed");
     names.emplace_back("arm_inert");
   }
+  if (contested_) {
+    for (const char* n :
+         {"contested", "contested_coalition", "contested_briber", "contested_coercer"}) {
+      names.emplace_back(n);
+    }
+  }
   return names;
 }
 
 std::unique_ptr<const ArmPlan> AttackBehaviour::plan(const ReplicateContext& context) const {
   std::vector<std::unique_ptr<const Component>> parts;
-  for (const auto& f : factories_) parts.push_back(f->make(context));
-  return std::make_unique<AttackPlan>(context, std::move(parts));
+  std::vector<const Component*> earlier;
+  for (const auto& f : factories_) {
+    parts.push_back(f->make(context, Prior(earlier)));
+    earlier.push_back(parts.back().get());
+  }
+  return std::make_unique<AttackPlan>(context, std::move(parts), contested_);
 }
 
 }  // namespace qvsim::agents

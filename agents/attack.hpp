@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agents/honest.hpp"
@@ -20,6 +21,17 @@
 #include "sim/runner.hpp"
 
 namespace qvsim::agents {
+
+// Parties that instruct an agent, as bits of Cast::instructed.
+enum Party : std::uint8_t { kPartyCoalition = 1, kPartyBriber = 2, kPartyCoercer = 4 };
+
+// What holds an agent to the ballot a party gave her: leaving it for another party's costs her
+// `stake` in utility -- the coalition's expected sanction, the payment a seller gives up -- or
+// infinity when a trait the user set (loyalty) says she keeps to it whatever she is offered.
+struct Hold {
+  std::uint8_t party = 0;  // 0: nobody holds her (her ballot is her own)
+  double stake = 0.0;
+};
 
 // One agent's votes under one mechanism while they pass through the components.
 struct Cast {
@@ -34,6 +46,10 @@ struct Cast {
   // component, read by the invariant checks (sim/invariants.hpp, check_ballot).
   std::uint32_t identities = 1;
   double identity_fee = 0.0;
+  // Which parties instructed her (Party bits) and whose ballot she casts (0: her own), set by
+  // the components; an arm with more than one party records the agents instructed by several.
+  std::uint8_t instructed = 0;
+  std::uint8_t followed = 0;
 };
 
 // One component's state for one replicate. Immutable once built; apply() runs concurrently.
@@ -52,14 +68,53 @@ class Component {
     (void)sums;
     return false;
   }
+  // The ballot this component has agent a cast when she arrives with `votes` (rewritten in place,
+  // as apply() would) and what holds her to it; Hold{} with `votes` unchanged when it gives her
+  // none. Later components price their instructions against it (combined arms, below).
+  virtual Hold held(Mechanism m, AgentId a, const Voter& voter, const MechanismBelief& belief,
+                    std::span<double> votes) const {
+    (void)m, (void)a, (void)voter, (void)belief, (void)votes;
+    return {};
+  }
 };
 
-// Builds a component for a replicate; one per kind of block.
+// Combined arms. The ballot an agent would otherwise cast in this arm, when a later party
+// instructs her: her honest votes passed through the earlier components' held(), in order, and
+// the stake of the last party holding her. A later party's instruction costs her the private loss
+// from that ballot to its instructed one plus that stake, so she follows whichever party leaves
+// her best off: the coalition's sanction, the briber's payment and the coercer's threat are
+// weighed on one utility scale (docs/model.md, "Combined arms").
+class Prior {
+ public:
+  Prior() = default;
+  explicit Prior(std::vector<const Component*> earlier) : earlier_(std::move(earlier)) {}
+  bool empty() const noexcept { return earlier_.empty(); }
+  // `votes` holds her honest votes on entry and her otherwise ballot on return.
+  Hold otherwise(Mechanism m, AgentId a, const Voter& voter, const MechanismBelief& belief,
+                 std::span<double> votes) const {
+    Hold last;
+    for (const Component* c : earlier_) {
+      const Hold h = c->held(m, a, voter, belief, votes);
+      if (h.party != 0) last = h;
+    }
+    return last;
+  }
+
+ private:
+  std::vector<const Component*> earlier_;
+};
+
+// Builds a component for a replicate; one per kind of block. A component may refer to its
+// factory's spec: the factory must outlive it.
 class ComponentFactory {
  public:
   virtual ~ComponentFactory() = default;
   virtual std::vector<std::string> metric_names() const = 0;
-  virtual std::unique_ptr<const Component> make(const ReplicateContext& context) const = 0;
+  // `prior`: the arm's components built before this one (empty for the first).
+  virtual std::unique_ptr<const Component> make(const ReplicateContext& context,
+                                                const Prior& prior) const = 0;
+  // Whether this kind of block instructs agents (a Party bit), 0 otherwise (sybils).
+  virtual std::uint8_t party() const { return 0; }
 };
 
 // An arm whose agents vote honestly except where its components intervene. With no components it
@@ -68,6 +123,10 @@ class ComponentFactory {
 //   arm_inert:       1 when ballots_changed is 0 or when one of its attacks did nothing
 //                    (Component::inert), else 0 -- so a null result is visible, not mistaken for
 //                    an attack that failed to bend the vote.
+// An arm with more than one instructing party (coalition, briber, coercer) adds four more:
+//   contested: agents instructed by more than one party; contested_coalition,
+//   contested_briber, contested_coercer: those of them who cast that party's ballot (the rest
+//   cast their own).
 class AttackBehaviour final : public ArmBehaviour {
  public:
   explicit AttackBehaviour(std::vector<std::unique_ptr<const ComponentFactory>> factories);
@@ -76,6 +135,7 @@ class AttackBehaviour final : public ArmBehaviour {
 
  private:
   std::vector<std::unique_ptr<const ComponentFactory>> factories_;
+  bool contested_ = false;  // more than one instructing party
 };
 
 }  // namespace qvsim::agents

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <variant>
@@ -44,7 +45,7 @@ struct WinBelief {
 };
 
 BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const ReplicateContext& ctx,
-                     Mechanism m) {
+                     Mechanism m, const Prior& prior) {
   const Scenario& s = ctx.model.scenario;
   const AgentId n = ctx.electorate.agents;
   const std::uint32_t k = spec.agenda.proposal;
@@ -62,6 +63,7 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
   const MechanismBelief& belief = ctx.belief(m);
   parallel_for_agent_chunks(n, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> honest(s.proposals);
+    std::vector<double> base(s.proposals);
     std::vector<double> scratch(s.proposals);
     double tally = 0.0;
     for (AgentId a = begin; a < end; ++a) {
@@ -73,8 +75,14 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
       }
       honest_votes(m, s.budget, belief, voter, honest);
       tally += static_cast<double>(identities[a]) * honest[k];
-      loss[a] = bribe_price(spec, m, s.budget, belief, voter, honest, scratch);
-      moved[a] = loss[a] >= 0.0 ? d * (scratch[k] - honest[k]) : 0.0;
+      // Priced against the ballot she would otherwise cast in this arm, giving up what holds her
+      // to it (a coalition's expected sanction); loyalty holds her whatever the price.
+      base = honest;
+      const Hold hold = prior.otherwise(m, a, voter, belief, base);
+      loss[a] = std::isfinite(hold.stake)
+                    ? bribe_price(spec, m, s.budget, belief, voter, base, scratch, hold.stake)
+                    : -1.0;
+      moved[a] = loss[a] >= 0.0 ? d * (scratch[k] - base[k]) : 0.0;
     }
     chunk_tally[c] = tally;
   });
@@ -168,21 +176,37 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
 
 class BriberyComponent final : public Component {
  public:
-  BriberyComponent(const BriberySpec& spec, const SybilSpec& sybils, const ReplicateContext& ctx)
-      : spec_(spec), budget_(ctx.model.scenario.budget), plan_(plan_bribery(spec, ctx, sybils)) {
+  BriberyComponent(const BriberySpec& spec, const SybilSpec& sybils, const ReplicateContext& ctx,
+                   const Prior& prior)
+      : spec_(spec),
+        budget_(ctx.model.scenario.budget),
+        plan_(plan_bribery(spec, ctx, sybils, prior)) {
     const auto& ms = ctx.model.scenario.mechanisms;
     for (std::size_t i = 0; i < ms.size(); ++i) mech_index_[static_cast<std::size_t>(ms[i])] = i;
     deliver_.resize(ms.size());
+    stakes_.resize(ms.size());
+    // What a delivering seller gives up by not delivering: her offer for one identity (the
+    // expected payment, promise x target, when contingent), in utility.
+    const double expected = spec.contingent ? spec.target_confidence : 1.0;
     for (std::size_t mi = 0; mi < ms.size(); ++mi) {
       const BriberyMechanism& bm = plan_.mechanisms[mi];
-      if (std::find(bm.delivered.begin(), bm.delivered.end(), 1) == bm.delivered.end()) continue;
-      deliver_[mi].assign(ctx.electorate.agents, 0);
-      for (std::size_t i = 0; i < bm.sellers.size(); ++i)
-        deliver_[mi][bm.sellers[i]] = bm.delivered[i];
+      if (bm.sellers.empty()) continue;
+      deliver_[mi].assign(ctx.electorate.agents, kNotBought);
+      for (std::size_t i = 0; i < bm.sellers.size(); ++i) {
+        deliver_[mi][bm.sellers[i]] = bm.delivered[i] != 0 ? kDelivers : kReneges;
+        if (bm.delivered[i] != 0) {
+          stakes_[mi].emplace_back(bm.sellers[i],
+                                   bm.prices[i] * expected / static_cast<double>(bm.identities[i]));
+        }
+      }
+      std::sort(stakes_[mi].begin(), stakes_[mi].end());
     }
     if constexpr (kInvariantsEnabled) {
       for (std::size_t mi = 0; mi < ms.size(); ++mi) {
-        check_bribery(plan_.mechanisms[mi], spec, ctx.model.scenario.ballot, deliver_[mi],
+        std::vector<std::uint8_t> delivers(deliver_[mi].size());
+        for (std::size_t a = 0; a < delivers.size(); ++a)
+          delivers[a] = deliver_[mi][a] == kDelivers ? 1 : 0;
+        check_bribery(plan_.mechanisms[mi], spec, ctx.model.scenario.ballot, delivers,
                       ctx.electorate.agents, invariant_site(ctx));
       }
     }
@@ -192,9 +216,21 @@ class BriberyComponent final : public Component {
 
   void apply(Cast& b, std::span<double>) const override {
     const auto& d = deliver_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
-    if (d.empty() || d[b.agent] == 0) return;
+    if (d.empty() || d[b.agent] == kNotBought) return;
+    b.instructed |= kPartyBriber;
+    if (d[b.agent] == kReneges) return;
+    b.followed = kPartyBriber;
     b.cost = instructed_votes(b.mechanism, budget_, b.voter.credits, spec_.agenda,
                               spec_.demanded_votes, b.votes, b.votes);
+  }
+
+  Hold held(Mechanism m, AgentId a, const Voter& voter, const MechanismBelief&,
+            std::span<double> votes) const override {
+    const auto& st = stakes_[mech_index_[static_cast<std::size_t>(m)]];
+    const auto it = std::lower_bound(st.begin(), st.end(), std::pair{a, -HUGE_VAL});
+    if (it == st.end() || it->first != a) return {};
+    instructed_votes(m, budget_, voter.credits, spec_.agenda, spec_.demanded_votes, votes, votes);
+    return Hold{kPartyBriber, it->second};
   }
 
   void metrics(Mechanism m, std::span<const double>, const MechanismOutcome& outcome,
@@ -216,7 +252,10 @@ class BriberyComponent final : public Component {
   BudgetSpec budget_;
   BriberyPlan plan_;
   std::array<std::size_t, 3> mech_index_{};
-  std::vector<std::vector<std::uint8_t>> deliver_;  // [mechanism][agent]; empty: nobody
+  static constexpr std::uint8_t kNotBought = 0, kReneges = 1, kDelivers = 2;
+  std::vector<std::vector<std::uint8_t>> deliver_;  // [mechanism][agent]; empty: nobody bought
+  // [mechanism]: (delivering seller, her stake), ascending by seller.
+  std::vector<std::vector<std::pair<AgentId, double>>> stakes_;
 };
 
 class BriberyFactory final : public ComponentFactory {
@@ -227,9 +266,11 @@ class BriberyFactory final : public ComponentFactory {
     return {"bribe_spent",      "votes_bought", "reneged",         "bribe_price",
             "bribe_confidence", "bribe_audits", "bribe_audit_cost"};
   }
-  std::unique_ptr<const Component> make(const ReplicateContext& context) const override {
-    return std::make_unique<BriberyComponent>(spec_, sybils_, context);
+  std::unique_ptr<const Component> make(const ReplicateContext& context,
+                                        const Prior& prior) const override {
+    return std::make_unique<BriberyComponent>(spec_, sybils_, context, prior);
   }
+  std::uint8_t party() const override { return kPartyBriber; }
 
  private:
   BriberySpec spec_;
@@ -258,10 +299,10 @@ double believed_delivery(const BriberySpec& spec, Ballot ballot) noexcept {
 }
 
 BriberyPlan plan_bribery(const BriberySpec& spec, const ReplicateContext& context,
-                         const SybilSpec& sybils) {
+                         const SybilSpec& sybils, const Prior& prior) {
   BriberyPlan plan;
   for (const Mechanism m : context.model.scenario.mechanisms) {
-    plan.mechanisms.push_back(buy(spec, sybils, context, m));
+    plan.mechanisms.push_back(buy(spec, sybils, context, m, prior));
   }
   return plan;
 }

@@ -128,8 +128,11 @@ struct BriberyPlan {
 // Prices every agent and buys, for every mechanism of the scenario. `spec` must be valid (see
 // BriberySpec); `sybils` is the arm's sybil spec (share 0 when the arm has none). Runs parallel
 // loops internally.
+// `prior`: the arm's earlier components (a coalition): each agent is priced against the ballot
+// she would otherwise cast in this arm and what holds her to it (agents/attack.hpp, Prior);
+// empty: against her honest votes.
 BriberyPlan plan_bribery(const BriberySpec& spec, const ReplicateContext& context,
-                         const SybilSpec& sybils = SybilSpec{});
+                         const SybilSpec& sybils = SybilSpec{}, const Prior& prior = Prior{});
 
 // The bribery component of an arm (agents/attack.hpp). Metric names: bribe_spent, votes_bought,
 // reneged, bribe_price, bribe_confidence, bribe_audits, bribe_audit_cost.

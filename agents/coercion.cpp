@@ -83,8 +83,13 @@ struct Threats {
 
 class Planner {
  public:
-  Planner(const CoercionSpec& spec, const ReplicateContext& ctx)
-      : spec_(spec), ctx_(ctx), s_(ctx.model.scenario), g_(ctx.graph), n_(ctx.graph.num_agents()) {}
+  Planner(const CoercionSpec& spec, const ReplicateContext& ctx, const Prior& prior)
+      : spec_(spec),
+        ctx_(ctx),
+        prior_(prior),
+        s_(ctx.model.scenario),
+        g_(ctx.graph),
+        n_(ctx.graph.num_agents()) {}
 
   CoercionPlan run() {
     CoercionPlan plan;
@@ -184,10 +189,13 @@ class Planner {
         const std::size_t j = from + i;
         const AgentId a = t.agent[j];
         const Voter voter = voter_of(s_, ctx_.replicate, a, ctx_.electorate.of(a));
+        // Against the ballot she would otherwise cast in this arm (her honest one, her
+        // coalition's, the one she was paid for), giving up what holds her to it.
         honest_votes(m, s_.budget, belief, voter, x.honest);
+        const Hold hold = prior_.otherwise(m, a, voter, belief, x.honest);
         instructed_votes(m, s_.budget, voter.credits, plan_->agendas[t.coercer[j]],
                          spec_.demanded_votes, x.honest, x.instructed);
-        t.loss[j] = private_loss(m, s_.budget, belief, voter, x.honest, x.instructed);
+        t.loss[j] = private_loss(m, s_.budget, belief, voter, x.honest, x.instructed) + hold.stake;
         t.detection[j] = detection(a);
       }
     });
@@ -358,6 +366,7 @@ class Planner {
 
   const CoercionSpec& spec_;
   const ReplicateContext& ctx_;
+  const Prior& prior_;
   const Scenario& s_;
   const Graph& g_;
   AgentId n_;
@@ -373,11 +382,11 @@ class Planner {
 
 class CoercionComponent final : public Component {
  public:
-  CoercionComponent(const CoercionSpec& spec, const ReplicateContext& ctx)
+  CoercionComponent(const CoercionSpec& spec, const ReplicateContext& ctx, const Prior& prior)
       : budget_(ctx.model.scenario.budget),
         demanded_votes_(spec.demanded_votes),
         audit_cost_(spec.audit_cost),
-        plan_(plan_coercion(spec, ctx)) {
+        plan_(plan_coercion(spec, ctx, prior)) {
     if constexpr (kInvariantsEnabled) {
       const Scenario& s = ctx.model.scenario;
       check_coercion(plan_, spec, s.ballot, ctx.graph.num_agents(), s.proposals,
@@ -386,6 +395,16 @@ class CoercionComponent final : public Component {
     mech_index_.fill(0);
     const auto& ms = ctx.model.scenario.mechanisms;
     for (std::size_t i = 0; i < ms.size(); ++i) mech_index_[static_cast<std::size_t>(ms[i])] = i;
+    // With an earlier party in the arm, who was threatened is recorded (Cast::instructed).
+    if (!prior.empty()) {
+      threatened_.resize(ms.size());
+      for (std::size_t mi = 0; mi < ms.size(); ++mi) {
+        const auto& cm = plan_.mechanisms[mi];
+        if (cm.threatened.empty()) continue;
+        threatened_[mi].assign(ctx.graph.num_agents(), 0);
+        for (const AgentId a : cm.threatened) threatened_[mi][a] = 1;
+      }
+    }
     std::vector<AgentId> compliers;
     for (const auto& cm : plan_.mechanisms) {
       for (std::size_t j = 0; j < cm.threatened.size(); ++j) {
@@ -415,11 +434,16 @@ class CoercionComponent final : public Component {
   std::size_t counter_count() const override { return 1; }
 
   void apply(Cast& b, std::span<double> counters) const override {
+    if (!threatened_.empty()) {
+      const auto& t = threatened_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
+      if (!t.empty() && t[b.agent] != 0) b.instructed |= kPartyCoercer;
+    }
     if (slot_.empty()) return;
     const std::uint32_t s = slot_[b.agent];
     if (s == kNone) return;
     const std::uint32_t c = obey_[mech_index_[static_cast<std::size_t>(b.mechanism)]][s];
     if (c == kNone) return;
+    b.followed = kPartyCoercer;
     b.cost = instructed_votes(b.mechanism, budget_, b.voter.credits, plan_.agendas[c],
                               demanded_votes_, b.votes, b.votes);
     double abs = 0.0;
@@ -459,8 +483,9 @@ class CoercionComponent final : public Component {
   double audit_cost_;
   CoercionPlan plan_;
   std::array<std::size_t, 3> mech_index_{};
-  std::vector<std::uint32_t> slot_;               // agent -> complier slot, kNone elsewhere
-  std::vector<std::vector<std::uint32_t>> obey_;  // [mechanism][slot] -> coercer, or kNone
+  std::vector<std::uint32_t> slot_;                    // agent -> complier slot, kNone elsewhere
+  std::vector<std::vector<std::uint32_t>> obey_;       // [mechanism][slot] -> coercer, or kNone
+  std::vector<std::vector<std::uint8_t>> threatened_;  // [mechanism][agent]; empty: not recorded
 };
 
 class CoercionFactory final : public ComponentFactory {
@@ -470,9 +495,11 @@ class CoercionFactory final : public ComponentFactory {
     return {"threatened",         "complied",           "defied", "punished", "harm",
             "coerced_vote_share", "coercion_audit_cost"};
   }
-  std::unique_ptr<const Component> make(const ReplicateContext& context) const override {
-    return std::make_unique<CoercionComponent>(spec_, context);
+  std::unique_ptr<const Component> make(const ReplicateContext& context,
+                                        const Prior& prior) const override {
+    return std::make_unique<CoercionComponent>(spec_, context, prior);
   }
+  std::uint8_t party() const override { return kPartyCoercer; }
 
  private:
   CoercionSpec spec_;
@@ -555,8 +582,9 @@ std::vector<AgentId> threat_targets(const Graph& graph, AgentId source, std::uin
   return targets;
 }
 
-CoercionPlan plan_coercion(const CoercionSpec& spec, const ReplicateContext& context) {
-  return Planner(spec, context).run();
+CoercionPlan plan_coercion(const CoercionSpec& spec, const ReplicateContext& context,
+                           const Prior& prior) {
+  return Planner(spec, context, prior).run();
 }
 
 std::unique_ptr<const ComponentFactory> make_coercion(const CoercionSpec& spec) {

@@ -132,7 +132,11 @@ struct CoercionPlan {
 
 // Places coercers, spreads threats and decides compliance and sanctions for every mechanism of
 // the scenario. `spec` must be valid (see CoercionSpec); runs parallel loops internally.
-CoercionPlan plan_coercion(const CoercionSpec& spec, const ReplicateContext& context);
+// `prior`: the arm's earlier components (a coalition, a briber): each threatened agent's loss is
+// measured against the ballot she would otherwise cast in this arm, plus what holds her to it
+// (agents/attack.hpp, Prior; infinite when loyalty does); empty: against her honest votes.
+CoercionPlan plan_coercion(const CoercionSpec& spec, const ReplicateContext& context,
+                           const Prior& prior = Prior{});
 
 // The coercion component of an arm (agents/attack.hpp). Metric names: threatened, complied,
 // defied, punished, harm, coerced_vote_share, coercion_audit_cost.

@@ -84,6 +84,24 @@ class Collusion final : public Component {
     return false;
   }
 
+  Hold held(Mechanism m, AgentId a, const Voter& voter, const MechanismBelief& belief,
+            std::span<double> votes) const override {
+    const Coalitions& c = of(m);
+    if (c.coalition_of[a] == kNoCoalition) return {};
+    const std::size_t kc = electorate_.proposals;
+    thread_local std::vector<double> honest, internal;
+    honest.assign(votes.begin(), votes.end());
+    internal.resize(kc);
+    const std::size_t id = c.coalition_of[a];
+    coalition_values(voter.u, {c.totals.data() + id * kc, kc}, {c.causes.data() + id * kc, kc},
+                     spec_.internalization, internal);
+    honest_votes(m, budget_, belief, Voter{internal, voter.credits, voter.lambda}, votes);
+    const double stake = obey_stake(m, a, belief, voter, honest, votes);
+    if (stake >= 0.0) return Hold{kPartyCoalition, stake};
+    std::copy(honest.begin(), honest.end(), votes.begin());
+    return {};
+  }
+
   void apply(Cast& b, std::span<double> counters) const override {
     // Identities count in influence_ratio: a sybil's identities all cast her ballot (the sybil
     // component, later in the arm, scales it by the same coin).
@@ -92,6 +110,8 @@ class Collusion final : public Component {
     if (of(b.mechanism).coalition_of[b.agent] == kNoCoalition) return;
     const bool obeyed =
         member_votes(b.mechanism, b.agent, b.belief, b.voter, b.honest, b.cost, b.votes, b.cost);
+    b.instructed |= kPartyCoalition;
+    if (obeyed) b.followed = kPartyCoalition;
     counters[kMembers] += 1.0;
     counters[kDefectors] += obeyed ? 0.0 : 1.0;
     counters[kMemberIdentities] += identities;
@@ -163,10 +183,18 @@ class Collusion final : public Component {
 
   bool obeys(Mechanism m, AgentId a, const MechanismBelief& belief, const Voter& voter,
              std::span<const double> honest, std::span<const double> w) const {
+    return obey_stake(m, a, belief, voter, honest, w) >= 0.0;
+  }
+
+  // What holds member a to her coalition ballot w: infinity when her loyalty draw succeeds, the
+  // expected sanction detection x sanction when that exceeds her loss from obeying, and -1 when
+  // nothing does (she defects).
+  double obey_stake(Mechanism m, AgentId a, const MechanismBelief& belief, const Voter& voter,
+                    std::span<const double> honest, std::span<const double> w) const {
     // The same draws in every mechanism: a disposition does not depend on the ballot's rule.
     Stream draw(StreamKey{seed_, replicate_, arm_key_, 0, a, purpose::loyalty});
     const double disposition = trait_value(spec_.loyalty, draw.uniform());
-    if (draw.uniform() < disposition) return true;
+    if (draw.uniform() < disposition) return std::numeric_limits<double>::infinity();
     double detection = 1.0;
     if (ballot_ == qvsim::Ballot::provable) {
       detection = spec_.audit;
@@ -179,7 +207,8 @@ class Collusion final : public Component {
     // whose honest ballot answers the belief's density at the tally it expects: price-taking);
     // that is the honest rule's approximation, not a reason to vote a trade.
     const double threat = detection * spec_.sanction;
-    return threat > 0.0 && threat > private_loss(m, budget_, belief, voter, honest, w);
+    const bool held = threat > 0.0 && threat > private_loss(m, budget_, belief, voter, honest, w);
+    return held ? threat : -1.0;
   }
 
   // Sum over coalitions of what one voter would pay for the coalition's summed votes, minus what
@@ -231,9 +260,10 @@ class CollusionFactory final : public ComponentFactory {
             "defection_rate", "credits_saved",        "influence_ratio",    "left",
             "sanctioned",     "coalition_audit_cost", "saturated"};
   }
-  std::unique_ptr<const Component> make(const ReplicateContext& ctx) const override {
+  std::unique_ptr<const Component> make(const ReplicateContext& ctx, const Prior&) const override {
     return std::make_unique<Collusion>(spec_, ctx);
   }
+  std::uint8_t party() const override { return kPartyCoalition; }
 
  private:
   CollusionSpec spec_;
@@ -286,7 +316,7 @@ class SybilFactory final : public ComponentFactory {
   std::vector<std::string> metric_names() const override {
     return {"sybils", "sybil_identities", "sybil_identity_cost"};
   }
-  std::unique_ptr<const Component> make(const ReplicateContext& ctx) const override {
+  std::unique_ptr<const Component> make(const ReplicateContext& ctx, const Prior&) const override {
     return std::make_unique<Sybils>(spec_, ctx);
   }
 

@@ -550,8 +550,9 @@ std::vector<ArmSpec> parse_arms(const Context& ctx, const Field& f, std::uint32_
   }
   const MapView m(ctx, f, {}, true);
   std::vector<ArmSpec> arms;
-  for (const auto& [name, field] : m.entries()) {
-    attempt(ctx, [&] { arms.push_back(parse_arm(ctx, name, field, proposals)); });
+  // Not a structured binding: Clang 14 does not let a lambda capture one (C++20 allows it).
+  for (const auto& entry : m.entries()) {
+    attempt(ctx, [&] { arms.push_back(parse_arm(ctx, entry.first, entry.second, proposals)); });
   }
   return arms;
 }

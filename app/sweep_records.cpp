@@ -277,7 +277,10 @@ void sweep_status(const fs::path& dir, std::ostream& out) {
                      std::to_string(damaged) + " damaged item(s), first " + first_damaged);
   }
   // Per shard: done, or the command that continues it (which reuses the sweep's overrides).
-  for (const auto& [n, done] : done_by_shard) {
+  for (const auto& entry : done_by_shard) {
+    // Not a structured binding: Clang 14 does not let the lambda below capture one.
+    const std::uint64_t n = entry.first;
+    const auto& done = entry.second;
     for (std::uint64_t i = 0; i < n; ++i) {
       const std::uint64_t items = total > i ? (total - i - 1) / n + 1 : 0;
       const bool has_store = std::any_of(files.begin(), files.end(), [&](const fs::path& f) {

@@ -166,7 +166,7 @@ TEST_CASE("a contingent bribe costs nothing when its side loses", "[bribery]") {
   CHECK(bm.spent == promised);
 
   // The component reads the outcome: a loss pays nothing, a win pays the promises.
-  const auto component = make_bribery(spec)->make(d.context());
+  const auto component = make_bribery(spec)->make(d.context(), Prior{});
   MechanismOutcome outcome;
   outcome.mechanism = Mechanism::one_person_one_vote;
   outcome.decision = {-1};
