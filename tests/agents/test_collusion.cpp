@@ -225,6 +225,12 @@ TEST_CASE("with sanction 0 and loyalty 0 nobody obeys under any ballot; loyalty 
         REQUIRE(arm.arm_metrics[3] > 0.0);  // colluding_share: there are members
         CHECK(arm.arm_metrics[4] == 1.0);   // defection_rate: every one defects
         CHECK(arm.arm_metrics[8] == 0.0);   // sanctioned: nothing to sanction with
+        if (s.mechanisms[m] == Mechanism::quadratic) {
+          CHECK(arm.arm_metrics[5] == 0.0);  // credits_saved: no vote changed
+        }
+        const auto names = make_behaviours(none)[1]->metric_names();
+        const auto inert = std::find(names.begin(), names.end(), "arm_inert") - names.begin();
+        CHECK(arm.arm_metrics.at(static_cast<std::size_t>(inert)) == 1.0);
         const auto& obeyed = loyal.back()[r].arms[1].mechanisms[m];
         CHECK(obeyed.arm_metrics[4] == 0.0);
         changed += obeyed.tally != loyal.back()[r].arms[0].mechanisms[m].tally;
@@ -420,6 +426,38 @@ TEST_CASE("influence ratio and colluding share by hand", "[collusion]") {
   CHECK(metric("colluding_share") == Approx(2.0 / 3.0));
   CHECK(metric("defection_rate") == 0.0);
   CHECK(metric("influence_ratio") == Approx(15.0 / 13.0));
+}
+
+TEST_CASE("influence_ratio counts identities: 1 when every agent is a member and an equal sybil",
+          "[collusion][sybil]") {
+  Scenario s = base_scenario();
+  s.budget.kind = BudgetKind::money;
+  s.pivot = PivotSpec{PivotModel::fixed, 0.1};
+  s.mechanisms = {Mechanism::quadratic};
+  const Model model = freeze(s);
+  const Graph g = complete(3);
+  const Electorate e = identical_values(3, {1.0, -0.5});
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 1, beliefs_ctx};
+  const auto ratio = [&](std::uint32_t max_size) {
+    CollusionSpec spec = bloc_spec(max_size);
+    spec.loyalty = ConstantTrait{1.0};
+    spec.sybils.share = 1.0;  // every agent splits into 4 identities
+    spec.sybils.identities = 4;
+    std::vector<std::unique_ptr<const ComponentFactory>> parts;
+    parts.push_back(make_collusion(spec));
+    parts.push_back(make_sybils(spec.sybils));
+    const AttackBehaviour arm(std::move(parts));
+    const auto out = tally(model, e, *arm.plan(ctx), Mechanism::quadratic, 0);
+    const auto names = arm.metric_names();
+    const auto i = std::find(names.begin(), names.end(), "influence_ratio") - names.begin();
+    return out.arm_metrics.at(static_cast<std::size_t>(i));
+  };
+  // Everyone a member with 4 identities: all the votes and all the identities.
+  CHECK(ratio(3) == Approx(1.0));
+  // The pair of the hand case above, every agent with 4 identities: members hold 10/13 of the
+  // |votes| and 8 of the 12 identities, so the ratio is 15/13 as without sybils.
+  CHECK(ratio(2) == Approx(15.0 / 13.0));
 }
 
 TEST_CASE("individual rationality: every member gains at least what she gives, every mechanism",
