@@ -22,8 +22,9 @@ std::uint32_t top_proposal(std::span<const double> u) {
 
 class Former {
  public:
-  Former(const CollusionSpec& spec, const ReplicateContext& ctx, Mechanism m)
-      : spec_(spec),
+  Former(const CollusionSpec& spec, const ReplicateContext& ctx, Mechanism m, Recruiting how)
+      : how_(how),
+        spec_(spec),
         ctx_(ctx),
         s_(ctx.model.scenario),
         e_(ctx.electorate),
@@ -158,15 +159,57 @@ class Former {
     return gain - loss;
   }
 
+  // Candidates decided in parallel between checks of which coalitions are full; a fixed size, so
+  // the blocks do not depend on the thread count (nor does the result: see recruit()).
+  static constexpr std::size_t kCandidateBlock = 4096;
+
+  // The coalition candidate a would join, judged on the state at the start of the round
+  // (`size`: members then), or kNoCoalition: among her neighbours' coalitions that had room,
+  // the one whose trade she estimates best (lowest id among equals), if it pays.
+  std::uint32_t pick(AgentId a, std::span<const std::uint32_t> size) const {
+    const auto u = e_.of(a);
+    const Voter voter = voter_of(s_, ctx_.replicate, a, u);
+    thread_local std::vector<double> h, b, internal;  // scratch only
+    h.resize(kc_);
+    b.resize(kc_);
+    internal.resize(kc_);
+    honest_votes(m_, s_.budget, belief_, voter, h);
+    const std::uint32_t own = top_proposal(u);
+    thread_local std::vector<std::uint32_t> tried;
+    tried.clear();
+    double best = 0.0;
+    std::uint32_t pick = kNoCoalition;
+    for (const AgentId x : g_.neighbors(a)) {
+      const std::uint32_t id = c_.coalition_of[x];
+      if (id == kNoCoalition || size[id] >= spec_.max_size ||
+          std::find(tried.begin(), tried.end(), id) != tried.end()) {
+        continue;
+      }
+      tried.push_back(id);
+      bool ok = false;
+      const double surplus = estimate(u, voter, h, own, id, internal, b, ok);
+      if (ok && (pick == kNoCoalition || surplus > best || (surplus == best && id < pick))) {
+        best = surplus;
+        pick = id;
+      }
+    }
+    return pick;
+  }
+
   void recruit() {
     const AgentId n = g_.num_agents();
     std::vector<std::uint8_t> seen(n, 0);
     std::vector<AgentId> candidates;
     std::vector<std::uint32_t> choice;
+    std::vector<std::pair<AgentId, std::uint32_t>> joins;  // (candidate, coalition) in order
     for (std::uint32_t round = 0; round < spec_.rounds; ++round) {
       // Only a coalition that changed can change a free neighbour's decision: the others offer
       // what they offered (and have no more room than) last round. A coalition that filled up
       // changed too: its neighbours who wanted it may now want their next best.
+      // Nobody can join once every coalition is full: the round would change nothing.
+      const bool any_room = std::any_of(c_.members.begin(), c_.members.end(),
+                                        [&](const auto& l) { return l.size() < spec_.max_size; });
+      if (!any_room) break;
       candidates.clear();
       for (std::size_t id = 0; id < c_.members.size(); ++id) {
         if (dirty_[id] == 0) continue;
@@ -181,54 +224,61 @@ class Former {
       }
       refresh();
       if (candidates.empty()) break;
-      std::sort(candidates.begin(), candidates.end());
+      if (candidates.size() > n / 32) {
+        // Many: ascending order by one pass over the flags, cheaper than sorting them.
+        candidates.clear();
+        for (AgentId j = 0; j < n; ++j) {
+          if (seen[j] != 0) candidates.push_back(j);
+        }
+      } else {
+        std::sort(candidates.begin(), candidates.end());
+      }
       for (const AgentId j : candidates) seen[j] = 0;
 
-      // Every candidate decides in parallel, reading only the state of this round.
-      choice.assign(candidates.size(), kNoCoalition);
-      parallel_for_index(std::size_t{0}, candidates.size(), [&](std::size_t i) {
-        const AgentId a = candidates[i];
-        const auto u = e_.of(a);
-        const Voter voter = voter_of(s_, ctx_.replicate, a, u);
-        thread_local std::vector<double> h, b, internal;  // scratch only
-        h.resize(kc_);
-        b.resize(kc_);
-        internal.resize(kc_);
-        honest_votes(m_, s_.budget, belief_, voter, h);
-        const std::uint32_t own = top_proposal(u);
-        thread_local std::vector<std::uint32_t> tried;
-        tried.clear();
-        double best = 0.0;
-        std::uint32_t pick = kNoCoalition;
-        for (const AgentId x : g_.neighbors(a)) {
-          const std::uint32_t id = c_.coalition_of[x];
-          if (id == kNoCoalition || c_.members[id].size() >= spec_.max_size ||
-              std::find(tried.begin(), tried.end(), id) != tried.end()) {
-            continue;
+      // Every candidate decides in parallel, reading only the state at the start of this round;
+      // then, in ascending id, each joins the coalition she picked while it has room. A
+      // candidate whose neighbouring coalitions are all full by her turn joins nothing whatever
+      // she picks, so candidates are taken in fixed blocks and such ones are not evaluated: the
+      // same joins as deciding all of them, at any thread count, at a fraction of the cost once
+      // coalitions fill (most candidates of a round neighbour a few large hubs).
+      const std::size_t nc = c_.members.size();
+      std::vector<std::uint32_t> size(nc);  // members at the start of the round
+      for (std::size_t id = 0; id < nc; ++id)
+        size[id] = static_cast<std::uint32_t>(c_.members[id].size());
+      std::vector<std::uint32_t> taken(nc, 0);  // joins so far this round
+      const auto room = [&](std::uint32_t id) { return size[id] + taken[id] < spec_.max_size; };
+      joins.clear();
+      for (std::size_t start = 0; start < candidates.size(); start += kCandidateBlock) {
+        const std::size_t end = std::min(candidates.size(), start + kCandidateBlock);
+        choice.assign(end - start, kNoCoalition);
+        parallel_for_index(start, end, [&](std::size_t i) {
+          const AgentId a = candidates[i];
+          bool open = false;
+          for (const AgentId x : g_.neighbors(a)) {
+            const std::uint32_t id = c_.coalition_of[x];
+            if (id != kNoCoalition && room(id)) {
+              open = true;
+              break;
+            }
           }
-          tried.push_back(id);
-          bool ok = false;
-          const double surplus = estimate(u, voter, h, own, id, internal, b, ok);
-          if (ok && (pick == kNoCoalition || surplus > best || (surplus == best && id < pick))) {
-            best = surplus;
-            pick = id;
-          }
+          if (open || how_ == Recruiting::evaluate_all) choice[i - start] = pick(a, size);
+        });
+        for (std::size_t i = start; i < end; ++i) {
+          const std::uint32_t id = choice[i - start];
+          if (id == kNoCoalition || !room(id)) continue;
+          ++taken[id];
+          joins.emplace_back(candidates[i], id);
         }
-        choice[i] = pick;
-      });
+      }
 
       std::fill(dirty_.begin(), dirty_.end(), 0);
-      bool joined = false;
-      for (std::size_t i = 0; i < candidates.size(); ++i) {
-        const std::uint32_t id = choice[i];
-        if (id == kNoCoalition || c_.members[id].size() >= spec_.max_size) continue;
-        const AgentId a = candidates[i];
+      for (const auto& [a, id] : joins) {
         c_.coalition_of[a] = id;
         c_.members[id].push_back(a);
         if (spec_.logrolling) ++count_[id * kc_ + top_proposal(e_.of(a))];
         dirty_[id] = 1;
-        joined = true;
       }
+      const bool joined = !joins.empty();
       c_.rounds_run = round + 1;
       if (!joined) break;
     }
@@ -302,6 +352,7 @@ class Former {
     }
   }
 
+  Recruiting how_;
   const CollusionSpec& spec_;
   const ReplicateContext& ctx_;
   const Scenario& s_;
@@ -330,9 +381,9 @@ void coalition_values(std::span<const double> u, std::span<const double> totals,
   }
 }
 
-Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context,
-                           Mechanism m) {
-  return Former(spec, context, m).run();
+Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context, Mechanism m,
+                           Recruiting how) {
+  return Former(spec, context, m, how).run();
 }
 
 }  // namespace qvsim::agents

@@ -29,8 +29,8 @@
 // value there (h_k / u_k, 0 where u_k = 0). She asks to join the coalition with the largest
 // estimated gain - loss among those whose trade pays (ties: lower id). Requests are granted in
 // ascending agent id while the coalition has room. Only agents next to a coalition that changed
-// are re-evaluated (the others would decide as before). Recruitment stops after `rounds` rounds or
-// when nobody joins.
+// are re-evaluated (the others would decide as before). Recruitment stops after `rounds` rounds,
+// when nobody joins or when every coalition is full.
 //
 // Exit. Then, until nobody leaves: every coalition's ballots, gains and losses are recomputed
 // exactly (only coalitions that changed), and every member whose trade does not pay
@@ -79,13 +79,19 @@ struct Coalitions {
   std::vector<double> totals;                 // per coalition x proposal: sum of members' values
   std::vector<std::vector<double>> gain;      // per coalition, per member (utility)
   std::vector<std::vector<double>> loss;      // per coalition, per member (utility)
-  std::uint32_t rounds_run = 0;               // recruitment rounds until nobody joined
+  std::uint32_t rounds_run = 0;               // recruitment rounds in which somebody could join
   std::uint32_t exit_rounds = 0;              // exit rounds in which somebody left
   std::uint64_t left = 0;                     // members who left
 };
 
+// How recruitment treats a candidate whose neighbouring coalitions are all full by her turn:
+// skip_full does not evaluate her (she could join nothing), evaluate_all does (the plain rule,
+// for tests: both give the same coalitions).
+enum class Recruiting { skip_full, evaluate_all };
+
 // Runs formation and exit under mechanism m as described above. Thread-count independent.
-Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context, Mechanism m);
+Coalitions form_coalitions(const CollusionSpec& spec, const ReplicateContext& context, Mechanism m,
+                           Recruiting how = Recruiting::skip_full);
 
 // Whether a trade pays: gain >= loss up to rounding (relative kTradeTolerance), so that a trade
 // worth exactly what it costs (a tie in exact arithmetic) is kept whatever the rounding of either

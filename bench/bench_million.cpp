@@ -2,9 +2,11 @@
 // three mechanisms: wall time (graph generation included) and peak memory per agent.
 //
 //   bench_million [--agents N] [--repeat R] [--threads T] [--pivot fixed|normal|equilibrium]
+//                 [--integer-votes]
 //
 // --pivot picks the agents' beliefs (electorate.pivot; default normal). The prior is computed
-// once per model, inside the first run's time.
+// once per model, inside the first run's time. --integer-votes casts whole votes (budget
+// integer_votes: the exact best response, agents/integer_votes.hpp).
 //
 // Prints each repetition and the median. Peak memory is the process's peak RSS, in total and
 // less the RSS before the first replicate, per agent after subtracting 10 bytes per directed edge.
@@ -41,6 +43,9 @@ int main(int argc, char** argv) {
   s.graph = BarabasiAlbertSpec{5};
   s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
   s.arms = {ArmSpec{"honest"}};
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--integer-votes") s.budget.integer_votes = true;
+  }
   for (int i = 1; i + 1 < argc; ++i) {
     const std::string a = argv[i], v = argv[i + 1];
     if (a != "--pivot") continue;

@@ -271,6 +271,38 @@ TEST_CASE("loyalty sets the defection rate", "[collusion]") {
   CHECK(defectors / members == Approx(0.7).margin(0.08));
 }
 
+TEST_CASE("recruitment that skips candidates who could join nothing forms the plain coalitions",
+          "[collusion]") {
+  // A Barabasi-Albert graph: hubs make tens of thousands of candidates a round while 80
+  // coalitions of at most 25 fill up, so most later candidates of a round are skipped.
+  Scenario s = base_scenario();
+  s.agents = 20000;
+  const Model model = freeze(s);
+  Stream rng(StreamKey{5, 0, 0, 0, 0, Purpose::graph});
+  const Graph g = barabasi_albert(20000, 3, rng);
+  const Electorate e = draw_electorate(s.values, s.proposals, g, 5, 0);
+  const auto beliefs_ctx = test::beliefs_of(model, e, 0);
+  const ReplicateContext ctx{model, g, e, 0, 0, 7, beliefs_ctx};
+  CollusionSpec spec;
+  spec.organizers.count = 80;
+  spec.max_size = 25;
+  spec.rounds = 10;
+  for (const Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote}) {
+    const Coalitions fast = form_coalitions(spec, ctx, m, Recruiting::skip_full);
+    const Coalitions plain = form_coalitions(spec, ctx, m, Recruiting::evaluate_all);
+    CHECK(fast.coalition_of == plain.coalition_of);
+    CHECK(fast.members == plain.members);
+    CHECK(fast.gain == plain.gain);
+    CHECK(fast.loss == plain.loss);
+    CHECK(fast.left == plain.left);
+    // Every coalition filled up during recruitment (members now plus those who left in the exit
+    // rounds), so later candidates of a round had nothing to join and were skipped.
+    std::size_t total = fast.left;
+    for (const auto& list : fast.members) total += list.size();
+    CHECK(total == fast.members.size() * spec.max_size);
+  }
+}
+
 TEST_CASE("coalitions are disjoint, never over size, and connected when nobody left",
           "[collusion]") {
   Scenario s = base_scenario();
