@@ -17,6 +17,7 @@
 #include "sim/rng.hpp"
 #include "sim/runner.hpp"
 #include "support/beliefs.hpp"
+#include "support/draw.hpp"
 #include "support/outcomes.hpp"
 
 using namespace qvsim;
@@ -50,22 +51,10 @@ BriberySpec for_pass(double budget) {
   return b;
 }
 
-struct Draw {
-  Model model;
-  Graph graph;
-  Electorate electorate;
-  std::vector<MechanismBelief> beliefs;
-  explicit Draw(Scenario s) : model(freeze(std::move(s))) {
-    Stream rng(StreamKey{model.scenario.seed, 0, 0, 0, 0, Purpose::graph});
-    graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents), rng);
-    electorate = draw_electorate(model.scenario.values, model.scenario.proposals, graph,
-                                 model.scenario.seed, 0);
-    beliefs = test::beliefs_of(model, electorate, 0);
-  }
-  ReplicateContext context(std::size_t arm = 1) const {
-    return ReplicateContext{model, graph, electorate, 0, arm, model.arm_keys.at(arm), beliefs};
-  }
-  // The honest 1p1v tally on proposal 0: those for minus those against.
+// The draw of tests/support/draw.hpp, and the honest 1p1v tally on proposal 0: those for minus
+// those against.
+struct Draw : test::Draw {
+  using test::Draw::Draw;
   double tally() const {
     double t = 0.0;
     for (AgentId a = 0; a < electorate.agents; ++a) t += electorate.of(a)[0] > 0.0 ? 1.0 : -1.0;

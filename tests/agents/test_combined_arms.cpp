@@ -20,6 +20,7 @@
 #include "sim/model.hpp"
 #include "sim/rng.hpp"
 #include "support/beliefs.hpp"
+#include "support/draw.hpp"
 #include "support/outcomes.hpp"
 
 using namespace qvsim;
@@ -75,22 +76,7 @@ CollusionSpec coalition(double loyalty, double sanction) {
   return c;
 }
 
-struct Draw {
-  Model model;
-  Graph graph;
-  Electorate electorate;
-  std::vector<MechanismBelief> beliefs;
-  explicit Draw(Scenario s) : model(freeze(std::move(s))) {
-    Stream rng(StreamKey{model.scenario.seed, 0, 0, 0, 0, Purpose::graph});
-    graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents), rng);
-    electorate = draw_electorate(model.scenario.values, model.scenario.proposals, graph,
-                                 model.scenario.seed, 0);
-    beliefs = test::beliefs_of(model, electorate, 0);
-  }
-  ReplicateContext context() const {
-    return ReplicateContext{model, graph, electorate, 0, 1, model.arm_keys.at(1), beliefs};
-  }
-};
+using test::Draw;
 
 // A party that holds every third agent to her honest ballot with a known stake.
 class StubHold final : public Component {
