@@ -233,6 +233,7 @@ struct Spec {
   std::vector<Param> params;
   std::vector<Axis> axes;
   std::uint64_t points = 0;
+  bool common_random_numbers = false;  // every point runs with the master seed
 };
 
 Field element(const Field& list, std::size_t i) {
@@ -480,9 +481,10 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f, Sw
 }
 
 Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
-  const MapView m(ctx, f, {"design", "samples", "parameters", "zip"});
+  const MapView m(ctx, f, {"design", "samples", "parameters", "zip", "common_random_numbers"});
   Spec spec;
   spec.line = f.line;
+  if (const auto c = m.get("common_random_numbers")) spec.common_random_numbers = get_bool(ctx, *c);
   if (const auto d = m.get("design")) {
     constexpr SweepDesign kDesigns[] = {SweepDesign::grid, SweepDesign::random,
                                         SweepDesign::latin_hypercube};
@@ -630,6 +632,8 @@ std::string spec_to_json(const Spec& spec) {
   } else {
     w.value(spec.samples);
   }
+  // Written only when set, so that the specs (and hashes) of sweeps without it are unchanged.
+  if (spec.common_random_numbers) w.key("common_random_numbers").value(true);
   w.key("parameters").begin_array();
   for (const Param& p : spec.params) {
     JsonWriter one(0);
@@ -878,7 +882,8 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
     } catch (const InputError& e) {
       fail_point(ctx, spec, point, e);
     }
-    point.scenario.seed = point_seed(plan.master_seed, point.key);
+    point.scenario.seed =
+        spec.common_random_numbers ? plan.master_seed : point_seed(plan.master_seed, point.key);
     apply_overrides(point.scenario, replicates, label);
     plan.points.push_back(std::move(point));
   }

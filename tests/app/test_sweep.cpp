@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -138,6 +139,64 @@ TEST_CASE("adding a point leaves the other points' results unchanged", "[sweep]"
   for (const auto& l : lines(read(tmp.path / "b" / "runs.csv"))) in_b.insert(strip(l));
   const auto a = lines(read(tmp.path / "a" / "runs.csv"));
   for (std::size_t i = 1; i < a.size(); ++i) CHECK(in_b.count(strip(a[i])) == 1);
+}
+
+TEST_CASE("common random numbers: the honest arm is the same at every point of an attack sweep",
+          "[sweep]") {
+  // Points differ only in the bloc's organizers. With common_random_numbers every point draws
+  // the same electorates, so the honest arm's rows (all but the point's own columns) are equal
+  // across points; without it they differ, and the attack arm differs in both.
+  const auto scenario = [](bool common) {
+    std::string text = sweep_scenario("[4]");
+    const std::string block = "sweep:\n";
+    text.replace(text.find(block), block.size(),
+                 block + (common ? "  common_random_numbers: true\n" : ""));
+    text.replace(text.find("[2, 8]"), 6, "[2, 8, 16]");
+    return text;
+  };
+  TempDir tmp;
+  for (const bool common : {true, false}) {
+    const fs::path file = tmp.path / (common ? "crn.yaml" : "own.yaml");
+    const fs::path out = tmp.path / (common ? "crn" : "own");
+    write(file, scenario(common));
+    REQUIRE(cli({"sweep", file.string(), "--out", out.string(), "--quiet"}) == 0);
+    const auto rows = lines(read(out / "runs.csv"));
+    REQUIRE(rows.size() > 1);
+    // Columns: point, the swept values, then replicate, arm, ... (docs/outputs.md).
+    const auto header = rows.front();
+    std::vector<std::string> names;
+    for (std::size_t at = 0, next; at != std::string::npos;
+         at = next == std::string::npos ? next : next + 1) {
+      next = header.find(',', at);
+      names.push_back(header.substr(at, next == std::string::npos ? next : next - at));
+    }
+    const auto replicate_col = std::find(names.begin(), names.end(), "replicate") - names.begin();
+    REQUIRE(replicate_col < static_cast<long>(names.size()));
+    const auto rest = [&](const std::string& l) {
+      std::size_t at = 0;
+      for (long c = 0; c < replicate_col; ++c) at = l.find(',', at) + 1;
+      return l.substr(at);
+    };
+    std::map<std::string, std::set<std::string>> by_arm;  // arm -> distinct rows over points
+    std::map<std::string, std::size_t> count;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      const std::string r = rest(rows[i]);
+      const std::string arm =
+          r.substr(r.find(',') + 1, r.find(',', r.find(',') + 1) - r.find(',') - 1);
+      by_arm[arm].insert(r);
+      ++count[arm];
+    }
+    REQUIRE(by_arm.count("honest") == 1);
+    REQUIRE(by_arm.count("bloc") == 1);
+    // 3 points x 6 replicates x 2 mechanisms of each arm.
+    CHECK(count["honest"] == 36);
+    if (common) {
+      CHECK(by_arm["honest"].size() == 12);  // the same 12 rows at every point
+    } else {
+      CHECK(by_arm["honest"].size() == 36);
+    }
+    CHECK(by_arm["bloc"].size() > 12);  // the attack itself still changes from point to point
+  }
 }
 
 TEST_CASE("a sweep killed with SIGKILL and resumed equals an uninterrupted one", "[sweep]") {

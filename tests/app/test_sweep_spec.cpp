@@ -443,6 +443,35 @@ TEST_CASE("point seeds are pinned", "[sweep]") {
   CHECK(p.points.at(0).key == 0xc3d54b2beb21c3cbULL);
 }
 
+TEST_CASE("common_random_numbers gives every point the master seed", "[sweep]") {
+  const std::string params = R"(
+  parameters:
+    graph.degree: [4, 6]
+    ballot: [public, secret]
+)";
+  const SweepPlan plain = plan(kBase + "sweep:" + params);
+  const SweepPlan common = plan(kBase + "sweep:\n  common_random_numbers: true" + params);
+  const SweepPlan off = plan(kBase + "sweep:\n  common_random_numbers: false" + params);
+  REQUIRE(plain.points.size() == 4);
+  REQUIRE(common.points.size() == 4);
+  std::set<std::uint64_t> seeds;
+  for (std::size_t i = 0; i < 4; ++i) {
+    // Without it (or with false) each point keeps its own pinned seed; with it, the master's.
+    CHECK(plain.points[i].scenario.seed == qvsim::point_seed(7, plain.points[i].key));
+    CHECK(off.points[i].scenario.seed == plain.points[i].scenario.seed);
+    CHECK(common.points[i].scenario.seed == 7);
+    CHECK(common.points[i].key == plain.points[i].key);  // keys still name the points
+    seeds.insert(plain.points[i].scenario.seed);
+  }
+  CHECK(seeds.size() == 4);
+  // The spec of a sweep without it is unchanged (so its hash, and resuming it, are too); with it,
+  // the spec differs, so a store started one way is not resumed the other.
+  CHECK(plain.spec_json == off.spec_json);
+  CHECK(plain.spec_json.find("common_random_numbers") == std::string::npos);
+  CHECK(common.spec_json.find("common_random_numbers") != std::string::npos);
+  CHECK_THROWS_AS(plan(kBase + "sweep:\n  common_random_numbers: sometimes" + params), InputError);
+}
+
 TEST_CASE("a point's key and seed depend only on its own values", "[sweep]") {
   const SweepPlan small = plan(kBase + R"(sweep:
   parameters:
