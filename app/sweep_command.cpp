@@ -248,7 +248,6 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
         throw InputError(dir.string(), 0, "", "the last item has too few rows; a store is damaged");
       if (expected != P * R) throw missing(expected);
       flush_point();
-      json << "\n]}\n";
     });
   });
   json << "\n]}\n";

@@ -3,6 +3,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -88,6 +89,16 @@ TEST_CASE("a sweep run whole, in shards, and at 1 or 2 threads gives the same by
   CHECK(lines(runs)[0].rfind("point,graph.degree,arms.bloc.collusion.organizers,replicate,arm,",
                              0) == 0);
   CHECK(summary.find("coalitions") != std::string::npos);
+  // summary.json is one JSON document: the sweep, then one entry per point.
+  const std::string json = read(whole / "summary.json");
+  YAML::Node doc;
+  REQUIRE_NOTHROW(doc = YAML::Load(json));  // JSON is YAML; a stray "]}" is a parse error
+  REQUIRE(doc.IsMap());
+  CHECK(doc["points"].size() == 4);
+  CHECK(doc["points"][3]["point"].as<int>() == 3);
+  CHECK(json.size() >= 4);
+  CHECK(json.substr(json.size() - 4) == "\n]}\n");
+  CHECK(json.find("]}\n\n]}") == std::string::npos);
   // What this process ran is recorded beside its store.
   const std::string ran = read(whole / "shard-0-of-1.json");
   CHECK_THAT(ran, Catch::Contains("\"items_written\": 24"));
