@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Figures of a qvsim run or sweep, called by `qvsim plot DIR` (see docs/plots.md).
 
-Usage: plots.py DIR [--x KEY] [--format png|svg|both] [--results HASH] [--out-dir PLOTS]
+Usage: plots.py DIR [--x KEY] [--y METRIC]... [--facet KEY] [--where KEY=VALUE]...
+                [--format png|svg|both] [--results HASH] [--out-dir PLOTS]
 
 Reads DIR/summary.csv (and DIR/runs.csv for distributions) and any DIR/threshold*.csv written by
 `qvsim threshold --out` (a folder with only threshold CSVs is fine), and writes the figures into
@@ -15,7 +16,9 @@ Output bytes depend only on the input files and the installed matplotlib: no dat
 SVG hash salt, fixed size and DPI.
 """
 
+import difflib
 import glob
+import json
 import math
 import os
 import re
@@ -60,7 +63,13 @@ METRIC_LABEL = {
     "flip_rate": "Flip rate (share of proposals)",
     "coalition_size_mean": "Mean coalition size (agents)",
     "compliance": "Compliance (complied / threatened)",
+    "d_efficiency": "Effect on efficiency (arm - baseline)",
+    "d_wrong_rate": "Effect on wrong decisions (arm - baseline)",
+    "d_intensity_accuracy": "Effect on intensity accuracy (arm - baseline)",
 }
+# Designs whose points are samples, not settings: drawn as scatter and binned means.
+SAMPLED_DESIGNS = ("random", "latin_hypercube")
+PD_BINS = 10  # at most this many bins of a parameter in a partial-dependence line
 
 
 class BadInput(Exception):
@@ -80,7 +89,7 @@ def style_setup():
             "figure.dpi": DPI,
             "savefig.dpi": DPI,
             "svg.hashsalt": "qvsim",
-            "svg.fonttype": "path",
+            "svg.fonttype": "none",  # text stays text: editable in an SVG editor
             "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
             "axes.grid": True,
             "grid.alpha": 0.3,
@@ -140,7 +149,7 @@ class Figures:
                                                   self.results, inputs))
 
 
-def grid_figure(n_panels, rows=None):
+def grid_figure(n_panels, rows=None, sharey=False):
     if rows is None:
         cols = min(MAX_COLS, max(1, n_panels))
         rows = int(math.ceil(n_panels / cols))
@@ -152,7 +161,12 @@ def grid_figure(n_panels, rows=None):
         figsize=(PANEL_W * cols, PANEL_H * rows + LEGEND_H),
         squeeze=False,
         layout="constrained",
+        sharey=sharey,
     )
+    if sharey:
+        # A shared axis hides the tick labels of inner panels; keep them readable on each.
+        for ax in axes.flat:
+            ax.tick_params(labelleft=True)
     return fig, axes
 
 
@@ -251,7 +265,8 @@ def select(frame, keys, combo):
 def cap_rows(rows, what):
     if len(rows) > MAX_ROWS:
         sys.stderr.write(
-            "qvsim plot: %d combinations of the other swept parameters in %s; showing the first %d\n"
+            "qvsim plot: %d combinations of the other swept parameters in %s; showing the first %d "
+            "(choose others with --where KEY=VALUE, or one row per value of a key with --facet KEY)\n"
             % (len(rows), what, MAX_ROWS)
         )
         return rows[:MAX_ROWS]
@@ -279,18 +294,35 @@ def axis_label(key):
     return name
 
 
-def plot_sweep_metric(summary, params, x, metric, figs, split_ballot):
-    arms = list(dict.fromkeys(summary["arm"]))
+def varying(frame, keys):
+    """The keys that take more than one value in frame."""
+    return [k for k in keys if frame[k].nunique() > 1]
+
+
+def plot_sweep_metric(summary, params, x, metric, figs, split_ballot, facet=None, arms=None):
+    """One line per mechanism (and ballot) of `metric` against x; one panel per arm; one row per
+    combination of the other varying swept parameters (per value of `facet` when given)."""
+    if arms is None:
+        arms = list(dict.fromkeys(summary["arm"]))
     mechs = list(dict.fromkeys(summary["mechanism"]))
     ballots = [None]
-    others = [p for p in params if p != x]
+    t = metric_table(summary, metric)
+    t = t[t["arm"].isin(arms)]
+    if t.empty:
+        return
+    others = [p for p in varying(t, params) if p != x]
     if split_ballot:
         others = [p for p in others if p != "ballot"]
         ballots = list(dict.fromkeys(summary["ballot"]))
-    t = metric_table(summary, metric)
+    if facet is not None:
+        rest = [p for p in others if p != facet]
+        if rest:
+            raise BadInput("--facet %s: the swept parameter(s) %s also vary; fix each with --where "
+                           "KEY=VALUE" % (facet, ", ".join(rest)))
+        others = [facet]
     rows = cap_rows(combos(t, others), metric)
     xvals, xpos, numeric = ordered_values(t[x])
-    fig, axes = grid_figure(len(arms) * len(rows), rows=len(rows))
+    fig, axes = grid_figure(len(arms) * len(rows), rows=len(rows), sharey=True)
     for r, combo in enumerate(rows):
         sub = select(t, others, combo)
         for c, a in enumerate(arms):
@@ -307,10 +339,24 @@ def plot_sweep_metric(summary, params, x, metric, figs, split_ballot):
                     pos = {v: p for v, p in zip(xvals, xpos)}
                     d = d.assign(_x=[pos[v] for v in d[x]]).sort_values("_x")
                     label = mech_label(m) if b is None else "%s, %s ballot" % (mech_label(m), b)
-                    ax.plot(d["_x"], d["mean"], color=colour, linestyle=ls, marker=marker,
-                            markersize=4, label=label)
-                    ax.fill_between(d["_x"], d["ci95_low"], d["ci95_high"], color=colour, alpha=0.18,
-                                    linewidth=0)
+                    if numeric:
+                        ax.plot(d["_x"], d["mean"], color=colour, linestyle=ls, marker=marker,
+                                markersize=4, label=label)
+                        ax.fill_between(d["_x"], d["ci95_low"], d["ci95_high"], color=colour,
+                                        alpha=0.18, linewidth=0)
+                    else:
+                        # Categories have no order to draw a line through: points, each with its
+                        # interval, side by side per mechanism (and ballot).
+                        k = i * len(ballots) + b_i
+                        n = len(mechs) * len(ballots)
+                        shift = (k - (n - 1) / 2) * min(0.12, 0.6 / max(1, n))
+                        lo = (d["mean"] - d["ci95_low"]).clip(lower=0).fillna(0)
+                        hi = (d["ci95_high"] - d["mean"]).clip(lower=0).fillna(0)
+                        ax.errorbar(d["_x"] + shift, d["mean"], yerr=[lo, hi], color=colour,
+                                    linestyle="none", marker=marker, markersize=5, capsize=3,
+                                    label=label)
+            if metric.startswith("d_"):
+                ax.axhline(0.0, color="#333333", linewidth=0.8)
             title = "arm: %s" % a
             if others:
                 title += "\n" + combo_label(others, combo)
@@ -323,21 +369,102 @@ def plot_sweep_metric(summary, params, x, metric, figs, split_ballot):
     shared_legend(fig, axes)
     base = "efficiency" if metric.startswith("efficiency") else metric
     name = "%s_vs_%s%s" % (base, safe(x), "_by_ballot" if split_ballot else "")
+    if facet is not None:
+        name += "_by_" + safe(facet)
     what = METRIC_LABEL.get(metric, metric).split(" (")[0]
-    figs.save(fig, name, "%s against %s, one line per mechanism%s, 95%% CI bands"
-              % (what, x, " and ballot regime" if split_ballot else ""), ["summary.csv"])
+    figs.save(fig, name, "%s against %s, one %s per mechanism%s, 95%% CI %s"
+              % (what, x, "line" if numeric else "point", " and ballot regime" if split_ballot else "",
+                 "bands" if numeric else "bars"), ["summary.csv"])
 
 
 def safe(key):
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in key)
 
 
-def plot_sweep(summary, runs, params, x, figs):
-    for metric in [efficiency_metric(summary), "flip_rate"]:
-        plot_sweep_metric(summary, params, x, metric, figs, False)
-        if "ballot" in params and x != "ballot":
-            plot_sweep_metric(summary, params, x, metric, figs, True)
+def default_metrics(summary, baseline):
+    """Levels (efficiency, flip rate) and the effect on efficiency, where the summary has them."""
+    have = set(summary["metric"])
+    out = [m for m in [efficiency_metric(summary), "flip_rate"] if m in have]
+    if "d_efficiency" in have and effect_arms(summary, baseline):
+        out.append("d_efficiency")
+    return out
+
+
+def effect_arms(summary, baseline):
+    """The arms an effect is drawn for: every arm but the baseline (whose effect is 0)."""
+    return [a for a in dict.fromkeys(summary["arm"]) if a != baseline]
+
+
+def plot_sweep(summary, runs, params, x, figs, metrics, baseline, facet=None):
+    for metric in metrics:
+        arms = effect_arms(summary, baseline) if metric.startswith("d_") else None
+        plot_sweep_metric(summary, params, x, metric, figs, False, facet, arms)
+        if "ballot" in varying(summary, params) and x != "ballot" and facet != "ballot":
+            plot_sweep_metric(summary, params, x, metric, figs, True, facet, arms)
     plot_distributions(runs, x, figs)
+
+
+def plot_sampled(summary, params, metrics, baseline, figs):
+    """A random or Latin-hypercube design: its points are samples, so each metric is drawn against
+    each parameter as a scatter of the points' means (one dot per point and mechanism) with a
+    binned partial-dependence line (the mean over the points in each quantile bin of the
+    parameter, other parameters averaged over their sampled values); one figure per metric and
+    parameter, one panel per arm, shared y axes."""
+    mechs = list(dict.fromkeys(summary["mechanism"]))
+    for metric in metrics:
+        t = metric_table(summary, metric)
+        arms = effect_arms(summary, baseline) if metric.startswith("d_") else \
+            list(dict.fromkeys(summary["arm"]))
+        t = t[t["arm"].isin(arms)]
+        if t.empty:
+            continue
+        for p in params:
+            xv = pd.to_numeric(t[p], errors="coerce")
+            numeric = xv.notna().all()
+            if numeric:
+                xs = xv
+                cats = None
+            else:
+                cats, pos, _ = ordered_values(t[p])
+                xs = t[p].map({v: i for v, i in zip(cats, pos)})
+            fig, axes = grid_figure(len(arms), sharey=True)
+            for ax, a in zip(axes.flat, arms):
+                for i, m in enumerate(mechs):
+                    colour, ls, marker = mech_style(m, i)
+                    sel = (t["arm"] == a) & (t["mechanism"] == m)
+                    d = pd.DataFrame({"x": xs[sel], "y": t.loc[sel, "mean"]}).dropna()
+                    if d.empty:
+                        continue
+                    ax.scatter(d["x"], d["y"], s=10, color=colour, alpha=0.45, marker=marker,
+                               linewidths=0)
+                    if numeric:
+                        bins = max(1, min(PD_BINS, len(d) // 5))
+                        edges = np.unique(np.quantile(d["x"], np.linspace(0, 1, bins + 1)))
+                        which = np.clip(np.searchsorted(edges, d["x"], side="right") - 1, 0,
+                                        max(0, len(edges) - 2))
+                        g = d.assign(_b=which).groupby("_b")
+                        ax.plot(g["x"].mean(), g["y"].mean(), color=colour, linestyle=ls,
+                                marker=marker, markersize=4, label=mech_label(m))
+                    else:
+                        g = d.groupby("x")["y"].mean()
+                        ax.plot(g.index, g.values, color=colour, linestyle="none", marker=marker,
+                                markersize=7, label=mech_label(m))
+                if metric.startswith("d_"):
+                    ax.axhline(0.0, color="#333333", linewidth=0.8)
+                if cats is not None:
+                    ax.set_xticks(range(len(cats)))
+                    ax.set_xticklabels(cats)
+                ax.set_title("arm: %s" % a)
+                ax.set_xlabel(axis_label(p))
+                ax.set_ylabel(METRIC_LABEL.get(metric, metric))
+            for ax in list(axes.flat)[len(arms):]:
+                ax.set_visible(False)
+            shared_legend(fig, axes)
+            base = "efficiency" if metric.startswith("efficiency") else metric
+            what = METRIC_LABEL.get(metric, metric).split(" (")[0]
+            figs.save(fig, "%s_vs_%s_sampled" % (base, safe(p)),
+                      "%s against %s over the sampled points: one dot per point and mechanism, "
+                      "binned means as lines" % (what, p), ["summary.csv"])
 
 
 # ---- distributions across replicates -------------------------------------------------------------
@@ -469,6 +596,7 @@ def plot_thresholds(t, figs):
     fig, axes = plt.subplots(rows, cols, figsize=(6.0 * cols, (PANEL_H + extra) * rows + LEGEND_H),
                              squeeze=False, layout="constrained")
     hatched = False
+    undecided = False
     for ax, panel, title in zip(axes.flat, panels, titles):
         d = select(t, keys, panel)
         ballots = list(dict.fromkeys(d["ballot"]))
@@ -502,8 +630,17 @@ def plot_thresholds(t, figs):
                     continue
                 lo = v - r["interval_low"] if np.isfinite(r["interval_low"]) else 0.0
                 hi = r["interval_high"] - v if np.isfinite(r["interval_high"]) else 0.0
-                ax.barh(y, v, height * 0.9, color=colour, xerr=[[max(lo, 0.0)], [max(hi, 0.0)]],
-                        capsize=3, error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
+                if r["status"] == "undecided":
+                    # Not a threshold but the middle of an interval the search could not narrow:
+                    # a pale bar with a dashed edge, unlike found (solid) and not reached (hatched).
+                    ax.barh(y, v, height * 0.9, color=colour, alpha=0.3, edgecolor=colour,
+                            linestyle="--", linewidth=1.2, xerr=[[max(lo, 0.0)], [max(hi, 0.0)]],
+                            capsize=3, error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
+                    undecided = True
+                else:
+                    ax.barh(y, v, height * 0.9, color=colour,
+                            xerr=[[max(lo, 0.0)], [max(hi, 0.0)]], capsize=3,
+                            error_kw={"elinewidth": 1.0, "ecolor": "#333333"})
                 label = "%.4g" % v
                 if np.isfinite(r["interval_low"]) and np.isfinite(r["interval_high"]) and \
                         r["interval_low"] != r["interval_high"]:
@@ -526,6 +663,9 @@ def plot_thresholds(t, figs):
     if hatched:
         handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="//",
                              label="not reached in the range"))
+    if undecided:
+        handles.append(Patch(facecolor="#333333", alpha=0.3, edgecolor="#333333", linestyle="--",
+                             label="undecided at the replicate cap"))
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     top = 1.0 - LEGEND_H / fig.get_size_inches()[1]
@@ -540,26 +680,77 @@ def plot_thresholds(t, figs):
 # ---- main ----------------------------------------------------------------------------------------
 
 
+def suggestion(got, known):
+    close = difflib.get_close_matches(got, known, n=1)
+    return "; did you mean '%s'?" % close[0] if close else ""
+
+
+def read_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def baseline_of(d):
+    """The baseline arm named in DIR/summary.json (a run's, or a sweep's first point's)."""
+    s = read_json(os.path.join(d, "summary.json"))
+    if isinstance(s, dict):
+        if isinstance(s.get("baseline_arm"), str):
+            return s["baseline_arm"]
+        for point in s.get("points", []) if isinstance(s.get("points"), list) else []:
+            found = point.get("summary", {}).get("baseline_arm") if isinstance(point, dict) else None
+            if isinstance(found, str):
+                return found
+    return None
+
+
+def design_of(d):
+    m = read_json(os.path.join(d, "manifest.json"))
+    return m.get("design") if isinstance(m, dict) and isinstance(m.get("design"), str) else None
+
+
+def same_value(column, value):
+    """Rows whose text equals value, or whose number equals value's number."""
+    num = pd.to_numeric(pd.Series([value]), errors="coerce")[0]
+    mask = column == value
+    if pd.notna(num):
+        mask |= pd.to_numeric(column, errors="coerce") == num
+    return mask
+
+
 def main(argv):
     args = argv[1:]
     if not args:
-        raise BadInput("usage: plots.py DIR [--x KEY] [--format png|svg|both] [--results HASH] "
+        raise BadInput("usage: plots.py DIR [--x KEY] [--y METRIC]... [--facet KEY] "
+                       "[--where KEY=VALUE]... [--format png|svg|both] [--results HASH] "
                        "[--out-dir PLOTS]")
-    d, x, fmt, results, out_dir = None, None, "both", "", None
+    d, x, fmt, results, out_dir, facet = None, None, "both", "", None, None
+    ys, wheres = [], []
     i = 0
     while i < len(args):
         a = args[i]
-        if a in ("--x", "--format", "--results", "--out-dir"):
+        if a in ("--x", "--y", "--facet", "--where", "--format", "--results", "--out-dir"):
             if i + 1 >= len(args):
                 raise BadInput("%s needs a value" % a)
+            v = args[i + 1]
             if a == "--x":
-                x = args[i + 1]
+                x = v
+            elif a == "--y":
+                ys.extend(m for m in v.split(",") if m)
+            elif a == "--facet":
+                facet = v
+            elif a == "--where":
+                if "=" not in v:
+                    raise BadInput("--where: '%s' is not KEY=VALUE" % v)
+                wheres.append(tuple(v.split("=", 1)))
             elif a == "--results":
-                results = args[i + 1]
+                results = v
             elif a == "--out-dir":
-                out_dir = args[i + 1]
+                out_dir = v
             else:
-                fmt = args[i + 1]
+                fmt = v
             i += 2
         elif d is None:
             d = a
@@ -576,8 +767,9 @@ def main(argv):
     if not os.path.isfile(summary_path):
         if thresholds is None:
             raise BadInput("%s: no such file" % summary_path)
-        if x is not None:
-            raise BadInput("--x: '%s' holds no summary.csv, only threshold CSVs" % d)
+        for opt, given in [("--x", x), ("--y", ys), ("--facet", facet), ("--where", wheres)]:
+            if given:
+                raise BadInput("%s: '%s' holds no summary.csv, only threshold CSVs" % (opt, d))
     else:
         summary = read_csv(summary_path)
         cols = list(summary.columns)
@@ -592,10 +784,33 @@ def main(argv):
         params = cols[1:cols.index("arm")] if sweep else []
         if sweep and not params:
             sweep = False
+        for opt, key in [("--facet", facet)] + [("--where", k) for k, _ in wheres]:
+            if key is not None and key not in params:
+                if not params:
+                    raise BadInput("%s: '%s' holds a single run, which has no swept parameters"
+                                   % (opt, d))
+                raise BadInput("%s: '%s' is not a swept parameter%s (swept: %s)"
+                               % (opt, key, suggestion(key, params), ", ".join(params)))
+        for key, value in wheres:
+            mask = same_value(summary[key], value)
+            if not mask.any():
+                values = list(dict.fromkeys(summary[key]))
+                raise BadInput("--where: %s never takes the value '%s'%s (values: %s)"
+                               % (key, value, suggestion(value, values), ", ".join(values)))
+            summary = summary[mask]
         if x is None and params:
-            x = params[0]
+            fixed = {k for k, _ in wheres} | ({facet} if facet else set())
+            free = [p for p in params if p not in fixed]
+            x = free[0] if free else params[0]
         if sweep and x not in params:
             raise BadInput("--x: '%s' is not a swept parameter (swept: %s)" % (x, ", ".join(params)))
+        if facet is not None and facet == x:
+            raise BadInput("--facet: '%s' is already the x axis (--x)" % facet)
+        known = list(dict.fromkeys(summary["metric"]))
+        for m in ys:
+            if m not in known:
+                raise BadInput("--y: '%s' is not a metric of %s%s" % (m, summary_path,
+                                                                      suggestion(m, known)))
 
         runs = None
         runs_path = os.path.join(d, "runs.csv")
@@ -607,6 +822,9 @@ def main(argv):
             for c in ["arm", "mechanism"]:
                 if c not in runs.columns:
                     raise BadInput("%s: missing column '%s'" % (runs_path, c))
+            for key, value in wheres:
+                if key in runs.columns:
+                    runs = runs[same_value(runs[key], value)]
 
     if not re.fullmatch(r"[0-9a-f]{16}|", results):
         raise BadInput("--results must be 16 lowercase hex digits, got '%s'" % results)
@@ -616,8 +834,14 @@ def main(argv):
     style_setup()
     figs = Figures(out_dir, formats, results)
     if summary is not None:
-        if sweep:
-            plot_sweep(summary, runs, params, x, figs)
+        baseline = baseline_of(d)
+        metrics = ys if ys else default_metrics(summary, baseline)
+        if sweep and design_of(d) in SAMPLED_DESIGNS and facet is None:
+            chosen = [x] if any(a == "--x" for a in args) else params
+            plot_sampled(summary, chosen, metrics, baseline, figs)
+            plot_distributions(runs, None, figs)
+        elif sweep:
+            plot_sweep(summary, runs, params, x, figs, metrics, baseline, facet)
         else:
             plot_single(summary, runs, figs)
     if thresholds is not None:

@@ -106,6 +106,9 @@ std::optional<std::string> suggest(const std::string& got, const std::vector<std
 struct PlotArgs {
   fs::path dir;
   std::optional<std::string> x;
+  std::vector<std::string> y;  // --y METRIC, repeatable (checked by the script)
+  std::optional<std::string> facet;
+  std::vector<std::string> where;  // --where KEY=VALUE, repeatable
   std::string format = "both";
 };
 
@@ -121,6 +124,16 @@ PlotArgs parse_args(const std::string& command, const std::vector<std::string>& 
     };
     if (plot_options && a == "--x") {
       p.x = value();
+    } else if (plot_options && a == "--y") {
+      p.y.push_back(value());
+    } else if (plot_options && a == "--facet") {
+      p.facet = value();
+    } else if (plot_options && a == "--where") {
+      p.where.push_back(value());
+      if (p.where.back().find('=') == std::string::npos) {
+        throw InputError("", 0, a, "must be KEY=VALUE, got '" + p.where.back() + "'",
+                         ErrorKind::usage);
+      }
     } else if (plot_options && a == "--format") {
       p.format = value();
       if (p.format != "png" && p.format != "svg" && p.format != "both") {
@@ -277,6 +290,18 @@ int run_plots(const PlotArgs& a, const std::string& results, std::ostream& out, 
   if (a.x) {
     argv.push_back("--x");
     argv.push_back(*a.x);
+  }
+  for (const auto& y : a.y) {
+    argv.push_back("--y");
+    argv.push_back(y);
+  }
+  if (a.facet) {
+    argv.push_back("--facet");
+    argv.push_back(*a.facet);
+  }
+  for (const auto& w : a.where) {
+    argv.push_back("--where");
+    argv.push_back(w);
   }
   ProcessResult r = run_process(argv);
   if (r.status != 0) fs::remove_all(staging, ec);

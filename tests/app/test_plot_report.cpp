@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
@@ -235,11 +236,12 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   INFO(report.err);
   REQUIRE(report.code == 0);
   const auto figs = declared(dir / "plots");
-  for (const char* f : {"efficiency_vs_arms_bloc_collusion_organizers",
-                        "flip_rate_vs_arms_bloc_collusion_organizers",
-                        "efficiency_vs_arms_bloc_collusion_organizers_by_ballot",
-                        "flip_rate_vs_arms_bloc_collusion_organizers_by_ballot",
-                        "distribution_coalition_size_mean"}) {
+  for (const char* f :
+       {"efficiency_vs_arms_bloc_collusion_organizers",
+        "flip_rate_vs_arms_bloc_collusion_organizers",
+        "efficiency_vs_arms_bloc_collusion_organizers_by_ballot",
+        "flip_rate_vs_arms_bloc_collusion_organizers_by_ballot",
+        "d_efficiency_vs_arms_bloc_collusion_organizers", "distribution_coalition_size_mean"}) {
     INFO(f);
     CHECK(figs.count(f) == 1);
   }
@@ -261,6 +263,47 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
     CHECK(fs::exists(dir / "plots" / "efficiency_vs_ballot.png"));
     CHECK_FALSE(fs::exists(dir / "plots" / "efficiency_vs_ballot.svg"));
   }
+  SECTION("the effect is drawn for the attack arm only, panels share their y axis") {
+    // One panel per row (the baseline's effect is 0 and is not drawn): 600 px wide.
+    CHECK(figs.at("d_efficiency_vs_arms_bloc_collusion_organizers").first == 600);
+    CHECK(figs.at("efficiency_vs_arms_bloc_collusion_organizers").first == 1200);
+    // Text in SVG stays text (editable), not paths.
+    const std::string svg =
+        read(dir / "plots" / "d_efficiency_vs_arms_bloc_collusion_organizers.svg");
+    CHECK(svg.find("<text") != std::string::npos);
+  }
+  SECTION("--y, --where and --facet choose what is drawn") {
+    const auto r = cli(
+        {"plot", dir.string(), "--y", "wrong_rate", "--where", "ballot=public", "--format", "png"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    const auto only = declared(dir / "plots");
+    CHECK(only.count("wrong_rate_vs_arms_bloc_collusion_organizers") == 1);
+    CHECK(only.count("efficiency_vs_arms_bloc_collusion_organizers") == 0);
+    // ballot is fixed by --where: one row of panels, and no by-ballot figure.
+    CHECK(only.count("wrong_rate_vs_arms_bloc_collusion_organizers_by_ballot") == 0);
+    CHECK(only.at("wrong_rate_vs_arms_bloc_collusion_organizers").second == 525);
+    const auto f = cli({"plot", dir.string(), "--facet", "ballot", "--format", "png"});
+    INFO(f.err);
+    REQUIRE(f.code == 0);
+    const auto faceted = declared(dir / "plots");
+    // One row per ballot: 2 x 450 px + the legend strip.
+    CHECK(faceted.at("efficiency_vs_arms_bloc_collusion_organizers_by_ballot").second == 975);
+  }
+  SECTION("bad --y, --where and --facet exit 2 with a suggestion") {
+    const auto y = cli({"plot", dir.string(), "--y", "flip_rat"});
+    CHECK(y.code == 2);
+    CHECK_THAT(y.err, Catch::Contains("did you mean 'flip_rate'?"));
+    const auto w = cli({"plot", dir.string(), "--where", "ballot=secrte"});
+    CHECK(w.code == 2);
+    CHECK_THAT(w.err, Catch::Contains("did you mean 'secret'?"));
+    const auto k = cli({"plot", dir.string(), "--where", "balot=public"});
+    CHECK(k.code == 2);
+    CHECK_THAT(k.err, Catch::Contains("did you mean 'ballot'?"));
+    CHECK(cli({"plot", dir.string(), "--where", "ballot"}).code == 2);
+    const auto fc = cli({"plot", dir.string(), "--facet", "graph.degree"});
+    CHECK(fc.code == 2);
+  }
   SECTION("an unknown --x exits 2 with a suggestion") {
     const auto r = cli({"plot", dir.string(), "--x", "organisers"});
     CHECK(r.code == 2);
@@ -268,6 +311,50 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
     const auto f = cli({"plot", dir.string(), "--format", "jpg"});
     CHECK(f.code == 2);
   }
+}
+
+TEST_CASE("plots of a Latin-hypercube sweep: one figure per metric and parameter",
+          "[plot][sweep]") {
+  if (!have_matplotlib()) {
+    WARN("skipped: /usr/bin/python3 cannot import matplotlib, pandas and numpy");
+    return;
+  }
+  std::string text = kSweepScenario;
+  text.replace(text.find("sweep:"), std::string::npos, R"(sweep:
+  design: latin_hypercube
+  samples: 12
+  parameters:
+    arms.bloc.collusion.organizers: [1, 2, 4, 8]
+    electorate.values.homophily: {uniform: [0.0, 0.4]}
+)");
+  TempDir tmp;
+  write(tmp.path / "lhs.yaml", text);
+  const fs::path dir = tmp.path / "lhs";
+  REQUIRE(cli({"sweep", (tmp.path / "lhs.yaml").string(), "--out", dir.string(), "--quiet",
+               "--replicates", "2"})
+              .code == 0);
+  const auto r = cli({"plot", dir.string()});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto figs = declared(dir / "plots");
+  // 3 metrics (pooled efficiency, flip rate, effect on efficiency) x 2 parameters, plus the
+  // distribution of coalition sizes pooled over the points.
+  std::size_t sampled = 0;
+  for (const char* metric : {"efficiency", "flip_rate", "d_efficiency"}) {
+    for (const char* param : {"arms_bloc_collusion_organizers", "electorate_values_homophily"}) {
+      const std::string name = std::string(metric) + "_vs_" + param + "_sampled";
+      INFO(name);
+      REQUIRE(figs.count(name) == 1);
+      ++sampled;
+      // One panel per arm (two for levels, one for the effect), never one per sample.
+      const std::uint32_t width = std::string(metric) == "d_efficiency" ? 600 : 1200;
+      CHECK(figs.at(name) == std::pair<std::uint32_t, std::uint32_t>{width, 525});
+    }
+  }
+  CHECK(sampled == 6);
+  CHECK(figs.size() == 7);
+  CHECK(figs.count("distribution_coalition_size_mean") == 1);
+  check_figures(dir / "plots", figs);
 }
 
 // A coalition under a secret ballot with no sanction (and by default no member obeying
@@ -383,6 +470,49 @@ TEST_CASE("plot and report threshold CSVs, without a summary.csv", "[plot][repor
   CHECK(html.find("<td>not_reached</td>") != std::string::npos);
   CHECK(html.find("Main comparison") == std::string::npos);
 
+  SECTION("undecided and not-reached searches are drawn unlike found ones") {
+    // The same searches with the first row made undecided in [1, 3] (as a search stopped at its
+    // replicate cap reports it): the legend names both styles, as text in the SVG.
+    std::istringstream in(read(dir / "threshold.csv"));
+    std::string header, row;
+    std::getline(in, header);
+    std::getline(in, row);
+    const auto cells = [](const std::string& line) {  // fields, quoted ones kept as written
+      std::vector<std::string> out(1);
+      bool quoted = false;
+      for (const char c : line) {
+        if (c == '"') quoted = !quoted;
+        if (c == ',' && !quoted) {
+          out.emplace_back();
+        } else {
+          out.back() += c;
+        }
+      }
+      return out;
+    };
+    const auto names = cells(header);
+    auto values = cells(row);
+    REQUIRE(values.size() == names.size());
+    const auto set = [&](const std::string& col, const std::string& v) {
+      const auto at = std::find(names.begin(), names.end(), col);
+      REQUIRE(at != names.end());
+      values[static_cast<std::size_t>(at - names.begin())] = v;
+    };
+    set("status", "undecided");
+    set("threshold", "2");
+    set("interval_low", "1");
+    set("interval_high", "3");
+    set("ballot", "provable");
+    std::string edited;
+    for (std::size_t i = 0; i < values.size(); ++i) edited += (i ? "," : "") + values[i];
+    write(dir / "threshold-undecided.csv", header + "\n" + edited + "\n");
+    const auto r = cli({"plot", dir.string(), "--format", "svg"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    const std::string drawn = read(dir / "plots" / "thresholds.svg");
+    CHECK_THAT(drawn, Catch::Contains("undecided at the replicate cap"));
+    CHECK_THAT(drawn, Catch::Contains("not reached in the range"));
+  }
   SECTION("--x needs a summary.csv") {
     const auto r = cli({"plot", dir.string(), "--x", "ballot"});
     CHECK(r.code == 2);
