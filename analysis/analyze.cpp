@@ -30,6 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr BootstrapInterval kNoInterval{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
 
 constexpr std::size_t kFixedColumns = kRunsCsvFixedColumns;
 
@@ -123,46 +124,52 @@ struct Cell {
 
 MetricSummary zero_metric() { return {}; }
 
+// Per row of `cell`, per metric (row-major): its value minus the baseline's value at the same
+// (point, replicate); NaN where the baseline has no such row (or there is no baseline cell).
+std::vector<double> paired_differences(const Cell& cell, const Cell* base, std::size_t metrics) {
+  const std::size_t n = cell.keys.size();
+  std::vector<double> out(n * metrics, kNaN);
+  if (base == nullptr) return out;
+  std::vector<std::pair<std::uint64_t, std::size_t>> order(base->keys.size());
+  for (std::size_t j = 0; j < base->keys.size(); ++j) order[j] = {base->keys[j], j};
+  std::sort(order.begin(), order.end());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = std::lower_bound(order.begin(), order.end(),
+                                     std::pair<std::uint64_t, std::size_t>{cell.keys[i], 0});
+    if (it == order.end() || it->first != cell.keys[i]) continue;
+    for (std::size_t m = 0; m < metrics; ++m) {
+      out[i * metrics + m] = static_cast<double>(cell.values[i * metrics + m]) -
+                             static_cast<double>(base->values[it->second * metrics + m]);
+    }
+  }
+  return out;
+}
+
 void summarize_cell(const std::vector<Cell>& cells, std::size_t index, std::ptrdiff_t baseline,
-                    std::size_t metrics, const AnalyzeOptions& options,
+                    const std::vector<std::string>& metric_names, const AnalyzeOptions& options,
                     const std::vector<std::string>& arm_names, CellSummary& out) {
   const Cell& cell = cells[index];
+  const std::size_t metrics = metric_names.size();
   const std::size_t n = cell.keys.size();
   out.group = cell.group;
   out.arm = arm_names[cell.arm];
   out.mechanism = cell.mechanism;
   out.efficiency_pooled = cell.pooled.summary();
+  clip_interval(out.efficiency_pooled, metric_range("efficiency_pooled"));
 
   // Columns for the bootstrap: the metrics, then their paired differences.
   std::vector<std::vector<float>> columns(2 * metrics, std::vector<float>(n));
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t m = 0; m < metrics; ++m) columns[m][i] = cell.values[i * metrics + m];
 
+  const std::vector<double> diffs = paired_differences(
+      cell, baseline >= 0 ? &cells[static_cast<std::size_t>(baseline)] : nullptr, metrics);
   std::vector<RunningStats> diff_stats(metrics);
-  if (baseline >= 0) {
-    const Cell& base = cells[static_cast<std::size_t>(baseline)];
-    std::vector<std::pair<std::uint64_t, std::size_t>> order(base.keys.size());
-    for (std::size_t j = 0; j < base.keys.size(); ++j) order[j] = {base.keys[j], j};
-    std::sort(order.begin(), order.end());
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto it = std::lower_bound(order.begin(), order.end(),
-                                       std::pair<std::uint64_t, std::size_t>{cell.keys[i], 0});
-      const bool found = it != order.end() && it->first == cell.keys[i];
-      for (std::size_t m = 0; m < metrics; ++m) {
-        double d = kNaN;
-        if (found) {
-          d = static_cast<double>(cell.values[i * metrics + m]) -
-              static_cast<double>(base.values[it->second * metrics + m]);
-        }
-        diff_stats[m].add(d);
-        columns[metrics + m][i] = static_cast<float>(d);
-      }
-    }
-  } else {
+  for (std::size_t i = 0; i < n; ++i) {
     for (std::size_t m = 0; m < metrics; ++m) {
-      for (std::size_t i = 0; i < n; ++i) diff_stats[m].add(kNaN);
-      std::fill(columns[metrics + m].begin(), columns[metrics + m].end(),
-                std::numeric_limits<float>::quiet_NaN());
+      const double d = diffs[i * metrics + m];
+      diff_stats[m].add(d);
+      columns[metrics + m][i] = static_cast<float>(d);
     }
   }
 
@@ -171,15 +178,37 @@ void summarize_cell(const std::vector<Cell>& cells, std::size_t index, std::ptrd
   key.replicate = cell.group;
   key.arm = arm_key(out.arm.data(), out.arm.size());
   key.round = static_cast<std::uint32_t>(cell.mechanism);
-  const auto boot = bootstrap_mean_intervals(columns, options.resamples, key);
+  const auto boot = options.bootstrap ? bootstrap_mean_intervals(columns, options.resamples, key)
+                                      : std::vector<BootstrapInterval>(columns.size(), kNoInterval);
 
   out.metrics.assign(metrics, zero_metric());
   for (std::size_t m = 0; m < metrics; ++m) {
-    out.metrics[m].stats = cell.stats[m].summary();
-    out.metrics[m].boot = boot[m];
-    out.metrics[m].diff = diff_stats[m].summary();
-    out.metrics[m].diff_boot = boot[metrics + m];
+    const ValueRange range = metric_range(metric_names[m]);
+    const ValueRange diff_range = difference_range(range);
+    MetricSummary& s = out.metrics[m];
+    s.stats = cell.stats[m].summary();
+    clip_interval(s.stats, range);
+    s.boot = boot[m];
+    clip_interval(s.boot, range.low, range.high);
+    s.diff = diff_stats[m].summary();
+    clip_interval(s.diff, diff_range);
+    s.diff_boot = boot[metrics + m];
+    clip_interval(s.diff_boot, diff_range.low, diff_range.high);
   }
+}
+
+// The metrics effects.csv covers: all but the d_* columns (already paired differences).
+std::vector<std::size_t> effect_metrics(const std::vector<std::string>& names) {
+  std::vector<std::size_t> out;
+  for (std::size_t m = 0; m < names.size(); ++m)
+    if (names[m].rfind("d_", 0) != 0) out.push_back(m);
+  return out;
+}
+
+// A contrast's range: the difference of two effects, each in difference_range(r).
+ValueRange contrast_range(ValueRange r) noexcept {
+  const ValueRange d = difference_range(r);
+  return {2.0 * d.low, 2.0 * d.high};
 }
 
 std::string cell_text(double x) { return std::isnan(x) ? std::string("NA") : format_double(x); }
@@ -212,6 +241,45 @@ void boot_json(JsonWriter& w, const BootstrapInterval& b) {
 }
 
 }  // namespace
+
+std::vector<EffectSummary> contrast(const EffectSeries& a, const EffectSeries& b,
+                                    const std::vector<ValueRange>& ranges, std::uint64_t resamples,
+                                    StreamKey key) {
+  const std::size_t metrics = ranges.size();
+  if (a.values.size() != a.keys.size() * metrics || b.values.size() != b.keys.size() * metrics)
+    throw std::invalid_argument("contrast: values are not keys x metrics");
+  const std::size_t n = a.keys.size();
+  std::vector<std::pair<std::uint64_t, std::size_t>> order(b.keys.size());
+  for (std::size_t j = 0; j < b.keys.size(); ++j) order[j] = {b.keys[j], j};
+  std::sort(order.begin(), order.end());
+  std::vector<RunningStats> stats(metrics);
+  std::vector<std::vector<float>> columns(metrics, std::vector<float>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto it = std::lower_bound(order.begin(), order.end(),
+                                     std::pair<std::uint64_t, std::size_t>{a.keys[i], 0});
+    const bool found = it != order.end() && it->first == a.keys[i];
+    for (std::size_t m = 0; m < metrics; ++m) {
+      const double d =
+          found ? a.values[i * metrics + m] - b.values[it->second * metrics + m] : kNaN;
+      stats[m].add(d);
+      columns[m][i] = static_cast<float>(d);
+    }
+  }
+  const auto boot = resamples > 0 ? bootstrap_mean_intervals(columns, resamples, key)
+                                  : std::vector<BootstrapInterval>(metrics, kNoInterval);
+  std::vector<EffectSummary> out(metrics);
+  for (std::size_t m = 0; m < metrics; ++m) {
+    out[m].stats = stats[m].summary();
+    clip_interval(out[m].stats, ranges[m]);
+    out[m].boot = boot[m];
+    clip_interval(out[m].boot, ranges[m].low, ranges[m].high);
+  }
+  return out;
+}
+
+const char* to_string(EffectKind kind) noexcept {
+  return kind == EffectKind::effect ? "effect" : "contrast";
+}
 
 Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   const std::string file = runs_csv.string();
@@ -408,9 +476,98 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
           const auto b = cell_of.find(bk);
           const std::ptrdiff_t baseline =
               b == cell_of.end() ? -1 : static_cast<std::ptrdiff_t>(b->second);
-          summarize_cell(cells, order[i], baseline, metrics, options, arm_names, a.cells[i]);
+          summarize_cell(cells, order[i], baseline, a.metric_names, options, arm_names, a.cells[i]);
         }
       });
+
+  // Effects and contrasts: one task per group x attack arm, its cells (in mechanism order) being
+  // consecutive in `order`.
+  const std::vector<std::size_t> emetrics = effect_metrics(a.metric_names);
+  std::vector<ValueRange> effect_ranges;
+  std::vector<ValueRange> contrast_ranges;
+  for (std::size_t m : emetrics) {
+    effect_ranges.push_back(difference_range(metric_range(a.metric_names[m])));
+    contrast_ranges.push_back(contrast_range(metric_range(a.metric_names[m])));
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> tasks;  // [first, last) into order
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i + 1;
+    while (j < order.size() && cells[order[j]].group == cells[order[i]].group &&
+           cells[order[j]].arm == cells[order[i]].arm)
+      ++j;
+    if (cells[order[i]].arm != base_arm) tasks.emplace_back(i, j);
+    i = j;
+  }
+  std::vector<std::vector<EffectRow>> task_rows(tasks.size());
+  parallel_for_blocks(
+      std::size_t{0}, tasks.size(), std::size_t{1}, [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t t = lo; t != hi; ++t) {
+          const auto [first, last] = tasks[t];
+          std::vector<EffectRow>& rows = task_rows[t];
+          std::vector<EffectSeries> series;
+          for (std::size_t i = first; i != last; ++i) {
+            const Cell& c = cells[order[i]];
+            const CellSummary& cs = a.cells[i];
+            for (std::size_t e = 0; e < emetrics.size(); ++e) {
+              const MetricSummary& s = cs.metrics[emetrics[e]];
+              if (s.diff.n == 0) continue;
+              EffectRow r;
+              r.group = c.group;
+              r.arm = cs.arm;
+              r.kind = EffectKind::effect;
+              r.mechanism = r.minus_mechanism = c.mechanism;
+              r.metric = emetrics[e];
+              r.stats = s.diff;
+              r.boot = s.diff_boot;
+              r.range = effect_ranges[e];
+              rows.push_back(std::move(r));
+            }
+            const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
+                                     (static_cast<std::uint64_t>(base_arm) << 2) |
+                                     static_cast<std::uint64_t>(c.mechanism);
+            const auto b = cell_of.find(bk);
+            const std::vector<double> all =
+                paired_differences(c, b == cell_of.end() ? nullptr : &cells[b->second], metrics);
+            EffectSeries es;
+            es.keys = c.keys;
+            es.values.reserve(c.keys.size() * emetrics.size());
+            for (std::size_t k = 0; k < c.keys.size(); ++k)
+              for (std::size_t m : emetrics) es.values.push_back(all[k * metrics + m]);
+            series.push_back(std::move(es));
+          }
+          for (std::size_t p = first; p != last; ++p) {
+            for (std::size_t q = p + 1; q != last; ++q) {
+              const Cell& c1 = cells[order[p]];
+              const Cell& c2 = cells[order[q]];
+              StreamKey key;
+              key.seed = options.seed;
+              key.replicate = c1.group;
+              key.arm = arm_key(a.cells[p].arm.data(), a.cells[p].arm.size());
+              // Rounds 0-2 key the cells' own resamples; 8 + 3 m1 + m2 the contrasts'.
+              key.round = 8 + 3 * static_cast<std::uint32_t>(c1.mechanism) +
+                          static_cast<std::uint32_t>(c2.mechanism);
+              const auto sums = contrast(series[p - first], series[q - first], contrast_ranges,
+                                         options.bootstrap ? options.resamples : 0, key);
+              for (std::size_t e = 0; e < emetrics.size(); ++e) {
+                if (sums[e].stats.n == 0) continue;
+                EffectRow r;
+                r.group = c1.group;
+                r.arm = a.cells[p].arm;
+                r.kind = EffectKind::contrast;
+                r.mechanism = c1.mechanism;
+                r.minus_mechanism = c2.mechanism;
+                r.metric = emetrics[e];
+                r.stats = sums[e].stats;
+                r.boot = sums[e].boot;
+                r.range = contrast_ranges[e];
+                rows.push_back(std::move(r));
+              }
+            }
+          }
+        }
+      });
+  for (auto& rows : task_rows)
+    for (auto& r : rows) a.effects.push_back(std::move(r));
   return a;
 }
 
@@ -501,6 +658,82 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
 
 namespace {
 
+std::string bound_text(double x) {
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  return cell_text(x);
+}
+
+void group_values_json(JsonWriter& w, const Analysis& a, std::size_t g) {
+  w.begin_object();
+  for (std::size_t k = 0; k < a.group_columns.size(); ++k) {
+    const std::string& v = a.groups[g][k];
+    double x = 0.0;
+    const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
+    w.key(a.group_columns[k]);
+    if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size())
+      w.value(x);
+    else
+      w.value(v);
+  }
+  w.end_object();
+}
+
+}  // namespace
+
+void write_effects_csv(const Analysis& a, std::ostream& out) {
+  for (const auto& g : a.group_columns) out << csv_field(g) << ',';
+  out << "kind,arm,mechanism,minus_mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high,"
+         "boot_pct_low,boot_pct_high,boot_bca_low,boot_bca_high,range_low,range_high\n";
+  for (const EffectRow& r : a.effects) {
+    for (const auto& v : a.groups[r.group]) out << csv_field(v) << ',';
+    out << to_string(r.kind) << ',' << r.arm << ',' << to_string(r.mechanism) << ','
+        << (r.kind == EffectKind::contrast ? to_string(r.minus_mechanism) : "NA") << ','
+        << a.metric_names[r.metric];
+    summary_fields(out, r.stats);
+    boot_fields(out, r.boot);
+    out << ',' << bound_text(r.range.low) << ',' << bound_text(r.range.high) << '\n';
+  }
+}
+
+void write_effects_json(const Analysis& a, std::ostream& out) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("source").value(a.source);
+  if (!a.runs_csv_fnv1a64.empty()) w.key("runs_csv_fnv1a64").value(a.runs_csv_fnv1a64);
+  w.key("baseline_arm").value(a.baseline_arm);
+  w.key("seed").value(a.seed);
+  w.key("resamples").value(a.resamples);
+  w.key("level").value(0.95);
+  w.key("group_columns").begin_array();
+  for (const auto& g : a.group_columns) w.value(g);
+  w.end_array();
+  w.key("effects").begin_array();
+  for (const EffectRow& r : a.effects) {
+    w.begin_object();
+    w.key("group");
+    group_values_json(w, a, r.group);
+    w.key("kind").value(to_string(r.kind));
+    w.key("arm").value(r.arm);
+    w.key("mechanism").value(to_string(r.mechanism));
+    w.key("minus_mechanism");
+    if (r.kind == EffectKind::contrast)
+      w.value(to_string(r.minus_mechanism));
+    else
+      w.null();
+    w.key("metric").value(a.metric_names[r.metric]);
+    summary_json(w, r.stats);
+    boot_json(w, r.boot);
+    w.key("range_low").value(r.range.low);
+    w.key("range_high").value(r.range.high);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out << w.str();
+}
+
+namespace {
+
 // FNV-1a 64 of a file's bytes as 16 hex digits, read in chunks through InputFile (a FIFO there is
 // refused, not waited on); "" when it cannot be read (analyze_runs then says why).
 std::string runs_csv_hash(const fs::path& file) {
@@ -539,6 +772,10 @@ Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
   write_analysis_csv(a, csv);
   std::ostringstream json;
   write_analysis_json(a, json);
+  std::ostringstream effects_csv;
+  write_effects_csv(a, effects_csv);
+  std::ostringstream effects_json;
+  write_effects_json(a, effects_json);
   const fs::path out = dir / "analysis";
   std::error_code ec;
   fs::create_directories(out, ec);
@@ -547,6 +784,8 @@ Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
   const fs::path json_file = out / "summary.json";
   write_file_atomically(csv_file, csv.str());
   write_file_atomically(json_file, json.str());
+  write_file_atomically(out / "effects.csv", effects_csv.str());
+  write_file_atomically(out / "effects.json", effects_json.str());
   return a;
 }
 

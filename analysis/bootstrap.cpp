@@ -77,6 +77,11 @@ double sorted_quantile(std::span<const double> sorted, double p) noexcept {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+void clip_interval(BootstrapInterval& b, double low, double high) noexcept {
+  for (double* x : {&b.pct_low, &b.pct_high, &b.bca_low, &b.bca_high})
+    if (!std::isnan(*x)) *x = std::clamp(*x, low, high);
+}
+
 BootstrapInterval bootstrap_interval_from(std::span<const float> values, std::vector<double>& means,
                                           double level) {
   BootstrapInterval r;

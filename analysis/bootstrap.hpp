@@ -55,6 +55,10 @@ std::vector<BootstrapInterval> bootstrap_mean_intervals(
 BootstrapInterval bootstrap_interval_from(std::span<const float> values, std::vector<double>& means,
                                           double level = 0.95);
 
+// Clips the four endpoints to [low, high] (NaN stays NaN). Resample means of values in a range
+// stay in it but for rounding; this makes that exact.
+void clip_interval(BootstrapInterval& b, double low, double high) noexcept;
+
 // The p-quantile (p in [0,1]) of sorted values by linear interpolation between order statistics
 // (Hyndman and Fan type 7). NaN when empty.
 double sorted_quantile(std::span<const double> sorted, double p) noexcept;

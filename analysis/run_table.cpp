@@ -35,6 +35,18 @@ const std::vector<MetricField>& summary_metric_fields() {
   return fields;
 }
 
+ValueRange metric_range(std::string_view m) noexcept {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  for (const char* share :
+       {"efficiency", "efficiency_pooled", "wrong_rate", "flip_rate", "turnout", "colluding_share",
+        "defection_rate", "coerced_vote_share", "arm_inert", "saturated", "bribe_confidence"})
+    if (m == share) return {0.0, 1.0};
+  if (m == "intensity_accuracy" || m == "d_efficiency" || m == "d_wrong_rate") return {-1.0, 1.0};
+  if (m == "d_intensity_accuracy") return {-2.0, 2.0};
+  if (m == "ties" || m == "spent_per_agent") return {0.0, kInf};
+  return {};
+}
+
 namespace {
 
 // CSV cell for a double: shortest round-trip digits, NA where undefined.
@@ -136,8 +148,12 @@ std::vector<GroupSummary> RunTable::summaries() const {
       GroupSummary gs;
       gs.arm = s.arms[a].name;
       gs.mechanism = s.mechanisms[m];
-      for (const auto& st : stats_[g]) gs.metrics.push_back(st.summary());
+      for (std::size_t i = 0; i < stats_[g].size(); ++i) {
+        gs.metrics.push_back(stats_[g][i].summary());
+        clip_interval(gs.metrics.back(), metric_range(metric_names_[i]));
+      }
       gs.efficiency_pooled = pooled_[g].summary();
+      clip_interval(gs.efficiency_pooled, metric_range("efficiency_pooled"));
       out.push_back(std::move(gs));
     }
   }

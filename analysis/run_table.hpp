@@ -55,6 +55,14 @@ struct MetricField {
 };
 const std::vector<MetricField>& summary_metric_fields();
 
+// The range of a summarized metric's values (docs/outputs.md): [0, 1] for the shares
+// (`efficiency`, `efficiency_pooled`, `wrong_rate`, `flip_rate`, `turnout`, `colluding_share`,
+// `defection_rate`, `coerced_vote_share`, and the 0/1 flags `arm_inert`, `saturated`), [-1, 1]
+// for `intensity_accuracy`, [-1, 1] for `d_efficiency` and `d_wrong_rate` and [-2, 2] for
+// `d_intensity_accuracy` (differences of those), [0, 1] for `bribe_confidence`, [0, inf) for
+// the counts and costs of the engine (`ties`, `spent_per_agent`); unbounded for any other name.
+ValueRange metric_range(std::string_view metric) noexcept;
+
 // The union of the arms' own metric columns, in order of first appearance over the arms.
 struct ArmColumns {
   std::vector<std::string> names;

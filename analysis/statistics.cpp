@@ -1,5 +1,6 @@
 #include "analysis/statistics.hpp"
 
+#include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
@@ -20,6 +21,14 @@ void fill_interval(Summary& s) {
 }
 
 }  // namespace
+
+ValueRange difference_range(ValueRange r) noexcept { return {r.low - r.high, r.high - r.low}; }
+
+void clip_interval(Summary& s, ValueRange r) noexcept {
+  // std::clamp keeps NaN as NaN (every comparison with it is false).
+  if (!std::isnan(s.ci_low)) s.ci_low = std::clamp(s.ci_low, r.low, r.high);
+  if (!std::isnan(s.ci_high)) s.ci_high = std::clamp(s.ci_high, r.low, r.high);
+}
 
 double t_quantile_975(double df) {
   const boost::math::students_t dist(df);

@@ -3,6 +3,7 @@
 // many replicates) and in replicate order, so summaries are bit-identical for any thread count.
 
 #include <cstdint>
+#include <limits>
 
 namespace qvsim::analysis {
 
@@ -15,6 +16,20 @@ struct Summary {
   double ci_low = 0.0;  // 95% confidence interval for the mean by Student's t; NaN when n < 2
   double ci_high = 0.0;
 };
+
+// The range a quantity can take: a share is in [0, 1], a correlation in [-1, 1], a count or cost
+// in [0, inf). Intervals are clipped to it, so that none claims values the quantity cannot have.
+struct ValueRange {
+  double low = -std::numeric_limits<double>::infinity();
+  double high = std::numeric_limits<double>::infinity();
+};
+
+// The range of a difference of two quantities in `r`: [low - high, high - low] (a paired
+// difference of shares lies in [-1, 1]).
+ValueRange difference_range(ValueRange r) noexcept;
+
+// Clips the interval [ci_low, ci_high] to `r` (NaN stays NaN); the mean is left as it is.
+void clip_interval(Summary& s, ValueRange r) noexcept;
 
 // The 0.975 quantile of Student's t with df degrees of freedom (df >= 1), via Boost.Math.
 double t_quantile_975(double df);

@@ -50,7 +50,9 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
              "x\n"
              "  arm x mechanism, every metric's mean with t and bootstrap (percentile, BCa) 95%\n"
              "  intervals, pooled efficiency, and paired differences against the baseline arm\n"
-             "  (default honest). Groups: every swept column, or only the --by columns.\n"
+             "  (default honest). effects.csv and effects.json: each attack arm's paired effect\n"
+             "  per mechanism and the contrast of every two mechanisms' effects, with intervals.\n"
+             "  Groups: every swept column, or only the --by columns.\n"
              "  --seed S (default 20261126) and --resamples B (default 2000) fix the bootstrap.\n"
              "  Columns: docs/outputs.md.\n";
       return 0;
@@ -69,7 +71,8 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
   out << "analyze: " << a.rows << " rows, " << a.groups.size() << " group(s), " << a.cells.size()
       << " group x arm x mechanism cells; wrote "
       << (std::filesystem::path(dirs[0]) / "analysis").string()
-      << "/summary.csv and summary.json\n";
+      << "/summary.csv, summary.json, effects.csv and effects.json (" << a.effects.size()
+      << " effect and contrast rows)\n";
   return 0;
 }
 

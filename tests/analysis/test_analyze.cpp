@@ -123,6 +123,46 @@ std::string synthetic_runs(const std::vector<double>& honest, const std::vector<
   return text;
 }
 
+struct Row {
+  std::uint64_t replicate;
+  const char* arm;
+  Mechanism mechanism;
+  double efficiency;
+  double flip_rate;
+};
+
+// A runs.csv from rows with the given efficiency (wrong_rate 1 - efficiency) and flip rate.
+std::string runs_from(const std::vector<Row>& rows) {
+  std::string text = runs_csv_header(ArmColumns{}) + "\n";
+  for (const Row& x : rows) {
+    RunRow r;
+    r.replicate = x.replicate;
+    r.arm = x.arm;
+    r.mechanism = x.mechanism;
+    r.agents = 10;
+    r.welfare_achieved = x.efficiency;
+    r.welfare_max = 1.0;
+    r.efficiency = x.efficiency;
+    r.wrong_rate = 1.0 - x.efficiency;
+    r.intensity_accuracy = std::nan("");
+    r.flip_rate = x.flip_rate;
+    r.turnout = 0.5;
+    r.decisions = "+";
+    text += runs_csv_row(r) + "\n";
+  }
+  return text;
+}
+
+const EffectRow* find_effect(const Analysis& a, EffectKind kind, const std::string& arm,
+                             Mechanism m, Mechanism minus, const std::string& metric) {
+  for (const EffectRow& r : a.effects) {
+    if (r.kind == kind && r.arm == arm && r.mechanism == m && a.metric_names[r.metric] == metric &&
+        (kind == EffectKind::effect || r.minus_mechanism == minus))
+      return &r;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 TEST_CASE("paired differences are the mean of per-replicate differences", "[analyze]") {
@@ -331,4 +371,204 @@ TEST_CASE("missing or corrupt runs.csv: exit 2 naming file and line, nothing ove
   CHECK(cli({"analyze", tmp.path.string(), "--resamples", "0"}).code == 2);
   CHECK(cli({"analyze", tmp.path.string(), "--bogus"}).code == 2);
   CHECK(cli({"analyze"}).code == 2);
+}
+
+TEST_CASE("effects and contrasts: means of per-replicate differences (of differences)",
+          "[analyze][effects]") {
+  constexpr Mechanism kQ = Mechanism::quadratic;
+  constexpr Mechanism kP = Mechanism::one_person_one_vote;
+  // Efficiency per replicate: honest and x under QV and 1p1v; 1p1v's x lacks replicate 3.
+  const std::vector<double> hq{0.5, 0.75, 0.25, 1.0};
+  const std::vector<double> xq{0.25, 0.5, 0.5, 0.5};
+  const std::vector<double> hp{0.625, 0.5, 0.75, 0.875};
+  const std::vector<double> xp{0.5, 0.5, 0.25, 0.0};
+  std::vector<Row> rows;
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    rows.push_back({i, "honest", kQ, hq[i], 0.0});
+    rows.push_back({i, "honest", kP, hp[i], 0.0});
+    rows.push_back({i, "x", kQ, xq[i], i == 0 ? 1.0 : 0.0});
+    if (i < 3) rows.push_back({i, "x", kP, xp[i], 0.0});
+  }
+  TempDir tmp;
+  write(tmp.path / "runs.csv", runs_from(rows));
+  AnalyzeOptions o;
+  o.resamples = 400;
+  const Analysis a = analyze_directory(tmp.path, o);
+
+  // The effect under QV: mean of x - honest over the 4 replicates.
+  double effect_q = 0.0;
+  for (std::size_t i = 0; i < 4; ++i) effect_q += (xq[i] - hq[i]) / 4.0;
+  const EffectRow* e = find_effect(a, EffectKind::effect, "x", kQ, kQ, "efficiency");
+  REQUIRE(e != nullptr);
+  CHECK(e->stats.n == 4);
+  CHECK(e->stats.mean == Approx(effect_q).margin(1e-12));
+  // The contrast QV - 1p1v, paired on the replicates both have (0, 1, 2); replicate 3 is missing.
+  double did = 0.0;
+  for (std::size_t i = 0; i < 3; ++i) did += ((xq[i] - hq[i]) - (xp[i] - hp[i])) / 3.0;
+  const EffectRow* c = find_effect(a, EffectKind::contrast, "x", kQ, kP, "efficiency");
+  REQUIRE(c != nullptr);
+  CHECK(c->stats.n == 3);
+  CHECK(c->stats.missing == 1);
+  CHECK(c->stats.mean == Approx(did).margin(1e-12));
+  CHECK(c->stats.ci_low <= did);
+  CHECK(c->stats.ci_high >= did);
+  CHECK(c->boot.pct_low <= did);
+  CHECK(c->boot.pct_high >= did);
+  CHECK(c->range.low == -2.0);
+  CHECK(c->range.high == 2.0);
+  // wrong_rate = 1 - efficiency: its contrast is the negative.
+  const EffectRow* w = find_effect(a, EffectKind::contrast, "x", kQ, kP, "wrong_rate");
+  REQUIRE(w != nullptr);
+  CHECK(w->stats.mean == Approx(-did).margin(1e-12));
+  // Only attack arms, no d_* metrics, one contrast per pair of mechanisms.
+  std::size_t contrasts = 0;
+  for (const EffectRow& r : a.effects) {
+    CHECK(r.arm == "x");
+    CHECK(a.metric_names[r.metric].rfind("d_", 0) != 0);
+    if (r.kind == EffectKind::contrast) {
+      ++contrasts;
+      CHECK(r.mechanism == kQ);
+      CHECK(r.minus_mechanism == kP);
+    }
+  }
+  CHECK(contrasts > 0);
+  CHECK(find_effect(a, EffectKind::contrast, "x", kP, kQ, "efficiency") == nullptr);
+
+  // effects.csv: tidy rows, the contrast as computed; effects.json beside it.
+  const auto table = read_table(tmp.path / "analysis" / "effects.csv");
+  REQUIRE(table.size() == a.effects.size());
+  bool seen = false;
+  for (const auto& r : table) {
+    if (r.at("kind") == "contrast" && r.at("metric") == "efficiency") {
+      CHECK(r.at("mechanism") == "quadratic");
+      CHECK(r.at("minus_mechanism") == "one_person_one_vote");
+      CHECK(num(r.at("mean")) == Approx(did).margin(1e-12));
+      CHECK(r.at("n") == "3");
+      seen = true;
+    }
+    if (r.at("kind") == "effect") CHECK(r.at("minus_mechanism") == "NA");
+  }
+  CHECK(seen);
+  const std::string json = read(tmp.path / "analysis" / "effects.json");
+  CHECK_THAT(json, Catch::Contains("\"kind\": \"contrast\""));
+  CHECK_THAT(json, Catch::Contains("\"runs_csv_fnv1a64\": \"" + a.runs_csv_fnv1a64 + "\""));
+
+  // The same bytes at 1 and 2 threads.
+  std::ostringstream one;
+  std::ostringstream two;
+  qvsim::with_threads(1, [&] { write_effects_csv(analyze_runs(tmp.path / "runs.csv", o), one); });
+  qvsim::with_threads(2, [&] { write_effects_csv(analyze_runs(tmp.path / "runs.csv", o), two); });
+  CHECK(one.str() == two.str());
+  CHECK(one.str() == read(tmp.path / "analysis" / "effects.csv"));
+}
+
+TEST_CASE("a mechanism contrasted with itself is exactly 0", "[analyze][effects]") {
+  EffectSeries s;
+  s.keys = {0, 1, 2, (std::uint64_t{1} << 32) | 2};
+  // Two metrics: an effect on a share and one that is missing in replicate 1.
+  s.values = {-0.3, 0.1, 0.2, std::nan(""), 0.7, 0.4, -0.05, 0.9};
+  const std::vector<ValueRange> ranges{{-2.0, 2.0}, {-2.0, 2.0}};
+  StreamKey key;
+  key.seed = 7;
+  const auto self = contrast(s, s, ranges, 300, key);
+  REQUIRE(self.size() == 2);
+  CHECK(self[0].stats.n == 4);
+  CHECK(self[1].stats.n == 3);
+  CHECK(self[1].stats.missing == 1);
+  for (const auto& c : self) {
+    CHECK(c.stats.mean == 0.0);
+    CHECK(c.stats.ci_low == 0.0);
+    CHECK(c.stats.ci_high == 0.0);
+    CHECK(c.boot.pct_low == 0.0);
+    CHECK(c.boot.pct_high == 0.0);
+    CHECK(c.boot.bca_low == 0.0);
+    CHECK(c.boot.bca_high == 0.0);
+  }
+  // Against another series, keyed rows pair whatever their order: b holds a's keys reversed.
+  EffectSeries b;
+  b.keys = {s.keys[3], s.keys[2], s.keys[1], s.keys[0]};
+  b.values = {0.5, 0.5, 0.1, 0.1, 0.0, 0.0, -0.1, -0.1};
+  const auto ab = contrast(s, b, ranges, 300, key);
+  CHECK(ab[0].stats.mean == Approx(((-0.3 + 0.1) + (0.2 - 0.0) + (0.7 - 0.1) + (-0.05 - 0.5)) / 4));
+  CHECK(ab[1].stats.mean == Approx(((0.1 + 0.1) + (0.4 - 0.1) + (0.9 - 0.5)) / 3));
+  // A mismatched shape is a contract violation.
+  EffectSeries bad = s;
+  bad.values.pop_back();
+  CHECK_THROWS_AS(contrast(bad, s, ranges, 10, key), std::invalid_argument);
+}
+
+TEST_CASE("a share's interval never leaves [0, 1], its effect's never [-1, 1]",
+          "[analyze][effects]") {
+  constexpr Mechanism kQ = Mechanism::quadratic;
+  constexpr Mechanism kP = Mechanism::one_person_one_vote;
+  // Flip rates all 0 (honest), all 1 (all), or a rare 1 among zeros (rare, where the t interval
+  // would reach below 0 and above 1); n = 1, 2, 3 and 6 replicates.
+  for (const std::size_t n : {1U, 2U, 3U, 6U}) {
+    INFO("replicates " << n);
+    std::vector<Row> rows;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      for (Mechanism m : {kQ, kP}) {
+        rows.push_back({i, "honest", m, i == 0 ? 1.0 : 0.0, 0.0});
+        rows.push_back({i, "all", m, m == kQ ? 0.0 : 1.0, 1.0});
+        rows.push_back({i, "rare", m, i == 0 ? 0.0 : 1.0, i == 0 && m == kQ ? 1.0 : 0.0});
+      }
+    }
+    TempDir tmp;
+    write(tmp.path / "runs.csv", runs_from(rows));
+    AnalyzeOptions o;
+    o.resamples = 200;
+    const Analysis a = analyze_runs(tmp.path / "runs.csv", o);
+    auto within = [](double x, double lo, double hi) {
+      return std::isnan(x) || (lo <= x && x <= hi);
+    };
+    std::size_t checked = 0;
+    for (const CellSummary& c : a.cells) {
+      for (std::size_t m = 0; m < a.metric_names.size(); ++m) {
+        const std::string& name = a.metric_names[m];
+        if (name != "flip_rate" && name != "efficiency" && name != "wrong_rate") continue;
+        const MetricSummary& s = c.metrics[m];
+        for (double x : {s.stats.ci_low, s.stats.ci_high, s.boot.pct_low, s.boot.pct_high,
+                         s.boot.bca_low, s.boot.bca_high})
+          CHECK(within(x, 0.0, 1.0));
+        for (double x : {s.diff.ci_low, s.diff.ci_high, s.diff_boot.pct_low, s.diff_boot.pct_high,
+                         s.diff_boot.bca_low, s.diff_boot.bca_high})
+          CHECK(within(x, -1.0, 1.0));
+        if (n >= 2) {
+          CHECK_FALSE(std::isnan(s.stats.ci_low));
+          ++checked;
+        } else {
+          CHECK(std::isnan(s.stats.ci_low));
+        }
+      }
+      CHECK(within(c.efficiency_pooled.ci_low, 0.0, 1.0));
+      CHECK(within(c.efficiency_pooled.ci_high, 0.0, 1.0));
+    }
+    CHECK(checked == (n >= 2 ? 18U : 0U));
+    for (const EffectRow& r : a.effects) {
+      const std::string& name = a.metric_names[r.metric];
+      if (name != "flip_rate" && name != "efficiency" && name != "wrong_rate") continue;
+      const double bound = r.kind == EffectKind::effect ? 1.0 : 2.0;
+      CHECK(r.range.low == -bound);
+      CHECK(r.range.high == bound);
+      for (double x : {r.stats.ci_low, r.stats.ci_high, r.boot.pct_low, r.boot.pct_high,
+                       r.boot.bca_low, r.boot.bca_high})
+        CHECK(within(x, -bound, bound));
+    }
+    // The rare flip under QV: 1 in n replicates; with 3 replicates the t interval is clipped.
+    REQUIRE(a.metric_names[3] == "flip_rate");
+    const EffectRow* rare = find_effect(a, EffectKind::effect, "rare", kQ, kQ, "flip_rate");
+    REQUIRE(rare != nullptr);
+    CHECK(rare->stats.mean == Approx(1.0 / static_cast<double>(n)));
+    if (n == 3) {
+      // Effects {1, 0, 0}: the t interval, about [-1.10, 1.77], is clipped to [-1, 1]; the
+      // level's to [0, 1].
+      CHECK(rare->stats.ci_low == -1.0);
+      CHECK(rare->stats.ci_high == 1.0);
+      for (const CellSummary& c : a.cells) {
+        if (c.arm != "rare" || c.mechanism != kQ) continue;
+        CHECK(c.metrics[3].stats.ci_low == 0.0);
+        CHECK(c.metrics[3].stats.ci_high == 1.0);
+      }
+    }
+  }
 }

@@ -50,3 +50,32 @@ TEST_CASE("pooled ratio with a delta-method interval by hand", "[statistics]") {
   none.add(0, 0);
   CHECK(none.summary().mean == 1.0);
 }
+
+TEST_CASE("intervals clipped to a range stay in it; NaN stays NaN", "[statistics]") {
+  // Shares {0, 0, 1}: mean 1/3, t interval about [-1.10, 1.77] before clipping.
+  RunningStats s;
+  for (double x : {0.0, 0.0, 1.0}) s.add(x);
+  Summary r = s.summary();
+  REQUIRE(r.ci_low < 0.0);
+  REQUIRE(r.ci_high > 1.0);
+  clip_interval(r, ValueRange{0.0, 1.0});
+  CHECK(r.ci_low == 0.0);
+  CHECK(r.ci_high == 1.0);
+  CHECK(r.mean == Approx(1.0 / 3.0));
+  // A difference of shares lies in [-1, 1].
+  const ValueRange d = difference_range(ValueRange{0.0, 1.0});
+  CHECK(d.low == -1.0);
+  CHECK(d.high == 1.0);
+  // One value: no interval, and clipping keeps it undefined.
+  RunningStats one;
+  one.add(1.0);
+  Summary o = one.summary();
+  clip_interval(o, ValueRange{0.0, 1.0});
+  CHECK(std::isnan(o.ci_low));
+  CHECK(std::isnan(o.ci_high));
+  // The default range leaves an interval as it is.
+  Summary u = s.summary();
+  const double low = u.ci_low;
+  clip_interval(u, ValueRange{});
+  CHECK(u.ci_low == low);
+}
