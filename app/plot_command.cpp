@@ -766,6 +766,22 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
 
   const std::string manifest = read_file(a.dir / "manifest.json");
   const std::string summary_json = read_file(a.dir / "summary.json");
+
+  // Effects first: each attack arm's paired effect per mechanism and the mechanisms' contrast,
+  // from runs.csv against the baseline arm the run or sweep recorded (t intervals only).
+  std::size_t effect_rows = 0;
+  std::string effects_html;
+  if (!summary.empty() && fs::is_regular_file(a.dir / "runs.csv")) {
+    analysis::AnalyzeOptions options;
+    options.bootstrap = false;
+    if (auto b = json_value(summary_json, "baseline_arm")) options.baseline = *b;
+    try {
+      effects_html = report_detail::effects_table_html(
+          analysis::analyze_runs(a.dir / "runs.csv", options), kMaxTableRows, effect_rows);
+    } catch (const InputError& e) {
+      err << "qvsim: report: no effects table: " << e.what() << "\n";
+    }
+  }
   const bool is_sweep = json_value(manifest, "spec_hash").has_value();
   std::string name = json_value(summary_json, "scenario").value_or("");
   if (name.empty()) name = json_value(manifest, "name").value_or("");
@@ -825,12 +841,32 @@ int report_main(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   h << "</dl>\n";
   if (!summary.empty()) {
-    h << "<h2>Main comparison</h2>\n"
-      << "<p class=\"note\">Means over replicates with 95% confidence intervals, from summary.csv. "
-         "Efficiency is the pooled ratio of achieved to maximum welfare; the wrong rate is the "
-         "share of proposals decided against the electorate's net value; the flip rate is the "
-         "share decided differently from the baseline arm; d_efficiency is the arm's efficiency "
-         "minus the baseline arm's, paired by replicate and mechanism (0 for the baseline).</p>\n"
+    h << "<h2>Main comparison</h2>\n";
+    if (!effects_html.empty()) {
+      h << "<h3>Effects of each attack</h3>\n"
+        << "<p class=\"note\">Each attack arm's effect under each mechanism: the mean over "
+           "replicates of the arm's value minus the baseline arm's in the same replicate "
+           "(paired), with its 95% Student t interval clipped to what an effect can be ([-1, 1] "
+           "for these shares). The last columns contrast the mechanisms: the first mechanism's "
+           "effect minus the other's, paired by replicate (QV &minus; 1p1v: how much more the "
+           "attack moves QV than one person, one vote), t interval clipped to [-2, 2]. "
+           "Efficiency here is the per-replicate share of welfare achieved; a negative effect on "
+           "it, or a positive one on the wrong rate, is harm. Bootstrap intervals for every "
+           "metric are in analysis/effects.csv ('qvsim analyze').</p>\n"
+        << effects_html;
+      if (effect_rows > kMaxTableRows) {
+        h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << effect_rows
+          << " rows; 'qvsim analyze' writes them all to analysis/effects.csv.</p>\n";
+      }
+    }
+    h << "<h3>Levels</h3>\n"
+      << "<p class=\"note\">Means over replicates with 95% intervals, from summary.csv. "
+         "Efficiency is the pooled ratio of achieved to maximum welfare (delta-method t "
+         "interval); the wrong rate is the share of proposals decided against the electorate's "
+         "net value and the flip rate the share decided differently from the baseline arm (t "
+         "intervals); d_efficiency is the arm's efficiency minus the baseline arm's, paired by "
+         "replicate and mechanism (0 for the baseline; t interval). Every interval is clipped to "
+         "what its quantity can be: [0, 1] for the shares, [-1, 1] for d_efficiency.</p>\n"
       << table;
     if (table_rows > kMaxTableRows) {
       h << "<p class=\"note\">Showing the first " << kMaxTableRows << " of " << table_rows

@@ -3,11 +3,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "analysis/run_table.hpp"
 
@@ -199,6 +203,94 @@ std::vector<std::string> flagged_arm_lines(const std::vector<std::vector<std::st
       lines.push_back(std::move(l));
   }
   return lines;
+}
+
+std::string mechanism_label(Mechanism m) {
+  switch (m) {
+    case Mechanism::quadratic: return "QV";
+    case Mechanism::one_person_one_vote: return "1p1v";
+    case Mechanism::linear: return "linear";
+  }
+  return to_string(m);
+}
+
+namespace {
+
+std::string fixed3(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", x);
+  return buf;
+}
+
+// "mean [low, high]"; the mean alone when the interval is undefined; NA without a mean.
+std::string with_interval(const analysis::Summary& s) {
+  if (std::isnan(s.mean)) return "NA";
+  if (std::isnan(s.ci_low) || std::isnan(s.ci_high)) return fixed3(s.mean);
+  return fixed3(s.mean) + " <span class=\"ci\">[" + fixed3(s.ci_low) + ", " + fixed3(s.ci_high) +
+         "]</span>";
+}
+
+}  // namespace
+
+std::string effects_table_html(const analysis::Analysis& a, std::size_t max_rows,
+                               std::size_t& total_rows) {
+  total_rows = 0;
+  if (a.effects.empty()) return {};
+  std::vector<Mechanism> mechs;
+  for (const auto& c : a.cells)
+    if (std::find(mechs.begin(), mechs.end(), c.mechanism) == mechs.end())
+      mechs.push_back(c.mechanism);
+  static const std::array<std::string, 2> kMetrics{"efficiency", "wrong_rate"};
+  // Row key: group, arm, metric; columns: effect per mechanism, then first mechanism minus each
+  // other one.
+  using Key = std::tuple<std::size_t, std::string, std::size_t>;
+  std::vector<Key> keys;
+  std::map<Key, std::vector<const analysis::Summary*>> cols;
+  const std::size_t width = 2 * mechs.size() - 1;
+  for (const auto& r : a.effects) {
+    const std::string& name = a.metric_names[r.metric];
+    const auto mi = std::find(kMetrics.begin(), kMetrics.end(), name);
+    if (mi == kMetrics.end()) continue;
+    const std::size_t col = static_cast<std::size_t>(
+        std::find(mechs.begin(), mechs.end(), r.mechanism) - mechs.begin());
+    std::size_t slot = width;
+    if (r.kind == analysis::EffectKind::effect) {
+      slot = col;
+    } else if (col == 0) {
+      const auto other = static_cast<std::size_t>(
+          std::find(mechs.begin(), mechs.end(), r.minus_mechanism) - mechs.begin());
+      slot = mechs.size() + other - 1;
+    }
+    if (slot >= width) continue;
+    const Key key{r.group, r.arm, static_cast<std::size_t>(mi - kMetrics.begin())};
+    auto [it, added] = cols.try_emplace(key, width, nullptr);
+    if (added) keys.push_back(key);
+    it->second[slot] = &r.stats;
+  }
+  // Rows in the analysis' order, each arm's metrics together in kMetrics order.
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const Key& x, const Key& y) { return std::get<0>(x) < std::get<0>(y); });
+  total_rows = keys.size();
+  std::ostringstream h;
+  h << "<table class=\"effects\">\n<thead><tr>";
+  for (const auto& g : a.group_columns) h << "<th>" << html_escape(g) << "</th>";
+  h << "<th>arm</th><th>metric</th>";
+  for (Mechanism m : mechs) h << "<th>effect, " << mechanism_label(m) << "</th>";
+  for (std::size_t i = 1; i < mechs.size(); ++i)
+    h << "<th>" << mechanism_label(mechs[0]) << " &minus; " << mechanism_label(mechs[i]) << "</th>";
+  h << "</tr></thead>\n<tbody>\n";
+  for (std::size_t k = 0; k < keys.size() && k < max_rows; ++k) {
+    const auto& [group, arm, metric] = keys[k];
+    h << "<tr>";
+    for (const auto& v : a.groups[group]) h << "<td>" << html_escape(v) << "</td>";
+    h << "<td>" << html_escape(arm) << "</td><td>" << kMetrics[metric] << "</td>";
+    for (const analysis::Summary* s : cols[keys[k]])
+      h << "<td class=\"num\">" << (s == nullptr ? std::string("NA") : with_interval(*s))
+        << "</td>";
+    h << "</tr>\n";
+  }
+  h << "</tbody>\n</table>\n";
+  return h.str();
 }
 
 }  // namespace qvsim::report_detail

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/analyze.hpp"
+
 namespace qvsim::report_detail {
 
 std::string html_escape(std::string_view s);
@@ -21,5 +23,16 @@ std::string scenario_html(const std::string& manifest_json);
 // arm_inert or saturated mean x n counts a flagged replicate. Rows without those metrics give
 // nothing.
 std::vector<std::string> flagged_arm_lines(const std::vector<std::vector<std::string>>& summary);
+
+// The effects-first main table: one row per group x attack arm x metric (efficiency, wrong_rate),
+// with the arm's effect under each mechanism (in order of appearance) and the contrast of the first
+// mechanism's effect with each other's (quadratic minus one_person_one_vote when the scenario lists
+// them so), each as mean [95% t interval clipped to the effect's range]. At most `max_rows` rows;
+// `total_rows` is set to how many there are. "" when the analysis has no effects.
+std::string effects_table_html(const analysis::Analysis& analysis, std::size_t max_rows,
+                               std::size_t& total_rows);
+
+// A mechanism's short name in tables: QV, 1p1v, linear.
+std::string mechanism_label(Mechanism m);
 
 }  // namespace qvsim::report_detail

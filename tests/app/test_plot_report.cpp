@@ -143,14 +143,19 @@ void check_report(const fs::path& dir,
   CHECK(html.find("https://") == std::string::npos);
 }
 
-// Rows of the main comparison table's body.
-std::size_t main_table_rows(const std::string& html) {
-  const std::size_t start = html.find("<h2>Main comparison</h2>");
+// Rows of the body of the first table after `heading`.
+std::size_t table_rows_after(const std::string& html, const std::string& heading) {
+  const std::size_t start = html.find(heading);
   if (start == std::string::npos) return 0;
   const std::size_t end = html.find("</tbody>", start);
   std::size_t rows = 0;
   for (std::size_t p = html.find("<tbody>", start); (p = html.find("<tr>", p + 1)) < end;) ++rows;
   return rows;
+}
+
+// Rows of the main comparison's table of levels.
+std::size_t main_table_rows(const std::string& html) {
+  return table_rows_after(html, "<h3>Levels</h3>");
 }
 
 }  // namespace
@@ -202,7 +207,19 @@ TEST_CASE("plot and report a single run", "[plot][report]") {
   CHECK_THAT(html, Catch::Contains("max_size = 20"));
   CHECK_THAT(html, Catch::Contains("<td>threats</td><td>coercion</td><td>"));
   CHECK_THAT(html, Catch::Contains("<td>honest</td><td>none</td>"));
-  // The main table: one row per arm x mechanism (3 x 2), d_efficiency with its CI.
+  // Effects first (issue 16): per attack arm (bloc, threats) x metric (efficiency, wrong rate),
+  // the effect under each mechanism and the QV - 1p1v contrast; then the levels.
+  const std::size_t comparison = html.find("<h2>Main comparison</h2>");
+  const std::size_t effects = html.find("<h3>Effects of each attack</h3>");
+  REQUIRE(effects != std::string::npos);
+  CHECK(comparison < effects);
+  CHECK(effects < html.find("<h3>Levels</h3>"));
+  CHECK(table_rows_after(html, "<h3>Effects of each attack</h3>") == 4);
+  CHECK_THAT(html, Catch::Contains("<th>arm</th><th>metric</th><th>effect, QV</th><th>effect, "
+                                   "1p1v</th><th>QV &minus; 1p1v</th></tr>"));
+  CHECK_THAT(html, Catch::Contains("<td>bloc</td><td>efficiency</td><td class=\"num\">"));
+  CHECK_THAT(html, Catch::Contains("t interval clipped to [-2, 2]"));
+  // The levels: one row per arm x mechanism (3 x 2), d_efficiency with its CI.
   CHECK(main_table_rows(html) == 6);
   CHECK_THAT(html, Catch::Contains("<th>d_efficiency [95% CI]</th>"));
   CHECK(html.find("Flagged arms") == std::string::npos);  // public ballot: the bloc obeys
@@ -255,6 +272,8 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   CHECK_THAT(html, Catch::Contains("<tr><th>agents</th><td>300</td></tr>"));
   CHECK_THAT(html, Catch::Contains("<th>sweep</th><td>design = grid, parameters ("));
   CHECK(main_table_rows(html) == 4 * 2 * 2);  // points x arms x mechanisms
+  // Effects: points x attack arms x metrics (efficiency, wrong rate).
+  CHECK(table_rows_after(html, "<h3>Effects of each attack</h3>") == 4 * 1 * 2);
 
   SECTION("--x picks another swept parameter") {
     const auto r = cli({"plot", dir.string(), "--x", "ballot", "--format", "png"});
