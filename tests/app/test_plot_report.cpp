@@ -253,12 +253,13 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   INFO(report.err);
   REQUIRE(report.code == 0);
   const auto figs = declared(dir / "plots");
-  for (const char* f :
-       {"efficiency_vs_arms_bloc_collusion_organizers",
-        "flip_rate_vs_arms_bloc_collusion_organizers",
-        "efficiency_vs_arms_bloc_collusion_organizers_by_ballot",
-        "flip_rate_vs_arms_bloc_collusion_organizers_by_ballot",
-        "d_efficiency_vs_arms_bloc_collusion_organizers", "distribution_coalition_size_mean"}) {
+  for (const char* f : {"efficiency_vs_arms_bloc_collusion_organizers",
+                        "flip_rate_vs_arms_bloc_collusion_organizers",
+                        "efficiency_vs_arms_bloc_collusion_organizers_by_ballot",
+                        "flip_rate_vs_arms_bloc_collusion_organizers_by_ballot",
+                        "d_efficiency_vs_arms_bloc_collusion_organizers",
+                        "contrast_d_efficiency_vs_arms_bloc_collusion_organizers",
+                        "distribution_coalition_size_mean"}) {
     INFO(f);
     CHECK(figs.count(f) == 1);
   }
@@ -285,6 +286,7 @@ TEST_CASE("plot and report a sweep; report runs plot when plots/ is missing", "[
   SECTION("the effect is drawn for the attack arm only, panels share their y axis") {
     // One panel per row (the baseline's effect is 0 and is not drawn): 600 px wide.
     CHECK(figs.at("d_efficiency_vs_arms_bloc_collusion_organizers").first == 600);
+    CHECK(figs.at("contrast_d_efficiency_vs_arms_bloc_collusion_organizers").first == 600);
     CHECK(figs.at("efficiency_vs_arms_bloc_collusion_organizers").first == 1200);
     // Text in SVG stays text (editable), not paths.
     const std::string svg =
