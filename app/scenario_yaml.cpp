@@ -326,6 +326,7 @@ struct Electorate {
 void parse_electorate(const Context& ctx, const MapView& root, bool edge_list, Electorate& e) {
   const auto f = root.get("electorate");
   if (!f) {
+    if (root.misspelt("electorate")) throw AlreadyReported{};
     if (!edge_list)
       fail(ctx, root.line(), "electorate", ErrorKind::missing_key, "missing required key");
     e.agents_ok = e.proposals_ok = e.budget_ok = true;
@@ -523,8 +524,9 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
 ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f,
                   std::uint32_t proposals) {
   if (!is_name(name, false)) {
-    fail(ctx, f.line, f.path,
-         "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
+    // Reported, and the arm's settings still read: their mistakes are independent of its name.
+    report(ctx, f.line, f.path, ErrorKind::invalid,
+           "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
   }
   if (!f.node.IsNull() && !f.node.IsMap()) {
     fail(ctx, f.line, f.path, ErrorKind::type,
@@ -622,6 +624,8 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
   std::optional<Field> arms;
   attempt(ctx, [&] { arms = m.require("arms"); });
   if (arms && e.proposals_ok) attempt(ctx, [&] { s.arms = parse_arms(ctx, *arms, s.proposals); });
+  // The arms' mistakes are listed top to bottom, not in the order their readers check keys.
+  if (ctx.errors != nullptr) ctx.errors->sort_from(before_arms);
   const bool arms_ok =
       arms && e.proposals_ok && (ctx.errors == nullptr || ctx.errors->size() == before_arms);
   if (!arms_ok) return;
@@ -645,7 +649,7 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
 }
 
 // Collects every problem of the document (read_document), then throws them as one InputError
-// whose first line is the first problem, as a reader that stopped there would report it.
+// that lists them in the file's order (ErrorList::throw_if_any).
 Scenario parse_document(const Context& outer, const YAML::Node& root) {
   std::map<std::string, std::size_t, std::less<>> key_lines;
   ErrorList errors;

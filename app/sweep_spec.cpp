@@ -393,8 +393,9 @@ std::vector<Value> read_range(const Context& ctx, const Field& f, const MapView&
   return out;
 }
 
-Param read_param(const Context& ctx, const std::string& path, const Field& f, SweepDesign design,
-                 int group) {
+// `design` is empty when the design could not be read: what depends on it is then not checked.
+Param read_param(const Context& ctx, const std::string& path, const Field& f,
+                 std::optional<SweepDesign> design, int group) {
   Param p;
   p.path = path;
   p.key = f.path;
@@ -449,7 +450,7 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f, Sw
          "cannot be combined with " + m.entries()[0].first + ": a parameter takes one form");
   }
   const auto& [name, g] = m.entries()[0];
-  if (design == SweepDesign::grid) {
+  if (design == SweepDesign::grid) {  // false when the design is not known
     fail(ctx, g.line, g.path,
          "a distribution needs design random or latin_hypercube; a grid takes a list or a range "
          "{from, to, step}");
@@ -480,85 +481,137 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f, Sw
   return p;
 }
 
+// One zip group: each of its parameters read on its own; their lengths are compared with the
+// group's first list, and its rows with each other, only when those lists could be read. The
+// group's parameters are appended to `params`, tagged with `group`.
+void read_zip_group(const Context& ctx, const Field& f, std::optional<SweepDesign> design,
+                    int group, std::vector<Param>& params) {
+  const MapView gm(ctx, f, {}, true);
+  if (gm.entries().empty()) fail(ctx, gm.line(), gm.path(), "an empty group: give paths");
+  const std::size_t first = params.size();
+  bool all_read = true;
+  for (const auto& entry : gm.entries()) {
+    const bool read = attempt(
+        ctx, [&] { params.push_back(read_param(ctx, entry.first, entry.second, design, group)); });
+    all_read = all_read && read;
+    if (!read || params.size() == first + 1 || params[first].path != gm.entries()[0].first) {
+      continue;  // nothing to compare with: it is the first list, or the first was not read
+    }
+    const Param& p = params.back();
+    const Param& lead = params[first];
+    if (p.values.size() != lead.values.size()) {
+      all_read = false;
+      report(ctx, p.line, p.key, ErrorKind::invalid,
+             "has " + std::to_string(p.values.size()) + " values but " + lead.key + " has " +
+                 std::to_string(lead.values.size()) +
+                 "; zipped parameters need lists of equal length");
+    }
+  }
+  if (!all_read) return;
+  // Two equal rows would be two identical points.
+  const std::size_t rows = params[first].values.size();
+  std::vector<std::string> seen;
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::string row;
+    for (std::size_t i = first; i < params.size(); ++i) row += params[i].values[r].text + "\n";
+    if (const auto it = std::find(seen.begin(), seen.end(), row); it != seen.end()) {
+      fail(ctx, gm.line(), gm.path(),
+           "row " + std::to_string(r) + " repeats row " + std::to_string(it - seen.begin()) +
+               ": the same point twice");
+    }
+    seen.push_back(row);
+  }
+}
+
+// Reads the block with every key, parameter and zip group on its own (attempt), so a collecting
+// parse reports each one's problem; a check that depends on a part that could not be read (the
+// samples on the design, a zipped list's length on its group's first list, the design's size on
+// every parameter) is skipped. The design is built only when the whole block was read.
 Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
   const MapView m(ctx, f, {"design", "samples", "parameters", "zip", "common_random_numbers"});
+  const std::size_t errors_before = ctx.errors != nullptr ? ctx.errors->size() : 0;
   Spec spec;
   spec.line = f.line;
-  if (const auto c = m.get("common_random_numbers")) spec.common_random_numbers = get_bool(ctx, *c);
-  if (const auto d = m.get("design")) {
-    constexpr SweepDesign kDesigns[] = {SweepDesign::grid, SweepDesign::random,
-                                        SweepDesign::latin_hypercube};
-    spec.design = kDesigns[get_choice(ctx, *d, {"grid", "random", "latin_hypercube"})];
-  }
-  const auto samples = m.get("samples");
-  if (spec.design == SweepDesign::grid) {
-    if (samples) {
-      fail(ctx, samples->line, samples->path,
-           "not allowed with design grid (a grid runs every combination of its values); use "
-           "design random or latin_hypercube to draw samples");
+  attempt(ctx, [&] {
+    if (const auto c = m.get("common_random_numbers"))
+      spec.common_random_numbers = get_bool(ctx, *c);
+  });
+  const bool design_ok = attempt(ctx, [&] {
+    if (const auto d = m.get("design")) {
+      constexpr SweepDesign kDesigns[] = {SweepDesign::grid, SweepDesign::random,
+                                          SweepDesign::latin_hypercube};
+      spec.design = kDesigns[get_choice(ctx, *d, {"grid", "random", "latin_hypercube"})];
     }
-  } else if (!samples) {
-    fail(ctx, m.line(), child_path(m.path(), "samples"), ErrorKind::missing_key,
-         std::string("missing required key (design ") + to_string(spec.design) +
-             " draws that many points)");
-  } else {
-    spec.samples = get_uint(ctx, *samples, 1, kMaxSweepPoints);
+  });
+  const std::optional<SweepDesign> design =
+      design_ok ? std::optional<SweepDesign>(spec.design) : std::nullopt;
+  const auto samples = m.get("samples");
+  if (design_ok) {
+    attempt(ctx, [&] {
+      if (spec.design == SweepDesign::grid) {
+        if (samples) {
+          fail(ctx, samples->line, samples->path,
+               "not allowed with design grid (a grid runs every combination of its values); use "
+               "design random or latin_hypercube to draw samples");
+        }
+      } else if (!samples) {
+        if (m.misspelt("samples")) throw AlreadyReported{};
+        fail(ctx, m.line(), child_path(m.path(), "samples"), ErrorKind::missing_key,
+             std::string("missing required key (design ") + to_string(spec.design) +
+                 " draws that many points)");
+      } else {
+        spec.samples = get_uint(ctx, *samples, 1, kMaxSweepPoints);
+      }
+    });
   }
 
   const auto parameters = m.get("parameters");
   const auto zip = m.get("zip");
   if (!parameters && !zip) {
+    if (m.misspelt("parameters") || m.misspelt("zip")) throw AlreadyReported{};
     fail(ctx, m.line(), child_path(m.path(), "parameters"), ErrorKind::missing_key,
          "missing required key: nothing to sweep");
   }
   if (parameters) {
-    const MapView pm(ctx, *parameters, {}, true);
-    if (pm.entries().empty() && !zip) {
-      fail(ctx, parameters->line, parameters->path, "is empty: nothing to sweep");
-    }
-    for (const auto& [path, field] : pm.entries()) {
-      spec.params.push_back(read_param(ctx, path, field, spec.design, -1));
-    }
+    attempt(ctx, [&] {
+      // The usual shape mistake: the path alone, `parameters: graph.degree`.
+      if (parameters->node.IsScalar() && !parameters->node.Scalar().empty()) {
+        fail(ctx, parameters->line, parameters->path, ErrorKind::type,
+             "must be a map from scenario key paths to their values, got " +
+                 describe(parameters->node) + "; write {" + parameters->node.Scalar() +
+                 ": [value, value]}");
+      }
+      const MapView pm(ctx, *parameters, {}, true);
+      if (pm.entries().empty() && !zip) {
+        fail(ctx, parameters->line, parameters->path, "is empty: nothing to sweep");
+      }
+      for (const auto& entry : pm.entries()) {
+        attempt(ctx, [&] {
+          spec.params.push_back(read_param(ctx, entry.first, entry.second, design, -1));
+        });
+      }
+    });
   }
   int groups = 0;
   if (zip) {
-    if (!zip->node.IsSequence() || zip->node.size() == 0) {
-      fail(ctx, zip->line, zip->path,
-           "must be a non-empty list of groups, each a map from paths to lists of equal length, "
-           "got " +
-               describe(zip->node));
-    }
-    for (std::size_t g = 0; g < zip->node.size(); ++g) {
-      const MapView gm(ctx, element(*zip, g), {}, true);
-      if (gm.entries().empty()) fail(ctx, gm.line(), gm.path(), "an empty group: give paths");
-      const std::size_t first = spec.params.size();
-      for (const auto& [path, field] : gm.entries()) {
-        spec.params.push_back(read_param(ctx, path, field, spec.design, groups));
-        const Param& p = spec.params.back();
-        const Param& lead = spec.params[first];
-        if (p.values.size() != lead.values.size()) {
-          fail(ctx, p.line, p.key,
-               "has " + std::to_string(p.values.size()) + " values but " + lead.key + " has " +
-                   std::to_string(lead.values.size()) +
-                   "; zipped parameters need lists of equal length");
-        }
+    attempt(ctx, [&] {
+      // The usual shape mistake: one group written as the map itself, without the list around it.
+      if (zip->node.IsMap()) {
+        fail(ctx, zip->line, zip->path, ErrorKind::type,
+             "must be a non-empty list of groups, got a map; write each group as an item of "
+             "the list: zip: [{path: [values], path: [values]}]");
       }
-      // Two equal rows would be two identical points.
-      const std::size_t rows = spec.params[first].values.size();
-      std::vector<std::string> seen;
-      for (std::size_t r = 0; r < rows; ++r) {
-        std::string row;
-        for (std::size_t i = first; i < spec.params.size(); ++i)
-          row += spec.params[i].values[r].text + "\n";
-        if (const auto it = std::find(seen.begin(), seen.end(), row); it != seen.end()) {
-          fail(ctx, gm.line(), gm.path(),
-               "row " + std::to_string(r) + " repeats row " + std::to_string(it - seen.begin()) +
-                   ": the same point twice");
-        }
-        seen.push_back(row);
+      if (!zip->node.IsSequence() || zip->node.size() == 0) {
+        fail(ctx, zip->line, zip->path,
+             "must be a non-empty list of groups, each a map from paths to lists of equal "
+             "length, got " +
+                 describe(zip->node));
       }
-      ++groups;
-    }
+      for (std::size_t g = 0; g < zip->node.size(); ++g) {
+        attempt(ctx, [&] { read_zip_group(ctx, element(*zip, g), design, groups, spec.params); });
+        ++groups;
+      }
+    });
   }
 
   // Each path once, and never a map together with a key inside it: the later would silently
@@ -568,13 +621,12 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
       const Param& a = spec.params[i];
       const Param& b = spec.params[j];
       if (a.path == b.path) {
-        fail(ctx, b.line, b.key,
-             "is swept twice (also " + a.key + " on line " + std::to_string(a.line) + ")");
-      }
-      if (within(a.path, b.path) || within(b.path, a.path)) {
-        fail(ctx, b.line, b.key,
-             "overlaps " + a.key + " (line " + std::to_string(a.line) +
-                 "): sweep a map or keys inside it, not both");
+        report(ctx, b.line, b.key, ErrorKind::invalid,
+               "is swept twice (also " + a.key + " on line " + std::to_string(a.line) + ")");
+      } else if (within(a.path, b.path) || within(b.path, a.path)) {
+        report(ctx, b.line, b.key, ErrorKind::invalid,
+               "overlaps " + a.key + " (line " + std::to_string(a.line) +
+                   "): sweep a map or keys inside it, not both");
       }
     }
   }
@@ -583,9 +635,11 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
   const YAML::Node probe = YAML::Load(text);
   for (const Param& p : spec.params) {
     if (const std::string why = set_path(probe, p.segments, YAML::Node()); !why.empty()) {
-      fail(ctx, p.line, p.key, "cannot be set: " + why);
+      report(ctx, p.line, p.key, ErrorKind::invalid, "cannot be set: " + why);
     }
   }
+  // The design's size needs every parameter; with a mistake anywhere it is not built.
+  if (ctx.errors != nullptr && ctx.errors->size() > errors_before) return spec;
 
   for (std::size_t i = 0; i < spec.params.size(); ++i) {
     const Param& p = spec.params[i];
@@ -839,7 +893,17 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
     return plan;
   }
 
-  const Spec spec = read_spec(ctx, *sweep, text);
+  // The block's mistakes are collected (as a scenario's are) and reported together; the points'
+  // scenarios are read only once the block itself is right.
+  Spec spec;
+  {
+    ErrorList errors;
+    Context collecting = ctx;
+    collecting.errors = &errors;
+    attempt(collecting, [&] { spec = read_spec(collecting, *sweep, text); });
+    errors.sort_from(0);  // top to bottom, not in the order the checks run
+    errors.throw_if_any();
+  }
   plan.has_sweep = true;
   plan.design = spec.design;
   plan.spec_json = spec_to_json(spec);

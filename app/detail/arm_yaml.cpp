@@ -90,17 +90,27 @@ void write_count_or_share(JsonWriter& w, const CountOrShare& c) {
 }
 
 Agenda parse_agenda(const Context& ctx, const Field& f, std::uint32_t proposals) {
+  // The usual shape mistake: the proposal's index alone, `agenda: 1`.
+  if (looks_numeric(f.node)) {
+    fail(ctx, f.line, f.path, ErrorKind::type,
+         "must be a map {proposal, direction}, got " + describe(f.node) +
+             "; write {proposal: " + f.node.Scalar() + ", direction: pass} (or fail)");
+  }
   const MapView m(ctx, f, {"proposal", "direction"});
   Agenda a;
-  const Field p = m.require("proposal");
-  a.proposal = get_u32(ctx, p, 0);
-  if (a.proposal >= proposals) {
-    fail(ctx, p.line, p.path,
-         "must be a proposal index < electorate.proposals (" + std::to_string(proposals) +
-             "), got " + std::to_string(a.proposal));
-  }
-  if (auto d = m.get("direction"))
-    a.direction = get_choice(ctx, *d, {"pass", "fail"}) == 0 ? 1 : -1;
+  attempt(ctx, [&] {
+    const Field p = m.require("proposal");
+    a.proposal = get_u32(ctx, p, 0);
+    if (a.proposal >= proposals) {
+      fail(ctx, p.line, p.path,
+           "must be a proposal index < electorate.proposals (" + std::to_string(proposals) +
+               "), got " + std::to_string(a.proposal));
+    }
+  });
+  attempt(ctx, [&] {
+    if (auto d = m.get("direction"))
+      a.direction = get_choice(ctx, *d, {"pass", "fail"}) == 0 ? 1 : -1;
+  });
   return a;
 }
 

@@ -7,23 +7,40 @@ namespace {
 constexpr Range kConfidence{0.0, 1.0, true, false};
 }  // namespace
 
+// Each key is read on its own (attempt), so a collecting parse reports every key's problem.
 BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t proposals) {
+  if (looks_numeric(f.node)) {
+    fail(ctx, f.line, f.path, ErrorKind::type,
+         "must be a map of settings, got " + describe(f.node) + "; write {budget: " +
+             f.node.Scalar() + ", agenda: {proposal: 0}} for a briber with that budget");
+  }
   const MapView m(ctx, f,
                   {"budget", "agenda", "honesty", "demanded_votes", "target_confidence", "pricing",
                    "contingent", "audit", "audit_cost"});
   BriberySpec b;
-  b.budget = get_number(ctx, m.require("budget"), kNonNegative);
-  b.agenda = parse_agenda(ctx, m.require("agenda"), proposals);
-  if (auto h = m.get("honesty")) b.honesty = parse_trait(ctx, *h, kUnit);
-  b.demanded_votes = opt_number(ctx, m, "demanded_votes", kPositive, b.demanded_votes);
-  b.target_confidence = opt_number(ctx, m, "target_confidence", kConfidence, b.target_confidence);
-  if (auto p = m.get("pricing")) {
-    constexpr BribePricing kPricings[] = {BribePricing::individual, BribePricing::posted};
-    b.pricing = kPricings[get_choice(ctx, *p, {"individual", "posted"})];
-  }
-  if (auto c = m.get("contingent")) b.contingent = get_bool(ctx, *c);
-  b.audit = opt_number(ctx, m, "audit", kUnit, b.audit);
-  b.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, b.audit_cost);
+  attempt(ctx, [&] { b.budget = get_number(ctx, m.require("budget"), kNonNegative); });
+  attempt(ctx, [&] { b.agenda = parse_agenda(ctx, m.require("agenda"), proposals); });
+  attempt(ctx, [&] {
+    if (auto h = m.get("honesty")) b.honesty = parse_trait(ctx, *h, kUnit);
+  });
+  attempt(ctx, [&] {
+    b.demanded_votes = opt_number(ctx, m, "demanded_votes", kPositive, b.demanded_votes);
+  });
+  attempt(ctx, [&] {
+    b.target_confidence = opt_number(ctx, m, "target_confidence", kConfidence, b.target_confidence);
+  });
+  attempt(ctx, [&] {
+    if (auto p = m.get("pricing")) {
+      constexpr BribePricing kPricings[] = {BribePricing::individual, BribePricing::posted};
+      b.pricing = kPricings[get_choice(ctx, *p, {"individual", "posted"})];
+    }
+  });
+  attempt(ctx, [&] {
+    if (auto c = m.get("contingent")) b.contingent = get_bool(ctx, *c);
+  });
+  attempt(ctx, [&] { b.audit = opt_number(ctx, m, "audit", kUnit, b.audit); });
+  attempt(ctx,
+          [&] { b.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, b.audit_cost); });
   return b;
 }
 

@@ -65,51 +65,94 @@ std::vector<std::uint64_t> read_id_file(const Context& ctx, const Field& f) {
   return ids;
 }
 
+// `sybils: 0.1`, the usual shape mistake, gets the line to write instead.
+SybilSpec parse_sybils(const Context& ctx, const Field& f) {
+  if (looks_numeric(f.node)) {
+    fail(ctx, f.line, f.path, ErrorKind::type,
+         "must be a map {share, identities, identity_cost}, got " + describe(f.node) +
+             "; write {share: " + f.node.Scalar() +
+             "} to split that share of the agents into identities");
+  }
+  const MapView sm(ctx, f, {"share", "identities", "identity_cost"});
+  SybilSpec s;
+  attempt(ctx, [&] { s.share = get_number(ctx, sm.require("share"), kUnit); });
+  attempt(ctx, [&] {
+    if (auto i = sm.get("identities")) s.identities = get_u32(ctx, *i, 2);
+  });
+  attempt(ctx, [&] {
+    s.identity_cost = opt_number(ctx, sm, "identity_cost", kNonNegative, s.identity_cost);
+  });
+  return s;
+}
+
 }  // namespace
 
+// Each key is read on its own (attempt), so a collecting parse reports every key's problem; the
+// listed organizers are checked only when selection itself could be read.
 CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
   const MapView m(ctx, f,
                   {"organizers", "selection", "organizer_ids", "organizer_file", "rounds",
                    "max_size", "internalization", "logrolling", "sanction", "loyalty",
                    "perceived_detection", "audit", "audit_cost", "sybils", "cooperation"});
   CollusionSpec c;
-  if (auto o = m.get("organizers")) c.organizers = parse_count_or_share(ctx, *o);
-  if (auto s = m.get("selection")) {
-    const Selection kinds[] = {Selection::random, Selection::degree, Selection::listed};
-    c.selection = kinds[get_choice(ctx, *s, {"random", "degree", "listed"})];
-  }
+  attempt(ctx, [&] {
+    if (auto o = m.get("organizers")) c.organizers = parse_count_or_share(ctx, *o);
+  });
+  const bool selection_ok = attempt(ctx, [&] {
+    if (auto s = m.get("selection")) {
+      const Selection kinds[] = {Selection::random, Selection::degree, Selection::listed};
+      c.selection = kinds[get_choice(ctx, *s, {"random", "degree", "listed"})];
+    }
+  });
   const auto ids = m.get("organizer_ids");
   const auto file = m.get("organizer_file");
-  if (c.selection == Selection::listed) {
-    if (auto o = m.get("organizers")) {
-      fail(ctx, o->line, o->path,
-           "with selection: listed the organizers are the listed ids; remove it");
-    }
-    if ((ids && file) || (!ids && !file)) {
-      fail(ctx, m.line(), m.path() + ".selection",
-           "listed needs exactly one of organizer_ids (a list of edge-list ids) or organizer_file");
-    }
-    c.organizer_ids = ids ? parse_id_list(ctx, *ids) : read_id_file(ctx, *file);
-  } else if (ids || file) {
+  if (selection_ok && c.selection == Selection::listed) {
+    attempt(ctx, [&] {
+      if (auto o = m.get("organizers")) {
+        fail(ctx, o->line, o->path,
+             "with selection: listed the organizers are the listed ids; remove it");
+      }
+    });
+    attempt(ctx, [&] {
+      if ((ids && file) || (!ids && !file)) {
+        fail(ctx, m.line(), m.path() + ".selection",
+             "listed needs exactly one of organizer_ids (a list of edge-list ids) or "
+             "organizer_file");
+      }
+      c.organizer_ids = ids ? parse_id_list(ctx, *ids) : read_id_file(ctx, *file);
+    });
+  } else if (selection_ok && (ids || file)) {
     const Field& f2 = ids ? *ids : *file;
-    fail(ctx, f2.line, f2.path, "only with selection: listed");
+    report(ctx, f2.line, f2.path, ErrorKind::invalid, "only with selection: listed");
   }
-  if (auto r = m.get("rounds")) c.rounds = get_u32(ctx, *r, 0);
-  if (auto x = m.get("max_size")) c.max_size = get_u32(ctx, *x, 1);
-  c.internalization = opt_number(ctx, m, "internalization", kUnit, c.internalization);
-  if (auto l = m.get("logrolling")) c.logrolling = get_bool(ctx, *l);
-  c.sanction = opt_number(ctx, m, "sanction", kNonNegative, c.sanction);
-  if (auto t = m.get("cooperation")) fail(ctx, t->line, t->path, "renamed: loyalty");
-  if (auto t = m.get("loyalty")) c.loyalty = parse_trait(ctx, *t, kUnit);
-  if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
-  c.audit = opt_number(ctx, m, "audit", kUnit, c.audit);
-  c.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, c.audit_cost);
-  if (auto s = m.get("sybils")) {
-    const MapView sm(ctx, *s, {"share", "identities", "identity_cost"});
-    c.sybils.share = get_number(ctx, sm.require("share"), kUnit);
-    if (auto i = sm.get("identities")) c.sybils.identities = get_u32(ctx, *i, 2);
-    c.sybils.identity_cost = opt_number(ctx, sm, "identity_cost", kNonNegative, 0.0);
+  attempt(ctx, [&] {
+    if (auto r = m.get("rounds")) c.rounds = get_u32(ctx, *r, 0);
+  });
+  attempt(ctx, [&] {
+    if (auto x = m.get("max_size")) c.max_size = get_u32(ctx, *x, 1);
+  });
+  attempt(ctx, [&] {
+    c.internalization = opt_number(ctx, m, "internalization", kUnit, c.internalization);
+  });
+  attempt(ctx, [&] {
+    if (auto l = m.get("logrolling")) c.logrolling = get_bool(ctx, *l);
+  });
+  attempt(ctx, [&] { c.sanction = opt_number(ctx, m, "sanction", kNonNegative, c.sanction); });
+  if (auto t = m.get("cooperation")) {
+    report(ctx, t->line, t->path, ErrorKind::invalid, "renamed: loyalty");
   }
+  attempt(ctx, [&] {
+    if (auto t = m.get("loyalty")) c.loyalty = parse_trait(ctx, *t, kUnit);
+  });
+  attempt(ctx, [&] {
+    if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
+  });
+  attempt(ctx, [&] { c.audit = opt_number(ctx, m, "audit", kUnit, c.audit); });
+  attempt(ctx,
+          [&] { c.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, c.audit_cost); });
+  attempt(ctx, [&] {
+    if (auto s = m.get("sybils")) c.sybils = parse_sybils(ctx, *s);
+  });
   return c;
 }
 

@@ -71,6 +71,12 @@ void report(const Context& ctx, std::size_t line, const std::string& path, Error
   ctx.errors->add(std::move(e));
 }
 
+void ErrorList::sort_from(std::size_t first) {
+  if (first >= errors_.size()) return;
+  std::stable_sort(errors_.begin() + static_cast<std::ptrdiff_t>(first), errors_.end(),
+                   [](const InputError& a, const InputError& b) { return a.line() < b.line(); });
+}
+
 void ErrorList::throw_if_any() const {
   if (errors_.empty()) return;
   const InputError& first = errors_.front();
@@ -359,6 +365,13 @@ std::size_t get_choice(const Context& ctx, const Field& f, Keys options) {
   std::string msg = "must be one of " + join(options) + ", got '" + text + "'";
   if (const auto s = suggest(text, options)) msg += "; did you mean '" + std::string(*s) + "'?";
   fail(ctx, f.line, f.path, msg);
+}
+
+bool looks_numeric(const YAML::Node& node) {
+  if (!node.IsScalar() || node.Tag() == "!") return false;
+  const std::string& text = node.Scalar();
+  return !text.empty() && text.find_first_of("0123456789") != std::string::npos &&
+         text.find_first_not_of("0123456789.eE+-") == std::string::npos;
 }
 
 std::string not_a_map(const YAML::Node& node, Keys known) {

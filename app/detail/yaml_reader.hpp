@@ -7,7 +7,11 @@
 // MapView records unknown and duplicate keys and goes on, and attempt() records the InputError of
 // one key's parse so that the caller goes on with the next key (the failed key keeps its default).
 // The document is never used then: its reader ends with ErrorList::throw_if_any(), one
-// InputError whose first line is the first problem found, exactly as a stopping reader reports it.
+// InputError whose first line is the first problem found.
+//
+// A key that is missing because it was misspelt (an unknown key whose "did you mean" names it) is
+// not reported a second time as missing: require() then throws AlreadyReported, which attempt()
+// takes as a failed key without recording anything.
 
 #include <yaml-cpp/yaml.h>
 
@@ -19,6 +23,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -47,6 +52,11 @@ class ErrorList {
   std::size_t size() const { return errors_.size(); }
   const std::vector<InputError>& errors() const { return errors_; }
 
+  // Puts the problems recorded from the `first`-th on in the file's order (by line; those on one
+  // line in the order found): a block read key by key in the reader's order (an arm's, the sweep
+  // block) is listed top to bottom.
+  void sort_from(std::size_t first);
+
   // Returns when no problem was found. Otherwise throws one InputError with the first problem's
   // file, line, key and kind; its message is the first problem's, followed, one a line, by each
   // further problem as the CLI prints a single one ("qvsim: error (range): s.yaml:3: replicates:
@@ -66,6 +76,10 @@ struct Context {
   ErrorList* errors = nullptr;
 };
 
+// Thrown by MapView::require() for a required key whose absence is already reported as the
+// misspelling that names it; only while collecting (otherwise the misspelling threw first).
+struct AlreadyReported {};
+
 // Runs `parse` (one key's parse). Returns true when it succeeded. An InputError it throws is
 // recorded in ctx.errors and false returned, so that the caller goes on with the next key; without
 // a collector the error propagates. Anything else (an internal error) always propagates.
@@ -80,6 +94,8 @@ bool attempt(const Context& ctx, Parse&& parse) {
     return true;
   } catch (InputError& e) {
     ctx.errors->add(std::move(e));
+    return false;
+  } catch (const AlreadyReported&) {
     return false;
   }
 }
@@ -184,6 +200,10 @@ bool get_bool(const Context& ctx, const Field& f);
 // One of a fixed set of words; returns its index in `options`.
 std::size_t get_choice(const Context& ctx, const Field& f, Keys options);
 
+// Whether a plain (unquoted) scalar reads as a number: the usual shape mistake is a number where
+// a block belongs (`budget: 100`), which gets a hint naming the block to write.
+bool looks_numeric(const YAML::Node& node);
+
 // "must be a map, got '100'", with a hint naming the keys the map takes when a single value was
 // given (the usual shape mistake): "; write it as {key: value} with a key among credits, money".
 std::string not_a_map(const YAML::Node& node, Keys known);
@@ -222,6 +242,7 @@ class MapView {
         std::string msg = "unknown key";
         if (const auto s = suggest(name, known)) {
           msg += "; did you mean '" + std::string(*s) + "'?";
+          misspelt_.emplace(*s);
         } else if (known.size() > 0) {
           msg += " (known keys: " + join(known) + ")";
         } else {
@@ -247,8 +268,14 @@ class MapView {
   }
   bool has(std::string_view key) const { return get(key).has_value(); }
 
+  // Whether the key is absent because an unknown key of this map was reported as its misspelling.
+  bool misspelt(std::string_view key) const {
+    return !has(key) && misspelt_.count(std::string(key)) > 0;
+  }
+
   Field require(std::string_view key) const {
     if (auto f = get(key)) return *f;
+    if (misspelt(key)) throw AlreadyReported{};
     fail(*ctx_, line(), child_path(field_.path, key), ErrorKind::missing_key,
          "missing required key");
   }
@@ -270,6 +297,7 @@ class MapView {
   std::size_t map_line_ = 0;
   std::vector<std::pair<std::string, Field>> entries_;
   std::unordered_map<std::string, std::size_t> index_;  // key -> its place in entries_
+  std::set<std::string> misspelt_;  // known keys named by "did you mean" for an unknown key
 };
 
 }  // namespace qvsim::yaml_detail

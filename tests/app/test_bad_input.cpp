@@ -1220,3 +1220,53 @@ TEST_CASE("validate and run report every independent scenario mistake in one run
     CHECK_FALSE(fs::exists(dir.path / "out"));
   }
 }
+
+TEST_CASE("mistakes in two arms and in a sweep block are all reported in one run", "[errors]") {
+  TempDir dir;
+  SECTION("three mistakes in two arms: validate and run name each, exit 2, write nothing") {
+    // kBase ends with the honest arm on line 11; the two attacked arms follow it.
+    write(dir.path / "s.yaml", kBase + R"(  bloc:
+    collusion:
+      internalization: 1.5
+      max_size: 0
+  threat:
+    bribery: {budget: -5, agenda: {proposal: 0}}
+)");
+    for (const std::string command : {"validate", "run"}) {
+      INFO(command);
+      const Child c = command == "validate"
+                          ? run_qvsim({"validate", "s.yaml"}, dir.path)
+                          : run_qvsim({"run", "s.yaml", "--out", "out", "--quiet"}, dir.path);
+      INFO(c.err);
+      REQUIRE(c.exited);
+      CHECK(c.code == 2);
+      CHECK(c.err ==
+            "qvsim: error (range): s.yaml:14: arms.bloc.collusion.internalization: must be in "
+            "[0, 1], got 1.5\n"
+            "qvsim: error (range): s.yaml:15: arms.bloc.collusion.max_size: must be an integer "
+            ">= 1, got 0\n"
+            "qvsim: error (range): s.yaml:17: arms.threat.bribery.budget: must be >= 0, got -5\n");
+      CHECK_FALSE(fs::exists(dir.path / "out"));
+    }
+  }
+  SECTION("two mistakes in the sweep block: sweep and validate name both, exit 2, write nothing") {
+    write(dir.path / "s.yaml",
+          kBase + "sweep:\n  parameters:\n    graph.mean_degree: []\n    graph.model: 4\n");
+    for (const std::string command : {"validate", "sweep"}) {
+      INFO(command);
+      const Child c = command == "validate"
+                          ? run_qvsim({"validate", "s.yaml"}, dir.path)
+                          : run_qvsim({"sweep", "s.yaml", "--out", "out", "--quiet"}, dir.path);
+      INFO(c.err);
+      REQUIRE(c.exited);
+      CHECK(c.code == 2);
+      CHECK(c.err ==
+            "qvsim: error (invalid): s.yaml:14: sweep.parameters.graph.mean_degree: an empty list: "
+            "give at least one value\n"
+            "qvsim: error (invalid): s.yaml:15: sweep.parameters.graph.model: must be a list of "
+            "values, a range {from, to, step}, {uniform: [a, b]}, {log_uniform: [a, b]} or "
+            "{choice: [...]}, got '4'; to sweep one value, write [4]\n");
+      CHECK_FALSE(fs::exists(dir.path / "out"));
+    }
+  }
+}

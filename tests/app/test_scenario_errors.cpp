@@ -143,3 +143,146 @@ TEST_CASE("a single mistake is reported as before, on one line", "[scenario][err
   CHECK(std::string(e.what()) ==
         "scenario.yaml:8: baseline_arm: no arm named 'nope' (arms are: honest)");
 }
+
+namespace {
+
+// A valid scenario with two attacked arms; the cases below break keys inside them. Lines:
+// 1 name, 2 seed, 3 replicates, 4 electorate, 5 agents, 6 proposals, 7 arms, 8 honest, 9 bloc,
+// 10 collusion, 11-13 its keys, 14 threat, 15 coercion, 16-20 its keys.
+const std::string kArms = R"(name: t
+seed: 1
+replicates: 2
+electorate:
+  agents: 101
+  proposals: 2
+arms:
+  honest: {}
+  bloc:
+    collusion:
+      organizers: 5
+      internalization: 0.5
+      rounds: 3
+  threat:
+    coercion:
+      coercers: 3
+      credibility: 0.5
+      reach: 2
+      placement: random
+      agenda: {proposal: 1}
+)";
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("mistakes inside arm blocks are all reported, each with its line and key",
+          "[scenario][errors]") {
+  REQUIRE_NOTHROW(qvsim::parse_scenario(kArms, kLabel, "/base"));
+  // Two mistakes in one arm's collusion block and one in another arm's coercion block.
+  std::string text = replace(kArms, "internalization: 0.5", "internalization: 1.5");
+  text = replace(text, "rounds: 3", "rounds: many");
+  text = replace(text, "credibility: 0.5", "credibility: -1");
+  const InputError e = error_of(text);
+  CHECK(e.file() == kLabel);
+  CHECK(e.line() == 12);
+  CHECK(e.key() == "arms.bloc.collusion.internalization");
+  CHECK(e.kind() == ErrorKind::range);
+  const auto lines = lines_of(e.what());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] ==
+        "scenario.yaml:12: arms.bloc.collusion.internalization: must be in [0, 1], got 1.5");
+  CHECK(lines[1] ==
+        "qvsim: error (type): scenario.yaml:13: arms.bloc.collusion.rounds: must be an integer, "
+        "got 'many'");
+  CHECK(lines[2] ==
+        "qvsim: error (range): scenario.yaml:17: arms.threat.coercion.credibility: must be in "
+        "[0, 1], got -1");
+}
+
+TEST_CASE("a top-level mistake and one inside an arm are both reported", "[scenario][errors]") {
+  const InputError e =
+      error_of(replace(replace(kArms, "replicates: 2", "replicates: 0"), "reach: 2", "reach: -2"));
+  CHECK(e.line() == 3);
+  CHECK(e.key() == "replicates");
+  const auto lines = lines_of(e.what());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "scenario.yaml:3: replicates: must be an integer >= 1, got 0");
+  CHECK(lines[1] ==
+        "qvsim: error (range): scenario.yaml:18: arms.threat.coercion.reach: must be an integer "
+        ">= 0, got -2");
+}
+
+TEST_CASE("an arm's check that depends on a key that could not be read is skipped",
+          "[scenario][errors]") {
+  SECTION("block depends on placement") {
+    // `block` is only allowed with placement: block; placement itself is misspelled, so only
+    // placement is named (not also "block: only allowed with placement: block").
+    const InputError e =
+        error_of(replace(kArms, "placement: random", "placement: blok\n      block: 1"));
+    CHECK(e.key() == "arms.threat.coercion.placement");
+    CHECK(lines_of(e.what()).size() == 1);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'block'?"));
+  }
+  SECTION("agenda depends on shared_agenda") {
+    // agenda is allowed only with shared_agenda: true (the default), misspelled here.
+    const InputError e =
+        error_of(replace(kArms, "reach: 2", "reach: 2\n      shared_agenda: maybe"));
+    CHECK(e.key() == "arms.threat.coercion.shared_agenda");
+    CHECK(lines_of(e.what()).size() == 1);
+  }
+  SECTION("the listed organizers depend on selection") {
+    const InputError e = error_of(replace(kArms, "rounds: 3",
+                                          "rounds: 3\n      selection: listd\n      "
+                                          "organizer_ids: [1, 2]"));
+    CHECK(e.key() == "arms.bloc.collusion.selection");
+    CHECK(lines_of(e.what()).size() == 1);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'listed'?"));
+  }
+  SECTION("a mistake inside the sybils block leaves its other keys read") {
+    const InputError e =
+        error_of(replace(kArms, "rounds: 3", "rounds: 3\n      sybils: {share: 2, identities: 1}"));
+    CHECK(e.key() == "arms.bloc.collusion.sybils.share");
+    const auto lines = lines_of(e.what());
+    REQUIRE(lines.size() == 2);
+    CHECK_THAT(lines[1], Catch::StartsWith("qvsim: error (range): scenario.yaml:14: "
+                                           "arms.bloc.collusion.sybils.identities: must be an "
+                                           "integer >= 2, got 1"));
+  }
+}
+
+TEST_CASE("mistakes in arms count toward the limit of 20", "[scenario][errors]") {
+  std::string text = kArms;
+  for (int i = 0; i < 13; ++i) {
+    // Two mistakes per arm: 26 in all.
+    text += "  a" + std::to_string(i) + ": {bribery: {budget: -1, agenda: {proposal: 9}}}\n";
+  }
+  const auto lines = lines_of(error_of(text).what());
+  REQUIRE(lines.size() == 21);
+  CHECK(lines[0] == "scenario.yaml:21: arms.a0.bribery.budget: must be >= 0, got -1");
+  CHECK_THAT(lines[1], Catch::StartsWith("qvsim: error (invalid): scenario.yaml:21: "
+                                         "arms.a0.bribery.agenda.proposal: must be a proposal "
+                                         "index < electorate.proposals (2), got 9"));
+  CHECK_THAT(lines[19],
+             Catch::StartsWith("qvsim: error (invalid): scenario.yaml:30: arms.a9.bribery.agenda"));
+  CHECK(lines[20] == "... and 6 more");
+}
+
+TEST_CASE("a misspelt required key is reported once, not again as missing", "[scenario][errors]") {
+  SECTION("at the top level") {
+    const InputError e = error_of(replace(kArms, "electorate:", "electorat:"));
+    CHECK(e.key() == "electorat");
+    CHECK(lines_of(e.what()).size() == 1);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'electorate'?"));
+  }
+  SECTION("inside an arm") {
+    const InputError e = error_of(replace(kArms, "coercers: 3", "coercrs: 3"));
+    CHECK(e.line() == 16);
+    CHECK(e.key() == "arms.threat.coercion.coercrs");
+    CHECK(lines_of(e.what()).size() == 1);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'coercers'?"));
+  }
+}

@@ -938,3 +938,30 @@ TEST_CASE("shape mistakes get the line to write instead", "[scenario][errors]") 
   check_error("name: t\nseed: 1\nreplicates: 1\nelectorate: 101\n", 4, "electorate",
               "must be a map, got '101'; write it as {key: value} with a key among agents, ");
 }
+
+TEST_CASE("shape mistakes inside arm blocks get the line to write instead", "[scenario][errors]") {
+  // Issue 16, item 6: a number where an arm's block or a sub-block belongs.
+  const std::string head =
+      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  proposals: 2\narms:\n"
+      "  honest: {}\n  bloc:\n";  // the arm's settings start on line 10
+  check_error(head + "    collusion: {sybils: 0.1}\n", 10, "arms.bloc.collusion.sybils",
+              "got '0.1'; write {share: 0.1} to split that share of the agents into identities");
+  check_error(head + "    coercion: {coercers: 3, shared_agenda: true, agenda: 1}\n", 10,
+              "arms.bloc.coercion.agenda",
+              "must be a map {proposal, direction}, got '1'; write {proposal: 1, direction: pass}");
+  check_error(head + "    bribery: {budget: 50, agenda: 0}\n", 10, "arms.bloc.bribery.agenda",
+              "write {proposal: 0, direction: pass}");
+  check_error(head + "    coercion: 5\n", 10, "arms.bloc.coercion",
+              "got '5'; write {coercers: 5} for that many coercers");
+  check_error(head + "    bribery: 100\n", 10, "arms.bloc.bribery",
+              "got '100'; write {budget: 100, agenda: {proposal: 0}}");
+  // A word is not read as a count: the map's keys are named instead.
+  check_error(head + "    collusion: {sybils: many}\n", 10, "arms.bloc.collusion.sybils",
+              "must be a map, got 'many'; write it as {key: value} with a key among share, ");
+  // The written lines are valid.
+  CHECK_NOTHROW(parse(head + "    collusion: {sybils: {share: 0.1}}\n"));
+  CHECK_NOTHROW(parse(head +
+                      "    coercion: {coercers: 5, shared_agenda: true, agenda: {proposal: 1, "
+                      "direction: pass}}\n"));
+  CHECK_NOTHROW(parse(head + "    bribery: {budget: 100, agenda: {proposal: 0}}\n"));
+}

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
@@ -787,4 +788,134 @@ TEST_CASE("coercion rounds count in the memory estimate", "[sweep]") {
   };
   // Two mechanisms x 8 bytes per round.
   CHECK(bytes("20000000") - bytes("0") == 20000000ull * 2 * 8);
+}
+
+namespace {
+
+// Parses `text`, which must fail, and returns the error's lines: the first as the InputError's
+// what(), each further one as the CLI prints it.
+std::vector<std::string> error_lines(const std::string& text) {
+  INFO("sweep text:\n" << text);
+  try {
+    plan(text);
+  } catch (const InputError& e) {
+    std::vector<std::string> out;
+    std::istringstream in(e.what());
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+  FAIL("expected an InputError");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("mistakes inside the sweep block are all reported, each with its line and key",
+          "[sweep][errors]") {
+  // The block starts on line 9.
+  const auto lines = error_lines(kBase + R"(sweep:
+  design: grid
+  parameters:
+    graph.degree: []
+    graph.rewire: {from: 0.1, to: 0.5}
+    ballot: [public, secret]
+)");
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] ==
+        "sweep.yaml:12: sweep.parameters.graph.degree: an empty list: give at least one value");
+  CHECK(lines[1] ==
+        "qvsim: error (missing_key): sweep.yaml:13: sweep.parameters.graph.rewire.step: missing "
+        "required key");
+
+  SECTION("in design, parameters and zip alike") {
+    const auto more = error_lines(kBase + R"(sweep:
+  design: grdi
+  parameters:
+    graph.degree: 4
+  zip:
+    - {graph.rewire: [0.1, 0.2], ballot: [public, sekret, secret]}
+    - {electorate.agents: []}
+)");
+    REQUIRE(more.size() == 4);
+    CHECK_THAT(more[0], Catch::StartsWith("sweep.yaml:10: sweep.design: must be one of grid, "));
+    CHECK_THAT(more[1], Catch::StartsWith("qvsim: error (invalid): sweep.yaml:12: "
+                                          "sweep.parameters.graph.degree: must be a list"));
+    CHECK_THAT(more[2], Catch::StartsWith("qvsim: error (invalid): sweep.yaml:14: "
+                                          "sweep.zip[0].ballot: has 3 values but "
+                                          "sweep.zip[0].graph.rewire has 2"));
+    CHECK_THAT(more[3], Catch::StartsWith("qvsim: error (invalid): sweep.yaml:15: "
+                                          "sweep.zip[1].electorate.agents: an empty list"));
+  }
+}
+
+TEST_CASE("a sweep check that depends on a part that could not be read is skipped",
+          "[sweep][errors]") {
+  SECTION("samples depend on the design") {
+    // With the design misspelled, 'samples: 10' is not called "not allowed with design grid".
+    const auto lines = error_lines(
+        kBase + "sweep:\n  design: randm\n  samples: 10\n  parameters: {graph.degree: [4]}\n");
+    REQUIRE(lines.size() == 1);
+    CHECK_THAT(lines[0], Catch::StartsWith("sweep.yaml:10: sweep.design: "));
+    CHECK_THAT(lines[0], Catch::Contains("did you mean 'random'?"));
+  }
+  SECTION("a distribution's design check depends on the design") {
+    const auto lines = error_lines(kBase +
+                                   "sweep:\n  design: randm\n  samples: 10\n  parameters:\n"
+                                   "    graph.rewire: {uniform: [0.1, 0.5]}\n");
+    REQUIRE(lines.size() == 1);
+    CHECK_THAT(lines[0], Catch::StartsWith("sweep.yaml:10: sweep.design: "));
+  }
+  SECTION("a zipped list's length depends on its group's first list") {
+    // The first list is empty; the second is not compared with it.
+    const auto lines =
+        error_lines(kBase + "sweep:\n  zip:\n    - {graph.degree: [], graph.rewire: [0.1, 0.2]}\n");
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0] ==
+          "sweep.yaml:11: sweep.zip[0].graph.degree: an empty list: give at least one "
+          "value");
+  }
+  SECTION("the grid's size depends on every parameter") {
+    std::string block = "sweep:\n  parameters:\n    graph.degree: []\n";
+    for (int i = 0; i < 7; ++i) {
+      block += "    arms.a" + std::to_string(i) + ".collusion.rounds: [1, 2, 3, 4, 5, 6, 7, 8]\n";
+    }
+    const auto lines = error_lines(kBase + block);
+    REQUIRE(lines.size() == 1);
+    CHECK_THAT(lines[0], Catch::StartsWith("sweep.yaml:11: sweep.parameters.graph.degree: "));
+  }
+}
+
+TEST_CASE("mistakes in the sweep block count toward the limit of 20", "[sweep][errors]") {
+  std::string block = "sweep:\n  parameters:\n";  // lines 9, 10
+  for (int i = 0; i < 25; ++i)
+    block += "    arms.a" + std::to_string(i) + ".collusion.rounds: []\n";
+  const auto lines = error_lines(kBase + block);
+  REQUIRE(lines.size() == 21);
+  CHECK_THAT(lines[0], Catch::StartsWith("sweep.yaml:11: sweep.parameters.arms.a0."));
+  CHECK_THAT(lines[19], Catch::StartsWith(
+                            "qvsim: error (invalid): sweep.yaml:30: sweep.parameters.arms.a19."));
+  CHECK(lines[20] == "... and 5 more");
+}
+
+TEST_CASE("shape mistakes in the sweep block get the line to write instead", "[sweep][errors]") {
+  auto with = [](const std::string& block) { return kBase + "sweep:\n" + block; };
+  check_error(with("  parameters: graph.degree\n"), 10, "sweep.parameters",
+              "got 'graph.degree'; write {graph.degree: [value, value]}");
+  check_error(with("  zip: {graph.degree: [4, 6], graph.rewire: [0.1, 0.2]}\n"), 10, "sweep.zip",
+              "got a map; write each group as an item of the list");
+  // What the hints say to write is a valid sweep.
+  CHECK(plan(with("  parameters: {graph.degree: [4, 6]}\n")).points.size() == 2);
+  CHECK(plan(with("  zip: [{graph.degree: [4, 6], graph.rewire: [0.1, 0.2]}]\n")).points.size() ==
+        2);
+}
+
+TEST_CASE("a misspelt sweep key is reported once, not again as missing", "[sweep][errors]") {
+  const auto lines = error_lines(
+      kBase + "sweep:\n  design: random\n  sampels: 5\n  paramters: {graph.degree: [4]}\n");
+  REQUIRE(lines.size() == 2);
+  CHECK_THAT(lines[0], Catch::StartsWith("sweep.yaml:11: sweep.sampels: unknown key; did you mean "
+                                         "'samples'?"));
+  CHECK_THAT(lines[1], Catch::StartsWith("qvsim: error (unknown_key): sweep.yaml:12: "
+                                         "sweep.paramters: unknown key; did you mean "
+                                         "'parameters'?"));
 }
