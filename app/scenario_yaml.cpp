@@ -1021,61 +1021,9 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     if (!(std::isfinite(x) && x > 0.0))
       invalid(s, label, key, "must be > 0, got " + format_double(x));
   };
-  for (const ArmSpec& a : s.arms) {
-    if (a.coercion) {
-      const CoercionSpec& c = *a.coercion;
-      const std::string key = "arms." + a.name + ".coercion";
-      if (c.coercers.is_share) {
-        check_unit(key + ".coercers.share", c.coercers.share);
-      } else if (s.agents > 0 && c.coercers.count > s.agents) {
-        invalid(s, label, key + ".coercers",
-                "must be at most electorate.agents (" + n + "), got " + u64_str(c.coercers.count));
-      }
-      if (c.placement == Selection::block) {
-        const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph);
-        if (sb == nullptr) {
-          invalid(s, label, key + ".placement",
-                  "placement: block needs graph.model: stochastic_block");
-        }
-        if (c.block >= sb->sizes.size()) {
-          invalid(s, label, key + ".block",
-                  "must be a block index < the number of blocks (" +
-                      std::to_string(sb->sizes.size()) + "), got " + std::to_string(c.block));
-        }
-      }
-      if (c.shared_agenda) check_agenda(key + ".agenda", c.agenda);
-      check_trait(s, label, key + ".severity", c.severity, kNonNegative);
-      check_unit(key + ".credibility", c.credibility);
-      check_trait(s, label, key + ".perceived_detection", c.perceived_detection, kUnit);
-      check_unit(key + ".audit", c.audit);
-      if (!(std::isfinite(c.audit_cost) && c.audit_cost >= 0.0)) {
-        invalid(s, label, key + ".audit_cost", "must be >= 0, got " + format_double(c.audit_cost));
-      }
-      if (!(std::isfinite(c.fear_response) && c.fear_response >= 0.0)) {
-        invalid(s, label, key + ".fear_response",
-                "must be >= 0, got " + format_double(c.fear_response));
-      }
-      check_positive(key + ".demanded_votes", c.demanded_votes);
-    }
-    if (a.bribery) {
-      const BriberySpec& bribe = *a.bribery;
-      const std::string key = "arms." + a.name + ".bribery";
-      if (!(std::isfinite(bribe.budget) && bribe.budget >= 0.0)) {
-        invalid(s, label, key + ".budget", "must be >= 0, got " + format_double(bribe.budget));
-      }
-      check_agenda(key + ".agenda", bribe.agenda);
-      check_trait(s, label, key + ".honesty", bribe.honesty, kUnit);
-      check_positive(key + ".demanded_votes", bribe.demanded_votes);
-      if (!(bribe.target_confidence > 0.0 && bribe.target_confidence <= 1.0)) {
-        invalid(s, label, key + ".target_confidence",
-                "must be in (0, 1], got " + format_double(bribe.target_confidence));
-      }
-      check_unit(key + ".audit", bribe.audit);
-      if (!(std::isfinite(bribe.audit_cost) && bribe.audit_cost >= 0.0)) {
-        invalid(s, label, key + ".audit_cost",
-                "must be >= 0, got " + format_double(bribe.audit_cost));
-      }
-    }
+  // Each arm component's checks run on their own, so that a mistake in one arm does not hide
+  // another's: every component's first finding is reported, together, in the file's order.
+  const auto validate_collusion = [&](const ArmSpec& a) {
     if (a.collusion && !a.collusion->organizers.is_share && s.agents > 0 &&
         a.collusion->organizers.count > s.agents) {
       // A count above the electorate would otherwise be cut to it without a word.
@@ -1095,7 +1043,78 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       invalid(s, label, "arms." + a.name + ".collusion.selection",
               "listed names organizers by their edge-list ids, so it needs graph.model edge_list");
     }
+  };
+  ErrorList found;
+  const auto each = [&found](auto&& checks) {
+    try {
+      checks();
+    } catch (InputError& e) {
+      found.add(std::move(e));
+    }
+  };
+  for (const ArmSpec& a : s.arms) {
+    if (a.coercion)
+      each([&] {
+        const CoercionSpec& c = *a.coercion;
+        const std::string key = "arms." + a.name + ".coercion";
+        if (c.coercers.is_share) {
+          check_unit(key + ".coercers.share", c.coercers.share);
+        } else if (s.agents > 0 && c.coercers.count > s.agents) {
+          invalid(
+              s, label, key + ".coercers",
+              "must be at most electorate.agents (" + n + "), got " + u64_str(c.coercers.count));
+        }
+        if (c.placement == Selection::block) {
+          const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph);
+          if (sb == nullptr) {
+            invalid(s, label, key + ".placement",
+                    "placement: block needs graph.model: stochastic_block");
+          }
+          if (c.block >= sb->sizes.size()) {
+            invalid(s, label, key + ".block",
+                    "must be a block index < the number of blocks (" +
+                        std::to_string(sb->sizes.size()) + "), got " + std::to_string(c.block));
+          }
+        }
+        if (c.shared_agenda) check_agenda(key + ".agenda", c.agenda);
+        check_trait(s, label, key + ".severity", c.severity, kNonNegative);
+        check_unit(key + ".credibility", c.credibility);
+        check_trait(s, label, key + ".perceived_detection", c.perceived_detection, kUnit);
+        check_unit(key + ".audit", c.audit);
+        if (!(std::isfinite(c.audit_cost) && c.audit_cost >= 0.0)) {
+          invalid(s, label, key + ".audit_cost",
+                  "must be >= 0, got " + format_double(c.audit_cost));
+        }
+        if (!(std::isfinite(c.fear_response) && c.fear_response >= 0.0)) {
+          invalid(s, label, key + ".fear_response",
+                  "must be >= 0, got " + format_double(c.fear_response));
+        }
+        check_positive(key + ".demanded_votes", c.demanded_votes);
+      });
+    if (a.bribery)
+      each([&] {
+        const BriberySpec& bribe = *a.bribery;
+        const std::string key = "arms." + a.name + ".bribery";
+        if (!(std::isfinite(bribe.budget) && bribe.budget >= 0.0)) {
+          invalid(s, label, key + ".budget", "must be >= 0, got " + format_double(bribe.budget));
+        }
+        check_agenda(key + ".agenda", bribe.agenda);
+        check_trait(s, label, key + ".honesty", bribe.honesty, kUnit);
+        check_positive(key + ".demanded_votes", bribe.demanded_votes);
+        if (!(bribe.target_confidence > 0.0 && bribe.target_confidence <= 1.0)) {
+          invalid(s, label, key + ".target_confidence",
+                  "must be in (0, 1], got " + format_double(bribe.target_confidence));
+        }
+        check_unit(key + ".audit", bribe.audit);
+        if (!(std::isfinite(bribe.audit_cost) && bribe.audit_cost >= 0.0)) {
+          invalid(s, label, key + ".audit_cost",
+                  "must be >= 0, got " + format_double(bribe.audit_cost));
+        }
+      });
+    if (a.collusion) each([&] { validate_collusion(a); });
   }
+  found.sort_from(0);
+  found.throw_if_any();
 }
 
 std::string scenario_to_json(const Scenario& s) {

@@ -203,6 +203,25 @@ TEST_CASE("mistakes inside arm blocks are all reported, each with its line and k
         "[0, 1], got -1");
 }
 
+TEST_CASE("checks against the graph and the electorate's size are reported for every arm",
+          "[scenario][errors]") {
+  // Every key reads well, but both arms recruit more agents than the electorate has: both are
+  // reported, in the file's order (each is found only after reading, against electorate.agents).
+  std::string text = replace(kArms, "organizers: 5", "organizers: 500");
+  text = replace(text, "coercers: 3", "coercers: 300");
+  const InputError e = error_of(text);
+  CHECK(e.line() == 11);
+  CHECK(e.key() == "arms.bloc.collusion.organizers");
+  const auto lines = lines_of(e.what());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] ==
+        "scenario.yaml:11: arms.bloc.collusion.organizers: must be at most "
+        "electorate.agents (101), got 500");
+  CHECK(lines[1] ==
+        "qvsim: error (invalid): scenario.yaml:16: arms.threat.coercion.coercers: "
+        "must be at most electorate.agents (101), got 300");
+}
+
 TEST_CASE("a top-level mistake and one inside an arm are both reported", "[scenario][errors]") {
   const InputError e =
       error_of(replace(replace(kArms, "replicates: 2", "replicates: 0"), "reach: 2", "reach: -2"));
