@@ -260,6 +260,8 @@ BudgetSpec parse_budget(const Context& ctx, const Field& f) {
     fail(ctx, money->line, money->path, "give either credits or money, not both");
   }
   if (!credits && !money) {
+    // A misspelt `credits` or `money` was reported with its suggestion: not again as missing.
+    if (m.misspelt("credits") || m.misspelt("money")) throw AlreadyReported{};
     fail(ctx, m.line(), m.path(),
          "must give credits (a number > 0 or a trait) or money ({} or {wealth, eta})");
   }
@@ -438,6 +440,7 @@ GraphSpec parse_graph(const Context& ctx, const Field& f, std::uint64_t agents) 
       if (blocks && sizes)
         fail(ctx, sizes->line, sizes->path, "give either blocks or sizes, not both");
       if (!blocks && !sizes) {
+        if (m.misspelt("blocks") || m.misspelt("sizes")) throw AlreadyReported{};
         fail(ctx, m.line(), m.path(),
              "must give blocks (a count) or sizes (a list of block sizes)");
       }
