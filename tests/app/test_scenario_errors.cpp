@@ -298,8 +298,8 @@ TEST_CASE("a misspelt required key is reported once, not again as missing", "[sc
     CHECK_THAT(e.message(), Catch::Contains("did you mean 'electorate'?"));
   }
   SECTION("one of two alternatives: credits or money") {
-    const InputError e = error_of(replace(kArms, "  proposals: 2\n",
-                                          "  proposals: 2\n  budget: {credts: 100}\n"));
+    const InputError e =
+        error_of(replace(kArms, "  proposals: 2\n", "  proposals: 2\n  budget: {credts: 100}\n"));
     CHECK(e.key() == "electorate.budget.credts");
     CHECK(lines_of(e.what()).size() == 1);
     CHECK_THAT(e.message(), Catch::Contains("did you mean 'credits'?"));
