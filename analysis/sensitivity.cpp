@@ -182,26 +182,46 @@ SobolResult sobol_indices(std::span<const double> outputs, std::size_t dims,
   std::vector<std::vector<double>> boot_st(dims, std::vector<double>(resamples, kNaN));
   const std::uint64_t chunks = (resamples + kResampleChunk - 1) / kResampleChunk;
   key.purpose = kBootstrapPurpose;
+  // A resample is summed from its counts (how often each row was drawn), kBatch resamples per
+  // pass over the table: drawing rows one by one would fetch a scattered row of the table per
+  // draw, while the counts of one resample (4n bytes) stay in cache and the table is read in
+  // order once per batch. The sums are exact multiples of the rows, added in row order, so the
+  // result is still a pure function of the key.
+  constexpr std::uint64_t kBatch = 16;
   parallel_for_blocks(
       std::uint64_t{0}, chunks, std::uint64_t{1}, [&](std::uint64_t lo, std::uint64_t hi) {
-        std::vector<double> acc(width);
+        std::vector<std::uint32_t> counts(kBatch * n);
+        std::vector<double> acc(kBatch * width);
         std::vector<double> e1(dims), et(dims);
         for (std::uint64_t chunk = lo; chunk != hi; ++chunk) {
           StreamKey k = key;
           k.agent = chunk;
           Stream s(k);
           const std::uint64_t end = std::min(resamples, (chunk + 1) * kResampleChunk);
-          for (std::uint64_t b = chunk * kResampleChunk; b < end; ++b) {
-            std::fill(acc.begin(), acc.end(), 0.0);
-            double* __restrict sum = acc.data();
-            for (std::size_t r = 0; r < n; ++r) {
-              const double* __restrict row = table.data() + s.below(n) * width;
-              for (std::size_t c = 0; c < width; ++c) sum[c] += row[c];
+          for (std::uint64_t first = chunk * kResampleChunk; first < end; first += kBatch) {
+            const std::uint64_t batch = std::min(kBatch, end - first);
+            std::fill(counts.begin(), counts.end(), 0U);
+            for (std::uint64_t b = 0; b < batch; ++b) {
+              std::uint32_t* c = counts.data() + b * n;
+              for (std::size_t r = 0; r < n; ++r) ++c[s.below(n)];
             }
-            indices_from(acc.data(), dn, dims, e1.data(), et.data());
-            for (std::size_t i = 0; i < dims; ++i) {
-              boot_s1[i][b] = e1[i];
-              boot_st[i][b] = et[i];
+            std::fill(acc.begin(), acc.end(), 0.0);
+            for (std::size_t r = 0; r < n; ++r) {
+              const double* __restrict row = table.data() + r * width;
+              for (std::uint64_t b = 0; b < batch; ++b) {
+                const std::uint32_t c = counts[b * n + r];
+                if (c == 0) continue;
+                const auto w = static_cast<double>(c);
+                double* __restrict sum = acc.data() + b * width;
+                for (std::size_t col = 0; col < width; ++col) sum[col] += w * row[col];
+              }
+            }
+            for (std::uint64_t b = 0; b < batch; ++b) {
+              indices_from(acc.data() + b * width, dn, dims, e1.data(), et.data());
+              for (std::size_t i = 0; i < dims; ++i) {
+                boot_s1[i][first + b] = e1[i];
+                boot_st[i][first + b] = et[i];
+              }
             }
           }
         }
