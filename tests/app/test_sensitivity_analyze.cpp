@@ -159,3 +159,17 @@ TEST_CASE("analyze on a morris sweep writes the elementary effects of the per-po
   }
   CHECK(matched == 2);
 }
+
+TEST_CASE("a sobol sweep without samples exits 2 naming the file, line and key",
+          "[sensitivity][cli]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file,
+        scenario("  design: sobol\n  parameters:\n    graph.rewire: {uniform: [0.1, 0.5]}\n"));
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(qvsim::run_cli({"sweep", file.string(), "--out", (tmp.path / "out").string(), "--quiet"},
+                       out, err) == 2);
+  CHECK_THAT(err.str(), Catch::Contains("s.yaml:15: sweep.samples: missing required key"));
+  CHECK_FALSE(fs::exists(tmp.path / "out" / "runs.csv"));
+}
