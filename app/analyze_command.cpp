@@ -115,6 +115,8 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
              "  per mechanism and the contrast of every two mechanisms' effects, with intervals.\n"
              "  Groups: every swept column, or only the --by columns.\n"
              "  --seed S (default 20261126) and --resamples B (default 2000) fix the bootstrap.\n"
+             "  A sobol or morris sweep also gets analysis/sensitivity.csv: per arm x mechanism x\n"
+             "  metric x parameter, S1 and ST with bootstrap intervals, or Morris mu* and sigma.\n"
              "  Columns: docs/outputs.md.\n";
       return 0;
     } else if (a.rfind("--", 0) == 0) {
