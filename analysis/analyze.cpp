@@ -755,7 +755,8 @@ std::string runs_csv_hash(const fs::path& file) {
 
 }  // namespace
 
-Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
+Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options,
+                           const std::function<void(const fs::path&)>& also) {
   // One writer at a time in the folder; a run's switch a killed process left half done is
   // completed first, so that what is analyzed is one whole run.
   std::optional<FolderLock> lock;
@@ -786,6 +787,7 @@ Analysis analyze_directory(const fs::path& dir, const AnalyzeOptions& options) {
   write_file_atomically(json_file, json.str());
   write_file_atomically(out / "effects.csv", effects_csv.str());
   write_file_atomically(out / "effects.json", effects_json.str());
+  if (also) also(out);
   return a;
 }
 

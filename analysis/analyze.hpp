@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -130,7 +131,10 @@ const char* to_string(EffectKind kind) noexcept;
 // (which records it too), each through an AtomicFile
 // (sim/atomic_file.hpp), so an earlier analysis is never left half-overwritten and nothing is
 // written when the input is bad. Holds dir's FolderLock throughout: throws InputError (io) at once
-// when another qvsim process is writing dir.
-Analysis analyze_directory(const std::filesystem::path& dir, const AnalyzeOptions& options);
+// when another qvsim process is writing dir. `also`, when given, is called with dir/analysis
+// after those files are written and while the lock is still held, to write further derived
+// files of the same runs.csv (a sweep's sensitivity.csv).
+Analysis analyze_directory(const std::filesystem::path& dir, const AnalyzeOptions& options,
+                           const std::function<void(const std::filesystem::path&)>& also = {});
 
 }  // namespace qvsim::analysis

@@ -70,7 +70,7 @@ METRIC_LABEL = {
     "contrast_d_efficiency": "Contrast of effects on efficiency (first - other mechanism)",
 }
 # Designs whose points are samples, not settings: drawn as scatter and binned means.
-SAMPLED_DESIGNS = ("random", "latin_hypercube")
+SAMPLED_DESIGNS = ("random", "latin_hypercube", "sobol", "morris")
 PD_BINS = 10  # at most this many bins of a parameter in a partial-dependence line
 
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "analysis/sensitivity.hpp"
 #include "app/detail/scenario_node.hpp"
 #include "app/detail/yaml_reader.hpp"
 #include "app/scenario_yaml.hpp"
@@ -229,7 +230,9 @@ struct Axis {
 struct Spec {
   SweepDesign design = SweepDesign::grid;
   std::uint64_t samples = 0;
-  std::size_t line = 0;  // the sweep key's
+  std::uint64_t trajectories = 0;  // morris
+  std::uint32_t levels = 0;        // morris
+  std::size_t line = 0;            // the sweep key's
   std::vector<Param> params;
   std::vector<Axis> axes;
   std::uint64_t points = 0;
@@ -452,8 +455,8 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f,
   const auto& [name, g] = m.entries()[0];
   if (design == SweepDesign::grid) {  // false when the design is not known
     fail(ctx, g.line, g.path,
-         "a distribution needs design random or latin_hypercube; a grid takes a list or a range "
-         "{from, to, step}");
+         "a distribution needs design random or latin_hypercube (or sobol, morris); a grid takes "
+         "a list or a range {from, to, step}");
   }
   if (group >= 0) fail(ctx, g.line, g.path, "zipped parameters take lists or ranges");
   if (name == "choice") {
@@ -528,7 +531,9 @@ void read_zip_group(const Context& ctx, const Field& f, std::optional<SweepDesig
 // samples on the design, a zipped list's length on its group's first list, the design's size on
 // every parameter) is skipped. The design is built only when the whole block was read.
 Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
-  const MapView m(ctx, f, {"design", "samples", "parameters", "zip", "common_random_numbers"});
+  const MapView m(ctx, f,
+                  {"design", "samples", "trajectories", "levels", "parameters", "zip",
+                   "common_random_numbers"});
   const std::size_t errors_before = ctx.errors != nullptr ? ctx.errors->size() : 0;
   Spec spec;
   spec.line = f.line;
@@ -539,16 +544,33 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
   const bool design_ok = attempt(ctx, [&] {
     if (const auto d = m.get("design")) {
       constexpr SweepDesign kDesigns[] = {SweepDesign::grid, SweepDesign::random,
-                                          SweepDesign::latin_hypercube};
-      spec.design = kDesigns[get_choice(ctx, *d, {"grid", "random", "latin_hypercube"})];
+                                          SweepDesign::latin_hypercube, SweepDesign::sobol,
+                                          SweepDesign::morris};
+      spec.design =
+          kDesigns[get_choice(ctx, *d, {"grid", "random", "latin_hypercube", "sobol", "morris"})];
     }
   });
   const std::optional<SweepDesign> design =
       design_ok ? std::optional<SweepDesign>(spec.design) : std::nullopt;
   const auto samples = m.get("samples");
   if (design_ok) {
+    for (const char* key : {"trajectories", "levels"}) {
+      attempt(ctx, [&] {
+        if (const auto g = m.get(key); g && spec.design != SweepDesign::morris) {
+          fail(ctx, g->line, g->path,
+               std::string("not allowed with design ") + to_string(spec.design) +
+                   " (it sizes a morris design)");
+        }
+      });
+    }
     attempt(ctx, [&] {
-      if (spec.design == SweepDesign::grid) {
+      if (spec.design == SweepDesign::morris) {
+        if (samples) {
+          fail(ctx, samples->line, samples->path,
+               "not allowed with design morris, which runs `trajectories` trajectories of "
+               "(inputs + 1) points each");
+        }
+      } else if (spec.design == SweepDesign::grid) {
         if (samples) {
           fail(ctx, samples->line, samples->path,
                "not allowed with design grid (a grid runs every combination of its values); use "
@@ -558,11 +580,36 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
         if (m.misspelt("samples")) throw AlreadyReported{};
         fail(ctx, m.line(), child_path(m.path(), "samples"), ErrorKind::missing_key,
              std::string("missing required key (design ") + to_string(spec.design) +
-                 " draws that many points)");
+                 (spec.design == SweepDesign::sobol
+                      ? " runs that many base rows of (inputs + 2) points each)"
+                      : " draws that many points)"));
       } else {
         spec.samples = get_uint(ctx, *samples, 1, kMaxSweepPoints);
       }
     });
+    if (spec.design == SweepDesign::morris) {
+      attempt(ctx, [&] {
+        const auto t = m.get("trajectories");
+        if (!t) {
+          if (m.misspelt("trajectories")) throw AlreadyReported{};
+          fail(ctx, m.line(), child_path(m.path(), "trajectories"), ErrorKind::missing_key,
+               "missing required key (design morris runs that many trajectories)");
+        }
+        spec.trajectories = get_uint(ctx, *t, 2, kMaxSweepPoints);
+      });
+      attempt(ctx, [&] {
+        spec.levels = 4;
+        if (const auto l = m.get("levels")) {
+          const std::uint64_t p = get_uint(ctx, *l, 2, 1000);
+          if (p % 2 != 0) {
+            fail(ctx, l->line, l->path,
+                 "must be even (each move spans half the levels, Delta = p / (2 (p - 1))), got " +
+                     u64_str(p));
+          }
+          spec.levels = static_cast<std::uint32_t>(p);
+        }
+      });
+    }
   }
 
   const auto parameters = m.get("parameters");
@@ -670,6 +717,29 @@ Spec read_spec(const Context& ctx, const Field& f, const std::string& text) {
                " points (" + shape + "); a sweep may have at most " + u64_str(kMaxSweepPoints));
     }
     spec.points = total;
+  } else if (spec.design == SweepDesign::sobol || spec.design == SweepDesign::morris) {
+    // Every input must be able to move, or its index is undefined.
+    for (const Axis& a : spec.axes) {
+      const Param& p = spec.params[a.members.front()];
+      const bool fixed = a.count == 1 || (a.count == 0 && !(p.lo < p.hi));
+      if (fixed) {
+        fail(ctx, p.line, p.key,
+             std::string("takes a single value, so design ") + to_string(spec.design) +
+                 " has no effect of it to measure; give at least 2 values (or low < high), or "
+                 "set it in the base scenario");
+      }
+    }
+    const std::uint64_t d = spec.axes.size();
+    const bool sobol = spec.design == SweepDesign::sobol;
+    const std::uint64_t size = sobol ? spec.samples : spec.trajectories;
+    const std::uint64_t per = sobol ? d + 2 : d + 1;
+    if (size > kMaxSweepPoints / per) {
+      const Field& at = sobol ? *samples : *m.get("trajectories");
+      fail(ctx, at.line, at.path,
+           u64_str(size) + " x " + u64_str(per) + " (inputs + " + (sobol ? "2" : "1") +
+               ") points is more than a sweep's " + u64_str(kMaxSweepPoints));
+    }
+    spec.points = size * per;
   } else {
     spec.points = spec.samples;
   }
@@ -681,10 +751,14 @@ std::string spec_to_json(const Spec& spec) {
   w.begin_object();
   w.key("design").value(to_string(spec.design));
   w.key("samples");
-  if (spec.design == SweepDesign::grid) {
+  if (spec.design == SweepDesign::grid || spec.design == SweepDesign::morris) {
     w.null();
   } else {
     w.value(spec.samples);
+  }
+  if (spec.design == SweepDesign::morris) {
+    w.key("trajectories").value(spec.trajectories);
+    w.key("levels").value(static_cast<std::uint64_t>(spec.levels));
   }
   // Written only when set, so that the specs (and hashes) of sweeps without it are unchanged.
   if (spec.common_random_numbers) w.key("common_random_numbers").value(true);
@@ -797,6 +871,26 @@ std::vector<std::vector<Pick>> design(const Spec& spec, std::uint64_t master) {
       }
       break;
     }
+    case SweepDesign::sobol:
+    case SweepDesign::morris: {
+      // The unit coordinate of axis a is input a of analysis/sensitivity's design; a discrete
+      // axis of k values takes index floor(u k) (u = 1, a Morris grid's top level, the last).
+      const StreamKey key = sensitivity_design_key(master, spec.design);
+      std::vector<double> unit;
+      if (spec.design == SweepDesign::sobol) {
+        unit = analysis::saltelli_design(spec.samples, axes, key).unit;
+      } else {
+        unit = analysis::morris_design(spec.trajectories, axes, spec.levels, key).unit;
+      }
+      for (std::uint64_t i = 0; i < spec.points; ++i) {
+        for (std::size_t a = 0; a < axes; ++a) {
+          const double u = unit[i * axes + a];
+          const std::uint64_t count = spec.axes[a].count;
+          picks[i][a] = {count > 0 ? index_at(u, count) : 0, u};
+        }
+      }
+      break;
+    }
   }
   return picks;
 }
@@ -854,8 +948,18 @@ const char* to_string(SweepDesign d) noexcept {
     case SweepDesign::grid: return "grid";
     case SweepDesign::random: return "random";
     case SweepDesign::latin_hypercube: return "latin_hypercube";
+    case SweepDesign::sobol: return "sobol";
+    case SweepDesign::morris: return "morris";
   }
   return "?";
+}
+
+StreamKey sensitivity_design_key(std::uint64_t master_seed, SweepDesign design) noexcept {
+  StreamKey k;
+  k.seed = master_seed;
+  k.round = design == SweepDesign::morris ? 4 : 3;
+  k.purpose = Purpose::sweep_design;
+  return k;
 }
 
 std::uint64_t point_seed(std::uint64_t master_seed, std::uint64_t point_key) noexcept {
@@ -908,6 +1012,14 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
   plan.design = spec.design;
   plan.spec_json = spec_to_json(spec);
   for (const Param& p : spec.params) plan.parameters.push_back(p.path);
+  plan.samples = spec.design == SweepDesign::morris ? 0 : spec.samples;
+  plan.trajectories = spec.trajectories;
+  plan.levels = spec.levels;
+  plan.axes = spec.axes.size();
+  for (const Axis& a : spec.axes) {
+    plan.axis_paths.emplace_back();
+    for (const std::size_t m : a.members) plan.axis_paths.back().push_back(spec.params[m].path);
+  }
   if (seed) {
     plan.master_seed = *seed;
   } else if (file_seed) {

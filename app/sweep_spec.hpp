@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/rng.hpp"
 #include "sim/scenario.hpp"
 
 namespace qvsim {
@@ -26,11 +27,14 @@ enum class SweepDesign {
   grid,             // the cartesian product of the axes
   random,           // `samples` independent draws
   latin_hypercube,  // `samples` draws, each parameter hitting each of `samples` strata once
+  sobol,            // a Saltelli design: `samples` base rows of d + 2 points (analysis/sensitivity)
+  morris,           // `trajectories` Morris trajectories of d + 1 points on a `levels`-level grid
 };
 
 struct SweepPoint {
   // Position in the design order: grid points with the last axis varying fastest; random and
-  // Latin-hypercube points by sample number. 0-based.
+  // Latin-hypercube points by sample number; Sobol' points by base row, then A, B, A_B^(1..d)
+  // (SaltelliDesign's order); Morris points by trajectory, then step (MorrisDesign's). 0-based.
   std::uint64_t index = 0;
   // Stable 64-bit FNV-1a hash of the point's (path, canonical value) pairs, sorted by path; in
   // random and Latin-hypercube designs the sample index is hashed too, so two samples that happen
@@ -49,7 +53,16 @@ struct SweepPlan {
   std::uint64_t replicates = 0;   // per point: the file's, or the --replicates override; >= 1
   SweepDesign design = SweepDesign::grid;
   std::vector<std::string> parameters;  // swept paths: `parameters` in file order, then zip groups
-  std::vector<SweepPoint> points;       // in design order; at least one
+  // The design's sizes: `samples` (random, latin_hypercube, sobol: base rows), `trajectories` and
+  // `levels` (morris); 0 where the design has none. A Sobol' or Morris design's inputs are its
+  // axes (each parameter, each zip group as one), `axes` of them, in parameter order.
+  std::uint64_t samples = 0;
+  std::uint64_t trajectories = 0;
+  std::uint32_t levels = 0;
+  std::size_t axes = 0;
+  // Per axis, the paths it sets (one, or a zip group's members).
+  std::vector<std::vector<std::string>> axis_paths;
+  std::vector<SweepPoint> points;  // in design order; at least one
   // The resolved sweep block as canonical JSON (design, samples, every parameter with its values
   // or its distribution; ranges are listed as their values): equal specs give equal bytes, so its
   // hash identifies the sweep. "null\n" when the file has no sweep block.
@@ -86,7 +99,12 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
 // reproducibility contract: never change it (tests pin golden values).
 std::uint64_t point_seed(std::uint64_t master_seed, std::uint64_t point_key) noexcept;
 
-// "grid", "random" or "latin_hypercube".
+// The stream key of a Sobol' (round 3) or Morris (round 4) design's draws: seed = master seed,
+// purpose sweep_design (analysis/sensitivity.hpp keys its draws from it). `qvsim analyze`
+// rebuilds the same design from it.
+StreamKey sensitivity_design_key(std::uint64_t master_seed, SweepDesign design) noexcept;
+
+// "grid", "random", "latin_hypercube", "sobol" or "morris".
 const char* to_string(SweepDesign d) noexcept;
 
 }  // namespace qvsim
