@@ -596,12 +596,14 @@ void write_analysis_csv(const Analysis& a, std::ostream& out) {
   }
 }
 
-void write_analysis_json(const Analysis& a, std::ostream& out) {
-  JsonWriter w;
-  w.begin_object();
+namespace {
+
+// The keys summary.json and effects.json open with: what was analyzed and how (`rows` only in
+// summary.json).
+void write_json_head(JsonWriter& w, const Analysis& a, bool rows) {
   w.key("source").value(a.source);
   if (!a.runs_csv_fnv1a64.empty()) w.key("runs_csv_fnv1a64").value(a.runs_csv_fnv1a64);
-  w.key("rows").value(a.rows);
+  if (rows) w.key("rows").value(a.rows);
   w.key("baseline_arm").value(a.baseline_arm);
   w.key("seed").value(a.seed);
   w.key("resamples").value(a.resamples);
@@ -609,6 +611,14 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
   w.key("group_columns").begin_array();
   for (const auto& g : a.group_columns) w.value(g);
   w.end_array();
+}
+
+}  // namespace
+
+void write_analysis_json(const Analysis& a, std::ostream& out) {
+  JsonWriter w;
+  w.begin_object();
+  write_json_head(w, a, true);
   w.key("groups").begin_array();
   for (std::size_t g = 0; g < a.groups.size(); ++g) {
     w.begin_object();
@@ -698,15 +708,7 @@ void write_effects_csv(const Analysis& a, std::ostream& out) {
 void write_effects_json(const Analysis& a, std::ostream& out) {
   JsonWriter w;
   w.begin_object();
-  w.key("source").value(a.source);
-  if (!a.runs_csv_fnv1a64.empty()) w.key("runs_csv_fnv1a64").value(a.runs_csv_fnv1a64);
-  w.key("baseline_arm").value(a.baseline_arm);
-  w.key("seed").value(a.seed);
-  w.key("resamples").value(a.resamples);
-  w.key("level").value(0.95);
-  w.key("group_columns").begin_array();
-  for (const auto& g : a.group_columns) w.value(g);
-  w.end_array();
+  write_json_head(w, a, false);
   w.key("effects").begin_array();
   for (const EffectRow& r : a.effects) {
     w.begin_object();
