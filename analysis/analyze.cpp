@@ -34,32 +34,6 @@ constexpr BootstrapInterval kNoInterval{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
 
 constexpr std::size_t kFixedColumns = kRunsCsvFixedColumns;
 
-// Splits a CSV line into fields, honouring double quotes (swept string values may be quoted).
-std::vector<std::string> split_quoted(std::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
 // Reads the first `count` quoted-aware fields of `line` into `fields`; returns where the rest
 // starts (after their comma), or npos when the line has fewer fields.
 std::size_t leading_fields(std::string_view line, std::size_t count,

@@ -123,6 +123,10 @@ std::string runs_csv_row(const RunRow& row);
 // that is not such a row.
 RunRow parse_runs_csv_row(std::string_view line);
 
+// Splits a CSV line into fields, honouring double quotes ("" inside quotes is one quote; swept
+// string values may be quoted).
+std::vector<std::string> split_quoted(std::string_view line);
+
 // Tidy: arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high; efficiency_pooled last.
 void write_summary_csv(const RunTable& table, std::ostream& out);
 void write_summary_json(const Model& model, const RunTable& table, std::ostream& out);

@@ -70,22 +70,7 @@ std::vector<SensitivityRow> sensitivity_from_runs(const std::filesystem::path& r
   if (!std::getline(in, line)) throw InputError(file, 1, "", "empty file: expected a header");
   if (!line.empty() && line.back() == '\r') line.pop_back();
   // point, the swept columns, then a run's columns from `replicate` on.
-  std::vector<std::string> header;
-  {
-    std::string field;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        header.push_back(field);
-        field.clear();
-      } else {
-        field += c;
-      }
-    }
-    header.push_back(field);
-  }
+  const std::vector<std::string> header = split_quoted(line);
   const auto rep = std::find(header.begin(), header.end(), "replicate");
   if (header.empty() || header[0] != "point" || rep == header.end()) {
     throw InputError(file, 1, "",
