@@ -2,7 +2,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <fstream>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -13,6 +12,7 @@
 #include "app/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
+#include "sim/input_file.hpp"
 
 namespace qvsim {
 namespace {
@@ -33,13 +33,13 @@ std::uint64_t parse_u64(const std::string& option, const std::string& text) {
 std::optional<analysis::SensitivitySpec> sensitivity_spec(const std::filesystem::path& dir,
                                                           const analysis::AnalyzeOptions& o) {
   const std::filesystem::path file = dir / "manifest.json";
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return std::nullopt;
+  // Bounded, and never a hang on a FIFO or device put in its place (sim/input_file.hpp).
+  const std::string text = read_input_file(file, kMaxIdFileBytes, "manifest.json");
   YAML::Node m;
   try {
-    m = YAML::Load(text.str());
+    m = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(file.string(), 0, "", std::string("cannot be read: ") + e.what());
   }

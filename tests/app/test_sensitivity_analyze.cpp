@@ -1,4 +1,6 @@
 // qvsim analyze on sobol and morris sweeps: analysis/sensitivity.csv (docs/outputs.md).
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -172,4 +174,14 @@ TEST_CASE("a sobol sweep without samples exits 2 naming the file, line and key",
                        out, err) == 2);
   CHECK_THAT(err.str(), Catch::Contains("s.yaml:15: sweep.samples: missing required key"));
   CHECK_FALSE(fs::exists(tmp.path / "out" / "runs.csv"));
+}
+
+TEST_CASE("analyze refuses a manifest.json that is not a regular file, without hanging",
+          "[sensitivity][analyze]") {
+  // A FIFO in the manifest's place would block a plain read forever; it is an io error, exit 2.
+  TempDir tmp;
+  write(tmp.path / "runs.csv", "point,replicate\n");
+  REQUIRE(::mkfifo((tmp.path / "manifest.json").c_str(), 0600) == 0);
+  CHECK(cli({"analyze", tmp.path.string()}) == 2);
+  CHECK_FALSE(std::filesystem::exists(tmp.path / "analysis"));
 }
