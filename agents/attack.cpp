@@ -1,6 +1,7 @@
 #include "agents/attack.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "agents/beliefs.hpp"
 #include "agents/honest.hpp"
@@ -12,7 +13,7 @@ namespace {
 class AttackPlan final : public ArmPlan {
  public:
   AttackPlan(const ReplicateContext& ctx, std::vector<std::unique_ptr<const Component>> parts,
-             bool contested)
+             const std::vector<std::size_t>& field_counts, bool contested)
       : contested_(contested),
         electorate_(ctx.electorate),
         scenario_(ctx.model.scenario),
@@ -21,9 +22,11 @@ class AttackPlan final : public ArmPlan {
         beliefs_(ctx.beliefs),
         parts_(std::move(parts)),
         site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
-    for (const auto& p : parts_) {
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
       offsets_.push_back(counters_);
-      counters_ += p->counter_count();
+      counters_ += parts_[i]->counter_count();
+      field_offsets_.push_back(fields_);
+      fields_ += field_counts[i];
     }
   }
 
@@ -35,35 +38,13 @@ class AttackPlan final : public ArmPlan {
 
   double cast(Mechanism m, AgentId a, std::span<double> out,
               std::span<double> counters) const override {
-    const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
-    const MechanismBelief& belief = belief_of(m);
-    const double cost = honest_votes(m, budget_, belief, voter, out);
-    if (parts_.empty()) {
-      if constexpr (kInvariantsEnabled) {
-        check_ballot(m, budget_.kind, voter.credits, out, cost, 1, 0.0, a, site_);
-      }
-      return cost;
-    }
-    // Honest votes are kept for components that compare against them (losses, instructions).
-    thread_local std::vector<double> honest;
-    honest.assign(out.begin(), out.end());
-    Cast b{m, a, voter, belief, honest, out, cost};
-    for (std::size_t i = 0; i < parts_.size(); ++i) {
-      parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
-    }
-    // The ballot is final here: this is what the engine tallies.
-    counters[counters_] += std::equal(out.begin(), out.end(), honest.begin()) ? 0.0 : 1.0;
-    if (contested_ && (b.instructed & (b.instructed - 1)) != 0) {  // two or more bits
-      counters[counters_ + 1] += 1.0;
-      if (b.followed == kPartyCoalition) counters[counters_ + 2] += 1.0;
-      if (b.followed == kPartyBriber) counters[counters_ + 3] += 1.0;
-      if (b.followed == kPartyCoercer) counters[counters_ + 4] += 1.0;
-    }
-    if constexpr (kInvariantsEnabled) {
-      check_ballot(m, budget_.kind, voter.credits, out, b.cost, b.identities, b.identity_fee, a,
-                   site_);
-    }
-    return b.cost;
+    return run(m, a, out, counters, {});
+  }
+
+  double cast_recorded(Mechanism m, AgentId a, std::span<double> out, std::span<double> counters,
+                       std::span<double> fields) const override {
+    std::fill(fields.begin(), fields.end(), std::numeric_limits<double>::quiet_NaN());
+    return run(m, a, out, counters, fields);
   }
 
   std::vector<double> metrics(Mechanism m, std::span<const double> sums,
@@ -87,6 +68,46 @@ class AttackPlan final : public ArmPlan {
   }
 
  private:
+  // cast() and cast_recorded(): `fields` empty when nothing is recorded.
+  double run(Mechanism m, AgentId a, std::span<double> out, std::span<double> counters,
+             std::span<double> fields) const {
+    const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
+    const MechanismBelief& belief = belief_of(m);
+    const double cost = honest_votes(m, budget_, belief, voter, out);
+    if (parts_.empty()) {
+      if constexpr (kInvariantsEnabled) {
+        check_ballot(m, budget_.kind, voter.credits, out, cost, 1, 0.0, a, site_);
+      }
+      return cost;
+    }
+    // Honest votes are kept for components that compare against them (losses, instructions).
+    thread_local std::vector<double> honest;
+    honest.assign(out.begin(), out.end());
+    Cast b{m, a, voter, belief, honest, out, cost};
+    for (std::size_t i = 0; i < parts_.size(); ++i) {
+      if (!fields.empty()) {
+        const std::size_t end = i + 1 < parts_.size() ? field_offsets_[i + 1] : fields_;
+        b.fields = fields.subspan(field_offsets_[i], end - field_offsets_[i]);
+      }
+      parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
+    }
+    // The ballot is final here: this is what the engine tallies.
+    const double changed = std::equal(out.begin(), out.end(), honest.begin()) ? 0.0 : 1.0;
+    counters[counters_] += changed;
+    if (!fields.empty()) fields[fields_] = changed;
+    if (contested_ && (b.instructed & (b.instructed - 1)) != 0) {  // two or more bits
+      counters[counters_ + 1] += 1.0;
+      if (b.followed == kPartyCoalition) counters[counters_ + 2] += 1.0;
+      if (b.followed == kPartyBriber) counters[counters_ + 3] += 1.0;
+      if (b.followed == kPartyCoercer) counters[counters_ + 4] += 1.0;
+    }
+    if constexpr (kInvariantsEnabled) {
+      check_ballot(m, budget_.kind, voter.credits, out, b.cost, b.identities, b.identity_fee, a,
+                   site_);
+    }
+    return b.cost;
+  }
+
   const MechanismBelief& belief_of(Mechanism m) const { return belief_for(beliefs_, m); }
 
   bool contested_;
@@ -98,6 +119,8 @@ class AttackPlan final : public ArmPlan {
   std::vector<std::unique_ptr<const Component>> parts_;
   std::vector<std::size_t> offsets_;
   std::size_t counters_ = 0;
+  std::vector<std::size_t> field_offsets_;  // each component's first agent field
+  std::size_t fields_ = 0;                  // the components' fields; ballot_changed follows
   InvariantSite site_;
 };
 
@@ -133,14 +156,26 @@ std::vector<std::string> AttackBehaviour::metric_names() const {
   return names;
 }
 
+std::vector<std::string> AttackBehaviour::agent_field_names() const {
+  std::vector<std::string> names;
+  for (const auto& f : factories_) {
+    auto n = f->agent_field_names();
+    names.insert(names.end(), n.begin(), n.end());
+  }
+  if (!factories_.empty()) names.emplace_back("ballot_changed");
+  return names;
+}
+
 std::unique_ptr<const ArmPlan> AttackBehaviour::plan(const ReplicateContext& context) const {
   std::vector<std::unique_ptr<const Component>> parts;
   std::vector<const Component*> earlier;
+  std::vector<std::size_t> field_counts;
   for (const auto& f : factories_) {
     parts.push_back(f->make(context, Prior(earlier)));
     earlier.push_back(parts.back().get());
+    field_counts.push_back(f->agent_field_names().size());
   }
-  return std::make_unique<AttackPlan>(context, std::move(parts), contested_);
+  return std::make_unique<AttackPlan>(context, std::move(parts), field_counts, contested_);
 }
 
 }  // namespace qvsim::agents

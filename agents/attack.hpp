@@ -50,6 +50,10 @@ struct Cast {
   // the components; an arm with more than one party records the agents instructed by several.
   std::uint8_t instructed = 0;
   std::uint8_t followed = 0;
+  // While agents.csv is written (ArmPlan::cast_recorded), the component's own fields (its
+  // factory's agent_field_names(), NaN before it writes them); empty otherwise, when a component
+  // records nothing.
+  std::span<double> fields{};
 };
 
 // One component's state for one replicate. Immutable once built; apply() runs concurrently.
@@ -113,6 +117,8 @@ class ComponentFactory {
   // `prior`: the arm's components built before this one (empty for the first).
   virtual std::unique_ptr<const Component> make(const ReplicateContext& context,
                                                 const Prior& prior) const = 0;
+  // What its components record about each agent in Cast::fields (agents.csv columns).
+  virtual std::vector<std::string> agent_field_names() const { return {}; }
   // Whether this kind of block instructs agents (a Party bit), 0 otherwise (sybils).
   virtual std::uint8_t party() const { return 0; }
 };
@@ -131,6 +137,9 @@ class AttackBehaviour final : public ArmBehaviour {
  public:
   explicit AttackBehaviour(std::vector<std::unique_ptr<const ComponentFactory>> factories);
   std::vector<std::string> metric_names() const override;
+  // The components' agent fields, in order, then ballot_changed (1 when her final ballot differs
+  // from her honest one); none for the honest arm.
+  std::vector<std::string> agent_field_names() const override;
   std::unique_ptr<const ArmPlan> plan(const ReplicateContext& context) const override;
 
  private:

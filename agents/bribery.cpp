@@ -216,7 +216,12 @@ class BriberyComponent final : public Component {
 
   void apply(Cast& b, std::span<double>) const override {
     const auto& d = deliver_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
-    if (d.empty() || d[b.agent] == kNotBought) return;
+    const bool bought = !d.empty() && d[b.agent] != kNotBought;
+    if (!b.fields.empty()) {  // bribed, reneged (BriberyFactory)
+      b.fields[0] = bought ? 1.0 : 0.0;
+      if (bought) b.fields[1] = d[b.agent] == kReneges ? 1.0 : 0.0;
+    }
+    if (!bought) return;
     b.instructed |= kPartyBriber;
     if (d[b.agent] == kReneges) return;
     b.followed = kPartyBriber;
@@ -266,6 +271,9 @@ class BriberyFactory final : public ComponentFactory {
     return {"bribe_spent",      "votes_bought", "reneged",         "bribe_price",
             "bribe_confidence", "bribe_audits", "bribe_audit_cost"};
   }
+  // Whether the briber bought her ballot and, for a seller (NA for the others), whether she then
+  // did not deliver it.
+  std::vector<std::string> agent_field_names() const override { return {"bribed", "reneged"}; }
   std::unique_ptr<const Component> make(const ReplicateContext& context,
                                         const Prior& prior) const override {
     return std::make_unique<BriberyComponent>(spec_, sybils_, context, prior);

@@ -434,6 +434,7 @@ class CoercionComponent final : public Component {
   std::size_t counter_count() const override { return 1; }
 
   void apply(Cast& b, std::span<double> counters) const override {
+    if (!b.fields.empty()) record(b);
     if (!threatened_.empty()) {
       const auto& t = threatened_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
       if (!t.empty() && t[b.agent] != 0) b.instructed |= kPartyCoercer;
@@ -466,6 +467,21 @@ class CoercionComponent final : public Component {
   }
 
  private:
+  // threatened; for the threatened (NA for the others): her coercer's agent id, whether she
+  // complied, whether she defied and was punished (CoercionFactory::agent_field_names).
+  void record(Cast& b) const {
+    const CoercionMechanism& cm =
+        plan_.mechanisms[mech_index_[static_cast<std::size_t>(b.mechanism)]];
+    const auto it = std::lower_bound(cm.threatened.begin(), cm.threatened.end(), b.agent);
+    const bool threatened = it != cm.threatened.end() && *it == b.agent;
+    b.fields[0] = threatened ? 1.0 : 0.0;
+    if (!threatened) return;
+    const auto j = static_cast<std::size_t>(it - cm.threatened.begin());
+    b.fields[1] = static_cast<double>(plan_.coercers[cm.coercer[j]]);
+    b.fields[2] = cm.complied[j];
+    b.fields[3] = cm.punished[j];
+  }
+
   // The lookup apply() votes by agrees with the plan: compliers are threatened agents.
   void check_lookup(const ReplicateContext& ctx) const {
     if constexpr (kInvariantsEnabled) {
@@ -494,6 +510,9 @@ class CoercionFactory final : public ComponentFactory {
   std::vector<std::string> metric_names() const override {
     return {"threatened",         "complied",           "defied", "punished", "harm",
             "coerced_vote_share", "coercion_audit_cost"};
+  }
+  std::vector<std::string> agent_field_names() const override {
+    return {"threatened", "coercer", "complied", "punished"};
   }
   std::unique_ptr<const Component> make(const ReplicateContext& context,
                                         const Prior& prior) const override {

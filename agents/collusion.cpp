@@ -107,7 +107,8 @@ class Collusion final : public Component {
     // component, later in the arm, scales it by the same coin).
     const double identities = identities_of(b.agent);
     counters[kAllIdentities] += identities;
-    if (of(b.mechanism).coalition_of[b.agent] == kNoCoalition) return;
+    const std::size_t id = of(b.mechanism).coalition_of[b.agent];
+    if (id == kNoCoalition) return;
     const bool obeyed =
         member_votes(b.mechanism, b.agent, b.belief, b.voter, b.honest, b.cost, b.votes, b.cost);
     b.instructed |= kPartyCoalition;
@@ -124,7 +125,13 @@ class Collusion final : public Component {
       counters[kChecked] += 1.0;
       seen = true;
     }
-    if (!obeyed && seen && spec_.sanction > 0.0) counters[kSanctioned] += 1.0;
+    const bool sanctioned = !obeyed && seen && spec_.sanction > 0.0;
+    if (sanctioned) counters[kSanctioned] += 1.0;
+    if (!b.fields.empty()) {  // coalition, obeyed, sanctioned (CollusionFactory)
+      b.fields[0] = static_cast<double>(id);
+      b.fields[1] = obeyed ? 1.0 : 0.0;
+      b.fields[2] = sanctioned ? 1.0 : 0.0;
+    }
   }
 
   void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
@@ -260,6 +267,11 @@ class CollusionFactory final : public ComponentFactory {
             "defection_rate", "credits_saved",        "influence_ratio",    "left",
             "sanctioned",     "coalition_audit_cost", "saturated"};
   }
+  // Per member (NA for the others): her coalition's index in this replicate and mechanism,
+  // whether she cast its ballot, whether her defection was seen and sanctioned.
+  std::vector<std::string> agent_field_names() const override {
+    return {"coalition", "obeyed", "sanctioned"};
+  }
   std::unique_ptr<const Component> make(const ReplicateContext& ctx, const Prior&) const override {
     return std::make_unique<Collusion>(spec_, ctx);
   }
@@ -284,6 +296,7 @@ class Sybils final : public Component {
 
   void apply(Cast& b, std::span<double> counters) const override {
     Stream coin(StreamKey{seed_, replicate_, arm_key_, 0, b.agent, purpose::sybil});
+    if (!b.fields.empty()) b.fields[0] = 1.0;
     if (!(coin.uniform() < spec_.share)) return;
     const auto k = static_cast<double>(spec_.identities);
     for (double& v : b.votes) v *= k;
@@ -294,6 +307,7 @@ class Sybils final : public Component {
     counters[kIdentityCost] += extra;
     b.identities = spec_.identities;
     b.identity_fee = extra;
+    if (!b.fields.empty()) b.fields[0] = k;
   }
 
   void metrics(Mechanism, std::span<const double> sums, const MechanismOutcome&,
@@ -316,6 +330,8 @@ class SybilFactory final : public ComponentFactory {
   std::vector<std::string> metric_names() const override {
     return {"sybils", "sybil_identities", "sybil_identity_cost"};
   }
+  // The identities she votes with: 1, or the sybil's identities.
+  std::vector<std::string> agent_field_names() const override { return {"identities"}; }
   std::unique_ptr<const Component> make(const ReplicateContext& ctx, const Prior&) const override {
     return std::make_unique<Sybils>(spec_, ctx);
   }

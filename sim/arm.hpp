@@ -53,6 +53,16 @@ class ArmPlan {
   virtual double cast(Mechanism m, AgentId a, std::span<double> out,
                       std::span<double> counters) const = 0;
 
+  // As cast(), and also writes into `fields` (ArmBehaviour::agent_field_names() of them, NaN where
+  // one does not apply to her) what the arm did with agent a: her coalition, whether she obeyed,
+  // was threatened, complied... (agents.csv). Must agree with cast() exactly. The default records
+  // nothing (an arm without agent fields).
+  virtual double cast_recorded(Mechanism m, AgentId a, std::span<double> out,
+                               std::span<double> counters, std::span<double> fields) const {
+    (void)fields;
+    return cast(m, a, out, counters);
+  }
+
   // The arm's own metrics under mechanism m (one per ArmBehaviour::metric_names()), from the
   // counter sums and the tallied outcome. May run parallel loops.
   virtual std::vector<double> metrics(Mechanism m, std::span<const double> counter_sums,
@@ -69,6 +79,9 @@ class ArmBehaviour {
   virtual ~ArmBehaviour() = default;
   // Names of the arm's own metrics (columns of runs.csv), fixed for the behaviour.
   virtual std::vector<std::string> metric_names() const { return {}; }
+  // Names of what the arm records about each agent (ArmPlan::cast_recorded; columns of
+  // agents.csv), fixed for the behaviour.
+  virtual std::vector<std::string> agent_field_names() const { return {}; }
   // Prepares the arm for one replicate. May run parallel loops over agents internally.
   virtual std::unique_ptr<const ArmPlan> plan(const ReplicateContext& context) const = 0;
 };

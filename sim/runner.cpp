@@ -72,33 +72,53 @@ const MechanismBelief& ReplicateContext::belief(Mechanism m) const {
   return belief_for(beliefs, m);
 }
 
+namespace {
+
+// One replicate's draws, shared by run_replicate and replay_replicate.
+struct Draw {
+  Graph generated;
+  const Graph* graph = nullptr;
+  Electorate electorate;
+  std::vector<MechanismBelief> beliefs;
+};
+
+void draw(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate, Draw& d) {
+  const Scenario& s = model.scenario;
+  assert(behaviours.size() == s.arms.size());
+  d.graph = model.fixed_graph.get();
+  if (d.graph == nullptr) {
+    Stream rng(StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
+    d.generated = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
+    d.graph = &d.generated;
+  }
+  d.electorate =
+      model.fixed_values
+          ? electorate_from_values(*model.fixed_values, d.graph->num_agents(), s.proposals)
+          : draw_electorate(s.values, s.proposals, *d.graph, s.seed, replicate);
+  assert(behaviours.beliefs != nullptr);
+  d.beliefs = behaviours.beliefs->beliefs(model, d.electorate, replicate);
+}
+
+}  // namespace
+
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
                                std::uint64_t replicate) {
   const Scenario& s = model.scenario;
-  assert(behaviours.size() == s.arms.size());
-  Graph generated;
-  const Graph* graph = model.fixed_graph.get();
-  if (graph == nullptr) {
-    Stream rng(StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
-    generated = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
-    graph = &generated;
-  }
-  const Electorate electorate =
-      model.fixed_values
-          ? electorate_from_values(*model.fixed_values, graph->num_agents(), s.proposals)
-          : draw_electorate(s.values, s.proposals, *graph, s.seed, replicate);
+  Draw d;
+  draw(model, behaviours, replicate, d);
+  const Graph& graph = *d.graph;
+  const Electorate& electorate = d.electorate;
 
   ReplicateOutcome out;
   out.replicate = replicate;
-  out.agents = graph->num_agents();
-  out.edges = graph->num_edges();
+  out.agents = graph.num_agents();
+  out.edges = graph.num_edges();
   out.value_totals = electorate.totals;
-  out.neighbor_value_correlation = neighbor_value_correlation(electorate, *graph);
-  assert(behaviours.beliefs != nullptr);
-  out.beliefs = behaviours.beliefs->beliefs(model, electorate, replicate);
+  out.neighbor_value_correlation = neighbor_value_correlation(electorate, graph);
+  out.beliefs = std::move(d.beliefs);
   out.arms.resize(s.arms.size());
   for (std::size_t i = 0; i < s.arms.size(); ++i) {
-    const ReplicateContext ctx{model,      *graph, electorate, replicate, i, model.arm_keys[i],
+    const ReplicateContext ctx{model,      graph, electorate, replicate, i, model.arm_keys[i],
                                out.beliefs};
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
@@ -114,6 +134,18 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
     }
   }
   return out;
+}
+
+void replay_replicate(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate,
+                      const std::function<void(const ReplicateContext&, const ArmPlan&)>& visit) {
+  Draw d;
+  draw(model, behaviours, replicate, d);
+  for (std::size_t i = 0; i < model.scenario.arms.size(); ++i) {
+    const ReplicateContext ctx{model, *d.graph,          d.electorate, replicate,
+                               i,     model.arm_keys[i], d.beliefs};
+    const auto plan = behaviours[i]->plan(ctx);
+    visit(ctx, *plan);
+  }
 }
 
 void run_replicates(const Model& model, const ArmBehaviours& behaviours, const RunOptions& options,

@@ -64,6 +64,12 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
                        Mechanism mechanism, std::uint64_t replicate);
 
+// Rebuilds replicate r exactly as run_replicate does (graph, electorate, beliefs, every arm's
+// plan) and calls visit(context, plan) for each arm in scenario order, so that a caller can read
+// each agent's ballot (agents.csv, analysis/agent_table.hpp).
+void replay_replicate(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate,
+                      const std::function<void(const ReplicateContext&, const ArmPlan&)>& visit);
+
 // Runs replicates [0, model.scenario.replicates) and hands each outcome to the sink in order.
 // Exceptions from a replicate propagate (the sink has then received a prefix of the replicates).
 void run_replicates(const Model& model, const ArmBehaviours& behaviours, const RunOptions& options,

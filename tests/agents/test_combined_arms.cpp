@@ -19,6 +19,7 @@
 #include "sim/graph_generators.hpp"
 #include "sim/model.hpp"
 #include "sim/rng.hpp"
+#include "sim/runner.hpp"
 #include "support/beliefs.hpp"
 #include "support/draw.hpp"
 #include "support/outcomes.hpp"
@@ -272,4 +273,66 @@ TEST_CASE("an arm with several parties records whom the contested agents followe
     CHECK(m.at(at("contested_briber")) == 0.0);
     CHECK(m.at(at("contested_coercer")) == 0.0);
   }
+}
+
+TEST_CASE("cast_recorded casts what cast() does and records each party's agent fields",
+          "[combined][agents_csv]") {
+  Scenario s = combined_scenario();
+  s.arms[1].collusion = coalition(0.5, 0.0);
+  s.arms[1].collusion->sybils = SybilSpec{0.1, 3, 0.0};
+  s.arms[1].coercion = threats(10.0);
+  s.arms[1].bribery = bribe();
+  const auto behaviours = make_behaviours(s);
+  CHECK(behaviours[0]->agent_field_names().empty());  // the honest arm records nothing
+  const auto names = behaviours[1]->agent_field_names();
+  CHECK(names == std::vector<std::string>{"coalition", "obeyed", "sanctioned", "bribed", "reneged",
+                                          "threatened", "coercer", "complied", "punished",
+                                          "identities", "ballot_changed"});
+  const auto field = [&](const char* name) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
+  const auto outcomes = test::run_outcomes(s);
+  const Model model = freeze(s);
+  replay_replicate(model, behaviours, 0, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+    if (ctx.arm_index != 1) return;
+    for (std::size_t mi = 0; mi < s.mechanisms.size(); ++mi) {
+      const Mechanism m = s.mechanisms[mi];
+      INFO(to_string(m));
+      std::vector<double> a_votes(s.proposals), b_votes(s.proposals), fields(names.size());
+      std::vector<double> counters(plan.counter_count());
+      std::vector<double> sums(names.size(), 0.0);
+      for (AgentId a = 0; a < ctx.electorate.agents; ++a) {
+        const double a_cost = plan.cast(m, a, a_votes, counters);
+        const double b_cost = plan.cast_recorded(m, a, b_votes, counters, fields);
+        REQUIRE(a_cost == b_cost);
+        REQUIRE(a_votes == b_votes);
+        // Member fields are NA exactly for non-members; seller and threat fields likewise.
+        REQUIRE(std::isnan(fields[field("coalition")]) == std::isnan(fields[field("obeyed")]));
+        REQUIRE(std::isnan(fields[field("reneged")]) == (fields[field("bribed")] == 0.0));
+        REQUIRE(std::isnan(fields[field("complied")]) == (fields[field("threatened")] == 0.0));
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          if (!std::isnan(fields[i]) && names[i] != "coalition" && names[i] != "coercer") {
+            sums[i] += names[i] == "identities" ? fields[i] - 1.0 : fields[i];
+          }
+        }
+      }
+      // The fields count what the arm's metrics count.
+      const auto metric_names = behaviours[1]->metric_names();
+      const auto& metrics = outcomes.at(0).arms[1].mechanisms[mi].arm_metrics;
+      const auto metric = [&](const char* name) {
+        const auto it = std::find(metric_names.begin(), metric_names.end(), name);
+        REQUIRE(it != metric_names.end());
+        return metrics.at(static_cast<std::size_t>(it - metric_names.begin()));
+      };
+      CHECK(sums[field("bribed")] == metric("votes_bought"));
+      CHECK(sums[field("reneged")] == metric("reneged"));
+      CHECK(sums[field("threatened")] == metric("threatened"));
+      CHECK(sums[field("complied")] == metric("complied"));
+      CHECK(sums[field("punished")] == metric("punished"));
+      CHECK(sums[field("identities")] == metric("sybil_identities"));
+      CHECK(sums[field("ballot_changed")] == metric("ballots_changed"));
+      CHECK(sums[field("threatened")] > 0.0);
+      CHECK(sums[field("ballot_changed")] > 0.0);
+    }
+  });
 }
