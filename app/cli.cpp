@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "\n"
     "Usage:\n"
     "  qvsim run FILE [--out DIR] [--threads N] [--seed S] [--replicates R] [--quiet]\n"
-    "                 [--overwrite] [--proposals] [--max-memory SIZE]\n"
+    "                 [--overwrite] [--proposals] [--agents R[,R...]] [--max-memory SIZE]\n"
     "      Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and\n"
     "      manifest.json into DIR (default results/<scenario name>, numbered if taken)\n"
     "      and prints a summary table.\n"
@@ -65,6 +65,8 @@ constexpr const char* kUsage =
     "  --quiet          no progress bar and no summary table\n"
     "  --overwrite      replace the run in --out (only once the new run has finished)\n"
     "  --proposals      also write proposals.csv: every race (tally, margin, beliefs)\n"
+    "  --agents R[,R...]  also write agents.csv: every agent's values, votes, cost and what\n"
+    "                   the arms did with her, in replicates R (numbered from 0)\n"
     "  --shard I/N      run the I-th of N interleaved parts of a sweep (0 <= I < N)\n"
     "  --resume         continue the sweep stored in --out, skipping items already done\n"
     "  --dry-run        print a sweep's points, items, estimated time and size; run nothing\n"
@@ -144,6 +146,15 @@ Parsed parse(const std::vector<std::string>& args) {
       p.request.overwrite = true;
     } else if (p.command == "run" && a == "--proposals") {
       p.request.proposals = true;
+    } else if (p.command == "run" && a == "--agents") {
+      const std::string& list = value();
+      std::size_t start = 0;
+      while (true) {
+        const std::size_t comma = list.find(',', start);
+        p.request.agents.push_back(parse_u64(a, list.substr(start, comma - start)));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
     } else if (is_sweep && a == "--shard") {
       std::tie(p.sweep.shard, p.sweep.shards) = parse_shard(value());
     } else if (is_sweep && a == "--resume") {

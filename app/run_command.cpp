@@ -1,5 +1,6 @@
 #include "app/run_command.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -12,6 +13,7 @@
 
 #include "agents/behaviours.hpp"
 #include "agents/beliefs.hpp"
+#include "analysis/agent_table.hpp"
 #include "analysis/proposals.hpp"
 #include "analysis/run_table.hpp"
 #include "app/build_info.hpp"
@@ -33,8 +35,8 @@ namespace {
 
 const char* const kOutputFiles[] = {"runs.csv", "summary.csv", "summary.json", "manifest.json"};
 // Files of an earlier run that a new run removes when it does not write them.
-const std::vector<std::string> kReplaced = {"runs.csv", "summary.csv", "summary.json",
-                                            "proposals.csv", "manifest.json"};
+const std::vector<std::string> kReplaced = {"runs.csv",      "summary.csv", "summary.json",
+                                            "proposals.csv", "agents.csv",  "manifest.json"};
 
 bool holds_run(const fs::path& dir) {
   for (const char* f : kOutputFiles)
@@ -126,7 +128,7 @@ void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream&
 
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started,
-                          const std::vector<MechanismBelief>& beliefs, bool proposals,
+                          const std::vector<MechanismBelief>& beliefs, bool proposals, bool agents,
                           const std::vector<std::pair<std::string, const AtomicFile*>>& files) {
   JsonWriter w;
   w.begin_object();
@@ -156,6 +158,7 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
   w.key("files").begin_array();
   for (const char* f : kOutputFiles) w.value(f);
   if (proposals) w.value("proposals.csv");
+  if (agents) w.value("agents.csv");
   w.end_array();
   // What a reader checks before trusting the other files: each one's size and FNV-1a 64 hash.
   w.key("checksums").begin_object();
@@ -217,6 +220,17 @@ void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
 
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
   const Model model = load_model(req.scenario_file, req.seed, req.replicates, req.max_memory);
+  std::vector<std::uint64_t> agent_replicates = req.agents;
+  std::sort(agent_replicates.begin(), agent_replicates.end());
+  agent_replicates.erase(std::unique(agent_replicates.begin(), agent_replicates.end()),
+                         agent_replicates.end());
+  if (!agent_replicates.empty() && agent_replicates.back() >= model.scenario.replicates) {
+    throw InputError("", 0, "--agents",
+                     "replicate " + std::to_string(agent_replicates.back()) +
+                         " is not in the run: its replicates are 0 to " +
+                         std::to_string(model.scenario.replicates - 1),
+                     ErrorKind::usage);
+  }
   // Before anything is allocated or written: refuse a run the machine cannot hold.
   check_run_memory(estimate_replicate_bytes(model),
                    std::min<std::uint64_t>(resolve_threads(req.threads), model.scenario.replicates),
@@ -261,6 +275,16 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   }
   bar.finish();
   runs.commit();
+  if (!agent_replicates.empty()) {
+    AtomicFile& agents = add("agents.csv");
+    agents.stream() << analysis::agents_csv_header(model, behaviours);
+    for (const std::uint64_t r : agent_replicates) {
+      throw_if_interrupted(unchanged);
+      with_threads(req.threads,
+                   [&] { analysis::write_agent_rows(model, behaviours, r, agents.stream()); });
+    }
+    agents.commit();
+  }
 
   std::ostringstream csv;
   analysis::write_summary_csv(table, csv);
@@ -274,9 +298,9 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   summary_json.commit();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::string manifest =
-      manifest_json(model, scenario_json, threads, seconds, started,
-                    behaviours.beliefs->prior(model), req.proposals, files);
+  const std::string manifest = manifest_json(model, scenario_json, threads, seconds, started,
+                                             behaviours.beliefs->prior(model), req.proposals,
+                                             !agent_replicates.empty(), files);
   AtomicFile& manifest_file = set.add("manifest.json");
   manifest_file.stream() << manifest;
   manifest_file.commit();
@@ -290,7 +314,8 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   if (!req.quiet) {
     out << analysis::format_summary_table(model, table);
     out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
-        << (req.proposals ? ",proposals.csv" : "") << "}\n";
+        << (req.proposals ? ",proposals.csv" : "")
+        << (agent_replicates.empty() ? "" : ",agents.csv") << "}\n";
   } else if (!req.out_dir) {
     // Quiet, but the folder was numbered here (results/<name>-2, ...): say which one.
     out << dir.string() << '\n';

@@ -1,0 +1,121 @@
+#include "analysis/agent_table.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+#include "sim/parallel.hpp"
+#include "sim/runner.hpp"
+
+namespace qvsim::analysis {
+namespace {
+
+void append_cell(std::string& line, double x) {
+  line += ',';
+  if (std::isnan(x)) {
+    line += "NA";
+    return;
+  }
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);  // shortest round-trip form
+  line.append(buf, res.ptr);
+}
+
+void append_count(std::string& line, std::uint64_t x) {
+  char buf[24];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  line.append(buf, res.ptr);
+}
+
+// The rows of one arm's plan under one mechanism.
+struct Rows {
+  const ArmPlan& plan;
+  const Electorate& electorate;
+  std::vector<std::string> names;  // the arm's agent fields
+  std::vector<std::size_t> slot;   // where each goes among the columns
+  const std::vector<std::string>& columns;
+  std::string prefix;  // "replicate,arm,mechanism,"
+
+  // Formats agents [begin, end) into `text` (cleared first).
+  void format(Mechanism m, AgentId begin, AgentId end, std::string& text) const {
+    std::vector<double> votes(electorate.proposals), counters(plan.counter_count()),
+        fields(names.size()), row(columns.size());
+    text.clear();
+    for (AgentId a = begin; a < end; ++a) {
+      const double cost = plan.cast_recorded(m, a, votes, counters, fields);
+      std::fill(row.begin(), row.end(), std::nan(""));
+      for (std::size_t i = 0; i < names.size(); ++i) row[slot[i]] = fields[i];
+      text += prefix;
+      append_count(text, a);
+      for (const double u : electorate.of(a)) append_cell(text, u);
+      for (const double v : votes) append_cell(text, v);
+      append_cell(text, cost);
+      for (const double x : row) append_cell(text, x);
+      text += '\n';
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> agent_field_columns(const ArmBehaviours& behaviours) {
+  std::vector<std::string> columns;
+  for (const auto& arm : behaviours) {
+    for (std::string& name : arm->agent_field_names()) {
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) {
+        columns.push_back(std::move(name));
+      }
+    }
+  }
+  return columns;
+}
+
+std::string agents_csv_header(const Model& model, const ArmBehaviours& behaviours) {
+  std::string h = "replicate,arm,mechanism,agent";
+  const std::uint32_t kc = model.scenario.proposals;
+  for (std::uint32_t k = 0; k < kc; ++k) h += ",value_" + std::to_string(k);
+  for (std::uint32_t k = 0; k < kc; ++k) h += ",vote_" + std::to_string(k);
+  h += ",cost";
+  for (const std::string& c : agent_field_columns(behaviours)) h += ',' + c;
+  return h + '\n';
+}
+
+void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate,
+                      std::ostream& out) {
+  const Scenario& s = model.scenario;
+  const std::vector<std::string> columns = agent_field_columns(behaviours);
+  replay_replicate(
+      model, behaviours, replicate, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+        Rows rows{plan, ctx.electorate, behaviours[ctx.arm_index]->agent_field_names(),
+                  {},   columns,        {}};
+        for (const std::string& name : rows.names) {
+          rows.slot.push_back(static_cast<std::size_t>(
+              std::find(columns.begin(), columns.end(), name) - columns.begin()));
+        }
+        const AgentId agents = ctx.electorate.agents;
+        const std::size_t chunks = num_chunks(agents);
+        // Chunks of agents format their rows apart, kBatch chunks at a time (about 262,000 rows
+        // held in memory), written in agent order.
+        constexpr std::size_t kBatch = 32;
+        std::vector<std::string> text(std::min(kBatch, chunks));
+        for (const Mechanism m : s.mechanisms) {
+          rows.prefix.clear();
+          append_count(rows.prefix, replicate);
+          rows.prefix += ',' + s.arms[ctx.arm_index].name + ',' + to_string(m) + ',';
+          for (std::size_t first = 0; first < chunks; first += kBatch) {
+            const std::size_t last = std::min(chunks, first + kBatch);
+            parallel_for_blocks(first, last, std::size_t{1}, [&](std::size_t lo, std::size_t hi) {
+              for (std::size_t c = lo; c != hi; ++c) {
+                const auto begin = static_cast<AgentId>(c * kAgentChunk);
+                rows.format(m, begin, std::min<AgentId>(agents, begin + kAgentChunk),
+                            text[c - first]);
+              }
+            });
+            for (std::size_t c = first; c < last; ++c) out << text[c - first];
+          }
+        }
+      });
+}
+
+}  // namespace qvsim::analysis

@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""agents.csv (qvsim run --agents): its rows add up to runs.csv and proposals.csv.
+
+For every example scenario with an attack arm, two replicates: per replicate, arm and mechanism,
+the agents' votes sum to proposals.csv's tally, their costs to runs.csv's spent_per_agent x
+agents, and the arms' agent fields count to the arms' metrics (colluders, defectors, sanctioned,
+ballots bought and reneged, threatened, complied, punished, sybils and their identities, ballots
+changed). Counts must match exactly; sums of doubles to a relative 1e-9, since agents.csv's rows
+are summed here in another order than the engine's chunked sums (each row is printed in shortest
+round-trip form, so only the order of the additions differs). The file is the same bytes at 1
+and 2 threads, and a replicate the run does not have is exit 2 naming --agents."""
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import pandas as pd
+
+SCENARIOS = ["collusion_public", "coercion_public", "bribery", "sybils", "threats_and_collusion",
+             "logrolling"]
+
+
+def close(a, b):
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9 * max(1.0, abs(b)))
+
+
+def run(qvsim, scenario, out, *extra):
+    return subprocess.run([qvsim, "run", scenario, "--replicates", "2", "--agents", "1,0",
+                           "--proposals", "--out", out, "--quiet", *extra],
+                          capture_output=True, text=True)
+
+
+def check(qvsim, scenario, work, errors):
+    name = os.path.basename(scenario)
+    out = os.path.join(work, name)
+    r = run(qvsim, scenario, out, "--threads", "2")
+    if r.returncode != 0:
+        errors.append(f"{name}: exit {r.returncode}: {r.stderr}")
+        return
+    agents = pd.read_csv(os.path.join(out, "agents.csv"))
+    runs = pd.read_csv(os.path.join(out, "runs.csv"))
+    races = pd.read_csv(os.path.join(out, "proposals.csv"))
+    proposals = sum(1 for c in agents.columns if c.startswith("vote_"))
+    if sorted(agents.replicate.unique()) != [0, 1]:
+        errors.append(f"{name}: replicates {sorted(agents.replicate.unique())}")
+    checked = 0
+    for (rep, arm, mech), rows in agents.groupby(["replicate", "arm", "mechanism"]):
+        where = f"{name} replicate {rep} arm {arm} {mech}"
+        run_row = runs[(runs.replicate == rep) & (runs.arm == arm) & (runs.mechanism == mech)]
+        if len(run_row) != 1:
+            errors.append(f"{where}: {len(run_row)} rows in runs.csv")
+            continue
+        run_row = run_row.iloc[0]
+        n = int(run_row.agents)
+        if len(rows) != n or list(rows.agent) != list(range(n)):
+            errors.append(f"{where}: {len(rows)} rows for {n} agents, or not in agent order")
+        for k in range(proposals):
+            tally = races[(races.replicate == rep) & (races.arm == arm) &
+                          (races.mechanism == mech) & (races.proposal == k)].tally.iloc[0]
+            if not close(rows[f"vote_{k}"].sum(), tally):
+                errors.append(f"{where}: votes on {k} sum to {rows[f'vote_{k}'].sum()}, tally {tally}")
+        if not close(rows.cost.sum() / n, run_row.spent_per_agent):
+            errors.append(f"{where}: cost {rows.cost.sum() / n} per agent, runs.csv "
+                          f"{run_row.spent_per_agent}")
+        counts = []  # (agents.csv count, runs.csv value, what)
+        if "coalition" in rows and not math.isnan(run_row.get("colluding_share", math.nan)):
+            members = rows.coalition.notna().sum()
+            counts.append((members, run_row.colluding_share * n, "colluders"))
+            if members > 0:
+                counts.append(((rows.obeyed == 0).sum(), run_row.defection_rate * members,
+                               "defectors"))
+            counts.append((rows.sanctioned.sum(), run_row.sanctioned, "sanctioned"))
+            if rows.coalition.notna().any():
+                counts.append((rows.coalition.nunique(), run_row.coalitions, "coalitions"))
+        if "bribed" in rows and not math.isnan(run_row.get("votes_bought", math.nan)):
+            counts.append((rows.bribed.sum(), run_row.votes_bought, "votes_bought"))
+            counts.append((rows.reneged.sum(), run_row.reneged, "reneged"))
+        if "threatened" in rows and not math.isnan(run_row.get("threatened", math.nan)):
+            counts.append((rows.threatened.sum(), run_row.threatened, "threatened"))
+            counts.append((rows.complied.sum(), run_row.complied, "complied"))
+            counts.append((rows.punished.sum(), run_row.punished, "punished"))
+        if "identities" in rows and not math.isnan(run_row.get("sybils", math.nan)):
+            counts.append(((rows.identities > 1).sum(), run_row.sybils, "sybils"))
+            counts.append(((rows.identities - 1).sum(), run_row.sybil_identities,
+                           "sybil_identities"))
+        if "ballot_changed" in rows and not math.isnan(run_row.get("ballots_changed", math.nan)):
+            if rows.ballot_changed.notna().all():
+                counts.append((rows.ballot_changed.sum(), run_row.ballots_changed,
+                               "ballots_changed"))
+            elif rows.ballot_changed.notna().any():
+                errors.append(f"{where}: ballot_changed NA for some agents of an attack arm")
+        for got, want, what in counts:
+            checked += 1
+            if not close(float(got), float(want)):
+                errors.append(f"{where}: {what} {got} in agents.csv, {want} in runs.csv")
+    if checked == 0:
+        errors.append(f"{name}: no arm field was checked")
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--qvsim", required=True)
+    p.add_argument("--source", required=True)
+    a = p.parse_args()
+    errors = []
+    with tempfile.TemporaryDirectory() as work:
+        for s in SCENARIOS:
+            check(a.qvsim, os.path.join(a.source, "scenarios", s + ".yaml"), work, errors)
+        # The same bytes at 1 thread as at 2.
+        scenario = os.path.join(a.source, "scenarios", "threats_and_collusion.yaml")
+        one = os.path.join(work, "one")
+        r = run(a.qvsim, scenario, one, "--threads", "1")
+        with open(os.path.join(one, "agents.csv"), "rb") as f1, \
+                open(os.path.join(work, "threats_and_collusion.yaml", "agents.csv"), "rb") as f2:
+            if r.returncode != 0 or f1.read() != f2.read():
+                errors.append("agents.csv differs between 1 and 2 threads")
+        # A replicate the run does not have.
+        bad = subprocess.run([a.qvsim, "run", scenario, "--replicates", "2", "--agents", "0,2",
+                              "--out", os.path.join(work, "bad"), "--quiet"],
+                             capture_output=True, text=True)
+        if bad.returncode != 2 or "--agents" not in bad.stderr or os.path.exists(
+                os.path.join(work, "bad", "runs.csv")):
+            errors.append(f"--agents 0,2 of 2 replicates: exit {bad.returncode}: {bad.stderr}")
+    for e in errors:
+        print(e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
