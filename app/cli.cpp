@@ -23,7 +23,8 @@ constexpr const char* kUsage =
     "\n"
     "Usage:\n"
     "  qvsim run FILE [--out DIR] [--threads N] [--seed S] [--replicates R] [--quiet]\n"
-    "                 [--overwrite] [--proposals] [--agents R[,R...]] [--max-memory SIZE]\n"
+    "                 [--overwrite] [--proposals] [--agents R[,R...]] [--graphml R]\n"
+    "                 [--max-memory SIZE]\n"
     "      Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and\n"
     "      manifest.json into DIR (default results/<scenario name>, numbered if taken)\n"
     "      and prints a summary table.\n"
@@ -67,6 +68,8 @@ constexpr const char* kUsage =
     "  --proposals      also write proposals.csv: every race (tally, margin, beliefs)\n"
     "  --agents R[,R...]  also write agents.csv: every agent's values, votes, cost and what\n"
     "                   the arms did with her, in replicates R (numbered from 0)\n"
+    "  --graphml R      also write graph.graphml: replicate R's graph with the same numbers\n"
+    "                   as node attributes (for Gephi, networkx, igraph)\n"
     "  --shard I/N      run the I-th of N interleaved parts of a sweep (0 <= I < N)\n"
     "  --resume         continue the sweep stored in --out, skipping items already done\n"
     "  --dry-run        print a sweep's points, items, estimated time and size; run nothing\n"
@@ -146,6 +149,8 @@ Parsed parse(const std::vector<std::string>& args) {
       p.request.overwrite = true;
     } else if (p.command == "run" && a == "--proposals") {
       p.request.proposals = true;
+    } else if (p.command == "run" && a == "--graphml") {
+      p.request.graphml = parse_u64(a, value());
     } else if (p.command == "run" && a == "--agents") {
       const std::string& list = value();
       std::size_t start = 0;

@@ -14,6 +14,7 @@
 #include "agents/behaviours.hpp"
 #include "agents/beliefs.hpp"
 #include "analysis/agent_table.hpp"
+#include "analysis/graphml.hpp"
 #include "analysis/proposals.hpp"
 #include "analysis/run_table.hpp"
 #include "app/build_info.hpp"
@@ -129,6 +130,7 @@ void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream&
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started,
                           const std::vector<MechanismBelief>& beliefs, bool proposals, bool agents,
+                          bool graphml,
                           const std::vector<std::pair<std::string, const AtomicFile*>>& files) {
   JsonWriter w;
   w.begin_object();
@@ -159,6 +161,7 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
   for (const char* f : kOutputFiles) w.value(f);
   if (proposals) w.value("proposals.csv");
   if (agents) w.value("agents.csv");
+  if (graphml) w.value("graph.graphml");
   w.end_array();
   // What a reader checks before trusting the other files: each one's size and FNV-1a 64 hash.
   w.key("checksums").begin_object();
@@ -231,6 +234,23 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
                          std::to_string(model.scenario.replicates - 1),
                      ErrorKind::usage);
   }
+  if (req.graphml && *req.graphml >= model.scenario.replicates) {
+    throw InputError("", 0, "--graphml",
+                     "replicate " + std::to_string(*req.graphml) +
+                         " is not in the run: its replicates are 0 to " +
+                         std::to_string(model.scenario.replicates - 1),
+                     ErrorKind::usage);
+  }
+  if (req.graphml) {
+    // The GraphML pass replays one replicate and holds its graph and attributes once more.
+    const double need =
+        static_cast<double>(estimate_replicate_bytes(model)) +
+        analysis::graphml_extra_bytes(model, agents::make_behaviours(model.scenario));
+    check_memory(
+        need >= 9223372036854775808.0 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(need),
+        req.max_memory, req.scenario_file.string(), 0, "--graphml",
+        "the GraphML of one replicate of " + std::to_string(model.scenario.agents) + " agents");
+  }
   // Before anything is allocated or written: refuse a run the machine cannot hold.
   check_run_memory(estimate_replicate_bytes(model),
                    std::min<std::uint64_t>(resolve_threads(req.threads), model.scenario.replicates),
@@ -285,6 +305,13 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     }
     agents.commit();
   }
+  if (req.graphml) {
+    throw_if_interrupted(unchanged);
+    AtomicFile& graph = add("graph.graphml");
+    with_threads(req.threads,
+                 [&] { analysis::write_graphml(model, behaviours, *req.graphml, graph.stream()); });
+    graph.commit();
+  }
 
   std::ostringstream csv;
   analysis::write_summary_csv(table, csv);
@@ -298,9 +325,9 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   summary_json.commit();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::string manifest = manifest_json(model, scenario_json, threads, seconds, started,
-                                             behaviours.beliefs->prior(model), req.proposals,
-                                             !agent_replicates.empty(), files);
+  const std::string manifest = manifest_json(
+      model, scenario_json, threads, seconds, started, behaviours.beliefs->prior(model),
+      req.proposals, !agent_replicates.empty(), req.graphml.has_value(), files);
   AtomicFile& manifest_file = set.add("manifest.json");
   manifest_file.stream() << manifest;
   manifest_file.commit();
@@ -315,7 +342,8 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     out << analysis::format_summary_table(model, table);
     out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
         << (req.proposals ? ",proposals.csv" : "")
-        << (agent_replicates.empty() ? "" : ",agents.csv") << "}\n";
+        << (agent_replicates.empty() ? "" : ",agents.csv") << (req.graphml ? ",graph.graphml" : "")
+        << "}\n";
   } else if (!req.out_dir) {
     // Quiet, but the folder was numbered here (results/<name>-2, ...): say which one.
     out << dir.string() << '\n';

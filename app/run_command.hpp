@@ -25,6 +25,7 @@ struct RunRequest {
   bool overwrite = false;                        // allow --out to name a folder holding a run
   bool proposals = false;                        // also write proposals.csv
   std::vector<std::uint64_t> agents;             // also write agents.csv for these replicates
+  std::optional<std::uint64_t> graphml;          // also write graph.graphml of this replicate
   bool progress_bar = false;                     // draw a progress bar on `err`
   MemoryCap max_memory;                          // --max-memory; unset: what is available
 };
@@ -35,7 +36,8 @@ Model load_model(const std::filesystem::path& scenario_file, std::optional<std::
                  std::optional<std::uint64_t> replicates, const MemoryCap& max_memory = {});
 
 // Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
-// request.proposals, proposals.csv; with request.agents, agents.csv) into the output folder; prints
+// request.proposals, proposals.csv; with request.agents, agents.csv; with request.graphml,
+// graph.graphml) into the output folder; prints
 // the summary table to `out` unless quiet (quiet with no --out, it prints only the folder it chose,
 // a numbered one perhaps). Holds the folder's FolderLock throughout, and publishes the files
 // together as one FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed,

@@ -8,6 +8,7 @@ packages=(
   libboost-graph-dev libtbb-dev libyaml-cpp-dev catch2 librandom123-dev
   libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
   python3-yaml  # tests/docs/test_docs.py reads the docs' YAML examples
+  python3-networkx  # tests/scripts/test_agent_table.py reads graph.graphml back
   clang
   slurm-wlm munge  # the SLURM job-array test's one-node cluster (scripts/slurm-local.sh)
 )

@@ -117,15 +117,14 @@ Model freeze(Scenario scenario, const LoadOptions& options) {
   return m;
 }
 
-std::uint64_t estimate_replicate_bytes(const Model& model) {
+double expected_edges(const Model& model) {
   const auto& s = model.scenario;
-  const std::uint64_t n = s.agents;
+  const auto nd = static_cast<double>(s.agents);
   // Expected undirected edges per model; the edge list's are known exactly.
   double edges = 0.0;
   std::visit(
       [&](const auto& g) {
         using T = std::decay_t<decltype(g)>;
-        const auto nd = static_cast<double>(n);
         if constexpr (std::is_same_v<T, ErdosRenyiSpec>) edges = nd * g.mean_degree / 2.0;
         if constexpr (std::is_same_v<T, WattsStrogatzSpec>) edges = nd * g.degree / 2.0;
         if constexpr (std::is_same_v<T, BarabasiAlbertSpec>) edges = nd * g.m;
@@ -140,6 +139,13 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
         }
       },
       s.graph);
+  return edges;
+}
+
+std::uint64_t estimate_replicate_bytes(const Model& model) {
+  const auto& s = model.scenario;
+  const std::uint64_t n = s.agents;
+  const double edges = expected_edges(model);
   // In doubles: the largest scenarios (2^32 agents, 2^32 proposals) overflow 64-bit products,
   // and the estimate must then say "too much", not wrap around to a small number.
   const auto nd = static_cast<double>(n);

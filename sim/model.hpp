@@ -67,4 +67,7 @@ Model describe(Scenario scenario);
 // replicates (an edge-list graph, a values file) are already in memory and not counted.
 std::uint64_t estimate_replicate_bytes(const Model& model);
 
+// The undirected edges a replicate's graph is expected to have (exact for an edge list).
+double expected_edges(const Model& model);
+
 }  // namespace qvsim

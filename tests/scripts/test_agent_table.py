@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 
+import networkx as nx
 import pandas as pd
 
 SCENARIOS = ["collusion_public", "coercion_public", "bribery", "sybils", "threats_and_collusion",
@@ -29,8 +30,42 @@ def close(a, b):
 
 def run(qvsim, scenario, out, *extra):
     return subprocess.run([qvsim, "run", scenario, "--replicates", "2", "--agents", "1,0",
-                           "--proposals", "--out", out, "--quiet", *extra],
+                           "--proposals", "--graphml", "1", "--out", out, "--quiet", *extra],
                           capture_output=True, text=True)
+
+
+def same(a, b):
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def check_graphml(name, out, agents, runs, errors):
+    g = nx.read_graphml(os.path.join(out, "graph.graphml"))
+    rows = agents[agents.replicate == 1]
+    n = int(runs[runs.replicate == 1].agents.iloc[0])
+    edges = int(runs[runs.replicate == 1].edges.iloc[0])
+    if g.is_directed() or g.number_of_nodes() != n or g.number_of_edges() != edges:
+        errors.append(f"{name}: graph.graphml has {g.number_of_nodes()} nodes, "
+                      f"{g.number_of_edges()} edges (directed: {g.is_directed()}); the run "
+                      f"{n} agents, {edges} edges")
+        return
+    nodes = dict(g.nodes(data=True))
+    fields = [c for c in agents.columns if c not in ("replicate", "arm", "mechanism", "agent")]
+    mismatches = 0
+    for row in rows.itertuples(index=False):
+        attrs = nodes[f"n{row.agent}"]
+        for f in fields:
+            value = getattr(row, f)
+            key = f if f.startswith("value_") else f"{row.arm}.{row.mechanism}.{f}"
+            if key not in attrs:
+                if not (isinstance(value, float) and math.isnan(value)):
+                    errors.append(f"{name}: node n{row.agent} lacks {key}")
+                    return
+                continue
+            if not same(float(attrs[key]), float(value)):
+                mismatches += 1
+                if mismatches <= 3:
+                    errors.append(f"{name}: node n{row.agent} {key} = {attrs[key]}, "
+                                  f"agents.csv {value}")
 
 
 def check(qvsim, scenario, work, errors):
@@ -40,9 +75,9 @@ def check(qvsim, scenario, work, errors):
     if r.returncode != 0:
         errors.append(f"{name}: exit {r.returncode}: {r.stderr}")
         return
-    agents = pd.read_csv(os.path.join(out, "agents.csv"))
-    runs = pd.read_csv(os.path.join(out, "runs.csv"))
-    races = pd.read_csv(os.path.join(out, "proposals.csv"))
+    agents = pd.read_csv(os.path.join(out, "agents.csv"), float_precision="round_trip")
+    runs = pd.read_csv(os.path.join(out, "runs.csv"), float_precision="round_trip")
+    races = pd.read_csv(os.path.join(out, "proposals.csv"), float_precision="round_trip")
     proposals = sum(1 for c in agents.columns if c.startswith("vote_"))
     if sorted(agents.replicate.unique()) != [0, 1]:
         errors.append(f"{name}: replicates {sorted(agents.replicate.unique())}")
@@ -98,6 +133,7 @@ def check(qvsim, scenario, work, errors):
                 errors.append(f"{where}: {what} {got} in agents.csv, {want} in runs.csv")
     if checked == 0:
         errors.append(f"{name}: no arm field was checked")
+    check_graphml(name, out, agents, runs, errors)
     return out
 
 
@@ -125,6 +161,21 @@ def main():
         if bad.returncode != 2 or "--agents" not in bad.stderr or os.path.exists(
                 os.path.join(work, "bad", "runs.csv")):
             errors.append(f"--agents 0,2 of 2 replicates: exit {bad.returncode}: {bad.stderr}")
+        bad = subprocess.run([a.qvsim, "run", scenario, "--replicates", "2", "--graphml", "2",
+                              "--out", os.path.join(work, "bad"), "--quiet"],
+                             capture_output=True, text=True)
+        if bad.returncode != 2 or "--graphml" not in bad.stderr or os.path.exists(
+                os.path.join(work, "bad", "runs.csv")):
+            errors.append(f"--graphml 2 of 2 replicates: exit {bad.returncode}: {bad.stderr}")
+        # The memory guard counts the GraphML pass: its 2,001 agents' adjacency list and
+        # attributes need about 1.6 MiB, the replicate itself well under 1 MiB.
+        small = os.path.join(a.source, "scenarios", "collusion_public.yaml")
+        bad = subprocess.run([a.qvsim, "run", small, "--replicates", "1", "--threads", "1",
+                              "--graphml", "0", "--max-memory", "1M",
+                              "--out", os.path.join(work, "bad"), "--quiet"],
+                             capture_output=True, text=True)
+        if bad.returncode != 2 or "--graphml: needs about" not in bad.stderr:
+            errors.append(f"--graphml under --max-memory 1M: exit {bad.returncode}: {bad.stderr}")
     for e in errors:
         print(e, file=sys.stderr)
     return 1 if errors else 0
