@@ -47,6 +47,12 @@ class AttackPlan final : public ArmPlan {
     return run(m, a, out, counters, fields);
   }
 
+  std::vector<RoundRecord> rounds(Mechanism m) const override {
+    std::vector<RoundRecord> out;
+    for (const auto& p : parts_) p->rounds(m, out);
+    return out;
+  }
+
   std::vector<double> metrics(Mechanism m, std::span<const double> sums,
                               const MechanismOutcome& outcome) const override {
     std::vector<double> out;

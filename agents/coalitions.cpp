@@ -36,6 +36,7 @@ class Former {
 
   Coalitions run() {
     found();
+    record_round();  // the founders
     recruit();
     leave();
     return std::move(c_);
@@ -280,6 +281,7 @@ class Former {
       }
       const bool joined = !joins.empty();
       c_.rounds_run = round + 1;
+      record_round();
       if (!joined) break;
     }
   }
@@ -349,7 +351,19 @@ class Former {
       }
       if (!any) break;
       ++c_.exit_rounds;
+      record_round();
     }
+  }
+
+  void record_round() {
+    std::uint64_t members = 0;
+    std::uint32_t coalitions = 0;
+    for (const auto& list : c_.members) {
+      members += list.size();
+      coalitions += list.empty() ? 0 : 1;
+    }
+    c_.members_by_round.push_back(members);
+    c_.coalitions_by_round.push_back(coalitions);
   }
 
   Recruiting how_;

@@ -259,6 +259,7 @@ class Planner {
       }
     }
     out.complied_by_round[0] = count;
+    out.threatened_by_round.push_back(t.size());
 
     // Rounds. An agent's next state depends only on her own threat and her neighbours'
     // compliance, so only the threatened neighbours of agents who changed, and the newly
@@ -322,6 +323,8 @@ class Planner {
         }
       }
       out.complied_by_round[round] = count;
+      out.threatened_by_round.push_back(t.size());
+      out.rounds_run = round;
     }
 
     // Sanctions, then the output in ascending agent order. A defiance is seen under public,
@@ -450,6 +453,16 @@ class CoercionComponent final : public Component {
     double abs = 0.0;
     for (const double v : b.votes) abs += std::fabs(v);
     counters[0] += abs;
+  }
+
+  void rounds(Mechanism m, std::vector<RoundRecord>& out) const override {
+    const auto& cm = plan_.mechanisms[mech_index_[static_cast<std::size_t>(m)]];
+    const double na = std::numeric_limits<double>::quiet_NaN();
+    for (std::uint32_t r = 0; r < cm.threatened_by_round.size(); ++r) {
+      out.push_back(RoundRecord{"coercion", "threat", r, na, na,
+                                static_cast<double>(cm.threatened_by_round[r]),
+                                static_cast<double>(cm.complied_by_round[r])});
+    }
   }
 
   void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,

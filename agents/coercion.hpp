@@ -116,6 +116,10 @@ struct CoercionMechanism {
   // Agents complying after round t, t = 0..rounds (rounds + 1 entries; later rounds repeat the
   // fixed point when the rounds stopped early).
   std::vector<std::uint64_t> complied_by_round;
+  // Agents under a threat after round t, t = 0..rounds_run, and the rounds in which compliance
+  // or threats could still move (then a fixed point): rounds.csv.
+  std::vector<std::uint64_t> threatened_by_round;
+  std::uint32_t rounds_run = 0;
   std::uint64_t complied_count = 0;
   std::uint64_t punished_count = 0;
   std::uint64_t checked = 0;  // provable: threatened agents whose proof was demanded

@@ -134,6 +134,16 @@ class Collusion final : public Component {
     }
   }
 
+  void rounds(Mechanism m, std::vector<RoundRecord>& out) const override {
+    const Coalitions& c = of(m);
+    const double na = std::numeric_limits<double>::quiet_NaN();
+    for (std::uint32_t r = 0; r < c.members_by_round.size(); ++r) {
+      const char* stage = r == 0 ? "found" : (r <= c.rounds_run ? "recruit" : "exit");
+      out.push_back(RoundRecord{"collusion", stage, r, static_cast<double>(c.members_by_round[r]),
+                                static_cast<double>(c.coalitions_by_round[r]), na, na});
+    }
+  }
+
   void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
                std::vector<double>& out) const override {
     const Coalitions& c = of(m);

@@ -82,6 +82,10 @@ struct Coalitions {
   std::uint32_t rounds_run = 0;               // recruitment rounds in which somebody could join
   std::uint32_t exit_rounds = 0;              // exit rounds in which somebody left
   std::uint64_t left = 0;                     // members who left
+  // Members and non-empty coalitions after founding, after each of the rounds_run recruitment
+  // rounds and after each of the exit_rounds exit rounds, in that order (rounds.csv).
+  std::vector<std::uint64_t> members_by_round;
+  std::vector<std::uint32_t> coalitions_by_round;
 };
 
 // How recruitment treats a candidate whose neighbouring coalitions are all full by her turn:

@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "\n"
     "Usage:\n"
     "  qvsim run FILE [--out DIR] [--threads N] [--seed S] [--replicates R] [--quiet]\n"
-    "                 [--overwrite] [--proposals] [--agents R[,R...]] [--graphml R]\n"
+    "                 [--overwrite] [--proposals] [--rounds] [--agents R[,R...]] [--graphml R]\n"
     "                 [--max-memory SIZE]\n"
     "      Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and\n"
     "      manifest.json into DIR (default results/<scenario name>, numbered if taken)\n"
@@ -66,6 +66,8 @@ constexpr const char* kUsage =
     "  --quiet          no progress bar and no summary table\n"
     "  --overwrite      replace the run in --out (only once the new run has finished)\n"
     "  --proposals      also write proposals.csv: every race (tally, margin, beliefs)\n"
+    "  --rounds         also write rounds.csv: coalition recruitment and the spread of threats\n"
+    "                   and compliance, round by round\n"
     "  --agents R[,R...]  also write agents.csv: every agent's values, votes, cost and what\n"
     "                   the arms did with her, in replicates R (numbered from 0)\n"
     "  --graphml R      also write graph.graphml: replicate R's graph with the same numbers\n"
@@ -149,6 +151,8 @@ Parsed parse(const std::vector<std::string>& args) {
       p.request.overwrite = true;
     } else if (p.command == "run" && a == "--proposals") {
       p.request.proposals = true;
+    } else if (p.command == "run" && a == "--rounds") {
+      p.request.rounds = true;
     } else if (p.command == "run" && a == "--graphml") {
       p.request.graphml = parse_u64(a, value());
     } else if (p.command == "run" && a == "--agents") {

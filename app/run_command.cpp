@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <system_error>
@@ -16,6 +17,7 @@
 #include "analysis/agent_table.hpp"
 #include "analysis/graphml.hpp"
 #include "analysis/proposals.hpp"
+#include "analysis/round_table.hpp"
 #include "analysis/run_table.hpp"
 #include "app/build_info.hpp"
 #include "app/progress.hpp"
@@ -36,8 +38,9 @@ namespace {
 
 const char* const kOutputFiles[] = {"runs.csv", "summary.csv", "summary.json", "manifest.json"};
 // Files of an earlier run that a new run removes when it does not write them.
-const std::vector<std::string> kReplaced = {"runs.csv",      "summary.csv", "summary.json",
-                                            "proposals.csv", "agents.csv",  "manifest.json"};
+const std::vector<std::string> kReplaced = {"runs.csv",      "summary.csv",  "summary.json",
+                                            "proposals.csv", "rounds.csv",   "agents.csv",
+                                            "graph.graphml", "manifest.json"};
 
 bool holds_run(const fs::path& dir) {
   for (const char* f : kOutputFiles)
@@ -129,8 +132,8 @@ void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream&
 
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started,
-                          const std::vector<MechanismBelief>& beliefs, bool proposals, bool agents,
-                          bool graphml,
+                          const std::vector<MechanismBelief>& beliefs, bool proposals, bool rounds,
+                          bool agents, bool graphml,
                           const std::vector<std::pair<std::string, const AtomicFile*>>& files) {
   JsonWriter w;
   w.begin_object();
@@ -160,6 +163,7 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
   w.key("files").begin_array();
   for (const char* f : kOutputFiles) w.value(f);
   if (proposals) w.value("proposals.csv");
+  if (rounds) w.value("rounds.csv");
   if (agents) w.value("agents.csv");
   if (graphml) w.value("graph.graphml");
   w.end_array();
@@ -285,13 +289,18 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   opts.threads = req.threads;
   opts.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
   opts.before_replicate = [&unchanged] { throw_if_interrupted(unchanged); };
-  if (req.proposals) {
-    AtomicFile& proposals = add("proposals.csv");
-    analysis::ProposalTable races(model, proposals.stream(), table);
-    run_replicates(model, behaviours, opts, races);
-    proposals.commit();
-  } else {
-    run_replicates(model, behaviours, opts, table);
+  {
+    // Optional tables see each outcome before runs.csv's: rounds, then proposals, then runs.
+    OutcomeSink* sink = &table;
+    AtomicFile* rounds_file = req.rounds ? &add("rounds.csv") : nullptr;
+    std::optional<analysis::RoundTable> rounds;
+    if (rounds_file != nullptr) sink = &rounds.emplace(model, rounds_file->stream(), *sink);
+    AtomicFile* proposals_file = req.proposals ? &add("proposals.csv") : nullptr;
+    std::optional<analysis::ProposalTable> races;
+    if (proposals_file != nullptr) sink = &races.emplace(model, proposals_file->stream(), *sink);
+    run_replicates(model, behaviours, opts, *sink);
+    if (rounds_file != nullptr) rounds_file->commit();
+    if (proposals_file != nullptr) proposals_file->commit();
   }
   bar.finish();
   runs.commit();
@@ -327,7 +336,7 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::string manifest = manifest_json(
       model, scenario_json, threads, seconds, started, behaviours.beliefs->prior(model),
-      req.proposals, !agent_replicates.empty(), req.graphml.has_value(), files);
+      req.proposals, req.rounds, !agent_replicates.empty(), req.graphml.has_value(), files);
   AtomicFile& manifest_file = set.add("manifest.json");
   manifest_file.stream() << manifest;
   manifest_file.commit();
@@ -341,7 +350,7 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   if (!req.quiet) {
     out << analysis::format_summary_table(model, table);
     out << "wrote " << dir.string() << "/{runs.csv,summary.csv,summary.json,manifest.json"
-        << (req.proposals ? ",proposals.csv" : "")
+        << (req.proposals ? ",proposals.csv" : "") << (req.rounds ? ",rounds.csv" : "")
         << (agent_replicates.empty() ? "" : ",agents.csv") << (req.graphml ? ",graph.graphml" : "")
         << "}\n";
   } else if (!req.out_dir) {

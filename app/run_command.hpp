@@ -24,6 +24,7 @@ struct RunRequest {
   bool quiet = false;                            // no progress, no table
   bool overwrite = false;                        // allow --out to name a folder holding a run
   bool proposals = false;                        // also write proposals.csv
+  bool rounds = false;                           // also write rounds.csv
   std::vector<std::uint64_t> agents;             // also write agents.csv for these replicates
   std::optional<std::uint64_t> graphml;          // also write graph.graphml of this replicate
   bool progress_bar = false;                     // draw a progress bar on `err`
@@ -36,17 +37,17 @@ Model load_model(const std::filesystem::path& scenario_file, std::optional<std::
                  std::optional<std::uint64_t> replicates, const MemoryCap& max_memory = {});
 
 // Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
-// request.proposals, proposals.csv; with request.agents, agents.csv; with request.graphml,
-// graph.graphml) into the output folder; prints
-// the summary table to `out` unless quiet (quiet with no --out, it prints only the folder it chose,
-// a numbered one perhaps). Holds the folder's FolderLock throughout, and publishes the files
-// together as one FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed,
-// interrupted or killed run never leaves a partial file, a mix of two runs, nor replaces an earlier
-// run's files. Once the new files are published, what was derived from the earlier run (plots/,
-// analysis/, report.html) is removed (app/provenance.hpp). Returns the output folder. Throws
-// InputError for bad input (including an output folder already holding a run when !overwrite, or
-// one another process is writing), and Interrupted when SIGINT or SIGTERM arrives before the files
-// are published (nothing is written then).
+// request.proposals, proposals.csv; with request.rounds, rounds.csv; with request.agents,
+// agents.csv; with request.graphml, graph.graphml) into the output folder; prints the summary table
+// to `out` unless quiet (quiet with no --out, it prints only the folder it chose, a numbered one
+// perhaps). Holds the folder's FolderLock throughout, and publishes the files together as one
+// FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed, interrupted or killed
+// run never leaves a partial file, a mix of two runs, nor replaces an earlier run's files. Once the
+// new files are published, what was derived from the earlier run (plots/, analysis/, report.html)
+// is removed (app/provenance.hpp). Returns the output folder. Throws InputError for bad input
+// (including an output folder already holding a run when !overwrite, or one another process is
+// writing), and Interrupted when SIGINT or SIGTERM arrives before the files are published (nothing
+// is written then).
 std::filesystem::path run_scenario(const RunRequest& request, std::ostream& out, std::ostream& err);
 
 // Validates a scenario and prints what a run would do: run count and estimated memory. Throws

@@ -37,6 +37,19 @@ struct ReplicateContext {
 
 struct MechanismOutcome;
 
+// One round of an arm's process in one replicate under one mechanism (rounds.csv): recruitment
+// and exit of coalitions, the spread of threats and compliance. NaN where a count does not belong
+// to the process.
+struct RoundRecord {
+  std::string process;      // "collusion" or "coercion"
+  std::string stage;        // collusion: "found", "recruit", "exit"; coercion: "threat"
+  std::uint32_t round = 0;  // from 0, counted over the process's stages in order
+  double members = 0.0;     // coalition members after the round
+  double coalitions = 0.0;  // coalitions with at least one member after the round
+  double threatened = 0.0;  // agents under a threat after the round
+  double complied = 0.0;    // threatened agents complying after the round
+};
+
 class ArmPlan {
  public:
   virtual ~ArmPlan() = default;
@@ -61,6 +74,12 @@ class ArmPlan {
                                std::span<double> counters, std::span<double> fields) const {
     (void)fields;
     return cast(m, a, out, counters);
+  }
+
+  // How the arm's processes unfolded under mechanism m, round by round (empty: none).
+  virtual std::vector<RoundRecord> rounds(Mechanism m) const {
+    (void)m;
+    return {};
   }
 
   // The arm's own metrics under mechanism m (one per ArmBehaviour::metric_names()), from the

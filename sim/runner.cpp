@@ -123,6 +123,7 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
       out.arms[i].mechanisms.push_back(tally(model, electorate, *plan, m, replicate));
+      out.arms[i].mechanisms.back().rounds = plan->rounds(m);
       if constexpr (kInvariantsEnabled) {
         const MechanismOutcome& o = out.arms[i].mechanisms.back();
         if (replicate % kTallyRecountPeriod == 0) {

@@ -24,6 +24,7 @@ struct MechanismOutcome {
   std::uint64_t voters = 0;           // agents casting at least one nonzero vote
   double abs_votes = 0.0;             // sum over agents and proposals of |vote|
   std::vector<double> arm_metrics;    // the arm's own metrics (ArmBehaviour::metric_names())
+  std::vector<RoundRecord> rounds;    // the arm's rounds (ArmPlan::rounds), for rounds.csv
 };
 
 struct ArmOutcome {

@@ -8,7 +8,16 @@ ballots bought and reneged, threatened, complied, punished, sybils and their ide
 changed). Counts must match exactly; sums of doubles to a relative 1e-9, since agents.csv's rows
 are summed here in another order than the engine's chunked sums (each row is printed in shortest
 round-trip form, so only the order of the additions differs). The file is the same bytes at 1
-and 2 threads, and a replicate the run does not have is exit 2 naming --agents."""
+and 2 threads, and a replicate the run does not have is exit 2 naming --agents.
+
+rounds.csv (qvsim run --rounds): each process's last round equals runs.csv's totals (colluders,
+threatened, complied), coalition members never fall while recruiting nor rise while leaving,
+compliance and threats never fall.
+
+graph.graphml (qvsim run --graphml R) reads back in networkx with the run's agents and edges,
+undirected, and node attributes equal to agents.csv's numbers (the same doubles: both are printed
+in round-trip form). Its memory is counted by the guard. A later run without these options
+removes the files an earlier run with them left."""
 
 import argparse
 import math
@@ -30,12 +39,44 @@ def close(a, b):
 
 def run(qvsim, scenario, out, *extra):
     return subprocess.run([qvsim, "run", scenario, "--replicates", "2", "--agents", "1,0",
-                           "--proposals", "--graphml", "1", "--out", out, "--quiet", *extra],
+                           "--proposals", "--rounds", "--graphml", "1", "--out", out, "--quiet", *extra],
                           capture_output=True, text=True)
 
 
 def same(a, b):
     return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def check_rounds(name, out, runs, errors):
+    rounds = pd.read_csv(os.path.join(out, "rounds.csv"), float_precision="round_trip")
+    checked = 0
+    for (rep, arm, mech, process), rows in rounds.groupby(
+            ["replicate", "arm", "mechanism", "process"]):
+        where = f"{name} rounds replicate {rep} arm {arm} {mech} {process}"
+        run_row = runs[(runs.replicate == rep) & (runs.arm == arm) & (runs.mechanism == mech)]
+        run_row = run_row.iloc[0]
+        if list(rows["round"]) != list(range(len(rows))):
+            errors.append(f"{where}: rounds {list(rows['round'])}")
+        last = rows.iloc[-1]
+        if process == "collusion":
+            recruit = rows[rows.stage != "exit"].members.tolist()
+            leave = rows.members.tolist()[len(recruit) - 1:]
+            if rows.stage.iloc[0] != "found" or recruit != sorted(recruit) or \
+                    leave != sorted(leave, reverse=True):
+                errors.append(f"{where}: members {rows.members.tolist()} by stage "
+                              f"{rows.stage.tolist()}")
+            checks = [(last.members, run_row.colluding_share * run_row.agents, "members")]
+        else:
+            checks = [(last.threatened, run_row.threatened, "threatened"),
+                      (last.complied, run_row.complied, "complied")]
+            for col in ("threatened", "complied"):
+                if rows[col].tolist() != sorted(rows[col].tolist()):
+                    errors.append(f"{where}: {col} falls: {rows[col].tolist()}")
+        for got, want, what in checks:
+            checked += 1
+            if not close(float(got), float(want)):
+                errors.append(f"{where}: last round {what} {got}, runs.csv {want}")
+    return checked
 
 
 def check_graphml(name, out, agents, runs, errors):
@@ -134,6 +175,10 @@ def check(qvsim, scenario, work, errors):
     if checked == 0:
         errors.append(f"{name}: no arm field was checked")
     check_graphml(name, out, agents, runs, errors)
+    processes = [c for c in ("colluding_share", "threatened")
+                 if c in runs.columns and runs[c].notna().any()]
+    if check_rounds(name, out, runs, errors) == 0 and processes:
+        errors.append(f"{name}: rounds.csv has no rows for its {processes}")
     return out
 
 
@@ -154,6 +199,13 @@ def main():
                 open(os.path.join(work, "threats_and_collusion.yaml", "agents.csv"), "rb") as f2:
             if r.returncode != 0 or f1.read() != f2.read():
                 errors.append("agents.csv differs between 1 and 2 threads")
+        # A run without the options removes the files an earlier run with them left.
+        again = subprocess.run([a.qvsim, "run", scenario, "--replicates", "1", "--overwrite",
+                                "--out", one, "--quiet"], capture_output=True, text=True)
+        left = [f for f in ("agents.csv", "rounds.csv", "proposals.csv", "graph.graphml")
+                if os.path.exists(os.path.join(one, f))]
+        if again.returncode != 0 or left:
+            errors.append(f"a plain run over the folder left {left} (exit {again.returncode})")
         # A replicate the run does not have.
         bad = subprocess.run([a.qvsim, "run", scenario, "--replicates", "2", "--agents", "0,2",
                               "--out", os.path.join(work, "bad"), "--quiet"],

@@ -1,0 +1,39 @@
+#pragma once
+// rounds.csv: how each attack unfolded round by round, one row per replicate x arm x mechanism x
+// process x round (docs/outputs.md defines the columns), so that recruitment and the spread of
+// fear can be plotted over rounds:
+//   replicate, arm, mechanism, process (collusion | coercion), stage, round,
+//   members, coalitions   collusion: members and non-empty coalitions after the round (stage
+//                         found: the founders; recruit: a recruitment round; exit: a round in
+//                         which members who lose by their trade left);
+//   threatened, complied  coercion: agents under a threat and those complying after the round
+//                         (round 0 at the base credibility; the rows stop at the fixed point).
+// NA where a count does not belong to the process. Each process's last row equals runs.csv's
+// totals for it (colluders, threatened, complied).
+
+#include <ostream>
+#include <string>
+
+#include "sim/model.hpp"
+#include "sim/runner.hpp"
+
+namespace qvsim::analysis {
+
+std::string rounds_csv_header();
+
+// Appends the rows of one replicate's outcome.
+void write_round_rows(const Model& model, const ReplicateOutcome& outcome, std::ostream& out);
+
+// A sink that writes rounds.csv rows, then hands each outcome on to `next`.
+class RoundTable final : public OutcomeSink {
+ public:
+  RoundTable(const Model& model, std::ostream& out, OutcomeSink& next);
+  void consume(ReplicateOutcome&& outcome) override;
+
+ private:
+  const Model& model_;
+  std::ostream& out_;
+  OutcomeSink& next_;
+};
+
+}  // namespace qvsim::analysis
