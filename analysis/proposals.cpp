@@ -40,13 +40,14 @@ void write_proposal_rows(const Model& model, const ReplicateOutcome& o, std::ost
   }
 }
 
-ProposalTable::ProposalTable(const Model& model, std::ostream& out, OutcomeSink& next)
-    : model_(model), out_(out), next_(next) {
-  out_ << proposals_csv_header();
+RowTable::RowTable(const Model& model, std::ostream& out, OutcomeSink& next,
+                   const std::string& header, Writer write)
+    : model_(model), out_(out), next_(next), write_(write) {
+  out_ << header;
 }
 
-void ProposalTable::consume(ReplicateOutcome&& outcome) {
-  write_proposal_rows(model_, outcome, out_);
+void RowTable::consume(ReplicateOutcome&& outcome) {
+  write_(model_, outcome, out_);
   next_.consume(std::move(outcome));
 }
 

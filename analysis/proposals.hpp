@@ -25,16 +25,20 @@ std::string proposals_csv_header();
 // Appends the rows of one replicate's outcome.
 void write_proposal_rows(const Model& model, const ReplicateOutcome& outcome, std::ostream& out);
 
-// A sink that writes proposals.csv rows, then hands each outcome on to `next`.
-class ProposalTable final : public OutcomeSink {
+// A sink that writes rows of each outcome (proposals.csv's, rounds.csv's: write_proposal_rows,
+// write_round_rows), then hands the outcome on to `next`. Writes `header` first.
+class RowTable final : public OutcomeSink {
  public:
-  ProposalTable(const Model& model, std::ostream& out, OutcomeSink& next);
+  using Writer = void (*)(const Model&, const ReplicateOutcome&, std::ostream&);
+  RowTable(const Model& model, std::ostream& out, OutcomeSink& next, const std::string& header,
+           Writer write);
   void consume(ReplicateOutcome&& outcome) override;
 
  private:
   const Model& model_;
   std::ostream& out_;
   OutcomeSink& next_;
+  Writer write_;
 };
 
 }  // namespace qvsim::analysis

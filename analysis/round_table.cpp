@@ -32,14 +32,4 @@ void write_round_rows(const Model& model, const ReplicateOutcome& o, std::ostrea
   }
 }
 
-RoundTable::RoundTable(const Model& model, std::ostream& out, OutcomeSink& next)
-    : model_(model), out_(out), next_(next) {
-  out_ << rounds_csv_header();
-}
-
-void RoundTable::consume(ReplicateOutcome&& outcome) {
-  write_round_rows(model_, outcome, out_);
-  next_.consume(std::move(outcome));
-}
-
 }  // namespace qvsim::analysis

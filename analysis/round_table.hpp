@@ -9,7 +9,8 @@
 //   threatened, complied  coercion: agents under a threat and those complying after the round
 //                         (round 0 at the base credibility; the rows stop at the fixed point).
 // NA where a count does not belong to the process. Each process's last row equals runs.csv's
-// totals for it (colluders, threatened, complied).
+// totals for it (colluders, threatened, complied). Written during a run by a RowTable
+// (analysis/proposals.hpp).
 
 #include <ostream>
 #include <string>
@@ -23,17 +24,5 @@ std::string rounds_csv_header();
 
 // Appends the rows of one replicate's outcome.
 void write_round_rows(const Model& model, const ReplicateOutcome& outcome, std::ostream& out);
-
-// A sink that writes rounds.csv rows, then hands each outcome on to `next`.
-class RoundTable final : public OutcomeSink {
- public:
-  RoundTable(const Model& model, std::ostream& out, OutcomeSink& next);
-  void consume(ReplicateOutcome&& outcome) override;
-
- private:
-  const Model& model_;
-  std::ostream& out_;
-  OutcomeSink& next_;
-};
 
 }  // namespace qvsim::analysis

@@ -293,11 +293,17 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
     // Optional tables see each outcome before runs.csv's: rounds, then proposals, then runs.
     OutcomeSink* sink = &table;
     AtomicFile* rounds_file = req.rounds ? &add("rounds.csv") : nullptr;
-    std::optional<analysis::RoundTable> rounds;
-    if (rounds_file != nullptr) sink = &rounds.emplace(model, rounds_file->stream(), *sink);
+    std::optional<analysis::RowTable> rounds;
+    if (rounds_file != nullptr) {
+      sink = &rounds.emplace(model, rounds_file->stream(), *sink, analysis::rounds_csv_header(),
+                             analysis::write_round_rows);
+    }
     AtomicFile* proposals_file = req.proposals ? &add("proposals.csv") : nullptr;
-    std::optional<analysis::ProposalTable> races;
-    if (proposals_file != nullptr) sink = &races.emplace(model, proposals_file->stream(), *sink);
+    std::optional<analysis::RowTable> races;
+    if (proposals_file != nullptr) {
+      sink = &races.emplace(model, proposals_file->stream(), *sink,
+                            analysis::proposals_csv_header(), analysis::write_proposal_rows);
+    }
     run_replicates(model, behaviours, opts, *sink);
     if (rounds_file != nullptr) rounds_file->commit();
     if (proposals_file != nullptr) proposals_file->commit();
