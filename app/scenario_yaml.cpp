@@ -506,8 +506,13 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
   for (const YAML::Node& item : f.node) {
     const std::size_t line = line_of(item);
     const Field e{item, f.path + "[" + std::to_string(i) + "]", line > 0 ? line : f.line};
-    const auto m =
-        static_cast<Mechanism>(get_choice(ctx, e, {"quadratic", "one_person_one_vote", "linear"}));
+    // An alias (qv, 1p1v) names its mechanism as in command-line options; anything else must
+    // be a name, with a suggestion when it is close to one.
+    const std::optional<Mechanism> alias =
+        item.IsScalar() ? mechanism_named(item.Scalar()) : std::nullopt;
+    const auto m = alias ? *alias
+                         : static_cast<Mechanism>(
+                               get_choice(ctx, e, {"quadratic", "one_person_one_vote", "linear"}));
     const auto seen = std::find(out.begin(), out.end(), m);
     if (seen != out.end()) {
       fail(ctx, e.line, e.path,

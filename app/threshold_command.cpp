@@ -571,11 +571,11 @@ class ScenarioSearch {
 };
 
 Mechanism parse_mechanism(const std::string& t) {
-  for (Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
-    if (t == to_string(m) || t == short_label(m)) return m;
-  throw InputError("", 0, "--mechanism",
-                   "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear)",
-                   ErrorKind::usage);
+  if (const auto m = mechanism_named(t)) return *m;
+  throw InputError(
+      "", 0, "--mechanism",
+      "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear; or qv, 1p1v)",
+      ErrorKind::usage);
 }
 
 Ballot parse_ballot(const std::string& t) {

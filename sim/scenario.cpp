@@ -22,6 +22,15 @@ const char* short_label(Mechanism m) noexcept {
   return "?";
 }
 
+std::optional<Mechanism> mechanism_named(std::string_view name) noexcept {
+  for (const Mechanism m :
+       {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
+    if (name == to_string(m)) return m;
+  if (name == "qv" || name == "QV") return Mechanism::quadratic;
+  if (name == "1p1v") return Mechanism::one_person_one_vote;
+  return std::nullopt;
+}
+
 const char* to_string(Ballot b) noexcept {
   switch (b) {
     case Ballot::public_ballot: return "public";

@@ -277,5 +277,9 @@ const char* to_string(PivotModel p) noexcept;
 const char* to_string(BribePricing p) noexcept;
 // Short label used in tables ("QV", "1p1v", "linear").
 const char* short_label(Mechanism m) noexcept;
+// The mechanism a name stands for, in a scenario's `mechanisms` and in command-line options
+// alike: its name (to_string) or an alias, `qv` or `QV` for quadratic and `1p1v` for
+// one_person_one_vote; nullopt for any other text. Results always carry the name.
+std::optional<Mechanism> mechanism_named(std::string_view name) noexcept;
 
 }  // namespace qvsim

@@ -137,6 +137,29 @@ arms: {zeta: {}, honest: {}, alpha: null, mid_1: {}}
   CHECK(s.arms[3].name == "mid_1");
 }
 
+TEST_CASE("mechanisms take the command line's aliases, and a duplicate via an alias is caught",
+          "[scenario]") {
+  const auto with = [](const std::string& list) {
+    return "name: t\nseed: 1\nreplicates: 1\nelectorate: {agents: 101}\nmechanisms: " + list +
+           "\narms: {honest: {}}\n";
+  };
+  const Scenario aliased = parse(with("[qv, 1p1v, linear]"));
+  const Scenario named = parse(with("[quadratic, one_person_one_vote, linear]"));
+  CHECK(aliased.mechanisms == named.mechanisms);
+  CHECK(parse(with("[QV]")).mechanisms ==
+        std::vector<qvsim::Mechanism>{qvsim::Mechanism::quadratic});
+  // Aliases are the same mechanism as their names: listing both is a repeat.
+  check_error(with("[quadratic, qv]"), 5, "mechanisms[1]", "'quadratic' is listed twice");
+  // Anything else is still an unknown name, with its suggestion.
+  check_error(with("[quadratc]"), 5, "mechanisms[0]", "did you mean 'quadratic'?");
+  // Options accept exactly the same names (app/threshold_command.cpp, --mechanism).
+  for (const char* name : {"quadratic", "qv", "QV"}) {
+    CHECK(qvsim::mechanism_named(name) == qvsim::Mechanism::quadratic);
+  }
+  CHECK(qvsim::mechanism_named("1p1v") == qvsim::Mechanism::one_person_one_vote);
+  CHECK_FALSE(qvsim::mechanism_named("Quadratic").has_value());
+}
+
 TEST_CASE("each value distribution parses", "[scenario]") {
   auto with_values = [](const std::string& values) {
     return parse("name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  values: " +
