@@ -109,7 +109,10 @@ class Planner {
       cm.complied_by_round.assign(std::size_t{spec_.rounds} + 1, 0);
       plan.mechanisms.push_back(std::move(cm));
     }
-    if (nc == 0 || spec_.reach == 0 || spec_.capacity == 0) return plan;
+    if (nc == 0 || spec_.reach == 0 || spec_.capacity == 0) {
+      for (auto& cm : plan.mechanisms) cm.threatened_by_round.assign(1, 0);  // round 0: nobody
+      return plan;
+    }
 
     is_coercer_.assign(n_, 0);
     for (const AgentId c : plan.coercers) is_coercer_[c] = 1;

@@ -94,22 +94,29 @@ void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::
               std::find(columns.begin(), columns.end(), name) - columns.begin()));
         }
         const AgentId agents = ctx.electorate.agents;
-        const std::size_t chunks = num_chunks(agents);
-        // Chunks of agents format their rows apart, kBatch chunks at a time (about 262,000 rows
-        // held in memory), written in agent order.
-        constexpr std::size_t kBatch = 32;
-        std::vector<std::string> text(std::min(kBatch, chunks));
+        // Pieces of `piece` agents format their rows apart, `batch` pieces at a time, and are
+        // written in agent order: the text held in memory stays within about kBudget bytes
+        // whatever the proposals and fields (a number takes at most 25 bytes, a prefix 64).
+        constexpr double kBudget = 64.0 * 1024 * 1024;
+        const double row_bytes =
+            64.0 + 25.0 * (2.0 * static_cast<double>(ctx.electorate.proposals) + 1.0 +
+                           static_cast<double>(columns.size()));
+        const auto piece = static_cast<AgentId>(
+            std::clamp(kBudget / 16.0 / row_bytes, 1.0, static_cast<double>(kAgentChunk)));
+        const std::size_t pieces = (static_cast<std::size_t>(agents) + piece - 1) / piece;
+        const auto batch = static_cast<std::size_t>(
+            std::max(2.0, kBudget / (row_bytes * static_cast<double>(piece))));
+        std::vector<std::string> text(std::min(batch, pieces));
         for (const Mechanism m : s.mechanisms) {
           rows.prefix.clear();
           append_count(rows.prefix, replicate);
           rows.prefix += ',' + s.arms[ctx.arm_index].name + ',' + to_string(m) + ',';
-          for (std::size_t first = 0; first < chunks; first += kBatch) {
-            const std::size_t last = std::min(chunks, first + kBatch);
+          for (std::size_t first = 0; first < pieces; first += batch) {
+            const std::size_t last = std::min(pieces, first + batch);
             parallel_for_blocks(first, last, std::size_t{1}, [&](std::size_t lo, std::size_t hi) {
               for (std::size_t c = lo; c != hi; ++c) {
-                const auto begin = static_cast<AgentId>(c * kAgentChunk);
-                rows.format(m, begin, std::min<AgentId>(agents, begin + kAgentChunk),
-                            text[c - first]);
+                const auto begin = static_cast<AgentId>(c * piece);
+                rows.format(m, begin, std::min<AgentId>(agents, begin + piece), text[c - first]);
               }
             });
             for (std::size_t c = first; c < last; ++c) out << text[c - first];

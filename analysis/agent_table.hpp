@@ -7,7 +7,7 @@
 //   vote_0 .. vote_{K-1}     the votes she cast on each proposal (the mechanism's vote units,
 //                            every identity of a sybil included): they sum to the tally;
 //   cost                     what her ballot cost her (credits or money, identity fees
-//                            included): it sums to `spent`;
+//                            included): summed, runs.csv's spent_per_agent x agents;
 //   then what the arms record about her (ArmBehaviour::agent_field_names), the union over the
 //   scenario's arms in order of first appearance, NA where her arm does not record it or it does
 //   not apply to her: coalition, obeyed, sanctioned (collusion); bribed, reneged (bribery);
@@ -33,7 +33,8 @@ std::vector<std::string> agent_field_columns(const ArmBehaviours& behaviours);
 
 std::string agents_csv_header(const Model& model, const ArmBehaviours& behaviours);
 
-// Appends the rows of replicate r (< model.scenario.replicates). Runs parallel loops over agents;
+// Appends the rows of replicate r (< model.scenario.replicates), holding about 64 MiB of text at
+// a time beyond the replayed replicate. Runs parallel loops over agents;
 // the text does not depend on the thread count.
 void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate,
                       std::ostream& out);

@@ -5,6 +5,7 @@
 #include <boost/property_map/dynamic_property_map.hpp>
 #include <boost/property_map/property_map.hpp>
 #include <charconv>
+#include <cmath>
 #include <deque>
 #include <string>
 #include <typeinfo>
@@ -27,8 +28,13 @@ class Column final : public boost::dynamic_property_map {
   explicit Column(const std::vector<double>& values) : values_(values) {}
   boost::any get(const boost::any& key) override { return at(key); }
   std::string get_string(const boost::any& key) override {
+    // XML Schema's spellings, which GraphML's attr.type="double" means (Java readers such as
+    // Gephi's reject "nan").
+    const double x = at(key);
+    if (std::isnan(x)) return "NaN";
+    if (std::isinf(x)) return x > 0 ? "INF" : "-INF";
     char buf[32];
-    const auto res = std::to_chars(buf, buf + sizeof buf, at(key));
+    const auto res = std::to_chars(buf, buf + sizeof buf, x);
     return {buf, res.ptr};
   }
   void put(const boost::any&, const boost::any&) override {

@@ -7,7 +7,7 @@
 //                                  her votes and cost in each arm under each mechanism;
 //   ARM.MECHANISM.FIELD            what an attack arm records about her (analysis/agent_table.hpp:
 //                                  coalition, obeyed, threatened, complied...), NaN where it does
-//                                  not apply to her.
+//                                  not apply to her (written NaN, as XML Schema spells it).
 // The same numbers as agents.csv, from the same replay of the replicate's keys.
 
 #include <cstdint>

@@ -286,11 +286,12 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   analysis::RunTable table(model, arm_columns(behaviours), &runs.stream());
   ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
   RunOptions opts;
+  opts.rounds = req.rounds;
   opts.threads = req.threads;
   opts.progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
   opts.before_replicate = [&unchanged] { throw_if_interrupted(unchanged); };
   {
-    // Optional tables see each outcome before runs.csv's: rounds, then proposals, then runs.
+    // Optional tables see each outcome before runs.csv's: proposals, then rounds, then runs.
     OutcomeSink* sink = &table;
     AtomicFile* rounds_file = req.rounds ? &add("rounds.csv") : nullptr;
     std::optional<analysis::RowTable> rounds;

@@ -41,13 +41,13 @@ struct MechanismOutcome;
 // and exit of coalitions, the spread of threats and compliance. NaN where a count does not belong
 // to the process.
 struct RoundRecord {
-  std::string process;      // "collusion" or "coercion"
-  std::string stage;        // collusion: "found", "recruit", "exit"; coercion: "threat"
-  std::uint32_t round = 0;  // from 0, counted over the process's stages in order
-  double members = 0.0;     // coalition members after the round
-  double coalitions = 0.0;  // coalitions with at least one member after the round
-  double threatened = 0.0;  // agents under a threat after the round
-  double complied = 0.0;    // threatened agents complying after the round
+  const char* process = "";  // "collusion" or "coercion" (static strings)
+  const char* stage = "";    // collusion: "found", "recruit", "exit"; coercion: "threat"
+  std::uint32_t round = 0;   // from 0, counted over the process's stages in order
+  double members = 0.0;      // coalition members after the round
+  double coalitions = 0.0;   // coalitions with at least one member after the round
+  double threatened = 0.0;   // agents under a threat after the round
+  double complied = 0.0;     // threatened agents complying after the round
 };
 
 class ArmPlan {

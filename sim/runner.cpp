@@ -102,7 +102,7 @@ void draw(const Model& model, const ArmBehaviours& behaviours, std::uint64_t rep
 }  // namespace
 
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
-                               std::uint64_t replicate) {
+                               std::uint64_t replicate, bool rounds) {
   const Scenario& s = model.scenario;
   Draw d;
   draw(model, behaviours, replicate, d);
@@ -123,7 +123,7 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
       out.arms[i].mechanisms.push_back(tally(model, electorate, *plan, m, replicate));
-      out.arms[i].mechanisms.back().rounds = plan->rounds(m);
+      if (rounds) out.arms[i].mechanisms.back().rounds = plan->rounds(m);
       if constexpr (kInvariantsEnabled) {
         const MechanismOutcome& o = out.arms[i].mechanisms.back();
         if (replicate % kTallyRecountPeriod == 0) {
@@ -158,21 +158,21 @@ void run_replicates(const Model& model, const ArmBehaviours& behaviours, const R
   std::uint64_t next = 0;
 
   with_threads(options.threads, [&] {
-    parallel_for_blocks(std::uint64_t{0}, total, std::uint64_t{1},
-                        [&](std::uint64_t lo, std::uint64_t hi) {
-                          for (std::uint64_t rep = lo; rep != hi; ++rep) {
-                            if (options.before_replicate) options.before_replicate();
-                            ReplicateOutcome outcome = run_replicate(model, behaviours, rep);
-                            std::lock_guard lock(mutex);
-                            pending.emplace(rep, std::move(outcome));
-                            while (!pending.empty() && pending.begin()->first == next) {
-                              sink.consume(std::move(pending.begin()->second));
-                              pending.erase(pending.begin());
-                              ++next;
-                              if (options.progress) options.progress(next, total);
-                            }
-                          }
-                        });
+    parallel_for_blocks(
+        std::uint64_t{0}, total, std::uint64_t{1}, [&](std::uint64_t lo, std::uint64_t hi) {
+          for (std::uint64_t rep = lo; rep != hi; ++rep) {
+            if (options.before_replicate) options.before_replicate();
+            ReplicateOutcome outcome = run_replicate(model, behaviours, rep, options.rounds);
+            std::lock_guard lock(mutex);
+            pending.emplace(rep, std::move(outcome));
+            while (!pending.empty() && pending.begin()->first == next) {
+              sink.consume(std::move(pending.begin()->second));
+              pending.erase(pending.begin());
+              ++next;
+              if (options.progress) options.progress(next, total);
+            }
+          }
+        });
   });
 }
 

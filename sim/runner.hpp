@@ -24,7 +24,7 @@ struct MechanismOutcome {
   std::uint64_t voters = 0;           // agents casting at least one nonzero vote
   double abs_votes = 0.0;             // sum over agents and proposals of |vote|
   std::vector<double> arm_metrics;    // the arm's own metrics (ArmBehaviour::metric_names())
-  std::vector<RoundRecord> rounds;    // the arm's rounds (ArmPlan::rounds), for rounds.csv
+  std::vector<RoundRecord> rounds;    // the arm's rounds (ArmPlan::rounds) when asked for
 };
 
 struct ArmOutcome {
@@ -55,11 +55,14 @@ struct RunOptions {
   // Called before each replicate starts, from any worker thread; may throw to stop the run (a
   // pending interrupt, say): the exception propagates from run_replicates.
   std::function<void()> before_replicate;
+  // Whether outcomes carry the arms' rounds (MechanismOutcome::rounds, for rounds.csv).
+  bool rounds = false;
 };
 
-// Runs one replicate (the reference path; uses parallel loops over agents internally).
+// Runs one replicate (the reference path; uses parallel loops over agents internally); with
+// `rounds`, its outcome carries the arms' rounds.
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
-                               std::uint64_t replicate);
+                               std::uint64_t replicate, bool rounds = false);
 
 // Tallies one arm plan under one mechanism; exposed for tests.
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,

@@ -8,7 +8,8 @@ ballots bought and reneged, threatened, complied, punished, sybils and their ide
 changed). Counts must match exactly; sums of doubles to a relative 1e-9, since agents.csv's rows
 are summed here in another order than the engine's chunked sums (each row is printed in shortest
 round-trip form, so only the order of the additions differs). The file is the same bytes at 1
-and 2 threads, and a replicate the run does not have is exit 2 naming --agents.
+and 2 threads (as are rounds.csv and graph.graphml), and a replicate the run does not have is
+exit 2 naming --agents.
 
 rounds.csv (qvsim run --rounds): each process's last round equals runs.csv's totals (colluders,
 threatened, complied), coalition members never fall while recruiting nor rise while leaving,
@@ -195,10 +196,11 @@ def main():
         scenario = os.path.join(a.source, "scenarios", "threats_and_collusion.yaml")
         one = os.path.join(work, "one")
         r = run(a.qvsim, scenario, one, "--threads", "1")
-        with open(os.path.join(one, "agents.csv"), "rb") as f1, \
-                open(os.path.join(work, "threats_and_collusion.yaml", "agents.csv"), "rb") as f2:
-            if r.returncode != 0 or f1.read() != f2.read():
-                errors.append("agents.csv differs between 1 and 2 threads")
+        for f in ("agents.csv", "rounds.csv", "graph.graphml", "proposals.csv"):
+            with open(os.path.join(one, f), "rb") as f1, \
+                    open(os.path.join(work, "threats_and_collusion.yaml", f), "rb") as f2:
+                if r.returncode != 0 or f1.read() != f2.read():
+                    errors.append(f"{f} differs between 1 and 2 threads")
         # A run without the options removes the files an earlier run with them left.
         again = subprocess.run([a.qvsim, "run", scenario, "--replicates", "1", "--overwrite",
                                 "--out", one, "--quiet"], capture_output=True, text=True)
