@@ -137,6 +137,7 @@ AttackBehaviour::AttackBehaviour(std::vector<std::unique_ptr<const ComponentFact
   std::uint8_t parties = 0;
   int count = 0;
   for (const auto& f : factories_) {
+    field_counts_.push_back(f->agent_field_names().size());
     if (f->party() != 0 && (parties & f->party()) == 0) ++count;
     parties |= f->party();
   }
@@ -175,13 +176,11 @@ std::vector<std::string> AttackBehaviour::agent_field_names() const {
 std::unique_ptr<const ArmPlan> AttackBehaviour::plan(const ReplicateContext& context) const {
   std::vector<std::unique_ptr<const Component>> parts;
   std::vector<const Component*> earlier;
-  std::vector<std::size_t> field_counts;
   for (const auto& f : factories_) {
     parts.push_back(f->make(context, Prior(earlier)));
     earlier.push_back(parts.back().get());
-    field_counts.push_back(f->agent_field_names().size());
   }
-  return std::make_unique<AttackPlan>(context, std::move(parts), field_counts, contested_);
+  return std::make_unique<AttackPlan>(context, std::move(parts), field_counts_, contested_);
 }
 
 }  // namespace qvsim::agents

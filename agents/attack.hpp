@@ -146,7 +146,8 @@ class AttackBehaviour final : public ArmBehaviour {
 
  private:
   std::vector<std::unique_ptr<const ComponentFactory>> factories_;
-  bool contested_ = false;  // more than one instructing party
+  std::vector<std::size_t> field_counts_;  // per factory: its agent fields
+  bool contested_ = false;                 // more than one instructing party
 };
 
 }  // namespace qvsim::agents

@@ -327,7 +327,6 @@ class Planner {
       }
       out.complied_by_round[round] = count;
       out.threatened_by_round.push_back(t.size());
-      out.rounds_run = round;
     }
 
     // Sanctions, then the output in ascending agent order. A defiance is seen under public,

@@ -116,10 +116,9 @@ struct CoercionMechanism {
   // Agents complying after round t, t = 0..rounds (rounds + 1 entries; later rounds repeat the
   // fixed point when the rounds stopped early).
   std::vector<std::uint64_t> complied_by_round;
-  // Agents under a threat after round t, t = 0..rounds_run, and the rounds in which compliance
-  // or threats could still move (then a fixed point): rounds.csv.
+  // Agents under a threat after round 0 and after each round that ran before the fixed point
+  // (rounds.csv; compliance over those rounds is complied_by_round's first entries).
   std::vector<std::uint64_t> threatened_by_round;
-  std::uint32_t rounds_run = 0;
   std::uint64_t complied_count = 0;
   std::uint64_t punished_count = 0;
   std::uint64_t checked = 0;  // provable: threatened agents whose proof was demanded

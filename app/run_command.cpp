@@ -213,12 +213,20 @@ Model load_model(const fs::path& scenario_file, std::optional<std::uint64_t> see
   return freeze(std::move(s), {memory_limit(max_memory)});
 }
 
+namespace {
+
+// Bytes estimated in doubles, saturated at 2^63 (an estimate past it means "too much").
+std::uint64_t saturating_bytes(double need) {
+  return need >= 9223372036854775808.0 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(need);
+}
+
+}  // namespace
+
 void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
                       const Scenario& scenario, const MemoryCap& max_memory,
                       const std::string& file) {
-  const double need = static_cast<double>(replicate_bytes) * static_cast<double>(concurrent);
   const std::uint64_t bytes =
-      need >= 9223372036854775808.0 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(need);
+      saturating_bytes(static_cast<double>(replicate_bytes) * static_cast<double>(concurrent));
   check_memory(bytes, max_memory, file, scenario.line_of("electorate.agents"), "electorate.agents",
                std::to_string(concurrent) + " replicate(s) at once of " +
                    std::to_string(scenario.agents) + " agents, " + format_bytes(replicate_bytes) +
@@ -231,27 +239,23 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   std::sort(agent_replicates.begin(), agent_replicates.end());
   agent_replicates.erase(std::unique(agent_replicates.begin(), agent_replicates.end()),
                          agent_replicates.end());
-  if (!agent_replicates.empty() && agent_replicates.back() >= model.scenario.replicates) {
-    throw InputError("", 0, "--agents",
-                     "replicate " + std::to_string(agent_replicates.back()) +
-                         " is not in the run: its replicates are 0 to " +
-                         std::to_string(model.scenario.replicates - 1),
-                     ErrorKind::usage);
-  }
-  if (req.graphml && *req.graphml >= model.scenario.replicates) {
-    throw InputError("", 0, "--graphml",
-                     "replicate " + std::to_string(*req.graphml) +
-                         " is not in the run: its replicates are 0 to " +
-                         std::to_string(model.scenario.replicates - 1),
-                     ErrorKind::usage);
-  }
+  const auto in_run = [&](const char* option, std::uint64_t r) {
+    if (r >= model.scenario.replicates) {
+      throw InputError("", 0, option,
+                       "replicate " + std::to_string(r) +
+                           " is not in the run: its replicates are 0 to " +
+                           std::to_string(model.scenario.replicates - 1),
+                       ErrorKind::usage);
+    }
+  };
+  if (!agent_replicates.empty()) in_run("--agents", agent_replicates.back());
   if (req.graphml) {
+    in_run("--graphml", *req.graphml);
     // The GraphML pass replays one replicate and holds its graph and attributes once more.
-    const double need =
-        static_cast<double>(estimate_replicate_bytes(model)) +
-        analysis::graphml_extra_bytes(model, agents::make_behaviours(model.scenario));
     check_memory(
-        need >= 9223372036854775808.0 ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(need),
+        saturating_bytes(
+            static_cast<double>(estimate_replicate_bytes(model)) +
+            analysis::graphml_extra_bytes(model, agents::make_behaviours(model.scenario))),
         req.max_memory, req.scenario_file.string(), 0, "--graphml",
         "the GraphML of one replicate of " + std::to_string(model.scenario.agents) + " agents");
   }
