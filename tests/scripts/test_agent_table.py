@@ -48,7 +48,7 @@ def same(a, b):
     return (math.isnan(a) and math.isnan(b)) or a == b
 
 
-def check_rounds(name, out, runs, errors):
+def check_rounds(name, out, runs, agents, errors):
     rounds = pd.read_csv(os.path.join(out, "rounds.csv"), float_precision="round_trip")
     checked = 0
     for (rep, arm, mech, process), rows in rounds.groupby(
@@ -67,6 +67,10 @@ def check_rounds(name, out, runs, errors):
                 errors.append(f"{where}: members {rows.members.tolist()} by stage "
                               f"{rows.stage.tolist()}")
             checks = [(last.members, run_row.colluding_share * run_row.agents, "members")]
+            members = agents[(agents.replicate == rep) & (agents.arm == arm) &
+                             (agents.mechanism == mech)].coalition.dropna()
+            # agents.csv covers every replicate of these runs (0 and 1).
+            checks.append((last.coalitions, members.nunique(), "non-empty coalitions"))
         else:
             checks = [(last.threatened, run_row.threatened, "threatened"),
                       (last.complied, run_row.complied, "complied")]
@@ -135,10 +139,14 @@ def check(qvsim, scenario, work, errors):
         if len(rows) != n or list(rows.agent) != list(range(n)):
             errors.append(f"{where}: {len(rows)} rows for {n} agents, or not in agent order")
         for k in range(proposals):
-            tally = races[(races.replicate == rep) & (races.arm == arm) &
-                          (races.mechanism == mech) & (races.proposal == k)].tally.iloc[0]
-            if not close(rows[f"vote_{k}"].sum(), tally):
-                errors.append(f"{where}: votes on {k} sum to {rows[f'vote_{k}'].sum()}, tally {tally}")
+            race = races[(races.replicate == rep) & (races.arm == arm) &
+                         (races.mechanism == mech) & (races.proposal == k)].iloc[0]
+            if not close(rows[f"vote_{k}"].sum(), race.tally):
+                errors.append(f"{where}: votes on {k} sum to {rows[f'vote_{k}'].sum()}, "
+                              f"tally {race.tally}")
+            if not close(rows[f"value_{k}"].sum(), race.value_total):
+                errors.append(f"{where}: values on {k} sum to {rows[f'value_{k}'].sum()}, "
+                              f"value_total {race.value_total}")
         if not close(rows.cost.sum() / n, run_row.spent_per_agent):
             errors.append(f"{where}: cost {rows.cost.sum() / n} per agent, runs.csv "
                           f"{run_row.spent_per_agent}")
@@ -159,6 +167,8 @@ def check(qvsim, scenario, work, errors):
             counts.append((rows.threatened.sum(), run_row.threatened, "threatened"))
             counts.append((rows.complied.sum(), run_row.complied, "complied"))
             counts.append((rows.punished.sum(), run_row.punished, "punished"))
+            if not (rows.coercer.notna() == (rows.threatened == 1)).all():
+                errors.append(f"{where}: coercer given exactly for the threatened, or not")
         if "identities" in rows and not math.isnan(run_row.get("sybils", math.nan)):
             counts.append(((rows.identities > 1).sum(), run_row.sybils, "sybils"))
             counts.append(((rows.identities - 1).sum(), run_row.sybil_identities,
@@ -178,7 +188,7 @@ def check(qvsim, scenario, work, errors):
     check_graphml(name, out, agents, runs, errors)
     processes = [c for c in ("colluding_share", "threatened")
                  if c in runs.columns and runs[c].notna().any()]
-    if check_rounds(name, out, runs, errors) == 0 and processes:
+    if check_rounds(name, out, runs, agents, errors) == 0 and processes:
         errors.append(f"{name}: rounds.csv has no rows for its {processes}")
     return out
 
