@@ -213,6 +213,17 @@ Model load_model(const fs::path& scenario_file, std::optional<std::uint64_t> see
   return freeze(std::move(s), {memory_limit(max_memory)});
 }
 
+Model load_model(const RunRequest& req) {
+  if (!req.scenario_text)
+    return load_model(req.scenario_file, req.seed, req.replicates, req.max_memory);
+  const std::string label = req.scenario_file.string();
+  Scenario s = parse_scenario(*req.scenario_text, label, req.base_dir);
+  if (req.seed) s.seed = *req.seed;
+  if (req.replicates) s.replicates = *req.replicates;
+  validate_scenario(s, label);
+  return freeze(std::move(s), {memory_limit(req.max_memory)});
+}
+
 namespace {
 
 // Bytes estimated in doubles, saturated at 2^63 (an estimate past it means "too much").
@@ -234,7 +245,7 @@ void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
 }
 
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
-  const Model model = load_model(req.scenario_file, req.seed, req.replicates, req.max_memory);
+  const Model model = load_model(req);
   std::vector<std::uint64_t> agent_replicates = req.agents;
   std::sort(agent_replicates.begin(), agent_replicates.end());
   agent_replicates.erase(std::unique(agent_replicates.begin(), agent_replicates.end()),

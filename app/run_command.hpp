@@ -16,7 +16,11 @@
 namespace qvsim {
 
 struct RunRequest {
-  std::filesystem::path scenario_file;
+  std::filesystem::path scenario_file;  // with scenario_text: only the name messages give it
+  // The scenario's YAML itself (the Python package's strings and dicts), read instead of
+  // scenario_file; relative paths inside it resolve against base_dir.
+  std::optional<std::string> scenario_text;
+  std::filesystem::path base_dir;
   std::optional<std::filesystem::path> out_dir;  // default: results/<name>, numbered if taken
   unsigned threads = 0;                          // 0: all cores
   std::optional<std::uint64_t> seed;             // overrides the scenario's seed
@@ -35,6 +39,9 @@ struct RunRequest {
 // InputError.
 Model load_model(const std::filesystem::path& scenario_file, std::optional<std::uint64_t> seed,
                  std::optional<std::uint64_t> replicates, const MemoryCap& max_memory = {});
+// Same for request.scenario_text when it is set, else request.scenario_file, with the request's
+// overrides.
+Model load_model(const RunRequest& request);
 
 // Runs a scenario and writes runs.csv, summary.csv, summary.json and manifest.json (and, with
 // request.proposals, proposals.csv; with request.rounds, rounds.csv; with request.agents,

@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
   python3-yaml  # tests/docs/test_docs.py reads the docs' YAML examples
   python3-networkx  # tests/scripts/test_agent_table.py reads graph.graphml back
+  pybind11-dev python3-pybind11 python3-pytest python3-dev  # the Python package and its tests
   clang
   slurm-wlm munge  # the SLURM job-array test's one-node cluster (scripts/slurm-local.sh)
 )

@@ -58,6 +58,11 @@ int pending_interrupt() noexcept { return g_pending.load(); }
 
 void clear_pending_interrupt() noexcept { g_pending.store(0); }
 
+void request_interrupt(int signal) noexcept {
+  int none = 0;
+  g_pending.compare_exchange_strong(none, signal);
+}
+
 std::string signal_name(int signal) {
   if (signal == SIGINT) return "SIGINT";
   if (signal == SIGTERM) return "SIGTERM";

@@ -52,6 +52,11 @@ class Interrupted : public std::runtime_error {
 // Throws Interrupted(pending_interrupt(), what_was_saved) when a signal is pending.
 void throw_if_interrupted(const std::string& what_was_saved);
 
+// Records `signal` as pending, as a signal arriving while deferred would (the first one wins):
+// how an embedding host with its own signal handling (the Python package, on Ctrl-C) stops a call
+// at its next item boundary. Thread-safe.
+void request_interrupt(int signal) noexcept;
+
 // Tests only: forgets a pending signal (in-process tests raise signals at themselves).
 void clear_pending_interrupt() noexcept;
 

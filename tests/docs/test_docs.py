@@ -25,6 +25,10 @@ that holds copies of scenarios/ and networks/:
    scripts/test.sh) is exempt: it installs packages and builds, which is what the suite itself
    is run from; only `qvsim` commands are run, and only from fenced blocks (commands written
    inline in prose are synopses).
+4. Python blocks (```python) run as one script each with /usr/bin/python3 in the scratch
+   folder, importing the build tree's qvsim package (QVSIM_PYTHONPATH; without it, in a build
+   without the package, they are reported as skipped), and must exit 0; an output block below
+   one is compared with what it printed.
 
 Markers: an HTML comment alone on the line directly above the opening fence (invisible when
 the markdown is rendered):
@@ -295,6 +299,8 @@ class Checker:
                 continue
             if b.info in ("yaml", "yml"):
                 self.yaml_block(where, stem, b, kind, arg, bases)
+            elif b.info == "python":
+                self.python_block(where, b, kind, shown)
             elif b.info != "json":
                 self.command_block(where, b, kind, shown)
             if shown and (b.info in ("yaml", "yml", "json") or kind):
@@ -316,6 +322,31 @@ class Checker:
         if kind == "base":
             bases[arg] = data
         self.scenario(where, stem, data, b.text)
+
+    def python_block(self, where, b, kind, shown):
+        if kind:
+            return self.errors.append(f"{where}: {kind} does not apply to a python block")
+        path = os.environ.get("QVSIM_PYTHONPATH")
+        if not path:
+            self.missing.append(f"{where}: python block not run: this build has no Python package")
+            return
+        start = time.monotonic()
+        env = dict(os.environ, PYTHONPATH=path)
+        try:
+            p = subprocess.run(["/usr/bin/python3", "-c", b.text], cwd=self.work, env=env,
+                               capture_output=True, text=True, timeout=TIMEOUT_S,
+                               stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return self.errors.append(f"{where}: python block still running after {TIMEOUT_S} s")
+        self.ran += 1
+        print(f"{where}: python block  ({time.monotonic() - start:.1f} s)", flush=True)
+        if p.returncode != 0:
+            tail = (p.stdout + p.stderr).strip().splitlines()[-8:]
+            return self.errors.append(f"{where}: python block: exit {p.returncode}\n    " +
+                                      "\n    ".join(tail))
+        if shown and tidy(p.stdout) != tidy(shown.text):
+            self.errors.append(f"{where}: the output shown at line {shown.line} differs from "
+                               f"the real one, which is:\n{tidy(p.stdout)}")
 
     def command_block(self, where, b, kind, shown):
         if kind in ("base", "splice"):
