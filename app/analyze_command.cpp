@@ -1,6 +1,7 @@
 // qvsim analyze DIR [--by KEY ...] [--seed S] [--resamples B] [--baseline ARM]
 #include <yaml-cpp/yaml.h>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <optional>
 #include <ostream>
@@ -9,6 +10,7 @@
 #include "analysis/analyze.hpp"
 #include "analysis/sensitivity_table.hpp"
 #include "app/analysis_commands.hpp"
+#include "app/detail/command_line.hpp"
 #include "app/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
@@ -17,16 +19,7 @@
 namespace qvsim {
 namespace {
 
-std::uint64_t parse_u64(const std::string& option, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto* end = text.data() + text.size();
-  const auto res = std::from_chars(text.data(), end, v);
-  if (text.empty() || res.ec != std::errc() || res.ptr != end) {
-    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'",
-                     ErrorKind::usage);
-  }
-  return v;
-}
+using detail::parse_count;
 
 // The design of a sobol or morris sweep from DIR/manifest.json (its resolved `sweep` and
 // master_seed); nullopt for a run, another design, or a folder without a manifest.
@@ -86,50 +79,36 @@ std::optional<analysis::SensitivitySpec> sensitivity_spec(const std::filesystem:
 int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
   analysis::AnalyzeOptions options;
   std::vector<std::string> dirs;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
-      return args[++i];
-    };
-    if (a == "--by") {
-      options.by.push_back(value());
-    } else if (a == "--seed") {
-      options.seed = parse_u64(a, value());
-    } else if (a == "--resamples") {
-      options.resamples = parse_u64(a, value());
-      if (options.resamples < 1 || options.resamples > 10'000'000) {
-        throw InputError("", 0, a,
-                         "must be in [1, 10000000], got " + std::to_string(options.resamples),
-                         ErrorKind::usage);
-      }
-    } else if (a == "--baseline") {
-      options.baseline = value();
-    } else if (a == "--help" || a == "-h") {
-      out << "Usage: qvsim analyze DIR [--by KEY ...] [--seed S] [--resamples B] [--baseline ARM]\n"
-             "  Reads DIR/runs.csv and writes DIR/analysis/summary.csv and summary.json: per group "
-             "x\n"
-             "  arm x mechanism, every metric's mean with t and bootstrap (percentile, BCa) 95%\n"
-             "  intervals, pooled efficiency, and paired differences against the baseline arm\n"
-             "  (default honest). effects.csv and effects.json: each attack arm's paired effect\n"
-             "  per mechanism and the contrast of every two mechanisms' effects, with intervals.\n"
-             "  Groups: every swept column, or only the --by columns.\n"
-             "  --seed S (default 20261126) and --resamples B (default 2000) fix the bootstrap.\n"
-             "  A sobol or morris sweep also gets analysis/sensitivity.csv: per arm x mechanism x\n"
-             "  metric x parameter, S1 and ST with bootstrap intervals, or Morris mu* and sigma.\n"
-             "  Columns: docs/outputs.md.\n";
-      return 0;
-    } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for 'analyze'; try 'qvsim analyze --help'",
+  std::optional<std::string> seed;
+  std::optional<std::string> resamples;
+  std::optional<std::string> baseline;
+  CLI::App app{
+      "Reads DIR/runs.csv and writes DIR/analysis/summary.csv and summary.json: per group x arm x "
+      "mechanism, every metric's mean with t and bootstrap (percentile, BCa) 95% intervals, "
+      "pooled efficiency, and paired differences against the baseline arm (default honest). "
+      "effects.csv and effects.json: each attack arm's paired effect per mechanism and the "
+      "contrast of every two mechanisms' effects, with intervals. Groups: every swept column, or "
+      "only the --by columns. A sobol or morris sweep also gets analysis/sensitivity.csv: per arm "
+      "x mechanism x metric x parameter, S1 and ST with bootstrap intervals, or Morris mu* and "
+      "sigma. Columns: docs/outputs.md.",
+      "qvsim analyze"};
+  app.add_option("DIR", dirs, "a run's or sweep's output folder")->required()->type_name("");
+  detail::add_repeatable(app, "--by", options.by, "group by this column (repeatable)", "KEY");
+  app.add_option("--seed", seed, "the bootstrap's seed (default 20261126)")->type_name("S");
+  app.add_option("--resamples", resamples, "bootstrap resamples (default 2000)")->type_name("B");
+  app.add_option("--baseline", baseline, "the arm effects are paired against (default honest)")
+      ->type_name("ARM");
+  if (!detail::parse_command(app, args, out)) return 0;
+  if (seed) options.seed = parse_count("--seed", *seed);
+  if (resamples) {
+    options.resamples = parse_count("--resamples", *resamples);
+    if (options.resamples < 1 || options.resamples > 10'000'000) {
+      throw InputError("", 0, "--resamples",
+                       "must be in [1, 10000000], got " + std::to_string(options.resamples),
                        ErrorKind::usage);
-    } else {
-      dirs.push_back(a);
     }
   }
-  if (dirs.empty())
-    throw InputError("", 0, "", "'analyze' needs a results folder DIR", ErrorKind::usage);
-  if (dirs.size() > 1)
-    throw InputError("", 0, "", "unexpected argument '" + dirs[1] + "'", ErrorKind::usage);
+  if (baseline) options.baseline = *baseline;
   // A sobol or morris sweep also gets its sensitivity indices, written under the same lock.
   const std::filesystem::path dir(dirs[0]);
   const auto spec = sensitivity_spec(dir, options);

@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <exception>
 #include <filesystem>
@@ -9,11 +10,13 @@
 
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
+#include "app/detail/command_line.hpp"
 #include "app/progress.hpp"
 #include "app/run_command.hpp"
 #include "app/sweep_command.hpp"
 #include "sim/error.hpp"
 #include "sim/interrupt.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim {
 namespace {
@@ -57,6 +60,8 @@ constexpr const char* kUsage =
     "      Smallest attack size reaching the target per mechanism and ballot: adaptive\n"
     "      bisection on a scenario, or interpolated from a sweep (see docs/threshold.md).\n"
     "  qvsim --help | --version\n"
+    "  qvsim COMMAND --help\n"
+    "      One command's usage and options. Options take --opt value or --opt=value.\n"
     "\n"
     "Options:\n"
     "  --out DIR        output folder; refused if it already holds a run, unless --overwrite\n"
@@ -82,16 +87,7 @@ constexpr const char* kUsage =
     "Exit codes: 0 success, 2 bad input, 1 internal error, 130/143 stopped by SIGINT/SIGTERM.\n"
     "Scenario keys are documented in docs/scenario.md.\n";
 
-std::uint64_t parse_u64(const std::string& option, const std::string& text) {
-  std::uint64_t v = 0;
-  const auto* end = text.data() + text.size();
-  const auto res = std::from_chars(text.data(), end, v);
-  if (text.empty() || res.ec != std::errc() || res.ptr != end) {
-    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'",
-                     ErrorKind::usage);
-  }
-  return v;
-}
+using detail::parse_count;
 
 struct Parsed {
   std::string command;
@@ -104,8 +100,8 @@ std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   if (slash == std::string::npos)
     throw InputError("", 0, "--shard", "must be I/N, got '" + text + "'", ErrorKind::usage);
-  const auto i = parse_u64("--shard", text.substr(0, slash));
-  const auto n = parse_u64("--shard", text.substr(slash + 1));
+  const auto i = parse_count("--shard", text.substr(0, slash));
+  const auto n = parse_count("--shard", text.substr(slash + 1));
   if (n < 1 || i >= n) {
     throw InputError("", 0, "--shard", "must be I/N with 0 <= I < N, got '" + text + "'",
                      ErrorKind::usage);
@@ -113,82 +109,131 @@ std::pair<std::uint64_t, std::uint64_t> parse_shard(const std::string& text) {
   return {i, n};
 }
 
-Parsed parse(const std::vector<std::string>& args) {
+// The option texts of run, validate and sweep, as read (checked after parsing).
+struct RunTexts {
+  std::optional<std::string> out, threads, seed, replicates, agents, graphml, max_memory, shard;
+};
+
+constexpr const char* kThreadsHelp =
+    "worker threads (default: all cores); results do not depend on N";
+constexpr const char* kMemoryHelp =
+    "refuse a run whose estimated memory exceeds SIZE (512M, 64G, ...; default: the memory "
+    "available now), or 'unlimited' to skip the check";
+
+// The parser of run, validate or sweep, bound to `t` and `p`.
+void add_run_options(CLI::App& app, const std::string& command, RunTexts& t, Parsed& p) {
+  app.add_option("FILE", p.files, "the scenario file (docs/scenario.md)")
+      ->required()
+      ->type_name("");
+  app.add_option("--threads", t.threads, kThreadsHelp)->type_name("N");
+  app.add_option("--max-memory", t.max_memory, kMemoryHelp)->type_name("SIZE");
+  if (command == "validate") return;
+  app.add_option("--out", t.out,
+                 "output folder; refused if it already holds a run, unless --overwrite")
+      ->type_name("DIR");
+  app.add_option("--seed", t.seed, "override the scenario's seed (unsigned 64-bit integer)")
+      ->type_name("S");
+  app.add_option("--replicates", t.replicates, "override the scenario's replicate count (>= 1)")
+      ->type_name("R");
+  app.add_flag("--quiet", p.request.quiet, "no progress bar and no summary table");
+  if (command == "run") {
+    app.add_flag("--overwrite", p.request.overwrite,
+                 "replace the run in --out (only once the new run has finished)");
+    app.add_flag("--proposals", p.request.proposals,
+                 "also write proposals.csv: every race (tally, margin, beliefs)");
+    app.add_flag("--rounds", p.request.rounds,
+                 "also write rounds.csv: coalition recruitment and the spread of threats and "
+                 "compliance, round by round");
+    app.add_option("--agents", t.agents,
+                   "also write agents.csv: every agent's values, votes, cost and what the arms "
+                   "did with her, in replicates R (numbered from 0)")
+        ->type_name("R[,R...]");
+    app.add_option("--graphml", t.graphml,
+                   "also write graph.graphml: replicate R's graph with the same numbers as node "
+                   "attributes (for Gephi, networkx, igraph)")
+        ->type_name("R");
+    return;
+  }
+  app.add_option("--shard", t.shard, "run the I-th of N interleaved parts of a sweep (0 <= I < N)")
+      ->type_name("I/N");
+  app.add_flag("--resume", p.sweep.resume,
+               "continue the sweep stored in --out, skipping items already done");
+  app.add_flag("--dry-run", p.sweep.dry_run,
+               "print a sweep's points, items, estimated time and size; run nothing");
+  app.add_flag("--fail-fast", p.sweep.fail_fast,
+               "stop a sweep at the first failed item (otherwise recorded and skipped)");
+}
+
+// The description under each command's usage line in its --help.
+std::string description_of(const std::string& command) {
+  if (command == "run")
+    return "Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and manifest.json "
+           "into DIR (default results/<scenario name>, numbered if taken) and prints a summary "
+           "table.";
+  if (command == "validate")
+    return "Checks FILE in full; prints the run count and estimated memory.";
+  if (command == "sweep")
+    return "Runs every point of FILE's sweep: block (see docs/sweeps.md) into a durable store in "
+           "DIR (default results/<name>-sweep); writes runs.csv and summary.csv there once every "
+           "item is done. Under mpirun, ranks share the work.";
+  if (command == "merge")
+    return "Combines the stores of a sharded sweep's folders into OUT and exports it.";
+  return "Says how much of the sweep in DIR is done.";
+}
+
+// Parses run, validate, sweep, merge or status; nullopt when --help printed the command's help.
+std::optional<Parsed> parse(const std::vector<std::string>& args, std::ostream& out) {
   Parsed p;
   p.command = args.at(0);
-  if (p.command != "run" && p.command != "validate" && p.command != "sweep" &&
-      p.command != "merge" && p.command != "status") {
-    throw InputError("", 0, "", "unknown command '" + p.command + "'; try 'qvsim --help'",
-                     ErrorKind::usage);
+  CLI::App app{description_of(p.command), "qvsim " + p.command};
+  RunTexts t;
+  if (p.command == "merge") {
+    // One list, OUT then the inputs (CLI11 gives a list positional every word).
+    app.add_option("OUT DIR", p.files,
+                   "the folder to write the merged sweep into, then the sharded sweep's folders")
+        ->required()
+        ->type_name("");
+    if (!detail::parse_command(app, {args.begin() + 1, args.end()}, out, SIZE_MAX))
+      return std::nullopt;
+    if (p.files.size() < 2) {
+      throw InputError("", 0, "", "'merge' needs OUT and at least one input DIR", ErrorKind::usage);
+    }
+    return p;
   }
-  const bool is_sweep = p.command == "sweep";
-  const bool is_run = p.command == "run" || is_sweep;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
-      return args[++i];
-    };
-    if (a == "--threads") {
-      const auto t = parse_u64(a, value());
-      if (t < 1 || t > 4096)
-        throw InputError("", 0, a, "must be in [1, 4096], got " + std::to_string(t),
-                         ErrorKind::usage);
-      p.request.threads = static_cast<unsigned>(t);
-    } else if ((is_run || p.command == "validate") && a == "--max-memory") {
-      p.request.max_memory = parse_memory_cap(a, value());
-    } else if (is_run && a == "--out") {
-      p.request.out_dir = value();
-    } else if (is_run && a == "--seed") {
-      p.request.seed = parse_u64(a, value());
-    } else if (is_run && a == "--replicates") {
-      const auto r = parse_u64(a, value());
-      if (r < 1) throw InputError("", 0, a, "must be >= 1, got 0", ErrorKind::usage);
-      p.request.replicates = r;
-    } else if (is_run && a == "--quiet") {
-      p.request.quiet = true;
-    } else if (p.command == "run" && a == "--overwrite") {
-      p.request.overwrite = true;
-    } else if (p.command == "run" && a == "--proposals") {
-      p.request.proposals = true;
-    } else if (p.command == "run" && a == "--rounds") {
-      p.request.rounds = true;
-    } else if (p.command == "run" && a == "--graphml") {
-      p.request.graphml = parse_u64(a, value());
-    } else if (p.command == "run" && a == "--agents") {
-      const std::string& list = value();
-      std::size_t start = 0;
-      while (true) {
-        const std::size_t comma = list.find(',', start);
-        p.request.agents.push_back(parse_u64(a, list.substr(start, comma - start)));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    } else if (is_sweep && a == "--shard") {
-      std::tie(p.sweep.shard, p.sweep.shards) = parse_shard(value());
-    } else if (is_sweep && a == "--resume") {
-      p.sweep.resume = true;
-    } else if (is_sweep && a == "--dry-run") {
-      p.sweep.dry_run = true;
-    } else if (is_sweep && a == "--fail-fast") {
-      p.sweep.fail_fast = true;
-    } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for '" + p.command + "'; try 'qvsim --help'",
+  if (p.command == "status") {
+    app.add_option("DIR", p.files, "a sweep's output folder")->required()->type_name("");
+    if (!detail::parse_command(app, {args.begin() + 1, args.end()}, out)) return std::nullopt;
+    return p;
+  }
+  add_run_options(app, p.command, t, p);
+  if (!detail::parse_command(app, {args.begin() + 1, args.end()}, out)) return std::nullopt;
+  if (t.threads) {
+    const auto n = parse_count("--threads", *t.threads);
+    if (n < 1 || n > 4096)
+      throw InputError("", 0, "--threads", "must be in [1, 4096], got " + std::to_string(n),
                        ErrorKind::usage);
-    } else {
-      p.files.push_back(a);
+    p.request.threads = static_cast<unsigned>(n);
+  }
+  if (t.max_memory) p.request.max_memory = parse_memory_cap("--max-memory", *t.max_memory);
+  if (t.out) p.request.out_dir = *t.out;
+  if (t.seed) p.request.seed = parse_count("--seed", *t.seed);
+  if (t.replicates) {
+    const auto r = parse_count("--replicates", *t.replicates);
+    if (r < 1) throw InputError("", 0, "--replicates", "must be >= 1, got 0", ErrorKind::usage);
+    p.request.replicates = r;
+  }
+  if (t.graphml) p.request.graphml = parse_count("--graphml", *t.graphml);
+  if (t.agents) {
+    const std::string& list = *t.agents;
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = list.find(',', start);
+      p.request.agents.push_back(parse_count("--agents", list.substr(start, comma - start)));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
     }
   }
-  const bool many = p.command == "merge";
-  if (p.files.empty() || (many && p.files.size() < 2)) {
-    const char* what = p.command == "status" ? "an output folder DIR"
-                       : many                ? "OUT and at least one input DIR"
-                                             : "a scenario FILE";
-    throw InputError("", 0, "", "'" + p.command + "' needs " + what, ErrorKind::usage);
-  }
-  if (!many && p.files.size() > 1) {
-    throw InputError("", 0, "", "unexpected argument '" + p.files[1] + "'", ErrorKind::usage);
-  }
+  if (t.shard) std::tie(p.sweep.shard, p.sweep.shards) = parse_shard(*t.shard);
   p.request.scenario_file = p.files[0];
   p.sweep.scenario_file = p.files[0];
   p.sweep.out_dir = p.request.out_dir;
@@ -198,6 +243,16 @@ Parsed parse(const std::vector<std::string>& args) {
   p.sweep.quiet = p.request.quiet;
   p.sweep.max_memory = p.request.max_memory;
   return p;
+}
+
+// The nearest command to a mistyped one, for the message.
+std::string unknown_command(const std::string& got) {
+  static const std::vector<std::string> kCommands{
+      "run", "validate", "sweep", "merge", "status", "analyze", "plot", "report", "threshold"};
+  std::string message = "unknown command '" + got + "'";
+  if (const auto i = nearest_name(got, kCommands))
+    message += "; did you mean '" + kCommands[*i] + "'?";
+  return message + " (try 'qvsim --help')";
 }
 
 int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -216,7 +271,13 @@ int dispatch(const std::vector<std::string>& args, std::ostream& out, std::ostre
     out << "qvsim " << build_info::kVersion << " (" << build_info::kGitCommit << ")\n";
     return 0;
   }
-  Parsed p = parse(args);
+  if (args[0] != "run" && args[0] != "validate" && args[0] != "sweep" && args[0] != "merge" &&
+      args[0] != "status") {
+    throw InputError("", 0, "", unknown_command(args[0]), ErrorKind::usage);
+  }
+  std::optional<Parsed> parsed = parse(args, out);
+  if (!parsed) return 0;  // --help
+  Parsed& p = *parsed;
   if (p.command == "validate") {
     validate_scenario_file(p.request.scenario_file, p.request.threads, p.request.max_memory, out);
     return 0;

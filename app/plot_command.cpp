@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -24,6 +25,7 @@
 
 #include "app/analysis_commands.hpp"
 #include "app/build_info.hpp"
+#include "app/detail/command_line.hpp"
 #include "app/provenance.hpp"
 #include "app/report_sections.hpp"
 #include "sim/atomic_file.hpp"
@@ -112,46 +114,41 @@ struct PlotArgs {
   std::string format = "both";
 };
 
-PlotArgs parse_args(const std::string& command, const std::vector<std::string>& args,
-                    bool plot_options) {
+// Parses plot's arguments (report's, without plot_options); nullopt when --help printed help.
+std::optional<PlotArgs> parse_args(const std::string& command, const std::vector<std::string>& args,
+                                   bool plot_options, std::ostream& out) {
   PlotArgs p;
-  std::vector<std::string> files;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
-      return args[++i];
-    };
-    if (plot_options && a == "--x") {
-      p.x = value();
-    } else if (plot_options && a == "--y") {
-      p.y.push_back(value());
-    } else if (plot_options && a == "--facet") {
-      p.facet = value();
-    } else if (plot_options && a == "--where") {
-      p.where.push_back(value());
-      if (p.where.back().find('=') == std::string::npos) {
-        throw InputError("", 0, a, "must be KEY=VALUE, got '" + p.where.back() + "'",
-                         ErrorKind::usage);
-      }
-    } else if (plot_options && a == "--format") {
-      p.format = value();
-      if (p.format != "png" && p.format != "svg" && p.format != "both") {
-        throw InputError("", 0, a, "must be png, svg or both, got '" + p.format + "'",
-                         ErrorKind::usage);
-      }
-    } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for '" + command + "'; try 'qvsim --help'",
+  std::vector<std::string> dirs;
+  std::optional<std::string> format;
+  CLI::App app{plot_options ? "Figures of DIR's summaries into DIR/plots/ (needs "
+                              "python3-matplotlib; see docs/plots.md)."
+                            : "One self-contained HTML page, DIR/report.html (see docs/plots.md).",
+               "qvsim " + command};
+  app.add_option("DIR", dirs, "a run's, sweep's or threshold's output folder")
+      ->required()
+      ->type_name("");
+  if (plot_options) {
+    app.add_option("--x", p.x, "the swept column on the x axis")->type_name("KEY");
+    detail::add_repeatable(app, "--y", p.y, "a metric to draw (repeatable)", "METRIC");
+    app.add_option("--facet", p.facet, "one panel per value of this column")->type_name("KEY");
+    detail::add_repeatable(app, "--where", p.where, "keep only these rows (repeatable)",
+                           "KEY=VALUE");
+    app.add_option("--format", format, "png, svg or both (default both)")
+        ->type_name("png|svg|both");
+  }
+  if (!detail::parse_command(app, args, out)) return std::nullopt;
+  for (const std::string& w : p.where) {
+    if (w.find('=') == std::string::npos)
+      throw InputError("", 0, "--where", "must be KEY=VALUE, got '" + w + "'", ErrorKind::usage);
+  }
+  if (format) {
+    p.format = *format;
+    if (p.format != "png" && p.format != "svg" && p.format != "both") {
+      throw InputError("", 0, "--format", "must be png, svg or both, got '" + p.format + "'",
                        ErrorKind::usage);
-    } else {
-      files.push_back(a);
     }
   }
-  if (files.empty())
-    throw InputError("", 0, "", "'" + command + "' needs an output folder DIR", ErrorKind::usage);
-  if (files.size() > 1)
-    throw InputError("", 0, "", "unexpected argument '" + files[1] + "'", ErrorKind::usage);
-  p.dir = files[0];
+  p.dir = dirs[0];
   return p;
 }
 
@@ -731,14 +728,18 @@ std::string analysis_state(const fs::path& dir, const ResultsHash& results) {
 }  // namespace
 
 int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const PlotArgs a = parse_args("plot", args, true);
+  const std::optional<PlotArgs> parsed = parse_args("plot", args, true, out);
+  if (!parsed) return 0;  // --help
+  const PlotArgs& a = *parsed;
   check_plot_input(a);  // bad input writes nothing, not even the lock file
   const auto lock = lock_folder(a.dir);
   return run_plots(a, results_hash(a.dir).hex, out, err);
 }
 
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const PlotArgs a = parse_args("report", args, false);
+  const std::optional<PlotArgs> parsed = parse_args("report", args, false, out);
+  if (!parsed) return 0;  // --help
+  const PlotArgs& a = *parsed;
   check_plot_input(a);  // bad input writes nothing, not even the lock file
   const auto lock = lock_folder(a.dir);
   const fs::path summary = require_summary(a.dir);

@@ -2,6 +2,7 @@
 // ballot regime, by adaptive bisection on a scenario or by interpolation on a finished sweep
 // (docs/threshold.md).
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -22,6 +23,7 @@
 #include "analysis/statistics.hpp"
 #include "analysis/threshold.hpp"
 #include "app/analysis_commands.hpp"
+#include "app/detail/command_line.hpp"
 #include "app/run_command.hpp"
 #include "app/scenario_yaml.hpp"
 #include "app/sweep_spec.hpp"
@@ -31,6 +33,7 @@
 #include "sim/json.hpp"
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim {
 namespace fs = std::filesystem;
@@ -61,19 +64,6 @@ struct Options {
 
 // ---- small helpers -------------------------------------------------------------------------
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
   std::string best;
   std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
@@ -99,21 +89,8 @@ std::optional<double> to_number(const std::string& t) {
   return v;
 }
 
-double parse_number(const std::string& option, const std::string& t) {
-  const auto v = to_number(t);
-  if (!v) throw InputError("", 0, option, "must be a number, got '" + t + "'", ErrorKind::usage);
-  return *v;
-}
-
-std::uint64_t parse_count(const std::string& option, const std::string& t) {
-  std::uint64_t v = 0;
-  const auto* end = t.data() + t.size();
-  const auto res = std::from_chars(t.data(), end, v);
-  if (t.empty() || res.ec != std::errc() || res.ptr != end)
-    throw InputError("", 0, option, "must be a non-negative integer, got '" + t + "'",
-                     ErrorKind::usage);
-  return v;
-}
+using detail::parse_count;
+using detail::parse_number;
 
 bool is_integer_text(const std::string& t) {
   std::size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
@@ -165,85 +142,102 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 
 // ---- arguments -----------------------------------------------------------------------------
 
-Options parse_args(const std::vector<std::string>& args) {
+// Parses threshold's arguments; nullopt when --help printed its help.
+std::optional<Options> parse_args(const std::vector<std::string>& args, std::ostream& out) {
   Options o;
   std::vector<std::string> files;
-  bool have_target = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size()) throw InputError("", 0, a, "needs a value", ErrorKind::usage);
-      return args[++i];
-    };
-    if (a == "--attack") {
-      o.attack = value();
-    } else if (a == "--range") {
-      const std::string t = value();
-      const auto colon = t.find(':');
-      if (colon == std::string::npos)
-        throw InputError("", 0, a, "must be LO:HI, got '" + t + "'", ErrorKind::usage);
-      o.range_text_low = t.substr(0, colon);
-      o.range_text_high = t.substr(colon + 1);
-      const double lo = parse_number(a, o.range_text_low);
-      const double hi = parse_number(a, o.range_text_high);
-      if (!(lo < hi))
-        throw InputError("", 0, a, "must be LO:HI with LO < HI, got '" + t + "'", ErrorKind::usage);
-      o.range = {lo, hi};
-    } else if (a == "--target") {
-      const std::string t = value();
-      const auto eq = t.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw InputError("", 0, a, "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + t + "'",
-                         ErrorKind::usage);
-      o.metric = t.substr(0, eq);
-      o.target = parse_number(a, t.substr(eq + 1));
-      have_target = true;
-    } else if (a == "--arm") {
-      o.arm = value();
-    } else if (a == "--mechanism") {
-      o.mechanisms.push_back(value());
-    } else if (a == "--ballot") {
-      o.ballots.push_back(value());
-    } else if (a == "--width") {
-      const double w = parse_number(a, value());
-      if (!(w > 0)) throw InputError("", 0, a, "must be > 0", ErrorKind::usage);
-      o.width = w;
-    } else if (a == "--replicates") {
-      o.replicates = parse_count(a, value());
-      if (*o.replicates < 2)
-        throw InputError("", 0, a, "must be >= 2 (an interval needs two)", ErrorKind::usage);
-      if (*o.replicates > kMaxReplicates) {
-        throw InputError("", 0, a, "must be <= " + std::to_string(kMaxReplicates),
-                         ErrorKind::usage);
-      }
-    } else if (a == "--max-replicates") {
-      o.max_replicates = parse_count(a, value());
-      if (*o.max_replicates > kMaxReplicates) {
-        throw InputError("", 0, a, "must be <= " + std::to_string(kMaxReplicates),
-                         ErrorKind::usage);
-      }
-    } else if (a == "--seed") {
-      o.seed = parse_count(a, value());
-    } else if (a == "--threads") {
-      const auto t = parse_count(a, value());
-      if (t < 1 || t > 4096) throw InputError("", 0, a, "must be in [1, 4096]", ErrorKind::usage);
-      o.threads = static_cast<unsigned>(t);
-    } else if (a == "--out") {
-      o.out_file = value();
-    } else if (a == "--max-memory") {
-      o.max_memory = parse_memory_cap(a, value());
-    } else if (a.rfind("--", 0) == 0) {
-      throw InputError("", 0, a, "unknown option for 'threshold'; try 'qvsim --help'",
+  std::optional<std::string> range, target, width, replicates, max_replicates, seed, threads,
+      out_file, max_memory;
+  CLI::App app{
+      "Smallest attack size reaching the target per mechanism and ballot: adaptive bisection on "
+      "a scenario FILE over --range, or interpolated from a finished sweep's DIR (see "
+      "docs/threshold.md).",
+      "qvsim threshold"};
+  app.add_option("FILE|DIR", files, "a scenario file, or a finished sweep's folder")
+      ->required()
+      ->type_name("");
+  app.add_option("--attack", o.attack, "the attack's size: a dotted scenario key")
+      ->type_name("KEY");
+  app.add_option("--range", range, "the sizes to search, on a scenario")->type_name("LO:HI");
+  app.add_option("--target", target, "the metric and the value it must reach (flip_rate=0.5)")
+      ->type_name("METRIC=VALUE");
+  app.add_option("--arm", o.arm, "the attack arm (default: the one the key names)")
+      ->type_name("ARM");
+  detail::add_repeatable(app, "--mechanism", o.mechanisms, "only this mechanism (repeatable)", "M");
+  detail::add_repeatable(app, "--ballot", o.ballots, "only this ballot (repeatable)", "B");
+  app.add_option("--width", width, "stop bisecting when the interval is this narrow")
+      ->type_name("W");
+  app.add_option("--replicates", replicates, "replicates per evaluation at first (>= 2)")
+      ->type_name("R0");
+  app.add_option("--max-replicates", max_replicates,
+                 "the most replicates an evaluation may grow to")
+      ->type_name("RMAX");
+  app.add_option("--seed", seed, "override the scenario's seed")->type_name("S");
+  app.add_option("--threads", threads, "worker threads (default: all cores)")->type_name("N");
+  app.add_option("--out", out_file, "also write the table as CSV")->type_name("FILE.csv");
+  app.add_option("--max-memory", max_memory,
+                 "refuse a run whose estimated memory exceeds SIZE, or 'unlimited'")
+      ->type_name("SIZE");
+  if (!detail::parse_command(app, args, out)) return std::nullopt;
+  if (range) {
+    const std::string& t = *range;
+    const auto colon = t.find(':');
+    if (colon == std::string::npos)
+      throw InputError("", 0, "--range", "must be LO:HI, got '" + t + "'", ErrorKind::usage);
+    o.range_text_low = t.substr(0, colon);
+    o.range_text_high = t.substr(colon + 1);
+    const double lo = parse_number("--range", o.range_text_low);
+    const double hi = parse_number("--range", o.range_text_high);
+    if (!(lo < hi)) {
+      throw InputError("", 0, "--range", "must be LO:HI with LO < HI, got '" + t + "'",
                        ErrorKind::usage);
-    } else {
-      files.push_back(a);
+    }
+    o.range = {lo, hi};
+  }
+  if (target) {
+    const std::string& t = *target;
+    const auto eq = t.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw InputError("", 0, "--target",
+                       "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + t + "'",
+                       ErrorKind::usage);
+    }
+    o.metric = t.substr(0, eq);
+    o.target = parse_number("--target", t.substr(eq + 1));
+  }
+  if (width) {
+    const double w = parse_number("--width", *width);
+    if (!(w > 0)) throw InputError("", 0, "--width", "must be > 0", ErrorKind::usage);
+    o.width = w;
+  }
+  if (replicates) {
+    o.replicates = parse_count("--replicates", *replicates);
+    if (*o.replicates < 2) {
+      throw InputError("", 0, "--replicates", "must be >= 2 (an interval needs two)",
+                       ErrorKind::usage);
+    }
+    if (*o.replicates > kMaxReplicates) {
+      throw InputError("", 0, "--replicates", "must be <= " + std::to_string(kMaxReplicates),
+                       ErrorKind::usage);
     }
   }
-  if (files.size() != 1)
-    throw InputError("", 0, "",
-                     files.empty() ? "'threshold' needs a scenario FILE or a sweep DIR"
-                                   : "unexpected argument '" + files[1] + "'",
-                     ErrorKind::usage);
+  if (max_replicates) {
+    o.max_replicates = parse_count("--max-replicates", *max_replicates);
+    if (*o.max_replicates > kMaxReplicates) {
+      throw InputError("", 0, "--max-replicates", "must be <= " + std::to_string(kMaxReplicates),
+                       ErrorKind::usage);
+    }
+  }
+  if (seed) o.seed = parse_count("--seed", *seed);
+  if (threads) {
+    const auto t = parse_count("--threads", *threads);
+    if (t < 1 || t > 4096)
+      throw InputError("", 0, "--threads", "must be in [1, 4096]", ErrorKind::usage);
+    o.threads = static_cast<unsigned>(t);
+  }
+  if (out_file) o.out_file = *out_file;
+  if (max_memory) o.max_memory = parse_memory_cap("--max-memory", *max_memory);
+  const bool have_target = target.has_value();
   if (o.attack.empty())
     throw InputError("", 0, "--attack", "is required (a dotted scenario key)", ErrorKind::usage);
   if (!have_target)
@@ -776,7 +770,9 @@ std::vector<Row> interpolate_sweep(const Options& o) {
 }  // namespace
 
 int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const Options o = parse_args(args);
+  const std::optional<Options> parsed = parse_args(args, out);
+  if (!parsed) return 0;  // --help
+  const Options& o = *parsed;
   const std::vector<Row> rows =
       fs::is_directory(o.input) ? interpolate_sweep(o) : search_scenario(o, err);
   print_table(o, rows, out);

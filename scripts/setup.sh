@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake git pkg-config
   libboost-graph-dev libtbb-dev libyaml-cpp-dev catch2 librandom123-dev
-  libsqlite3-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
+  libsqlite3-dev libcli11-dev libopenmpi-dev openmpi-bin python3-numpy python3-pandas python3-matplotlib
   python3-yaml  # tests/docs/test_docs.py reads the docs' YAML examples
   python3-networkx  # tests/scripts/test_agent_table.py reads graph.graphml back
   pybind11-dev python3-pybind11 python3-pytest python3-dev  # the Python package and its tests

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "app/cli.hpp"
@@ -198,4 +200,91 @@ TEST_CASE("golden run reproduces its pinned outputs", "[cli][golden]") {
               .code == 0);
   CHECK(read(tmp.path / "runs.csv") == read(data / "golden_small" / "runs.csv"));
   CHECK(read(tmp.path / "summary.csv") == read(data / "golden_small" / "summary.csv"));
+}
+
+// The README's usage synopsis (the block under "## Using it"): each command and the options it
+// lists, continuation lines included.
+std::map<std::string, std::set<std::string>> readme_synopsis() {
+  const std::string readme = read(fs::path(QVSIM_SOURCE_DIR) / "README.md");
+  const auto start = readme.find("<!-- not-run: usage synopsis -->");
+  REQUIRE(start != std::string::npos);
+  const auto open = readme.find("```text\n", start);
+  const auto close = readme.find("```", open + 8);
+  std::istringstream block(readme.substr(open + 8, close - open - 8));
+  std::map<std::string, std::set<std::string>> options;
+  std::string line;
+  std::string command;
+  while (std::getline(block, line)) {
+    if (line.rfind("qvsim ", 0) == 0) {
+      std::istringstream words(line.substr(6));
+      words >> command;
+    }
+    // qvsim --help | --version, and qvsim COMMAND --help: not one command's options.
+    if (command.rfind("--", 0) == 0 || command == "COMMAND") continue;
+    for (std::size_t at = line.find("--"); at != std::string::npos; at = line.find("--", at + 2)) {
+      std::size_t end = at + 2;
+      while (end < line.size() &&
+             (std::isalnum(static_cast<unsigned char>(line[end])) || line[end] == '-'))
+        ++end;
+      options[command].insert(line.substr(at, end - at));
+    }
+    options[command];  // commands with no options (merge, status, report) are listed too
+  }
+  return options;
+}
+
+TEST_CASE("every command's --help exits 0 and names every option the README lists", "[cli]") {
+  const auto synopsis = readme_synopsis();
+  REQUIRE(synopsis.size() == 9);  // run validate sweep merge status analyze plot report threshold
+  for (const auto& [command, options] : synopsis) {
+    for (const char* flag : {"--help", "-h"}) {
+      const auto r = cli({command, flag});
+      INFO(command << ' ' << flag << '\n' << r.out << r.err);
+      CHECK(r.code == 0);
+      CHECK_THAT(r.out, Catch::Contains("qvsim " + command));
+      for (const std::string& o : options) CHECK_THAT(r.out, Catch::Contains(o));
+    }
+  }
+  CHECK(synopsis.at("run").count("--agents") == 1);  // the parse of the synopsis itself
+  CHECK(synopsis.at("threshold").count("--max-replicates") == 1);
+}
+
+TEST_CASE("options take --opt value and --opt=value; mistakes get a did-you-mean", "[cli]") {
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, kScenario);
+  const auto spaced = cli({"run", file.string(), "--out", (tmp.path / "a").string(), "--quiet",
+                           "--replicates", "2", "--seed", "5"});
+  const auto joined = cli({"run", file.string(), "--out=" + (tmp.path / "b").string(), "--quiet",
+                           "--replicates=2", "--seed=5"});
+  REQUIRE(spaced.code == 0);
+  REQUIRE(joined.code == 0);
+  CHECK(read(tmp.path / "a" / "runs.csv") == read(tmp.path / "b" / "runs.csv"));
+  CHECK(read(tmp.path / "a" / "runs.csv").find("\n1,") != std::string::npos);  // replicate 1 ran
+
+  const auto typo = cli({"run", file.string(), "--thread", "2"});
+  CHECK(typo.code == 2);
+  CHECK_THAT(typo.err, Catch::Contains("--thread: unknown option for 'run'; did you mean "
+                                       "'--threads'?"));
+  const auto joined_typo = cli({"sweep", file.string(), "--replicate=2"});
+  CHECK(joined_typo.code == 2);
+  CHECK_THAT(joined_typo.err, Catch::Contains("--replicate: unknown option for 'sweep'; did you "
+                                              "mean '--replicates'?"));
+  const auto command = cli({"rnu", file.string()});
+  CHECK(command.code == 2);
+  CHECK_THAT(command.err, Catch::Contains("unknown command 'rnu'; did you mean 'run'?"));
+  const auto analyze = cli({"analyze", tmp.path.string(), "--resample", "10"});
+  CHECK(analyze.code == 2);
+  CHECK_THAT(analyze.err, Catch::Contains("did you mean '--resamples'?"));
+  const auto no_value = cli({"run", file.string(), "--seed"});
+  CHECK(no_value.code == 2);
+  CHECK_THAT(no_value.err, Catch::Contains("--seed: needs a value"));
+  const auto missing = cli({"merge", (tmp.path / "m").string()});
+  CHECK(missing.code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("'merge' needs OUT and at least one input DIR"));
+  // A repeatable option takes one value per occurrence: DIR after --by is the folder.
+  const auto by = cli({"analyze", "--by", "ballot", (tmp.path / "nothing").string()});
+  CHECK(by.code == 2);
+  CHECK_THAT(by.err, Catch::Contains("nothing"));
+  CHECK_THAT(by.err, !Catch::Contains("needs DIR"));
 }
