@@ -100,17 +100,20 @@ int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::o
       ->type_name("ARM");
   if (!detail::parse_command(app, args, out)) return 0;
   if (seed) options.seed = parse_count("--seed", *seed);
-  if (resamples) {
-    options.resamples = parse_count("--resamples", *resamples);
-    if (options.resamples < 1 || options.resamples > 10'000'000) {
-      throw InputError("", 0, "--resamples",
-                       "must be in [1, 10000000], got " + std::to_string(options.resamples),
-                       ErrorKind::usage);
-    }
-  }
+  if (resamples) options.resamples = parse_count("--resamples", *resamples);
   if (baseline) options.baseline = *baseline;
+  return analyze_results(AnalyzeRequest{dirs[0], options}, out);
+}
+
+int analyze_results(const AnalyzeRequest& request, std::ostream& out) {
+  const analysis::AnalyzeOptions& options = request.options;
+  if (options.resamples < 1 || options.resamples > 10'000'000) {
+    throw InputError("", 0, "--resamples",
+                     "must be in [1, 10000000], got " + std::to_string(options.resamples),
+                     ErrorKind::usage);
+  }
   // A sobol or morris sweep also gets its sensitivity indices, written under the same lock.
-  const std::filesystem::path dir(dirs[0]);
+  const std::filesystem::path& dir = request.dir;
   const auto spec = sensitivity_spec(dir, options);
   std::size_t sensitivity_rows = 0;
   const auto sensitivity = [&](const std::filesystem::path& out_dir) {

@@ -105,14 +105,7 @@ std::optional<std::string> suggest(const std::string& got, const std::vector<std
   return std::nullopt;
 }
 
-struct PlotArgs {
-  fs::path dir;
-  std::optional<std::string> x;
-  std::vector<std::string> y;  // --y METRIC, repeatable (checked by the script)
-  std::optional<std::string> facet;
-  std::vector<std::string> where;  // --where KEY=VALUE, repeatable
-  std::string format = "both";
-};
+using PlotArgs = PlotRequest;
 
 // Parses plot's arguments (report's, without plot_options); nullopt when --help printed help.
 std::optional<PlotArgs> parse_args(const std::string& command, const std::vector<std::string>& args,
@@ -137,19 +130,21 @@ std::optional<PlotArgs> parse_args(const std::string& command, const std::vector
         ->type_name("png|svg|both");
   }
   if (!detail::parse_command(app, args, out)) return std::nullopt;
+  if (format) p.format = *format;
+  p.dir = dirs[0];
+  return p;
+}
+
+// What a plot request must satisfy beyond its types.
+void check_request(const PlotArgs& p) {
   for (const std::string& w : p.where) {
     if (w.find('=') == std::string::npos)
       throw InputError("", 0, "--where", "must be KEY=VALUE, got '" + w + "'", ErrorKind::usage);
   }
-  if (format) {
-    p.format = *format;
-    if (p.format != "png" && p.format != "svg" && p.format != "both") {
-      throw InputError("", 0, "--format", "must be png, svg or both, got '" + p.format + "'",
-                       ErrorKind::usage);
-    }
+  if (p.format != "png" && p.format != "svg" && p.format != "both") {
+    throw InputError("", 0, "--format", "must be png, svg or both, got '" + p.format + "'",
+                     ErrorKind::usage);
   }
-  p.dir = dirs[0];
-  return p;
 }
 
 // DIR/summary.csv; absent is fine only when DIR holds threshold CSVs (then the empty path).
@@ -730,7 +725,11 @@ std::string analysis_state(const fs::path& dir, const ResultsHash& results) {
 int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::optional<PlotArgs> parsed = parse_args("plot", args, true, out);
   if (!parsed) return 0;  // --help
-  const PlotArgs& a = *parsed;
+  return plot_results(*parsed, out, err);
+}
+
+int plot_results(const PlotRequest& a, std::ostream& out, std::ostream& err) {
+  check_request(a);
   check_plot_input(a);  // bad input writes nothing, not even the lock file
   const auto lock = lock_folder(a.dir);
   return run_plots(a, results_hash(a.dir).hex, out, err);
@@ -739,7 +738,12 @@ int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostr
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::optional<PlotArgs> parsed = parse_args("report", args, false, out);
   if (!parsed) return 0;  // --help
-  const PlotArgs& a = *parsed;
+  return write_report(parsed->dir, out, err);
+}
+
+int write_report(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+  PlotArgs a;
+  a.dir = dir;
   check_plot_input(a);  // bad input writes nothing, not even the lock file
   const auto lock = lock_folder(a.dir);
   const fs::path summary = require_summary(a.dir);

@@ -45,22 +45,7 @@ constexpr std::uint64_t kDefaultMaxFactor = 16;
 // Arm columns reported at the threshold, where the attack arm has them.
 const char* const kSpendColumns[] = {"bribe_spent", "credits_saved", "complied"};
 
-struct Options {
-  fs::path input;
-  std::string attack;
-  std::optional<std::pair<double, double>> range;
-  std::string range_text_low, range_text_high;
-  std::string metric;
-  double target = 0.0;
-  std::string arm;
-  std::vector<std::string> mechanisms;
-  std::vector<std::string> ballots;
-  std::optional<double> width;
-  std::optional<std::uint64_t> replicates, max_replicates, seed;
-  unsigned threads = 0;
-  std::optional<fs::path> out_file;
-  MemoryCap max_memory;
-};
+using Options = ThresholdRequest;
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -142,7 +127,7 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 
 // ---- arguments -----------------------------------------------------------------------------
 
-// Parses threshold's arguments; nullopt when --help printed its help.
+// Parses threshold's arguments into a request; nullopt when --help printed its help.
 std::optional<Options> parse_args(const std::vector<std::string>& args, std::ostream& out) {
   Options o;
   std::vector<std::string> files;
@@ -179,55 +164,12 @@ std::optional<Options> parse_args(const std::vector<std::string>& args, std::ost
                  "refuse a run whose estimated memory exceeds SIZE, or 'unlimited'")
       ->type_name("SIZE");
   if (!detail::parse_command(app, args, out)) return std::nullopt;
-  if (range) {
-    const std::string& t = *range;
-    const auto colon = t.find(':');
-    if (colon == std::string::npos)
-      throw InputError("", 0, "--range", "must be LO:HI, got '" + t + "'", ErrorKind::usage);
-    o.range_text_low = t.substr(0, colon);
-    o.range_text_high = t.substr(colon + 1);
-    const double lo = parse_number("--range", o.range_text_low);
-    const double hi = parse_number("--range", o.range_text_high);
-    if (!(lo < hi)) {
-      throw InputError("", 0, "--range", "must be LO:HI with LO < HI, got '" + t + "'",
-                       ErrorKind::usage);
-    }
-    o.range = {lo, hi};
-  }
-  if (target) {
-    const std::string& t = *target;
-    const auto eq = t.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw InputError("", 0, "--target",
-                       "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + t + "'",
-                       ErrorKind::usage);
-    }
-    o.metric = t.substr(0, eq);
-    o.target = parse_number("--target", t.substr(eq + 1));
-  }
-  if (width) {
-    const double w = parse_number("--width", *width);
-    if (!(w > 0)) throw InputError("", 0, "--width", "must be > 0", ErrorKind::usage);
-    o.width = w;
-  }
-  if (replicates) {
-    o.replicates = parse_count("--replicates", *replicates);
-    if (*o.replicates < 2) {
-      throw InputError("", 0, "--replicates", "must be >= 2 (an interval needs two)",
-                       ErrorKind::usage);
-    }
-    if (*o.replicates > kMaxReplicates) {
-      throw InputError("", 0, "--replicates", "must be <= " + std::to_string(kMaxReplicates),
-                       ErrorKind::usage);
-    }
-  }
-  if (max_replicates) {
-    o.max_replicates = parse_count("--max-replicates", *max_replicates);
-    if (*o.max_replicates > kMaxReplicates) {
-      throw InputError("", 0, "--max-replicates", "must be <= " + std::to_string(kMaxReplicates),
-                       ErrorKind::usage);
-    }
-  }
+  o.input = files[0];
+  if (range) set_threshold_range(o, "--range", *range);
+  if (target) set_threshold_target(o, "--target", *target);
+  if (width) o.width = parse_number("--width", *width);
+  if (replicates) o.replicates = parse_count("--replicates", *replicates);
+  if (max_replicates) o.max_replicates = parse_count("--max-replicates", *max_replicates);
   if (seed) o.seed = parse_count("--seed", *seed);
   if (threads) {
     const auto t = parse_count("--threads", *threads);
@@ -237,10 +179,14 @@ std::optional<Options> parse_args(const std::vector<std::string>& args, std::ost
   }
   if (out_file) o.out_file = *out_file;
   if (max_memory) o.max_memory = parse_memory_cap("--max-memory", *max_memory);
-  const bool have_target = target.has_value();
+  return o;
+}
+
+// What a request must satisfy beyond its types (keys named as the command line's options).
+void check_request(const Options& o) {
   if (o.attack.empty())
     throw InputError("", 0, "--attack", "is required (a dotted scenario key)", ErrorKind::usage);
-  if (!have_target)
+  if (o.metric.empty())
     throw InputError("", 0, "--target", "is required (METRIC=VALUE)", ErrorKind::usage);
   for (char c : o.attack) {
     const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
@@ -249,10 +195,24 @@ std::optional<Options> parse_args(const std::vector<std::string>& args, std::ost
       throw InputError("", 0, "--attack", "not a dotted key path: '" + o.attack + "'",
                        ErrorKind::usage);
   }
+  if (o.width && !(*o.width > 0))
+    throw InputError("", 0, "--width", "must be > 0", ErrorKind::usage);
+  if (o.replicates && *o.replicates < 2) {
+    throw InputError("", 0, "--replicates", "must be >= 2 (an interval needs two)",
+                     ErrorKind::usage);
+  }
+  if (o.replicates && *o.replicates > kMaxReplicates) {
+    throw InputError("", 0, "--replicates", "must be <= " + std::to_string(kMaxReplicates),
+                     ErrorKind::usage);
+  }
+  if (o.max_replicates && *o.max_replicates > kMaxReplicates) {
+    throw InputError("", 0, "--max-replicates", "must be <= " + std::to_string(kMaxReplicates),
+                     ErrorKind::usage);
+  }
   if (o.max_replicates && *o.max_replicates < o.replicates.value_or(kDefaultReplicates))
     throw InputError("", 0, "--max-replicates", "must be >= --replicates", ErrorKind::usage);
-  o.input = files[0];
-  return o;
+  if (o.threads > 4096)
+    throw InputError("", 0, "--threads", "must be in [1, 4096]", ErrorKind::usage);
 }
 
 // The arm named by the key (arms.NAME....), if any.
@@ -769,10 +729,38 @@ std::vector<Row> interpolate_sweep(const Options& o) {
 
 }  // namespace
 
+void set_threshold_range(ThresholdRequest& o, const std::string& key, const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos)
+    throw InputError("", 0, key, "must be LO:HI, got '" + text + "'", ErrorKind::usage);
+  o.range_text_low = text.substr(0, colon);
+  o.range_text_high = text.substr(colon + 1);
+  const double lo = parse_number(key, o.range_text_low);
+  const double hi = parse_number(key, o.range_text_high);
+  if (!(lo < hi))
+    throw InputError("", 0, key, "must be LO:HI with LO < HI, got '" + text + "'",
+                     ErrorKind::usage);
+  o.range = {lo, hi};
+}
+
+void set_threshold_target(ThresholdRequest& o, const std::string& key, const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError("", 0, key, "must be METRIC=VALUE (e.g. flip_rate=0.5), got '" + text + "'",
+                     ErrorKind::usage);
+  }
+  o.metric = text.substr(0, eq);
+  o.target = parse_number(key, text.substr(eq + 1));
+}
+
 int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::optional<Options> parsed = parse_args(args, out);
   if (!parsed) return 0;  // --help
-  const Options& o = *parsed;
+  return find_thresholds(*parsed, out, err);
+}
+
+int find_thresholds(const ThresholdRequest& o, std::ostream& out, std::ostream& err) {
+  check_request(o);
   const std::vector<Row> rows =
       fs::is_directory(o.input) ? interpolate_sweep(o) : search_scenario(o, err);
   print_table(o, rows, out);

@@ -244,19 +244,48 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("dir"));
 
-  // The analysis commands take their command line's arguments (app/analysis_commands.hpp).
   m.def(
       "threshold",
-      [](const std::vector<std::string>& args) {
+      [](const fs::path& input, const std::string& attack, const std::string& target,
+         std::optional<std::string> range, std::optional<std::string> arm,
+         std::vector<std::string> mechanisms, std::vector<std::string> ballots,
+         std::optional<double> width, std::optional<std::uint64_t> replicates,
+         std::optional<std::uint64_t> max_replicates, std::optional<std::uint64_t> seed,
+         unsigned threads, const fs::path& out_file, std::optional<std::string> max_memory) {
+        ThresholdRequest req;
+        req.input = input;
+        req.attack = attack;
+        set_threshold_target(req, "target", target);
+        if (range) set_threshold_range(req, "range", *range);
+        if (arm) req.arm = *arm;
+        req.mechanisms = std::move(mechanisms);
+        req.ballots = std::move(ballots);
+        req.width = width;
+        req.replicates = replicates;
+        req.max_replicates = max_replicates;
+        req.seed = seed;
+        req.threads = threads;
+        req.out_file = out_file;
+        req.max_memory = memory_cap(max_memory);
         return as_dict(call_interruptibly(
-            [&](std::ostream& out, std::ostream& err) { return threshold_main(args, out, err); }));
+            [&](std::ostream& out, std::ostream& err) { return find_thresholds(req, out, err); }));
       },
-      py::arg("args"));
+      py::arg("input"), py::arg("attack"), py::arg("target"), py::arg("range"), py::arg("arm"),
+      py::arg("mechanisms"), py::arg("ballots"), py::arg("width"), py::arg("replicates"),
+      py::arg("max_replicates"), py::arg("seed"), py::arg("threads"), py::arg("out_file"),
+      py::arg("max_memory"));
   m.def(
       "analyze",
-      [](const std::vector<std::string>& args) {
+      [](const fs::path& dir, std::vector<std::string> by, std::optional<std::uint64_t> seed,
+         std::optional<std::uint64_t> resamples, std::optional<std::string> baseline) {
+        AnalyzeRequest req;
+        req.dir = dir;
+        req.options.by = std::move(by);
+        if (seed) req.options.seed = *seed;
+        if (resamples) req.options.resamples = *resamples;
+        if (baseline) req.options.baseline = *baseline;
         return as_dict(call_interruptibly(
-            [&](std::ostream& out, std::ostream& err) { return analyze_main(args, out, err); }));
+            [&](std::ostream& out, std::ostream&) { return analyze_results(req, out); }));
       },
-      py::arg("args"));
+      py::arg("dir"), py::arg("by"), py::arg("seed"), py::arg("resamples"), py::arg("baseline"));
 }

@@ -249,39 +249,30 @@ def status(dir):
 
 
 def threshold(scenario, *, attack, target, range=None, arm=None, mechanism=None, ballot=None,
-              width=None, replicates=None, max_replicates=None, seed=None, threads=None,
+              width=None, replicates=None, max_replicates=None, seed=None, threads=0,
               max_memory=None):
     """The smallest attack size reaching ``target`` ("METRIC=VALUE") per mechanism and ballot, as
     ``qvsim threshold`` finds it (docs/threshold.md): by bisection on a scenario file over
     ``range`` ("LO:HI" or a pair), or interpolated from a finished sweep's folder. Returns the
     table as a DataFrame."""
-    args = [os.fspath(scenario), "--attack", attack, "--target", target]
-    if range is not None:
-        args += ["--range", range if isinstance(range, str) else "%r:%r" % tuple(range)]
-    for name, value in (("--arm", arm), ("--width", width), ("--replicates", replicates),
-                        ("--max-replicates", max_replicates), ("--seed", seed),
-                        ("--threads", threads), ("--max-memory", max_memory)):
-        if value is not None:
-            args += [name, str(value)]
-    for name, values in (("--mechanism", mechanism), ("--ballot", ballot)):
-        if values is not None:
-            for v in ([values] if isinstance(values, str) else values):
-                args += [name, v]
+    if range is not None and not isinstance(range, str):
+        range = "%r:%r" % tuple(range)
+
+    def names(values):
+        return [] if values is None else [values] if isinstance(values, str) else list(values)
+
     with tempfile.TemporaryDirectory(prefix="qvsim-threshold-") as d:
         path = os.path.join(d, "threshold.csv")
-        _echo(_core.threshold(args + ["--out", path]))
+        _echo(_core.threshold(os.fspath(scenario), attack, target, range, arm, names(mechanism),
+                              names(ballot), width, replicates, max_replicates, seed,
+                              int(threads), path, max_memory))
         return _read_csv(path)
 
 
 def analyze(dir, *, by=None, seed=None, resamples=None, baseline=None):
     """Grouped summaries of a run's or sweep's folder (``qvsim analyze``) into DIR/analysis/;
-    returns the printed text."""
-    args = [os.fspath(dir)]
-    for key in ([by] if isinstance(by, str) else (by or [])):
-        args += ["--by", key]
-    for name, value in (("--seed", seed), ("--resamples", resamples), ("--baseline", baseline)):
-        if value is not None:
-            args += [name, str(value)]
-    printed = _core.analyze(args)
+    returns what it says it wrote."""
+    by = [] if by is None else [by] if isinstance(by, str) else list(by)
+    printed = _core.analyze(os.fspath(dir), by, seed, resamples, baseline)
     _echo(printed)
     return printed["out"]

@@ -136,6 +136,15 @@ def test_validate_and_threshold(tmp_path):
     pdt.assert_frame_equal(table, pd.read_csv(tmp_path / "cli.csv", float_precision="round_trip"),
                            check_exact=True)
     assert len(table) == 8  # 2 mechanisms x 2 ballots x 2 graph groups
+    with pytest.raises(qvsim.InputError) as info:
+        qvsim.threshold(tmp_path / "sw", attack="arms.coalitions.collusion.organizers",
+                        target="flip_rate")
+    assert (info.value.kind, info.value.key) == ("usage", "target")
+    said = qvsim.analyze(tmp_path / "sw", by="ballot", resamples=50)
+    assert said.startswith("analyze: ")
+    from_python = (tmp_path / "sw" / "analysis" / "effects.csv").read_bytes()
+    cli("analyze", tmp_path / "sw", "--by", "ballot", "--resamples", 50)
+    assert (tmp_path / "sw" / "analysis" / "effects.csv").read_bytes() == from_python
 
 
 def test_long_calls_release_the_gil(tmp_path):
