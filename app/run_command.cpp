@@ -329,11 +329,16 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   if (!agent_replicates.empty()) {
     AtomicFile& agents = add("agents.csv");
     agents.stream() << analysis::agents_csv_header(model, behaviours);
-    for (const std::uint64_t r : agent_replicates) {
+    // Each replicate is run again to record its agents: seconds apiece for a million agents.
+    ProgressBar agents_bar(err, req.progress_bar && !req.quiet, "agents.csv replicates");
+    for (std::size_t i = 0; i < agent_replicates.size(); ++i) {
       throw_if_interrupted(unchanged);
-      with_threads(req.threads,
-                   [&] { analysis::write_agent_rows(model, behaviours, r, agents.stream()); });
+      with_threads(req.threads, [&] {
+        analysis::write_agent_rows(model, behaviours, agent_replicates[i], agents.stream());
+      });
+      agents_bar.update(i + 1, agent_replicates.size());
     }
+    agents_bar.finish();
     agents.commit();
   }
   if (req.graphml) {

@@ -57,6 +57,11 @@ bool parse_command(CLI::App& app, const std::vector<std::string>& args, std::ost
   // Unknown words are collected, not thrown by CLI11, so that the message can name the nearest
   // known option.
   app.allow_extras(true);
+  // An option given twice keeps its last value, as qvsim always did (CLI11 would refuse it).
+  for (CLI::Option* o : app.get_options([](CLI::Option*) { return true; })) {
+    if (!o->get_positional() && o->get_multi_option_policy() == CLI::MultiOptionPolicy::Throw)
+      o->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  }
   const std::string command = command_of(app);
   const std::string try_help = "; try 'qvsim " + command + " --help'";
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 reads from the back

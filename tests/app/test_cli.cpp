@@ -261,6 +261,11 @@ TEST_CASE("options take --opt value and --opt=value; mistakes get a did-you-mean
   REQUIRE(joined.code == 0);
   CHECK(read(tmp.path / "a" / "runs.csv") == read(tmp.path / "b" / "runs.csv"));
   CHECK(read(tmp.path / "a" / "runs.csv").find("\n1,") != std::string::npos);  // replicate 1 ran
+  // An option given twice keeps its last value.
+  const auto twice = cli({"run", file.string(), "--out", (tmp.path / "c").string(), "--quiet",
+                          "--replicates", "7", "--replicates=2", "--seed", "5"});
+  REQUIRE(twice.code == 0);
+  CHECK(read(tmp.path / "c" / "runs.csv") == read(tmp.path / "a" / "runs.csv"));
 
   const auto typo = cli({"run", file.string(), "--thread", "2"});
   CHECK(typo.code == 2);

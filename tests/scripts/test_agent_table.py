@@ -218,6 +218,22 @@ def main():
                 if os.path.exists(os.path.join(one, f))]
         if again.returncode != 0 or left:
             errors.append(f"a plain run over the folder left {left} (exit {again.returncode})")
+        # A stochastic block model's graph carries each node's block: sizes [3, 5, 4] put agents
+        # 0-2 in block 0, 3-7 in block 1 and 8-11 in block 2 (docs/scenario.md).
+        blocks = os.path.join(work, "blocks.yaml")
+        with open(blocks, "w") as f:
+            f.write("name: blocks\nseed: 4\nreplicates: 1\n"
+                    "electorate: {agents: 12, proposals: 2}\n"
+                    "graph: {model: stochastic_block, sizes: [3, 5, 4], p_in: 0.9, p_out: 0.1}\n"
+                    "arms: {honest: {}}\n")
+        r = run(a.qvsim, blocks, os.path.join(work, "blocks"), "--graphml", "0")
+        if r.returncode != 0:
+            errors.append(f"blocks.yaml: exit {r.returncode}: {r.stderr}")
+        else:
+            g = nx.read_graphml(os.path.join(work, "blocks", "graph.graphml"))
+            got = [int(g.nodes[f"n{i}"].get("block", -1)) for i in range(12)]
+            if got != [0] * 3 + [1] * 5 + [2] * 4:
+                errors.append(f"graph.graphml blocks {got}, not the sizes [3, 5, 4]")
         # Bad options: exit 2 naming the option, before anything is written. The memory guard
         # counts the GraphML pass: its 2,001 agents' adjacency list and attributes need about
         # 1.6 MiB, the replicate itself well under 1 MiB.
