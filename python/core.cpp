@@ -288,4 +288,27 @@ PYBIND11_MODULE(_core, m) {
             [&](std::ostream& out, std::ostream&) { return analyze_results(req, out); }));
       },
       py::arg("dir"), py::arg("by"), py::arg("seed"), py::arg("resamples"), py::arg("baseline"));
+  m.def(
+      "plot",
+      [](const fs::path& dir, std::optional<std::string> x, std::vector<std::string> y,
+         std::optional<std::string> facet, std::vector<std::string> where, std::string format) {
+        PlotRequest req;
+        req.dir = dir;
+        req.x = std::move(x);
+        req.y = std::move(y);
+        req.facet = std::move(facet);
+        req.where = std::move(where);
+        req.format = std::move(format);
+        return as_dict(call_interruptibly(
+            [&](std::ostream& out, std::ostream& err) { return plot_results(req, out, err); }));
+      },
+      py::arg("dir"), py::arg("x"), py::arg("y"), py::arg("facet"), py::arg("where"),
+      py::arg("format"));
+  m.def(
+      "report",
+      [](const fs::path& dir) {
+        return as_dict(call_interruptibly(
+            [&](std::ostream& out, std::ostream& err) { return write_report(dir, out, err); }));
+      },
+      py::arg("dir"));
 }

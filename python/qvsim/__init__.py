@@ -22,7 +22,7 @@ import tempfile
 import pandas as pd
 
 __all__ = ["InputError", "Result", "run", "validate", "sweep", "merge", "status", "threshold",
-           "analyze", "load", "__version__"]
+           "analyze", "plot", "report", "load", "__version__"]
 
 
 class InputError(ValueError):
@@ -276,3 +276,30 @@ def analyze(dir, *, by=None, seed=None, resamples=None, baseline=None):
     printed = _core.analyze(os.fspath(dir), by, seed, resamples, baseline)
     _echo(printed)
     return printed["out"]
+
+
+def _names(values):
+    return [] if values is None else [values] if isinstance(values, str) else list(values)
+
+
+def plot(dir, *, x=None, y=None, facet=None, where=None, format="both"):
+    """Figures of a folder's summaries into DIR/plots/ (``qvsim plot``, docs/plots.md; needs
+    python3-matplotlib). ``y`` is a metric or a list of them, ``where`` a "KEY=VALUE" filter or a
+    list of them. Returns the list of files written."""
+    printed = _core.plot(os.fspath(dir), x, _names(y), facet, _names(where), format)
+    _echo(printed)
+    if printed["code"] != 0:
+        raise RuntimeError("the plot script failed (exit %d): %s" % (printed["code"],
+                                                                     printed["err"].strip()))
+    plots = pathlib.Path(dir) / "plots"
+    return sorted(str(p) for p in plots.iterdir() if p.suffix in (".png", ".svg"))
+
+
+def report(dir):
+    """DIR/report.html (``qvsim report``), drawing the figures it needs; returns its path."""
+    printed = _core.report(os.fspath(dir))
+    _echo(printed)
+    if printed["code"] != 0:
+        raise RuntimeError("the report failed (exit %d): %s" % (printed["code"],
+                                                                printed["err"].strip()))
+    return str(pathlib.Path(dir) / "report.html")

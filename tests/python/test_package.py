@@ -183,3 +183,14 @@ def test_ctrl_c_stops_a_run_and_writes_nothing(tmp_path):
     # Stopped at the next replicate, not at the end of the run.
     assert time.monotonic() - start < 30
     assert not (out / "runs.csv").exists()
+
+
+def test_plot_and_report_write_what_the_command_line_writes(tmp_path):
+    qvsim.run(DEFAULT, tmp_path / "r", replicates=3)
+    files = qvsim.plot(tmp_path / "r", y="efficiency", format="svg")
+    assert files and all(f.endswith(".svg") for f in files)
+    page = qvsim.report(tmp_path / "r")
+    assert page.endswith("report.html") and "<html" in pathlib.Path(page).read_text().lower()
+    with pytest.raises(qvsim.InputError) as info:
+        qvsim.plot(tmp_path / "r", where="ballot")  # not KEY=VALUE
+    assert info.value.key == "--where"
