@@ -8,12 +8,12 @@
 #include <ostream>
 #include <tuple>
 
-#include "app/analysis_commands.hpp"
-#include "app/build_info.hpp"
+#include "api/analysis_commands.hpp"
+#include "api/build_info.hpp"
+#include "api/progress.hpp"
+#include "api/run_command.hpp"
+#include "api/sweep_command.hpp"
 #include "app/detail/command_line.hpp"
-#include "app/progress.hpp"
-#include "app/run_command.hpp"
-#include "app/sweep_command.hpp"
 #include "sim/error.hpp"
 #include "sim/interrupt.hpp"
 #include "sim/text.hpp"
@@ -86,8 +86,6 @@ constexpr const char* kUsage =
     "\n"
     "Exit codes: 0 success, 2 bad input, 1 internal error, 130/143 stopped by SIGINT/SIGTERM.\n"
     "Scenario keys are documented in docs/scenario.md.\n";
-
-using detail::parse_count;
 
 struct Parsed {
   std::string command;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agents/beliefs.hpp"
-#include "app/scenario_yaml.hpp"
+#include "api/scenario_yaml.hpp"
 #include "bench/bench_common.hpp"
 
 using namespace qvsim;

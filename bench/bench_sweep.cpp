@@ -17,8 +17,8 @@
 
 #include "agents/behaviours.hpp"
 #include "analysis/run_table.hpp"
-#include "app/sweep_command.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/sweep_command.hpp"
+#include "api/sweep_spec.hpp"
 #include "bench/bench_common.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"

@@ -1,7 +1,7 @@
 // qvsim._core: the C++ calls behind the Python package (python/qvsim/__init__.py).
 //
-// Each function takes what the command line's options give the library (app/run_command.hpp,
-// app/sweep_command.hpp, app/analysis_commands.hpp) and returns the text the command would print.
+// Each function takes what the command line's options give the library (api/run_command.hpp,
+// api/sweep_command.hpp, api/analysis_commands.hpp) and returns the text the command would print.
 // Long calls run on a worker thread with the GIL released while the calling thread waits,
 // checking for Ctrl-C every 50 ms: a KeyboardInterrupt asks the call to stop at its next item
 // boundary (sim/interrupt.hpp, request_interrupt), exactly as SIGINT stops the command line, and
@@ -24,11 +24,11 @@
 #include <thread>
 #include <vector>
 
-#include "app/analysis_commands.hpp"
-#include "app/build_info.hpp"
-#include "app/resources.hpp"
-#include "app/run_command.hpp"
-#include "app/sweep_command.hpp"
+#include "api/analysis_commands.hpp"
+#include "api/build_info.hpp"
+#include "api/resources.hpp"
+#include "api/run_command.hpp"
+#include "api/sweep_command.hpp"
 #include "sim/error.hpp"
 #include "sim/interrupt.hpp"
 

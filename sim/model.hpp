@@ -44,7 +44,7 @@ struct SharedFiles {
 };
 
 struct LoadOptions {
-  // Bytes loading a file may take (the memory guard's cap, app/resources.hpp): an edge list or a
+  // Bytes loading a file may take (the memory guard's cap, api/resources.hpp): an edge list or a
   // values file that needs more is refused (InputError, resources) before, or while, it is read.
   std::uint64_t memory_bytes = std::numeric_limits<std::uint64_t>::max();
   // When set, files are loaded at most once and shared through it.

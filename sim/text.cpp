@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
+
+#include "sim/error.hpp"
 
 namespace qvsim {
 namespace {
@@ -80,6 +84,26 @@ std::string quoted_excerpt(std::string_view s, std::size_t max) {
   if (s.size() > max) out += "...";
   out += "'";
   return out;
+}
+
+std::uint64_t parse_count(const std::string& option, const std::string& text) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto res = std::from_chars(text.data(), end, v);
+  if (text.empty() || res.ec != std::errc() || res.ptr != end) {
+    throw InputError("", 0, option, "must be a non-negative integer, got '" + text + "'",
+                     ErrorKind::usage);
+  }
+  return v;
+}
+
+double parse_number(const std::string& option, const std::string& text) {
+  double v = 0.0;
+  const char* end = text.data() + text.size();
+  const auto res = std::from_chars(text.data(), end, v);
+  if (text.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v))
+    throw InputError("", 0, option, "must be a number, got '" + text + "'", ErrorKind::usage);
+  return v;
 }
 
 }  // namespace qvsim

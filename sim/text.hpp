@@ -2,6 +2,7 @@
 // Small text helpers shared by everything that reads names from users or writes CSV.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,5 +29,12 @@ std::string csv_field(std::string_view s);
 // `s` in single quotes for an error message, cut to its first `max` characters with "..." when
 // longer (a line of a binary file, say).
 std::string quoted_excerpt(std::string_view s, std::size_t max);
+
+// An option's value (a command-line option, a keyword of the Python package) as a non-negative
+// integer, or InputError (usage) "OPTION: must be a non-negative integer, got 'TEXT'".
+std::uint64_t parse_count(const std::string& option, const std::string& text);
+
+// An option's value as a finite number, or InputError (usage) "OPTION: must be a number, got ...".
+double parse_number(const std::string& option, const std::string& text);
 
 }  // namespace qvsim

@@ -2,8 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <ostream>
 
 #include "sim/error.hpp"
@@ -24,24 +22,6 @@ std::string command_of(const CLI::App& app) {
 }
 
 }  // namespace
-
-std::uint64_t parse_count(const std::string& option, const std::string& text) {
-  std::uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  const auto res = std::from_chars(text.data(), end, v);
-  if (text.empty() || res.ec != std::errc() || res.ptr != end)
-    usage_error(option, "must be a non-negative integer, got '" + text + "'");
-  return v;
-}
-
-double parse_number(const std::string& option, const std::string& text) {
-  double v = 0.0;
-  const char* end = text.data() + text.size();
-  const auto res = std::from_chars(text.data(), end, v);
-  if (text.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v))
-    usage_error(option, "must be a number, got '" + text + "'");
-  return v;
-}
 
 CLI::Option* add_repeatable(CLI::App& app, const std::string& name, std::vector<std::string>& to,
                             const std::string& help, const std::string& value_name) {

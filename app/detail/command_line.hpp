@@ -8,7 +8,6 @@
 // A command builds `CLI::App app{description, "qvsim <command>"}`, adds its options (positional
 // arguments named in capitals: FILE, DIR), and calls parse_command.
 
-#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -32,12 +31,5 @@ bool parse_command(CLI::App& app, const std::vector<std::string>& args, std::ost
 // it is never read as a second value.
 CLI::Option* add_repeatable(CLI::App& app, const std::string& name, std::vector<std::string>& to,
                             const std::string& help, const std::string& value_name);
-
-// An option's value as a non-negative integer, or InputError (usage) "OPTION: must be a
-// non-negative integer, got 'TEXT'".
-std::uint64_t parse_count(const std::string& option, const std::string& text);
-
-// An option's value as a finite number, or InputError (usage) "OPTION: must be a number, got ...".
-double parse_number(const std::string& option, const std::string& text);
 
 }  // namespace qvsim::detail

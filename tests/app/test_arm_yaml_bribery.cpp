@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "app/scenario_yaml.hpp"
+#include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
 
 using namespace qvsim;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/scenario_yaml.hpp"
 #include "app/cli.hpp"
-#include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
 #include "support/test_support.hpp"
 

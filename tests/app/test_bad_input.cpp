@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "app/result_store.hpp"
+#include "api/result_store.hpp"
 #include "sim/atomic_file.hpp"
 #include "support/test_support.hpp"
 

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "analysis/run_table.hpp"
+#include "api/scenario_yaml.hpp"
 #include "app/cli.hpp"
-#include "app/scenario_yaml.hpp"
 #include "sim/error.hpp"
 #include "support/test_support.hpp"
 

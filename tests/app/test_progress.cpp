@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "app/progress.hpp"
+#include "api/progress.hpp"
 
 using qvsim::progress_line;
 using qvsim::ProgressBar;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "app/provenance.hpp"
+#include "api/provenance.hpp"
 #include "sim/hash.hpp"
 #include "support/child.hpp"
 #include "support/test_support.hpp"

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "app/detail/yaml_reader.hpp"
-#include "app/scenario_yaml.hpp"
+#include "api/detail/yaml_reader.hpp"
+#include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
 
 namespace {

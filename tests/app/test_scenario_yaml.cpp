@@ -4,7 +4,7 @@
 #include <string>
 #include <variant>
 
-#include "app/scenario_yaml.hpp"
+#include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
 
 namespace {
@@ -152,7 +152,7 @@ TEST_CASE("mechanisms take the command line's aliases, and a duplicate via an al
   check_error(with("[quadratic, qv]"), 5, "mechanisms[1]", "'quadratic' is listed twice");
   // Anything else is still an unknown name, with its suggestion.
   check_error(with("[quadratc]"), 5, "mechanisms[0]", "did you mean 'quadratic'?");
-  // Options accept exactly the same names (app/threshold_command.cpp, --mechanism).
+  // Options accept exactly the same names (api/threshold_command.cpp, --mechanism).
   for (const char* name : {"quadratic", "qv", "QV"}) {
     CHECK(qvsim::mechanism_named(name) == qvsim::Mechanism::quadratic);
   }

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "analysis/sensitivity.hpp"
+#include "api/sweep_spec.hpp"
 #include "app/cli.hpp"
-#include "app/sweep_spec.hpp"
 #include "sim/json.hpp"
 #include "support/test_support.hpp"
 

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "api/result_store.hpp"
 #include "app/cli.hpp"
-#include "app/result_store.hpp"
 #include "support/test_support.hpp"
 
 extern char** environ;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "analysis/sensitivity.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/model.hpp"
 

@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "app/scenario_yaml.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/scenario_yaml.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/edge_list.hpp"
 #include "sim/error.hpp"
 #include "sim/model.hpp"

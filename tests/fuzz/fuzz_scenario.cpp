@@ -18,10 +18,10 @@
 #include <string>
 #include <system_error>
 
-#include "app/resources.hpp"
-#include "app/run_command.hpp"
-#include "app/scenario_yaml.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/resources.hpp"
+#include "api/run_command.hpp"
+#include "api/scenario_yaml.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/model.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "analysis/run_table.hpp"
-#include "app/resources.hpp"
+#include "api/resources.hpp"
 #include "sim/arm.hpp"
 #include "sim/model.hpp"
 
@@ -51,7 +51,7 @@ Model load_model(const RunRequest& request);
 // FileSet (sim/atomic_file.hpp) only when the run has finished, so a failed, interrupted or killed
 // run never leaves a partial file, a mix of two runs, nor replaces an earlier run's files. Once the
 // new files are published, what was derived from the earlier run (plots/, analysis/, report.html)
-// is removed (app/provenance.hpp). Returns the output folder. Throws InputError for bad input
+// is removed (api/provenance.hpp). Returns the output folder. Throws InputError for bad input
 // (including an output folder already holding a run when !overwrite, or one another process is
 // writing), and Interrupted when SIGINT or SIGTERM arrives before the files are published (nothing
 // is written then).

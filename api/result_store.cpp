@@ -1,4 +1,4 @@
-#include "app/result_store.hpp"
+#include "api/result_store.hpp"
 
 #include <sqlite3.h>
 
@@ -6,7 +6,7 @@
 #include <map>
 #include <queue>
 
-#include "app/detail/store_sqlite.hpp"
+#include "api/detail/store_sqlite.hpp"
 #include "sim/error.hpp"
 #include "sim/hash.hpp"
 

@@ -1,4 +1,4 @@
-#include "app/progress.hpp"
+#include "api/progress.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>

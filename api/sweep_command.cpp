@@ -1,4 +1,4 @@
-#include "app/sweep_command.hpp"
+#include "api/sweep_command.hpp"
 
 #ifdef QVSIM_WITH_MPI
 #include <mpi.h>
@@ -22,14 +22,14 @@
 
 #include "agents/behaviours.hpp"
 #include "analysis/run_table.hpp"
-#include "app/build_info.hpp"
-#include "app/progress.hpp"
-#include "app/provenance.hpp"
-#include "app/result_store.hpp"
-#include "app/run_command.hpp"
-#include "app/scenario_yaml.hpp"
-#include "app/sweep_records.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/build_info.hpp"
+#include "api/progress.hpp"
+#include "api/provenance.hpp"
+#include "api/result_store.hpp"
+#include "api/run_command.hpp"
+#include "api/scenario_yaml.hpp"
+#include "api/sweep_records.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/interrupt.hpp"
@@ -254,7 +254,7 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
   json_file.commit();
 }
 
-// The sweep's manifest: its provenance (app/sweep_records.hpp), the resolved sweep and its points,
+// The sweep's manifest: its provenance (api/sweep_records.hpp), the resolved sweep and its points,
 // the run records of `stores`, and once exported (`exported`) the size and hash of each file.
 std::string sweep_manifest(const Prepared& p, std::uint64_t shards, unsigned threads,
                            const std::vector<fs::path>& stores, const fs::path* exported) {

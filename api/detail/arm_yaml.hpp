@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "app/detail/yaml_reader.hpp"
+#include "api/detail/yaml_reader.hpp"
 #include "sim/json.hpp"
 #include "sim/scenario.hpp"
 
@@ -24,14 +24,14 @@ void write_count_or_share(JsonWriter& w, const CountOrShare& c);
 Agenda parse_agenda(const Context& ctx, const Field& f, std::uint32_t proposals);
 void write_agenda(JsonWriter& w, const Agenda& a);
 
-// arms.<name>.collusion (app/detail/collusion_yaml.cpp).
+// arms.<name>.collusion (api/detail/collusion_yaml.cpp).
 CollusionSpec parse_collusion(const Context& ctx, const Field& f);
 void write_collusion(JsonWriter& w, const CollusionSpec& c);
 
-// arms.<name>.coercion (app/detail/coercion_yaml.cpp).
+// arms.<name>.coercion (api/detail/coercion_yaml.cpp).
 CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t proposals);
 void write_coercion(JsonWriter& w, const CoercionSpec& c);
-// arms.<name>.bribery (app/detail/bribery_yaml.cpp).
+// arms.<name>.bribery (api/detail/bribery_yaml.cpp).
 BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t proposals);
 void write_bribery(JsonWriter& w, const BriberySpec& b);
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "app/resources.hpp"
+#include "api/resources.hpp"
 
 namespace qvsim {
 
@@ -51,7 +51,7 @@ int run_sweep_command(const SweepRequest& request, std::ostream& out, std::ostre
 // Combines the result stores found in `inputs` (output folders of the shards of one sweep), read
 // where they are (no store is copied, and no SQLite -wal or -shm file is left beside them), and
 // exports runs.csv, summary.csv and summary.json into `out_dir`: identical to an unsharded
-// sweep's, with the manifest an unsharded sweep writes (app/sweep_records.hpp). Each store records
+// sweep's, with the manifest an unsharded sweep writes (api/sweep_records.hpp). Each store records
 // the scenario it came from, so no scenario file is needed. Throws InputError when the inputs
 // belong to different sweeps or items are missing.
 void merge_sweep(const std::filesystem::path& out_dir,
@@ -60,7 +60,7 @@ void merge_sweep(const std::filesystem::path& out_dir,
 // Prints how much of the sweep in `dir` is done: items done, failed and pending, per store file,
 // and per shard "done" or the exact command that continues it; the last line is "  complete" or
 // "  incomplete: ...". Throws InputError for a folder without stores or with damaged items.
-// (app/sweep_records.cpp)
+// (api/sweep_records.cpp)
 void sweep_status(const std::filesystem::path& dir, std::ostream& out);
 
 }  // namespace qvsim

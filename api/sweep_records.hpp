@@ -4,7 +4,7 @@
 // of each store (appended, one per process that wrote it) and the `<store>.json` beside it, the
 // command-line overrides a sweep was started with (which `--resume` reuses), and the per-shard
 // status with the exact command that continues each shard (sweep_status, declared in
-// app/sweep_command.hpp, is defined in app/sweep_records.cpp).
+// api/sweep_command.hpp, is defined in api/sweep_records.cpp).
 
 #include <cstdint>
 #include <filesystem>
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/result_store.hpp"
+#include "api/result_store.hpp"
 
 namespace qvsim {
 

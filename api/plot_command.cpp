@@ -3,7 +3,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -23,11 +22,10 @@
 #include <utility>
 #include <vector>
 
-#include "app/analysis_commands.hpp"
-#include "app/build_info.hpp"
-#include "app/detail/command_line.hpp"
-#include "app/provenance.hpp"
-#include "app/report_sections.hpp"
+#include "api/analysis_commands.hpp"
+#include "api/build_info.hpp"
+#include "api/provenance.hpp"
+#include "api/report_sections.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
@@ -106,34 +104,6 @@ std::optional<std::string> suggest(const std::string& got, const std::vector<std
 }
 
 using PlotArgs = PlotRequest;
-
-// Parses plot's arguments (report's, without plot_options); nullopt when --help printed help.
-std::optional<PlotArgs> parse_args(const std::string& command, const std::vector<std::string>& args,
-                                   bool plot_options, std::ostream& out) {
-  PlotArgs p;
-  std::vector<std::string> dirs;
-  std::optional<std::string> format;
-  CLI::App app{plot_options ? "Figures of DIR's summaries into DIR/plots/ (needs "
-                              "python3-matplotlib; see docs/plots.md)."
-                            : "One self-contained HTML page, DIR/report.html (see docs/plots.md).",
-               "qvsim " + command};
-  app.add_option("DIR", dirs, "a run's, sweep's or threshold's output folder")
-      ->required()
-      ->type_name("");
-  if (plot_options) {
-    app.add_option("--x", p.x, "the swept column on the x axis")->type_name("KEY");
-    detail::add_repeatable(app, "--y", p.y, "a metric to draw (repeatable)", "METRIC");
-    app.add_option("--facet", p.facet, "one panel per value of this column")->type_name("KEY");
-    detail::add_repeatable(app, "--where", p.where, "keep only these rows (repeatable)",
-                           "KEY=VALUE");
-    app.add_option("--format", format, "png, svg or both (default both)")
-        ->type_name("png|svg|both");
-  }
-  if (!detail::parse_command(app, args, out)) return std::nullopt;
-  if (format) p.format = *format;
-  p.dir = dirs[0];
-  return p;
-}
 
 // What a plot request must satisfy beyond its types.
 void check_request(const PlotArgs& p) {
@@ -249,7 +219,7 @@ std::string trim(std::string s) {
 
 // Runs analysis/plots.py on dir, drawing into a fresh folder that then takes the place of
 // DIR/plots whole, so plots/ never mixes figures of two drawings; each figure records `results`,
-// the folder's results hash (app/provenance.hpp), which must still hold once the script is done.
+// the folder's results hash (api/provenance.hpp), which must still hold once the script is done.
 // Returns the exit code for the CLI. Bad input is thrown.
 int run_plots(const PlotArgs& a, const std::string& results, std::ostream& out, std::ostream& err) {
   const std::string python = python_path();
@@ -722,23 +692,11 @@ std::string analysis_state(const fs::path& dir, const ResultsHash& results) {
 
 }  // namespace
 
-int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::optional<PlotArgs> parsed = parse_args("plot", args, true, out);
-  if (!parsed) return 0;  // --help
-  return plot_results(*parsed, out, err);
-}
-
 int plot_results(const PlotRequest& a, std::ostream& out, std::ostream& err) {
   check_request(a);
   check_plot_input(a);  // bad input writes nothing, not even the lock file
   const auto lock = lock_folder(a.dir);
   return run_plots(a, results_hash(a.dir).hex, out, err);
-}
-
-int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::optional<PlotArgs> parsed = parse_args("report", args, false, out);
-  if (!parsed) return 0;  // --help
-  return write_report(parsed->dir, out, err);
 }
 
 int write_report(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {

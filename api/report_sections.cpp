@@ -1,4 +1,4 @@
-#include "app/report_sections.hpp"
+#include "api/report_sections.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -1,4 +1,4 @@
-#include "app/detail/arm_yaml.hpp"
+#include "api/detail/arm_yaml.hpp"
 
 namespace qvsim::yaml_detail {
 

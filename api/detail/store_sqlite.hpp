@@ -1,5 +1,5 @@
 #pragma once
-// Small RAII wrappers over SQLite's C API for the result store's files (app/result_store.cpp,
+// Small RAII wrappers over SQLite's C API for the result store's files (api/result_store.cpp,
 // app/store_records.cpp), so that handles never leak on errors. Internal to the app library.
 //
 // A connection opens an existing store for reading and writing when the file allows it (reading

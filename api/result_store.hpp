@@ -9,7 +9,7 @@
 // carries a checksum over its entries and each item's rows carry a checksum of their own; a
 // reader that finds damage throws InputError naming the file and the item, never exports it.
 // Stores of the format before checksums are refused with a message to rerun.
-// Reading a store leaves no SQLite -wal or -shm file behind (app/detail/store_sqlite.hpp).
+// Reading a store leaves no SQLite -wal or -shm file behind (api/detail/store_sqlite.hpp).
 
 #include <cstdint>
 #include <filesystem>

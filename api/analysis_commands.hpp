@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "analysis/analyze.hpp"
-#include "app/resources.hpp"
+#include "api/resources.hpp"
 
 namespace qvsim {
 
@@ -28,7 +28,7 @@ struct AnalyzeRequest {
 // says what it wrote on `out`. Returns 0; throws InputError for bad input.
 int analyze_results(const AnalyzeRequest& request, std::ostream& out);
 
-// qvsim analyze DIR [--by KEY...] [--seed S] [--resamples B]   (app/analyze_command.cpp)
+// qvsim analyze DIR [--by KEY...] [--seed S] [--resamples B]   (api/analyze_command.cpp)
 int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // What `qvsim plot` is asked (docs/plots.md).
@@ -47,13 +47,13 @@ int plot_results(const PlotRequest& request, std::ostream& out, std::ostream& er
 // DIR/report.html, drawing the figures it needs first; returns 0 or the plot script's exit code.
 int write_report(const std::filesystem::path& dir, std::ostream& out, std::ostream& err);
 
-// qvsim plot DIR ...                                             (app/plot_command.cpp)
+// qvsim plot DIR ...                                             (api/plot_command.cpp)
 int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// qvsim report DIR ...                                           (app/plot_command.cpp)
+// qvsim report DIR ...                                           (api/plot_command.cpp)
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// What `qvsim threshold` is asked (app/threshold_command.cpp, docs/threshold.md).
+// What `qvsim threshold` is asked (api/threshold_command.cpp, docs/threshold.md).
 struct ThresholdRequest {
   std::filesystem::path input;  // a scenario file (bisection) or a finished sweep's folder
   std::string attack;           // the dotted key of the attack's size
@@ -83,7 +83,7 @@ void set_threshold_target(ThresholdRequest& request, const std::string& key,
 // InputError for a bad request (keys named as the command line's options).
 int find_thresholds(const ThresholdRequest& request, std::ostream& out, std::ostream& err);
 
-// qvsim threshold FILE|DIR --attack KEY --target METRIC=VALUE ... (app/threshold_command.cpp)
+// qvsim threshold FILE|DIR --attack KEY --target METRIC=VALUE ... (api/threshold_command.cpp)
 // Flip thresholds by bisection on a scenario, or interpolated from a finished sweep
 // (docs/threshold.md). Progress lines go to `err`, the table to `out`.
 int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

@@ -1,4 +1,4 @@
-#include "app/run_command.hpp"
+#include "api/run_command.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -19,11 +19,11 @@
 #include "analysis/proposals.hpp"
 #include "analysis/round_table.hpp"
 #include "analysis/run_table.hpp"
-#include "app/build_info.hpp"
-#include "app/progress.hpp"
-#include "app/provenance.hpp"
-#include "app/scenario_yaml.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/build_info.hpp"
+#include "api/progress.hpp"
+#include "api/provenance.hpp"
+#include "api/scenario_yaml.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/hash.hpp"

@@ -2,7 +2,6 @@
 // ballot regime, by adaptive bisection on a scenario or by interpolation on a finished sweep
 // (docs/threshold.md).
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -22,11 +21,10 @@
 #include "analysis/run_table.hpp"
 #include "analysis/statistics.hpp"
 #include "analysis/threshold.hpp"
-#include "app/analysis_commands.hpp"
-#include "app/detail/command_line.hpp"
-#include "app/run_command.hpp"
-#include "app/scenario_yaml.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/analysis_commands.hpp"
+#include "api/run_command.hpp"
+#include "api/scenario_yaml.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
@@ -73,9 +71,6 @@ std::optional<double> to_number(const std::string& t) {
     return std::nullopt;
   return v;
 }
-
-using detail::parse_count;
-using detail::parse_number;
 
 bool is_integer_text(const std::string& t) {
   std::size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
@@ -126,61 +121,6 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 // ---- arguments -----------------------------------------------------------------------------
-
-// Parses threshold's arguments into a request; nullopt when --help printed its help.
-std::optional<Options> parse_args(const std::vector<std::string>& args, std::ostream& out) {
-  Options o;
-  std::vector<std::string> files;
-  std::optional<std::string> range, target, width, replicates, max_replicates, seed, threads,
-      out_file, max_memory;
-  CLI::App app{
-      "Smallest attack size reaching the target per mechanism and ballot: adaptive bisection on "
-      "a scenario FILE over --range, or interpolated from a finished sweep's DIR (see "
-      "docs/threshold.md).",
-      "qvsim threshold"};
-  app.add_option("FILE|DIR", files, "a scenario file, or a finished sweep's folder")
-      ->required()
-      ->type_name("");
-  app.add_option("--attack", o.attack, "the attack's size: a dotted scenario key")
-      ->type_name("KEY");
-  app.add_option("--range", range, "the sizes to search, on a scenario")->type_name("LO:HI");
-  app.add_option("--target", target, "the metric and the value it must reach (flip_rate=0.5)")
-      ->type_name("METRIC=VALUE");
-  app.add_option("--arm", o.arm, "the attack arm (default: the one the key names)")
-      ->type_name("ARM");
-  detail::add_repeatable(app, "--mechanism", o.mechanisms, "only this mechanism (repeatable)", "M");
-  detail::add_repeatable(app, "--ballot", o.ballots, "only this ballot (repeatable)", "B");
-  app.add_option("--width", width, "stop bisecting when the interval is this narrow")
-      ->type_name("W");
-  app.add_option("--replicates", replicates, "replicates per evaluation at first (>= 2)")
-      ->type_name("R0");
-  app.add_option("--max-replicates", max_replicates,
-                 "the most replicates an evaluation may grow to")
-      ->type_name("RMAX");
-  app.add_option("--seed", seed, "override the scenario's seed")->type_name("S");
-  app.add_option("--threads", threads, "worker threads (default: all cores)")->type_name("N");
-  app.add_option("--out", out_file, "also write the table as CSV")->type_name("FILE.csv");
-  app.add_option("--max-memory", max_memory,
-                 "refuse a run whose estimated memory exceeds SIZE, or 'unlimited'")
-      ->type_name("SIZE");
-  if (!detail::parse_command(app, args, out)) return std::nullopt;
-  o.input = files[0];
-  if (range) set_threshold_range(o, "--range", *range);
-  if (target) set_threshold_target(o, "--target", *target);
-  if (width) o.width = parse_number("--width", *width);
-  if (replicates) o.replicates = parse_count("--replicates", *replicates);
-  if (max_replicates) o.max_replicates = parse_count("--max-replicates", *max_replicates);
-  if (seed) o.seed = parse_count("--seed", *seed);
-  if (threads) {
-    const auto t = parse_count("--threads", *threads);
-    if (t < 1 || t > 4096)
-      throw InputError("", 0, "--threads", "must be in [1, 4096]", ErrorKind::usage);
-    o.threads = static_cast<unsigned>(t);
-  }
-  if (out_file) o.out_file = *out_file;
-  if (max_memory) o.max_memory = parse_memory_cap("--max-memory", *max_memory);
-  return o;
-}
 
 // What a request must satisfy beyond its types (keys named as the command line's options).
 void check_request(const Options& o) {
@@ -751,12 +691,6 @@ void set_threshold_target(ThresholdRequest& o, const std::string& key, const std
   }
   o.metric = text.substr(0, eq);
   o.target = parse_number(key, text.substr(eq + 1));
-}
-
-int threshold_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::optional<Options> parsed = parse_args(args, out);
-  if (!parsed) return 0;  // --help
-  return find_thresholds(*parsed, out, err);
 }
 
 int find_thresholds(const ThresholdRequest& o, std::ostream& out, std::ostream& err) {

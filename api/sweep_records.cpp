@@ -1,4 +1,4 @@
-#include "app/sweep_records.hpp"
+#include "api/sweep_records.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,9 +6,9 @@
 #include <optional>
 #include <ostream>
 
-#include "app/build_info.hpp"
-#include "app/provenance.hpp"
-#include "app/sweep_command.hpp"
+#include "api/build_info.hpp"
+#include "api/provenance.hpp"
+#include "api/sweep_command.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/hash.hpp"

@@ -1,4 +1,4 @@
-#include "app/resources.hpp"
+#include "api/resources.hpp"
 
 #include <sys/resource.h>
 

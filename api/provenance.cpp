@@ -1,4 +1,4 @@
-#include "app/provenance.hpp"
+#include "api/provenance.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,7 +1,6 @@
 // qvsim analyze DIR [--by KEY ...] [--seed S] [--resamples B] [--baseline ARM]
 #include <yaml-cpp/yaml.h>
 
-#include <CLI/CLI.hpp>
 #include <charconv>
 #include <optional>
 #include <ostream>
@@ -9,17 +8,14 @@
 
 #include "analysis/analyze.hpp"
 #include "analysis/sensitivity_table.hpp"
-#include "app/analysis_commands.hpp"
-#include "app/detail/command_line.hpp"
-#include "app/sweep_spec.hpp"
+#include "api/analysis_commands.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
 
 namespace qvsim {
 namespace {
-
-using detail::parse_count;
 
 // The design of a sobol or morris sweep from DIR/manifest.json (its resolved `sweep` and
 // master_seed); nullopt for a run, another design, or a folder without a manifest.
@@ -75,35 +71,6 @@ std::optional<analysis::SensitivitySpec> sensitivity_spec(const std::filesystem:
 }
 
 }  // namespace
-
-int analyze_main(const std::vector<std::string>& args, std::ostream& out, std::ostream&) {
-  analysis::AnalyzeOptions options;
-  std::vector<std::string> dirs;
-  std::optional<std::string> seed;
-  std::optional<std::string> resamples;
-  std::optional<std::string> baseline;
-  CLI::App app{
-      "Reads DIR/runs.csv and writes DIR/analysis/summary.csv and summary.json: per group x arm x "
-      "mechanism, every metric's mean with t and bootstrap (percentile, BCa) 95% intervals, "
-      "pooled efficiency, and paired differences against the baseline arm (default honest). "
-      "effects.csv and effects.json: each attack arm's paired effect per mechanism and the "
-      "contrast of every two mechanisms' effects, with intervals. Groups: every swept column, or "
-      "only the --by columns. A sobol or morris sweep also gets analysis/sensitivity.csv: per arm "
-      "x mechanism x metric x parameter, S1 and ST with bootstrap intervals, or Morris mu* and "
-      "sigma. Columns: docs/outputs.md.",
-      "qvsim analyze"};
-  app.add_option("DIR", dirs, "a run's or sweep's output folder")->required()->type_name("");
-  detail::add_repeatable(app, "--by", options.by, "group by this column (repeatable)", "KEY");
-  app.add_option("--seed", seed, "the bootstrap's seed (default 20261126)")->type_name("S");
-  app.add_option("--resamples", resamples, "bootstrap resamples (default 2000)")->type_name("B");
-  app.add_option("--baseline", baseline, "the arm effects are paired against (default honest)")
-      ->type_name("ARM");
-  if (!detail::parse_command(app, args, out)) return 0;
-  if (seed) options.seed = parse_count("--seed", *seed);
-  if (resamples) options.resamples = parse_count("--resamples", *resamples);
-  if (baseline) options.baseline = *baseline;
-  return analyze_results(AnalyzeRequest{dirs[0], options}, out);
-}
 
 int analyze_results(const AnalyzeRequest& request, std::ostream& out) {
   const analysis::AnalyzeOptions& options = request.options;

@@ -4,7 +4,7 @@
 #include <limits>
 #include <optional>
 
-#include "app/detail/arm_yaml.hpp"
+#include "api/detail/arm_yaml.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
 

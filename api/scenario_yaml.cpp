@@ -1,4 +1,4 @@
-#include "app/scenario_yaml.hpp"
+#include "api/scenario_yaml.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -21,9 +21,9 @@
 #include <variant>
 #include <vector>
 
-#include "app/detail/arm_yaml.hpp"
-#include "app/detail/scenario_node.hpp"
-#include "app/detail/yaml_reader.hpp"
+#include "api/detail/arm_yaml.hpp"
+#include "api/detail/scenario_node.hpp"
+#include "api/detail/yaml_reader.hpp"
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
 #include "sim/json.hpp"

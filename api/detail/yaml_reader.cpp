@@ -1,4 +1,4 @@
-#include "app/detail/yaml_reader.hpp"
+#include "api/detail/yaml_reader.hpp"
 
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>

@@ -1,4 +1,4 @@
-#include "app/sweep_spec.hpp"
+#include "api/sweep_spec.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -14,9 +14,9 @@
 #include <system_error>
 
 #include "analysis/sensitivity.hpp"
-#include "app/detail/scenario_node.hpp"
-#include "app/detail/yaml_reader.hpp"
-#include "app/scenario_yaml.hpp"
+#include "api/detail/scenario_node.hpp"
+#include "api/detail/yaml_reader.hpp"
+#include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
 #include "sim/hash.hpp"
 #include "sim/json.hpp"

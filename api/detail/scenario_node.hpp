@@ -4,7 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "app/detail/yaml_reader.hpp"
+#include "api/detail/yaml_reader.hpp"
 #include "sim/scenario.hpp"
 
 namespace qvsim {
