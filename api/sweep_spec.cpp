@@ -27,7 +27,6 @@ namespace {
 
 using namespace yaml_detail;
 
-constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
 constexpr const char* kForms =
     "a list of values, a range {from, to, step}, {uniform: [a, b]}, {log_uniform: [a, b]} or "
     "{choice: [...]}";

@@ -1,6 +1,6 @@
 #pragma once
-// Small RAII wrappers over SQLite's C API for the result store's files (api/result_store.cpp,
-// app/store_records.cpp), so that handles never leak on errors. Internal to the app library.
+// Small RAII wrappers over SQLite's C API for the result store's files (api/result_store.cpp), so
+// that handles never leak on errors. Internal to the api library.
 //
 // A connection opens an existing store for reading and writing when the file allows it (reading
 // only otherwise), never for reading only by choice: a read-only connection to a WAL database
