@@ -444,7 +444,7 @@ std::vector<std::string> split_quoted(std::string_view line) {
       quoted = true;
     } else if (c == ',') {
       out.emplace_back();
-    } else {
+    } else if (c != '\r') {
       out.back() += c;
     }
   }

@@ -124,7 +124,7 @@ std::string runs_csv_row(const RunRow& row);
 RunRow parse_runs_csv_row(std::string_view line);
 
 // Splits a CSV line into fields, honouring double quotes ("" inside quotes is one quote; swept
-// string values may be quoted).
+// string values may be quoted); a carriage return outside quotes (a CRLF line end) is dropped.
 std::vector<std::string> split_quoted(std::string_view line);
 
 // Tidy: arm,mechanism,metric,n,missing,mean,sd,se,ci95_low,ci95_high; efficiency_pooled last.

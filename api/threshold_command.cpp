@@ -87,39 +87,6 @@ std::string value_text(double x, bool integer) {
 
 std::string cell(double x) { return std::isnan(x) ? std::string() : format_double(x); }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-        out.back() += '"', ++i;
-      else if (c == '"')
-        quoted = false;
-      else
-        out.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
 // ---- arguments -----------------------------------------------------------------------------
 
 // What a request must satisfy beyond its types (keys named as the command line's options).
@@ -521,7 +488,7 @@ std::vector<Row> interpolate_sweep(const Options& o) {
   std::string line;
   if (!std::getline(f, line))
     throw InputError(file.string(), 1, "", "empty file", ErrorKind::empty);
-  const std::vector<std::string> header = split_csv_line(line);
+  const std::vector<std::string> header = analysis::split_quoted(line);
   auto col = [&](const std::string& name) -> std::size_t {
     const auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end())
@@ -556,7 +523,7 @@ std::vector<Row> interpolate_sweep(const Options& o) {
   while (std::getline(f, line)) {
     ++line_no;
     if (line.empty()) continue;
-    const auto cells = split_csv_line(line);
+    const auto cells = analysis::split_quoted(line);
     if (cells.size() != header.size())
       throw InputError(file.string(), line_no, "",
                        "expected " + std::to_string(header.size()) + " fields, got " +

@@ -572,3 +572,15 @@ TEST_CASE("a share's interval never leaves [0, 1], its effect's never [-1, 1]",
     }
   }
 }
+
+TEST_CASE("split_quoted: quotes, doubled quotes, empty fields and a CRLF line end", "[analyze]") {
+  using qvsim::analysis::split_quoted;
+  CHECK(split_quoted("a,b,c") == std::vector<std::string>{"a", "b", "c"});
+  CHECK(split_quoted("\"x,y\",\"say \"\"hi\"\"\",") ==
+        std::vector<std::string>{"x,y", "say \"hi\"", ""});
+  CHECK(split_quoted("") == std::vector<std::string>{""});
+  // A file written on Windows: the carriage return is not part of the last field...
+  CHECK(split_quoted("1,2\r") == std::vector<std::string>{"1", "2"});
+  // ...but one inside quotes is data.
+  CHECK(split_quoted("\"a\rb\",c") == std::vector<std::string>{"a\rb", "c"});
+}
