@@ -22,6 +22,7 @@
 #include "analysis/statistics.hpp"
 #include "analysis/threshold.hpp"
 #include "api/analysis_commands.hpp"
+#include "api/detail/threshold_rows.hpp"
 #include "api/run_command.hpp"
 #include "api/scenario_yaml.hpp"
 #include "api/sweep_spec.hpp"
@@ -37,40 +38,15 @@ namespace qvsim {
 namespace fs = std::filesystem;
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::uint64_t kDefaultReplicates = 20;
 constexpr std::uint64_t kDefaultMaxFactor = 16;
 // Arm columns reported at the threshold, where the attack arm has them.
 const char* const kSpendColumns[] = {"bribe_spent", "credits_saved", "complied"};
 
 using Options = ThresholdRequest;
+using namespace threshold_detail;
 
 // ---- small helpers -------------------------------------------------------------------------
-
-std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
-  for (const auto& k : known) {
-    const std::size_t d = edit_distance(word, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  return best.empty() ? std::string() : "; did you mean '" + best + "'?";
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-std::optional<double> to_number(const std::string& t) {
-  double v = 0.0;
-  const auto* end = t.data() + t.size();
-  const auto res = std::from_chars(t.data(), end, v);
-  if (t.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v))
-    return std::nullopt;
-  return v;
-}
 
 bool is_integer_text(const std::string& t) {
   std::size_t i = (!t.empty() && t[0] == '-') ? 1 : 0;
@@ -122,27 +98,7 @@ void check_request(const Options& o) {
     throw InputError("", 0, "--threads", "must be in [1, 4096]", ErrorKind::usage);
 }
 
-// The arm named by the key (arms.NAME....), if any.
-std::string arm_of_key(const std::string& key) {
-  if (key.rfind("arms.", 0) != 0) return "";
-  const auto dot = key.find('.', 5);
-  return key.substr(5, dot == std::string::npos ? std::string::npos : dot - 5);
-}
-
 // ---- output rows ---------------------------------------------------------------------------
-
-struct Row {
-  std::string method;  // "bisection" | "interpolated from a sweep"
-  std::string arm, mechanism, ballot, group;
-  std::string status, direction;
-  double threshold = kNaN, interval_low = kNaN, interval_high = kNaN;
-  std::uint64_t replicates = 0, evaluations = 0;
-  double spent_per_agent = kNaN;
-  double spend[3] = {kNaN, kNaN, kNaN};
-  double low_value = kNaN, low_mean = kNaN, low_ci_low = kNaN, low_ci_high = kNaN;
-  double high_value = kNaN, high_mean = kNaN, high_ci_low = kNaN, high_ci_high = kNaN;
-  std::string note;
-};
 
 void write_csv(const Options& o, const std::vector<Row>& rows, std::ostream& f) {
   f << "method,arm,mechanism,ballot,group,attack,metric,target,direction,status,threshold,"
@@ -161,13 +117,6 @@ void write_csv(const Options& o, const std::vector<Row>& rows, std::ostream& f) 
       f << ',' << cell(x);
     f << ',' << csv_field(r.note) << '\n';
   }
-}
-
-std::string fmt(double x) {
-  if (std::isnan(x)) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", x);
-  return buf;
 }
 
 void print_table(const Options& o, const std::vector<Row>& rows, std::ostream& out) {
@@ -431,14 +380,6 @@ class ScenarioSearch {
   std::string arm_;
 };
 
-Mechanism parse_mechanism(const std::string& t) {
-  if (const auto m = mechanism_named(t)) return *m;
-  throw InputError(
-      "", 0, "--mechanism",
-      "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear; or qv, 1p1v)",
-      ErrorKind::usage);
-}
-
 Ballot parse_ballot(const std::string& t) {
   for (Ballot b : {Ballot::public_ballot, Ballot::provable, Ballot::secret})
     if (t == to_string(b)) return b;
@@ -459,178 +400,6 @@ std::vector<Row> search_scenario(const Options& o, std::ostream& err) {
   std::vector<Row> rows;
   for (Mechanism m : mechs)
     for (Ballot b : ballots) rows.push_back(search.run(m, b, err));
-  return rows;
-}
-
-// ---- interpolation on a finished sweep -----------------------------------------------------
-
-struct SweepValue {
-  double x = 0.0;
-  double mean = kNaN, ci_low = kNaN, ci_high = kNaN;
-  std::uint64_t n = 0;
-};
-
-std::vector<Row> interpolate_sweep(const Options& o) {
-  const fs::path file = o.input / "summary.csv";
-  // A regular file of bounded size: a FIFO or device in its place must not hang the read.
-  std::optional<InputFile> opened;
-  try {
-    opened.emplace(file, kMaxIdFileBytes, "summary.csv");
-  } catch (const InputError& e) {
-    throw InputError(file.string(), 0, "",
-                     "cannot read a sweep's summary.csv (is the sweep finished?): " + e.message(),
-                     e.kind());
-  }
-  std::istream& f = opened->stream();
-  if (o.range)
-    throw InputError("", 0, "--range", "applies to a scenario FILE, not a sweep DIR",
-                     ErrorKind::usage);
-  std::string line;
-  if (!std::getline(f, line))
-    throw InputError(file.string(), 1, "", "empty file", ErrorKind::empty);
-  const std::vector<std::string> header = analysis::split_quoted(line);
-  auto col = [&](const std::string& name) -> std::size_t {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end())
-      throw InputError(file.string(), 1, "", "not a sweep's summary.csv: no column '" + name + "'");
-    return static_cast<std::size_t>(it - header.begin());
-  };
-  const std::size_t c_point = col("point"), c_arm = col("arm"), c_mech = col("mechanism"),
-                    c_metric = col("metric"), c_n = col("n"), c_mean = col("mean"),
-                    c_lo = col("ci95_low"), c_hi = col("ci95_high");
-  std::vector<std::string> params(header.begin() + static_cast<std::ptrdiff_t>(c_point) + 1,
-                                  header.begin() + static_cast<std::ptrdiff_t>(c_arm));
-  const auto key_it = std::find(params.begin(), params.end(), o.attack);
-  if (key_it == params.end())
-    throw InputError(file.string(), 1, "--attack",
-                     "'" + o.attack + "' is not a swept parameter" + suggestion(o.attack, params) +
-                         " (swept: " + join(params) + ")");
-  const std::size_t c_key = c_point + 1 + static_cast<std::size_t>(key_it - params.begin());
-  const auto ballot_it = std::find(params.begin(), params.end(), "ballot");
-  const std::string arm = o.arm.empty() ? arm_of_key(o.attack) : o.arm;
-  if (arm.empty())
-    throw InputError("", 0, "--arm", "is required when --attack is not under arms.",
-                     ErrorKind::usage);
-
-  // group label -> (mechanism, ballot, values)
-  struct Group {
-    std::string mechanism, ballot, label;
-    std::vector<SweepValue> values;
-  };
-  std::map<std::string, Group> groups;
-  std::vector<std::string> metrics_seen, arms_seen;
-  std::size_t line_no = 1;
-  while (std::getline(f, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    const auto cells = analysis::split_quoted(line);
-    if (cells.size() != header.size())
-      throw InputError(file.string(), line_no, "",
-                       "expected " + std::to_string(header.size()) + " fields, got " +
-                           std::to_string(cells.size()));
-    if (std::find(arms_seen.begin(), arms_seen.end(), cells[c_arm]) == arms_seen.end())
-      arms_seen.push_back(cells[c_arm]);
-    if (std::find(metrics_seen.begin(), metrics_seen.end(), cells[c_metric]) == metrics_seen.end())
-      metrics_seen.push_back(cells[c_metric]);
-    if (cells[c_arm] != arm || cells[c_metric] != o.metric) continue;
-    const std::string& mech = cells[c_mech];
-    if (!o.mechanisms.empty() &&
-        std::find_if(o.mechanisms.begin(), o.mechanisms.end(), [&](const std::string& m) {
-          return to_string(parse_mechanism(m)) == mech;
-        }) == o.mechanisms.end())
-      continue;
-    std::string ballot;
-    if (ballot_it != params.end())
-      ballot = cells[c_point + 1 + static_cast<std::size_t>(ballot_it - params.begin())];
-    if (!o.ballots.empty() &&
-        std::find(o.ballots.begin(), o.ballots.end(), ballot) == o.ballots.end())
-      continue;
-    std::string label;
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      if (params[i] == o.attack || params[i] == "ballot") continue;
-      label += (label.empty() ? "" : ";") + params[i] + "=" + cells[c_point + 1 + i];
-    }
-    const auto x = to_number(cells[c_key]);
-    if (!x)
-      throw InputError(file.string(), line_no, o.attack,
-                       "swept value '" + cells[c_key] + "' is not a number");
-    SweepValue v;
-    v.x = *x;
-    auto num = [](const std::string& t) { return to_number(t).value_or(kNaN); };
-    v.mean = num(cells[c_mean]);
-    v.ci_low = num(cells[c_lo]);
-    v.ci_high = num(cells[c_hi]);
-    v.n = static_cast<std::uint64_t>(num(cells[c_n]));
-    Group& g = groups[mech + "\x1f" + ballot + "\x1f" + label];
-    g.mechanism = mech;
-    g.ballot = ballot;
-    g.label = label;
-    g.values.push_back(v);
-  }
-  if (std::find(arms_seen.begin(), arms_seen.end(), arm) == arms_seen.end())
-    throw InputError(file.string(), 0, "--arm",
-                     "no arm '" + arm + "'" + suggestion(arm, arms_seen));
-  if (std::find(metrics_seen.begin(), metrics_seen.end(), o.metric) == metrics_seen.end())
-    throw InputError(file.string(), 0, "--target",
-                     "unknown metric '" + o.metric + "'" + suggestion(o.metric, metrics_seen));
-
-  std::vector<Row> rows;
-  for (auto& [_, g] : groups) {
-    std::sort(g.values.begin(), g.values.end(),
-              [](const SweepValue& a, const SweepValue& b) { return a.x < b.x; });
-    Row r;
-    r.method = "interpolated from a sweep";
-    r.arm = arm;
-    r.mechanism = g.mechanism;
-    r.ballot = g.ballot;
-    r.group = g.label;
-    r.replicates = g.values.empty() ? 0 : g.values.front().n;
-    r.evaluations = g.values.size();
-    const auto& v = g.values;
-    if (v.size() < 2) {
-      r.status = "not_reached";
-      r.note = "fewer than two swept values of " + o.attack + " in this group";
-      rows.push_back(r);
-      continue;
-    }
-    const bool up = v.back().mean >= v.front().mean;
-    r.direction = up ? "increasing" : "decreasing";
-    const auto reaches = [&](double m) { return up ? m >= o.target : m <= o.target; };
-    r.note = "interpolated from a sweep: response " + r.direction + " (mean " +
-             fmt(v.front().mean) + " at " + fmt(v.front().x) + ", " + fmt(v.back().mean) + " at " +
-             fmt(v.back().x) + ")";
-    std::size_t j = 0;
-    while (j < v.size() && !reaches(v[j].mean)) ++j;
-    if (j == 0) {
-      r.status = "reached_at_low";
-      r.threshold = r.interval_low = r.interval_high = v[0].x;
-      r.high_value = v[0].x, r.high_mean = v[0].mean, r.high_ci_low = v[0].ci_low,
-      r.high_ci_high = v[0].ci_high;
-      r.note += "; target already reached at the lowest swept value";
-    } else if (j == v.size()) {
-      r.status = "not_reached";
-      r.note += "; not reached in [" + fmt(v.front().x) + ", " + fmt(v.back().x) + "]";
-    } else {
-      const SweepValue& a = v[j - 1];
-      const SweepValue& b = v[j];
-      r.status = "interpolated";
-      r.threshold = a.x + (o.target - a.mean) / (b.mean - a.mean) * (b.x - a.x);
-      r.interval_low = a.x;
-      r.interval_high = b.x;
-      r.low_value = a.x, r.low_mean = a.mean, r.low_ci_low = a.ci_low, r.low_ci_high = a.ci_high;
-      r.high_value = b.x, r.high_mean = b.mean, r.high_ci_low = b.ci_low,
-      r.high_ci_high = b.ci_high;
-      for (std::size_t k = j + 1; k < v.size(); ++k)
-        if (!reaches(v[k].mean)) {
-          r.note += "; not monotone: falls back short of the target at " + fmt(v[k].x);
-          break;
-        }
-      r.note += "; the interval is the bracketing swept values";
-    }
-    rows.push_back(r);
-  }
-  if (rows.empty())
-    throw InputError(file.string(), 0, "", "no rows for arm '" + arm + "' and the given filters");
   return rows;
 }
 
@@ -668,5 +437,55 @@ int find_thresholds(const ThresholdRequest& o, std::ostream& out, std::ostream& 
   write_out(o, rows, out);
   return 0;
 }
+
+namespace threshold_detail {
+
+std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
+  for (const auto& k : known) {
+    const std::size_t d = edit_distance(word, k);
+    if (d < best_d) best_d = d, best = k;
+  }
+  return best.empty() ? std::string() : "; did you mean '" + best + "'?";
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::optional<double> to_number(const std::string& t) {
+  double v = 0.0;
+  const auto* end = t.data() + t.size();
+  const auto res = std::from_chars(t.data(), end, v);
+  if (t.empty() || res.ec != std::errc() || res.ptr != end || !std::isfinite(v))
+    return std::nullopt;
+  return v;
+}
+
+std::string arm_of_key(const std::string& key) {
+  if (key.rfind("arms.", 0) != 0) return "";
+  const auto dot = key.find('.', 5);
+  return key.substr(5, dot == std::string::npos ? std::string::npos : dot - 5);
+}
+
+std::string fmt(double x) {
+  if (std::isnan(x)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", x);
+  return buf;
+}
+
+Mechanism parse_mechanism(const std::string& t) {
+  if (const auto m = mechanism_named(t)) return *m;
+  throw InputError(
+      "", 0, "--mechanism",
+      "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear; or qv, 1p1v)",
+      ErrorKind::usage);
+}
+
+}  // namespace threshold_detail
 
 }  // namespace qvsim
