@@ -168,24 +168,6 @@ bool store_created(const fs::path& file) {
 
 }  // namespace
 
-std::uint64_t rows_checksum(std::uint64_t point, std::uint64_t replicate, std::string_view rows) {
-  const std::string key = std::to_string(point) + "," + std::to_string(replicate) + "\n";
-  return fnv1a64(rows, fnv1a64(key));
-}
-
-std::uint64_t header_checksum(const std::vector<std::pair<std::string, std::string>>& entries) {
-  auto sorted = entries;
-  std::sort(sorted.begin(), sorted.end());
-  std::uint64_t h = kFnv1a64Basis;
-  for (const auto& [k, v] : sorted) {
-    h = fnv1a64(k, h);
-    h = fnv1a64(std::string_view("\0", 1), h);
-    h = fnv1a64(v, h);
-    h = fnv1a64(std::string_view("\0", 1), h);
-  }
-  return h;
-}
-
 ResultStore::ResultStore(const fs::path& file, const StoreIdentity& identity,
                          const StoreOrigin& origin) {
   Connection c(file, true);
