@@ -211,7 +211,8 @@ def sweep(scenario, out, *, seed=None, replicates=None, threads=0, shard=None, r
           fail_fast=False, max_memory=None, dry_run=False):
     """Runs a sweep file (or one shard of it: ``shard=(i, n)`` or "i/n") into ``out``, as
     ``qvsim sweep`` does. Returns its :class:`Result` once every item is done (None for a shard
-    that leaves the sweep incomplete), or the plan's text with ``dry_run``."""
+    that leaves the sweep incomplete), or the plan's text with ``dry_run``. Raises RuntimeError
+    when items failed (recorded in the store; ``qvsim.status`` lists them)."""
     i, n = 0, 1
     if shard is not None:
         if isinstance(shard, str):
