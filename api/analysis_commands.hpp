@@ -50,7 +50,7 @@ int write_report(const std::filesystem::path& dir, std::ostream& out, std::ostre
 // qvsim plot DIR ...                                             (api/plot_command.cpp)
 int plot_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-// qvsim report DIR ...                                           (api/plot_command.cpp)
+// qvsim report DIR ...                                           (api/report_command.cpp)
 int report_main(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // What `qvsim threshold` is asked (api/threshold_command.cpp, docs/threshold.md).

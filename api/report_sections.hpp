@@ -1,5 +1,5 @@
 #pragma once
-// Parts of `qvsim report` (api/plot_command.cpp) read from the folder's own records: the scenario
+// Parts of `qvsim report` (api/report_command.cpp) read from the folder's own records: the scenario
 // as a reader sees it, and the arms flagged inert or saturated. HTML out, escaped here.
 
 #include <string>
