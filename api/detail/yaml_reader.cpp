@@ -269,6 +269,16 @@ std::string get_string(const Context& ctx, const Field& f) {
   return f.node.Scalar();
 }
 
+fs::path parse_file(const Context& ctx, const Field& file) {
+  const std::string text = file.node.IsScalar() ? file.node.Scalar() : std::string();
+  if (text.empty()) {
+    fail(ctx, file.line, file.path, "must be a non-empty path, got " + describe(file.node));
+  }
+  fs::path p(text);
+  if (p.is_relative() && !ctx.base_dir.empty()) p = ctx.base_dir / p;
+  return p.lexically_normal();
+}
+
 // An exact decimal integer in [lo, hi].
 std::uint64_t get_uint(const Context& ctx, const Field& f, std::uint64_t lo, std::uint64_t hi) {
   const std::string text = plain_scalar(ctx, f, "an integer");

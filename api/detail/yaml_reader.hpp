@@ -182,6 +182,10 @@ std::string plain_scalar(const Context& ctx, const Field& f, const char* what);
 
 std::string get_string(const Context& ctx, const Field& f);
 
+// A path in the scenario (a non-empty string), resolved against the scenario file's folder
+// (ctx.base_dir) when relative.
+fs::path parse_file(const Context& ctx, const Field& file);
+
 // An exact decimal integer in [lo, hi].
 std::uint64_t get_uint(const Context& ctx, const Field& f, std::uint64_t lo, std::uint64_t hi);
 
@@ -278,6 +282,21 @@ class MapView {
     if (misspelt(key)) throw AlreadyReported{};
     fail(*ctx_, line(), child_path(field_.path, key), ErrorKind::missing_key,
          "missing required key");
+  }
+
+  // Exactly one of the keys `a` and `b`: both given fails at `b` ("give either a or b, not
+  // both"); neither fails at the map with `neither`, or throws AlreadyReported when one of them
+  // was misspelt (reported with its suggestion: not again as missing).
+  void require_one_of(std::string_view a, std::string_view b, const std::string& neither) const {
+    const auto fb = get(b);
+    if (has(a) && fb) {
+      fail(*ctx_, fb->line, fb->path,
+           "give either " + std::string(a) + " or " + std::string(b) + ", not both");
+    }
+    if (!has(a) && !fb) {
+      if (misspelt(a) || misspelt(b)) throw AlreadyReported{};
+      fail(*ctx_, line(), path(), neither);
+    }
   }
 
   // Keys allowed by the map's structure but not by the variant chosen inside it.
