@@ -68,18 +68,6 @@ std::size_t leading_fields(std::string_view line, std::size_t count,
   return i;
 }
 
-// "; did you mean 'x'?" for the closest known word within edit distance 3, else "".
-std::string did_you_mean(const std::string& got, const std::vector<std::string>& known) {
-  const auto i = nearest_name(got, known);
-  return i ? "; did you mean '" + known[*i] + "'?" : std::string();
-}
-
-std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
-  return out.empty() ? "(none)" : out;
-}
-
 template <class T>
 bool parse_uint(std::string_view t, T& x) {
   const auto res = std::from_chars(t.data(), t.data() + t.size(), x);
@@ -248,7 +236,8 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
       if (it == swept.end()) {
         throw InputError("", 0, "--by",
                          "'" + key + "' is not a swept column of " + file +
-                             " (swept: " + join(swept) + ")" + did_you_mean(key, swept));
+                             " (swept: " + (swept.empty() ? std::string("(none)") : join(swept)) +
+                             ")" + did_you_mean(key, swept));
       }
       const auto i = static_cast<std::size_t>(it - swept.begin());
       if (std::find(group_idx.begin(), group_idx.end(), i) == group_idx.end())

@@ -18,9 +18,9 @@
 #include <ostream>
 #include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "analysis/run_table.hpp"
 #include "api/analysis_commands.hpp"
 #include "api/detail/plot_folder.hpp"
 #include "api/provenance.hpp"
@@ -39,40 +39,6 @@ using namespace plot_detail;
 
 constexpr const char* kDefaultPython = "/usr/bin/python3";
 constexpr const char* kScript = "plots.py";
-
-// One CSV record (RFC 4180 quoting, as csv_field writes it); no embedded newlines in our files.
-std::vector<std::string> split_csv(std::string_view line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(std::move(cur));
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  out.push_back(std::move(cur));
-  return out;
-}
-
-std::optional<std::string> suggest(const std::string& got, const std::vector<std::string>& known) {
-  if (const auto i = nearest_name(got, known)) return known[*i];
-  return std::nullopt;
-}
 
 // What a plot request must satisfy beyond its types.
 void check_request(const PlotRequest& p) {
@@ -183,7 +149,7 @@ std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
   std::istream& f = file.stream();
   std::vector<std::vector<std::string>> rows;
   for (std::string line; std::getline(f, line);) {
-    if (!line.empty()) rows.push_back(split_csv(line));
+    if (!line.empty()) rows.push_back(analysis::split_quoted(line));
   }
   if (rows.empty())
     throw InputError(p.string(), 0, "", "is empty; expected a header line", ErrorKind::empty);
@@ -357,7 +323,7 @@ void check_plot_input(const PlotRequest& a) {
   std::istream& f = file.stream();
   std::string header;
   std::getline(f, header);
-  const auto cols = split_csv(header);
+  const auto cols = analysis::split_quoted(header);
   if (std::find(cols.begin(), cols.end(), "metric") == cols.end()) {
     throw InputError(summary.string(), 1, "", "not a qvsim summary.csv: no 'metric' column");
   }
@@ -369,7 +335,7 @@ void check_plot_input(const PlotRequest& a) {
   }
   if (std::find(swept.begin(), swept.end(), *a.x) != swept.end()) return;
   std::string msg = "'" + *a.x + "' is not a swept parameter";
-  if (const auto s = suggest(*a.x, swept)) msg += "; did you mean '" + *s + "'?";
+  msg += did_you_mean(*a.x, swept);
   msg += " (swept:";
   for (const auto& s : swept) msg += " " + s;
   msg += ")";

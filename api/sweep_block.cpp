@@ -16,6 +16,7 @@
 #include "api/detail/yaml_reader.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim::sweep_spec_detail {
 
@@ -68,7 +69,7 @@ Param read_param(const Context& ctx, const std::string& path, const Field& f,
   for (const auto& [name, field] : m.entries()) {
     if (std::find(kKnown.begin(), kKnown.end(), name) != kKnown.end()) continue;
     std::string msg = "unknown key";
-    if (const auto s = suggest(name, kKnown)) msg += "; did you mean '" + std::string(*s) + "'?";
+    msg += did_you_mean(name, kKnown);
     fail(
         ctx, field.line, field.path, ErrorKind::unknown_key,
         msg + " (a parameter takes " + kForms + "; to sweep over maps, list them: [{...}, {...}])");

@@ -189,7 +189,7 @@ class ScenarioSearch {
     for (const auto& a : base_.arms) names.push_back(a.name);
     if (arm_.empty()) throw InputError(label_, 0, "arms", "has no arm besides the baseline");
     if (std::find(names.begin(), names.end(), arm_) == names.end())
-      throw InputError(label_, 0, "--arm", "no arm '" + arm_ + "'" + suggestion(arm_, names));
+      throw InputError(label_, 0, "--arm", "no arm '" + arm_ + "'" + did_you_mean(arm_, names));
     if (arm_ == base_.baseline_arm)
       throw InputError(label_, 0, "--arm",
                        "'" + arm_ + "' is the baseline arm; name an attack arm");
@@ -258,7 +258,7 @@ class ScenarioSearch {
         if (it == metric_names.end())
           throw InputError("", 0, "--target",
                            "unknown metric '" + o_.metric + "' for arm '" + arm_ + "'" +
-                               suggestion(o_.metric, metric_names) +
+                               did_you_mean(o_.metric, metric_names) +
                                " (metrics: " + join(metric_names) + ")");
         metric = static_cast<std::size_t>(it - metric_names.begin());
       }
@@ -439,22 +439,6 @@ int find_thresholds(const ThresholdRequest& o, std::ostream& out, std::ostream& 
 }
 
 namespace threshold_detail {
-
-std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
-  std::string best;
-  std::size_t best_d = std::max<std::size_t>(3, word.size() / 3) + 1;
-  for (const auto& k : known) {
-    const std::size_t d = edit_distance(word, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  return best.empty() ? std::string() : "; did you mean '" + best + "'?";
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 std::optional<double> to_number(const std::string& t) {
   double v = 0.0;

@@ -63,8 +63,8 @@ std::vector<Row> interpolate_sweep(const ThresholdRequest& o) {
   const auto key_it = std::find(params.begin(), params.end(), o.attack);
   if (key_it == params.end())
     throw InputError(file.string(), 1, "--attack",
-                     "'" + o.attack + "' is not a swept parameter" + suggestion(o.attack, params) +
-                         " (swept: " + join(params) + ")");
+                     "'" + o.attack + "' is not a swept parameter" +
+                         did_you_mean(o.attack, params) + " (swept: " + join(params) + ")");
   const std::size_t c_key = c_point + 1 + static_cast<std::size_t>(key_it - params.begin());
   const auto ballot_it = std::find(params.begin(), params.end(), "ballot");
   const std::string arm = o.arm.empty() ? arm_of_key(o.attack) : o.arm;
@@ -129,10 +129,10 @@ std::vector<Row> interpolate_sweep(const ThresholdRequest& o) {
   }
   if (std::find(arms_seen.begin(), arms_seen.end(), arm) == arms_seen.end())
     throw InputError(file.string(), 0, "--arm",
-                     "no arm '" + arm + "'" + suggestion(arm, arms_seen));
+                     "no arm '" + arm + "'" + did_you_mean(arm, arms_seen));
   if (std::find(metrics_seen.begin(), metrics_seen.end(), o.metric) == metrics_seen.end())
     throw InputError(file.string(), 0, "--target",
-                     "unknown metric '" + o.metric + "'" + suggestion(o.metric, metrics_seen));
+                     "unknown metric '" + o.metric + "'" + did_you_mean(o.metric, metrics_seen));
 
   std::vector<Row> rows;
   for (auto& [_, g] : groups) {

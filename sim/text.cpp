@@ -8,15 +8,12 @@
 #include "sim/error.hpp"
 
 namespace qvsim {
-namespace {
 
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-}  // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -66,6 +63,30 @@ std::optional<std::size_t> nearest_name(std::string_view got,
                                         const std::vector<std::string>& known) {
   const std::vector<std::string_view> views(known.begin(), known.end());
   return nearest_name(got, std::span<const std::string_view>(views));
+}
+
+std::string did_you_mean(std::string_view got, std::span<const std::string_view> known) {
+  const auto i = nearest_name(got, known);
+  return i ? "; did you mean '" + std::string(known[*i]) + "'?" : std::string();
+}
+
+std::string did_you_mean(std::string_view got, const std::vector<std::string>& known) {
+  const std::vector<std::string_view> views(known.begin(), known.end());
+  return did_you_mean(got, std::span<const std::string_view>(views));
+}
+
+std::string join(std::span<const std::string_view> words) {
+  std::string out;
+  for (const std::string_view w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& words) {
+  const std::vector<std::string_view> views(words.begin(), words.end());
+  return join(std::span<const std::string_view>(views));
 }
 
 std::string csv_field(std::string_view s) {

@@ -11,6 +11,9 @@
 
 namespace qvsim {
 
+// `s` with its ASCII letters in lower case.
+std::string lower(std::string_view s);
+
 // Levenshtein distance (insertions, deletions, substitutions).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
@@ -22,6 +25,14 @@ std::optional<std::size_t> nearest_name(std::string_view got,
                                         std::span<const std::string_view> known);
 std::optional<std::size_t> nearest_name(std::string_view got,
                                         const std::vector<std::string>& known);
+
+// "; did you mean 'x'?" with x the name nearest_name picks from `known`, or "" when it picks none.
+std::string did_you_mean(std::string_view got, std::span<const std::string_view> known);
+std::string did_you_mean(std::string_view got, const std::vector<std::string>& known);
+
+// The words joined with ", ", as messages list them ("a, b, c"); "" for none.
+std::string join(std::span<const std::string_view> words);
+std::string join(const std::vector<std::string>& words);
 
 // A CSV field: as it is, or quoted (RFC 4180) when it holds a comma, a quote or a newline.
 std::string csv_field(std::string_view s);

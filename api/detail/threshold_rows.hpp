@@ -31,10 +31,6 @@ struct Row {
   std::string note;
 };
 
-// "; did you mean 'x'?" for the nearest of `known` within max(3, |word|/3) edits, or "".
-std::string suggestion(const std::string& word, const std::vector<std::string>& known);
-// The words joined with ", ".
-std::string join(const std::vector<std::string>& v);
 // `t` as a finite number, or nullopt.
 std::optional<double> to_number(const std::string& t);
 // The arm named by the key (arms.NAME....), or "".

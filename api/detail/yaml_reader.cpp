@@ -21,25 +21,10 @@ namespace qvsim::yaml_detail {
 
 // ---- small text helpers ---------------------------------------------------------------------
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<std::string_view> suggest(std::string_view got, Keys known) {
   const std::vector<std::string_view> names(known.begin(), known.end());
   if (const auto i = nearest_name(got, std::span<const std::string_view>(names))) return names[*i];
   return std::nullopt;
-}
-
-std::string join(Keys words) {
-  std::string out;
-  for (std::string_view w : words) {
-    if (!out.empty()) out += ", ";
-    out += w;
-  }
-  return out;
 }
 
 bool is_name(std::string_view s, bool allow_dot) {
@@ -373,7 +358,7 @@ std::size_t get_choice(const Context& ctx, const Field& f, Keys options) {
     ++i;
   }
   std::string msg = "must be one of " + join(options) + ", got '" + text + "'";
-  if (const auto s = suggest(text, options)) msg += "; did you mean '" + std::string(*s) + "'?";
+  msg += did_you_mean(text, options);
   fail(ctx, f.line, f.path, msg);
 }
 

@@ -33,6 +33,7 @@
 #include "sim/error.hpp"
 #include "sim/json.hpp"
 #include "sim/scenario.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim::yaml_detail {
 
@@ -143,14 +144,11 @@ constexpr Range kNonNegative{0.0, std::numeric_limits<double>::infinity(), false
 constexpr Range kUnit{0.0, 1.0, false, false};
 constexpr Range kAny{};
 
-// ---- small text helpers ---------------------------------------------------------------------
-std::string lower(std::string_view s);
+// ---- small text helpers (also sim/text.hpp: lower, join, did_you_mean) ----------------------
 
 // The known word a near miss most likely meant: a case-insensitive match first, then the closest
 // within edit distance 2 (never a complete rewrite of a short word), then a prefix either way.
 std::optional<std::string_view> suggest(std::string_view got, Keys known);
-
-std::string join(Keys words);
 
 bool is_name(std::string_view s, bool allow_dot);
 
