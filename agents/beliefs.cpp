@@ -227,14 +227,20 @@ MechanismBelief equilibrium(const Model& model, const Population& p, Mechanism m
   b.model = PivotModel::equilibrium;
   if (m == Mechanism::one_person_one_vote) return b;  // votes do not depend on beliefs
   if (m == Mechanism::quadratic && s.budget.kind == BudgetKind::money) {
-    std::vector<TallyBelief> solved(groups);
+    std::vector<FamilyBelief> solved(groups);
     for (std::size_t g = 0; g < groups; ++g) {
-      solved[g] = b.proposals[g];
-      if (!(solved[g].sd > 0.0)) continue;
-      b.residual = std::max(
-          b.residual, money_equilibrium(types_of(model, p, g), others, solved[g], b.iterations));
+      const TallyBelief prior = b.proposals[g];
+      b.residual = std::max(b.residual, money_equilibrium(types_of(model, p, g), others, prior,
+                                                          solved[g], b.iterations));
     }
-    for (std::uint32_t k = 0; k < p.proposals; ++k) b.proposals[k] = solved[groups == 1 ? 0 : k];
+    b.family.resize(p.proposals);
+    b.mixture.resize(p.proposals);
+    for (std::uint32_t k = 0; k < p.proposals; ++k) {
+      const FamilyBelief& f = solved[groups == 1 ? 0 : k];
+      b.proposals[k] = f.moments;
+      b.family[k] = f.family;
+      b.mixture[k] = f.mixture;
+    }
     return b;
   }
   std::vector<double> anchor(groups);
@@ -280,6 +286,48 @@ MechanismBelief equilibrium(const Model& model, const Population& p, Mechanism m
   }
   b.iterations = std::min(b.iterations, kEquilibriumIterations);
   return b;
+}
+
+// Money QV's equilibrium family after a poll y = T + tau e (T the poll's reading of the others'
+// sum): each component of the mixture updated to its normal posterior (precision
+// 1/sd^2 + 1/tau^2) and reweighted by how well it predicted y (exact Bayes for a mixture prior);
+// the moderates' slope re-set to half the posterior's density at 0 (price-taking in the
+// posterior, as under `normal`), the race to the posterior of the no-jumper component, the
+// threshold kept from the prior equilibrium.
+void poll_mixture(MechanismBelief& b, std::size_t k, double reading, double tau, double e) {
+  const double y = reading + tau * e;
+  std::vector<BeliefComponent>& mix = b.mixture[k];
+  double top = -std::numeric_limits<double>::infinity();
+  std::vector<double> log_w(mix.size());
+  for (std::size_t j = 0; j < mix.size(); ++j) {
+    const BeliefComponent& c = mix[j];
+    const double spread = std::hypot(c.sd, tau);
+    const double t = (y - c.mean) / spread;
+    log_w[j] = std::log(c.weight) - 0.5 * t * t - std::log(spread);
+    top = std::max(top, log_w[j]);
+  }
+  double sum = 0.0;
+  for (std::size_t j = 0; j < mix.size(); ++j) {
+    BeliefComponent& c = mix[j];
+    const double precision = 1.0 / (c.sd * c.sd) + 1.0 / (tau * tau);
+    c.mean = (c.mean / (c.sd * c.sd) + y / (tau * tau)) / precision;
+    c.sd = 1.0 / std::sqrt(precision);
+    c.weight = std::exp(log_w[j] - top);
+    sum += c.weight;
+  }
+  double mean = 0.0, second = 0.0;
+  for (BeliefComponent& c : mix) {
+    c.weight /= sum;
+    mean += c.weight * c.mean;
+    second += c.weight * (c.sd * c.sd + c.mean * c.mean);
+  }
+  b.proposals[k] = TallyBelief{mean, std::sqrt(std::max(0.0, second - mean * mean))};
+  MoneyFamily& f = b.family[k];
+  const TallyBelief race = f.race;
+  const double precision = 1.0 / (race.sd * race.sd) + 1.0 / (tau * tau);
+  f.race = TallyBelief{(race.mean / (race.sd * race.sd) + y / (tau * tau)) / precision,
+                       1.0 / std::sqrt(precision)};
+  f.alpha = b.pivot_density(k) / 2.0;
 }
 
 class Beliefs final : public BeliefModel {
@@ -367,6 +415,10 @@ std::vector<MechanismBelief> replicate_beliefs(const Model& model,
     for (std::size_t k = 0; k < kc; ++k) {
       TallyBelief& t = b.proposals[k];
       if (!(t.sd > 0.0)) continue;
+      if (k < b.mixture.size() && !b.mixture[k].empty()) {
+        poll_mixture(b, k, totals[k] * (n - 1.0) / n, q * t.sd, error[k]);
+        continue;
+      }
       const double tau = q * t.sd;
       const double y = totals[k] * (n - 1.0) / n + tau * error[k];
       const double precision = 1.0 / (t.sd * t.sd) + 1.0 / (tau * tau);

@@ -18,10 +18,13 @@
 //                from a values file's rows. Money QV solves the price-taking fixed point in closed
 //                form: v = c u / lambda with c^2 = phi(z) / (2 S), S = max(sqrt(N-1) s,
 //                sqrt(m^2+s^2)), z = (N-1) m / S, so that c = g / 2 (Lalley and Weyl).
-//   equilibrium  from the normal prior, the belief whose finite-population honest votes
-//                (agents/honest.hpp) have its own moments: money QV by nested root finding over
-//                cells of the values' latent normal (split where the vote jumps) and wealth
-//                quantiles, credits QV by damped iteration over the virtual voters, until the
+//   equilibrium  from the normal prior, votes and beliefs solved together: money QV as
+//                Chandar and Weyl's finite-population family (agents/money_equilibrium.hpp:
+//                moderates vote alpha u / lambda with alpha = g(0) / 2, the strongest voters of
+//                the side behind jump into the race, and the belief is the binomial mixture
+//                their votes imply, in MechanismBelief::family and ::mixture), solved by root
+//                finding over cells of the values' latent normal and wealth quantiles; credits
+//                QV by damped iteration over the virtual voters, until the
 //                largest change of a mean or sd relative to the sd is below
 //                kEquilibriumTolerance (iterations and residual are reported). 1p1v and
 //                linear: the prior.
@@ -34,6 +37,8 @@
 // replicate, arm 0, round 0, proposal k, purpose::poll; the same in every mechanism), and update
 // to the normal posterior: precision 1/sd^2 + 1/(q sd)^2. Under normal beliefs money QV rescales it
 // to the votes the posterior itself makes agents cast (the closed form again, per proposal).
+// Under equilibrium money QV's mixture is updated component by component (Bayes' rule for a
+// mixture), with alpha re-set to half the posterior's density at 0.
 //
 // Thread-safety: pure functions; the belief model computes its prior once, thread-safely.
 

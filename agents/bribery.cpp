@@ -37,10 +37,7 @@ struct WinBelief {
   double operator()(double x) const noexcept {
     const auto step = [](double t) { return t > 0.0 ? 1.0 : (t == 0.0 ? 0.5 : 0.0); };
     if (belief.model == PivotModel::fixed) return step(direction * tally + x);
-    const TallyBelief& b = belief.proposals[proposal];
-    const double t = direction * b.mean + x;
-    if (!(b.sd > 0.0)) return step(t);
-    return normal_cdf(t / b.sd);
+    return belief.win_probability(proposal, direction, x);
   }
 };
 

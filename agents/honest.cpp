@@ -13,8 +13,6 @@
 namespace qvsim::agents {
 namespace {
 
-constexpr double kPhiAtOne = 0.24197072451914337;  // max |phi'(t)| = phi(1)
-
 // Weights g_k (or g_k(-v_k)) relative to the largest, from log densities, so that densities far
 // in a tail (which underflow) still rank the proposals. A proposal whose density is exactly 0
 // (sd 0) gets weight 0; all zero: equal weights (no vote moves any belief, any split is as good).
@@ -42,8 +40,8 @@ bool alike(const MechanismBelief& belief) noexcept {
 double money_votes(const MechanismBelief& belief, const Voter& voter, std::span<double> out) {
   double spent = 0.0;
   for (std::size_t k = 0; k < voter.u.size(); ++k) {
-    out[k] = belief.model == PivotModel::equilibrium
-                 ? finite_money_vote(voter.u[k], voter.lambda, belief.proposals[k])
+    out[k] = k < belief.family.size()
+                 ? family_money_vote(voter.u[k], voter.lambda, belief.family[k])
                  : voter.u[k] * belief.pivot_density(k) / (2.0 * voter.lambda);
     spent += out[k] * out[k];
   }
@@ -161,68 +159,68 @@ double one_person_one_vote_votes(std::span<const double> u, std::span<double> ou
   return cast;
 }
 
-double finite_money_vote(double u, double lambda, const TallyBelief& belief) noexcept {
-  if (u == 0.0 || !(belief.sd > 0.0)) return 0.0;
-  // Mirror u < 0 onto u > 0: failing k with S + v < 0 is passing it with -S - v > 0.
+double jump_money_vote(double u, double lambda, const TallyBelief& race) noexcept {
+  if (u == 0.0 || !(race.sd > 0.0)) return 0.0;
   const double a = std::fabs(u);
-  const double mean = u > 0.0 ? belief.mean : -belief.mean;
-  const double sd = belief.sd;
+  const double mean = u > 0.0 ? race.mean : -race.mean;  // her side's view of the race
+  const double sd = race.sd;
   const auto objective = [&](double v) { return a * normal_cdf((mean + v) / sd) - lambda * v * v; };
-  // The first-order condition F(v) = a phi((mean + v)/sd)/sd - 2 lambda v; a maximum is where F
-  // crosses from + to -. Every maximizer lies below v_max: the utility gained is at most a
-  // (so lambda v^2 <= a) and the marginal gain at most a phi(0)/sd.
   const auto foc = [&](double v) {
     return a * normal_pdf((mean + v) / sd) / sd - 2.0 * lambda * v;
   };
-  const double v_max = std::min(std::sqrt(a / lambda), a * normal_pdf(0.0) / (2.0 * lambda * sd));
-  // F'(v) = -a (t / sd) phi(t) / sd - 2 lambda, t = (mean + v) / sd.
-  const auto dfoc = [&](double v) {
-    const double t = (mean + v) / sd;
-    return -a * t * normal_pdf(t) / (sd * sd) - 2.0 * lambda;
-  };
-  const auto root_in = [&](double lo, double hi) {
-    // F(lo) > 0 >= F(hi): Newton steps kept inside the bracket, bisection where Newton would
-    // leave it, until the bracket is at rounding level.
-    double v = 0.5 * (lo + hi);
-    for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; ++i) {
+  // Her votes from one sd short of a tie (t = -1), or from 0 when she is not that far behind.
+  const double lo = std::max(0.0, -mean - sd);
+  double best_v = lo;
+  double best = objective(lo);
+  // Fast path. From x0 = max(lo, -mean), where t = (mean + v) / sd >= 0, the first-order
+  // condition decreases strictly (its slope is -a t phi(t) / sd^2 - 2 lambda), so if it is
+  // positive at x0 it has one root past x0, the only maximum there; on [lo, x0] (t in [-1, 0])
+  // phi is concave, so the condition cannot cross from + to - and back to + before x0: the only
+  // other candidate is lo itself.
+  const double x0 = std::max(lo, -mean);
+  if (foc(x0) > 0.0) {
+    double l = x0, h = x0 + sd;
+    for (int i = 0; i < 60 && foc(h) > 0.0; ++i) {
+      l = h;
+      h = x0 + (h - x0) * 2.0;
+    }
+    double v = 0.5 * (l + h);
+    for (int i = 0; i < 200 && h - l > 1e-15 * h; ++i) {
       const double f = foc(v);
-      (f > 0.0 ? lo : hi) = v;
-      const double d = dfoc(v);
-      double next = d < 0.0 ? v - f / d : 0.5 * (lo + hi);
-      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      (f > 0.0 ? l : h) = v;
+      const double t = (mean + v) / sd;
+      const double d = -a * t * normal_pdf(t) / (sd * sd) - 2.0 * lambda;
+      double next = d < 0.0 ? v - f / d : 0.5 * (l + h);
+      if (!(next > l && next < h)) next = 0.5 * (l + h);
       const bool settled = std::fabs(next - v) <= 1e-15 * v;
       v = next;
       if (settled) break;
     }
-    return v;
-  };
-  if (2.0 * lambda * sd * sd >= kPhiAtOne * a) {
-    // F' = -a phi'(t)/sd^2 - 2 lambda < 0 everywhere: F decreases, one root, one maximum.
-    return std::copysign(root_in(0.0, v_max), u);
+    if (foc(lo) <= 0.0 && objective(lo) >= objective(v)) v = lo;
+    return std::copysign(v, u);
   }
-  // F may cross zero three times (a line against a Gaussian bump centred where her vote ties the
-  // race, v = -mean, sd wide): scan a grid, dense around the bump, for every + to - crossing and
-  // keep the best local maximum (ties: the smaller vote).
-  constexpr int kGrid = 64;
-  thread_local std::vector<double> grid;
-  grid.clear();
-  for (int i = 1; i <= kGrid; ++i) grid.push_back(v_max * i / kGrid);
-  for (int j = -8; j <= 8; ++j) {
-    const double v = -mean + 0.5 * j * sd;
-    if (v > 0.0 && v < v_max) grid.push_back(v);
-  }
-  std::sort(grid.begin(), grid.end());
-  double best_v = 0.0;
-  double best = objective(0.0);
-  double prev_v = 0.0;
-  double prev_f = foc(0.0);
-  for (const double v : grid) {
+  // Otherwise every + to - crossing of the first-order condition on a grid in t, dense
+  // up to t = 8 and sparse to t = 30 (past which phi(t) < 1e-195 and the marginal gain is nil),
+  // each narrowed by bisection to rounding level; the best is kept (ties: the smaller vote).
+  constexpr double kTs[] = {-1.0, -0.75, -0.5, -0.25, 0.0,  0.25, 0.5,  0.75, 1.0,  1.25, 1.5,
+                            1.75, 2.0,   2.25, 2.5,   2.75, 3.0,  3.5,  4.0,  4.5,  5.0,  5.5,
+                            6.0,  6.5,   7.0,  7.5,   8.0,  10.0, 12.0, 15.0, 20.0, 25.0, 30.0};
+  double prev_v = lo;
+  double prev_f = foc(lo);
+  for (const double t : kTs) {
+    const double v = -mean + t * sd;
+    if (!(v > prev_v)) continue;
     const double f = foc(v);
     if (prev_f > 0.0 && f <= 0.0) {
-      const double r = root_in(prev_v, v);
-      const double h = objective(r);
-      if (h > best) {
-        best = h;
+      double l = prev_v, h = v;
+      for (int i = 0; i < 100 && h - l > 1e-15 * h; ++i) {
+        const double mid = 0.5 * (l + h);
+        (foc(mid) > 0.0 ? l : h) = mid;
+      }
+      const double r = 0.5 * (l + h);
+      const double value = objective(r);
+      if (value > best) {
+        best = value;
         best_v = r;
       }
     }
@@ -230,6 +228,14 @@ double finite_money_vote(double u, double lambda, const TallyBelief& belief) noe
     prev_f = f;
   }
   return std::copysign(best_v, u);
+}
+
+double family_money_vote(double u, double lambda, const MoneyFamily& family) noexcept {
+  const double r = u / lambda;
+  if (family.side != 0.0 && family.side * r >= family.threshold) {
+    return jump_money_vote(u, lambda, family.race);
+  }
+  return family.alpha * r;
 }
 
 double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,

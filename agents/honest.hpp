@@ -36,14 +36,19 @@ double quadratic_credit_votes(std::span<const double> u, std::span<const double>
 // her side is dominant). Returns the number of votes cast.
 double one_person_one_vote_votes(std::span<const double> u, std::span<double> out);
 
-// Quadratic voting with money, finite population: the v >= 0 (for u > 0; mirrored for u < 0)
-// maximizing u * P(v) - lambda * v^2 with P(v) = Phi((mean + v) / sd), found globally (the vote
-// function can jump when the race is lopsided: Chandar and Weyl). Exposed for tests.
-double finite_money_vote(double u, double lambda, const TallyBelief& belief) noexcept;
+// The jump of money QV's equilibrium family (sim/belief.hpp, MoneyFamily): the best vote of a
+// voter with value u behind in `race` among votes that reach at least one sd short of a tie,
+// |v| >= -sign(u) mean - sd, i.e. the local maximum of u * Phi((mean + v) / sd) - lambda v^2 on
+// the far side of where the Gaussian is steepest (the point one sd short when no maximum lies
+// beyond it; from 0 when she is less than one sd behind). 0 when u = 0 or race.sd = 0.
+double jump_money_vote(double u, double lambda, const TallyBelief& race) noexcept;
+
+// Money QV's equilibrium vote for value u and lambda under `family` (sim/belief.hpp).
+double family_money_vote(double u, double lambda, const MoneyFamily& family) noexcept;
 
 // The honest strategy of mechanism m for `voter` holding `belief` (docs/model.md):
 //   quadratic, money:   fixed, normal: v_k = u_k g_k / (2 lambda), g_k = belief.pivot_density(k)
-//                       (price-taking); equilibrium: finite_money_vote per proposal.
+//                       (price-taking); equilibrium: family_money_vote per proposal.
 //   quadratic, credits: quadratic_credit_votes weighted by g_k (normal, fixed), or by
 //                       g_k(-v_k) iterated to the first-order condition's fixed point
 //                       (equilibrium).

@@ -9,6 +9,7 @@
 
 #include "agents/honest.hpp"
 #include "agents/traits.hpp"
+#include "sim/belief.hpp"
 #include "sim/distributions.hpp"
 #include "sim/electorate.hpp"
 
@@ -31,92 +32,6 @@ double cell_probability(double a, double b) {
 double cell_midpoint(double a, double b) {
   return a > 0.0 ? -normal_quantile(0.5 * (normal_cdf(-a) + normal_cdf(-b)))
                  : normal_quantile(0.5 * (normal_cdf(a) + normal_cdf(b)));
-}
-
-// Where finite_money_vote jumps on one side (sign +1: supporters, -1: opponents) for a voter with
-// lambda = 1: the ratio r = |u| / lambda above which her vote lies past t = (mean' + v) / sd = -1,
-// mean' her side's view of the mean (the vote depends on |u| / lambda only, is nondecreasing in
-// it, and its two local maxima, when there are two, lie on either side of t = -1, where the
-// Gaussian's slope peaks). Infinity when her side is not behind by more than one sd, so that no
-// vote of hers lies below t = -1 and none jumps.
-double jump_ratio(double sign, const TallyBelief& b) {
-  const double behind = sign * b.mean;
-  if (!(behind / b.sd < -1.0)) return std::numeric_limits<double>::infinity();
-  const auto past = [&](double r) {
-    return (behind + std::fabs(finite_money_vote(sign * r, 1.0, b))) / b.sd > -1.0;
-  };
-  const double reach = -behind - b.sd;  // the vote that reaches t = -1
-  double lo = reach * reach, hi = lo;
-  for (int i = 0; i < 400 && past(lo); ++i) lo /= 4.0;
-  for (int i = 0; i < 400 && !past(hi); ++i) hi *= 4.0;
-  for (int i = 0; i < 200 && hi > lo * (1.0 + 1e-15); ++i) {
-    const double mid = std::sqrt(lo * hi);
-    (past(mid) ? hi : lo) = mid;
-  }
-  return hi;
-}
-
-// The latent z at which the values reach u (value_from_latent is nondecreasing in z), by
-// bisection within the cells' range (the distributions have no common inverse).
-double latent_of(const ValueDistribution& d, double u) {
-  double lo = -kMoneyLatentRange, hi = kMoneyLatentRange;
-  for (int i = 0; i < 64; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (value_from_latent(d, mid) < u ? lo : hi) = mid;
-  }
-  return 0.5 * (lo + hi);
-}
-
-// Raw moments E[v], E[v^2] of one voter's finite_money_vote when everyone holds belief b.
-struct Raw {
-  double e1 = 0.0;
-  double e2 = 0.0;
-};
-
-Raw money_raw_moments(const MoneyTypes& types, const TallyBelief& b) {
-  Raw r;
-  const auto add = [&r](double w, double v) {
-    r.e1 += w * v;
-    r.e2 += w * v * v;
-  };
-  if (types.values == nullptr) {
-    const double w = 1.0 / static_cast<double>(types.rows.size());
-    for (const auto& t : types.rows) add(w, finite_money_vote(t.u, t.lambda, b));
-    return r;
-  }
-  // Each cell at its midpoint, except the (at most two) cells where the vote jumps: there the
-  // cell splits at the jump, each part at its own midpoint, so that the moments move
-  // continuously with the belief instead of jumping by a whole cell's weight times a vote that
-  // flips the race (the finite-population equilibrium needs that continuity).
-  const std::size_t cells = types.u.size();
-  const double share = 1.0 / static_cast<double>(types.lambdas.size());
-  const double ratio[2] = {jump_ratio(1.0, b), jump_ratio(-1.0, b)};
-  for (const double lambda : types.lambdas) {
-    std::size_t split[2] = {cells, cells};
-    double at[2] = {0.0, 0.0};
-    for (int side = 0; side < 2; ++side) {
-      if (!std::isfinite(ratio[side])) continue;
-      at[side] = latent_of(*types.values, (side == 0 ? 1.0 : -1.0) * ratio[side] * lambda);
-      const auto cell = std::upper_bound(types.edges.begin(), types.edges.end(), at[side]);
-      if (cell != types.edges.begin() && cell != types.edges.end()) {
-        split[side] = static_cast<std::size_t>(cell - types.edges.begin()) - 1;
-      }
-    }
-    for (std::size_t i = 0; i < cells; ++i) {
-      const int side = i == split[0] ? 0 : (i == split[1] ? 1 : -1);
-      if (side < 0) {
-        add(share * types.weight[i], finite_money_vote(types.u[i], lambda, b));
-        continue;
-      }
-      for (const auto& [lo, hi] :
-           {std::pair{types.edges[i], at[side]}, std::pair{at[side], types.edges[i + 1]}}) {
-        if (!(hi > lo)) continue;
-        const double u = value_from_latent(*types.values, cell_midpoint(lo, hi));
-        add(share * cell_probability(lo, hi), finite_money_vote(u, lambda, b));
-      }
-    }
-  }
-  return r;
 }
 
 // A root bracket of f: f(lo) > 0 > f(hi) (lo may exceed hi).
@@ -150,32 +65,6 @@ Bracket illinois(F&& f, Bracket b, double tol) {
   return b;
 }
 
-// Widens [x - step, x + step] by doubling until f(lo) > 0 > f(hi) (f decreasing overall), the
-// ends clamped to [lo_limit, hi_limit]. nullopt when f keeps one sign up to the limits.
-template <class F>
-std::optional<Bracket> bracket_around(F&& f, double x, double step, double lo_limit,
-                                      double hi_limit) {
-  Bracket b{std::max(lo_limit, x - step), std::min(hi_limit, x + step), 0.0, 0.0};
-  b.flo = f(b.lo);
-  b.fhi = f(b.hi);
-  for (int i = 0; i < 200 && b.flo <= 0.0 && b.lo > lo_limit; ++i) {
-    b.hi = b.lo;
-    b.fhi = b.flo;
-    step *= 2.0;
-    b.lo = std::max(lo_limit, b.lo - step);
-    b.flo = f(b.lo);
-  }
-  for (int i = 0; i < 200 && b.fhi >= 0.0 && b.hi < hi_limit; ++i) {
-    b.lo = b.hi;
-    b.flo = b.fhi;
-    step *= 2.0;
-    b.hi = std::min(hi_limit, b.hi + step);
-    b.fhi = f(b.hi);
-  }
-  if (b.flo <= 0.0 || b.fhi >= 0.0) return std::nullopt;
-  return b;
-}
-
 }  // namespace
 
 MoneyTypes money_types(const Scenario& s) {
@@ -198,68 +87,364 @@ MoneyTypes money_types(const Scenario& s) {
   return out;
 }
 
-// Money QV's finite-population equilibrium for one proposal group: the belief (mean, sd) whose
-// finite_money_vote votes have exactly that mean and sd as the others' sum. Searched in
-// z = mean / sd: for each z the sd is the root of log(sd_T / sd) (votes measured in units of sd
-// shrink as sd grows, since a vote of x sd costs lambda x^2 sd^2, so sd_T / sd falls from
-// infinity to 0), and z is the root of mean_T / sd - z within [-40, 40] (a race believed lost
-// makes supporters buy, one believed won makes opponents buy), both by illinois() from the last
-// root. The moments move continuously with the belief (money_raw_moments splits the cell where
-// the vote jumps); only a values file's finite set of types can leave a jump. In the search for
-// the sd a root inside one is met by mixing (the share of the jumping types' weight that buys the
-// large vote is interpolated to meet it, as an equilibrium over finitely many types needs); a
-// jump in the search for z is not resolved and shows in the residual (docs/model.md).
-// Counts evaluations of the moments in `evaluations`; returns the residual.
-double money_equilibrium(const MoneyTypes& types, double others, TallyBelief& belief,
-                         std::uint32_t& evaluations) {
-  const auto raw = [&](const TallyBelief& b) {
-    ++evaluations;
-    return money_raw_moments(types, b);
-  };
-  const auto sum_of = [&](const Raw& r) {
-    return others_sum(Moments{r.e1, std::sqrt(std::max(0.0, r.e2 - r.e1 * r.e1))}, others);
-  };
-  const auto mix = [](const Raw& a, const Raw& b, double fa, double fb) {
-    const double f = fa > 0.0 && fb < 0.0 ? fa / (fa - fb) : (fa > 0.0 ? 1.0 : 0.0);
-    return Raw{(1.0 - f) * a.e1 + f * b.e1, (1.0 - f) * a.e2 + f * b.e2};
-  };
-  constexpr double kTolerance = 1e-12;  // on z and log sd: residuals far below 1e-9
-  double last_log_sd = std::log(belief.sd);
-  // For this z: the sd of the fixed point and the (mixed) raw moments there.
-  struct Solved {
-    double sd;
-    Raw at;
-  };
-  const auto sd_at = [&](double z) {
-    const auto r = [&](double log_sd) {
-      const double sd = std::exp(log_sd);
-      return std::log(sum_of(raw({z * sd, sd})).sd / sd);
-    };
-    const double start = last_log_sd;
-    const auto found = bracket_around(r, start, std::log(2.0), start - 700.0, start + 700.0);
-    if (!found) return Solved{std::exp(start), raw({z * std::exp(start), std::exp(start)})};
-    const Bracket b = illinois(r, *found, kTolerance);
-    last_log_sd = 0.5 * (b.lo + b.hi);
-    const double sd = std::exp(last_log_sd);
-    const Raw lo = raw({z * std::exp(b.lo), std::exp(b.lo)});
-    const Raw hi = raw({z * std::exp(b.hi), std::exp(b.hi)});
-    return Solved{sd, mix(lo, hi, std::log(sum_of(lo).sd / sd), std::log(sum_of(hi).sd / sd))};
-  };
-  const auto h = [&](double z) {
-    const Solved s = sd_at(z);
-    return sum_of(s.at).mean / s.sd - z;
-  };
-  double z = belief.mean / belief.sd;
-  if (const auto found = bracket_around(h, z, 0.25, -40.0, 40.0)) {
-    const Bracket b = illinois(h, *found, kTolerance);
-    z = 0.5 * (b.lo + b.hi);
-  } else {
-    z = std::fabs(h(40.0) + 40.0) < std::fabs(h(-40.0) - 40.0) ? 40.0 : -40.0;
+namespace {
+
+// One type of voter: her ratio r = u / lambda (her vote depends on nothing else) and its weight.
+struct Item {
+  double r;
+  double w;
+  // A pooled cell: its latent edges and lambda (0 for a values file's row, which cannot split).
+  double zlo = 0.0;
+  double zhi = 0.0;
+  double lambda = 0.0;
+};
+
+// The family at (alpha, t): the side's items in order of decreasing side * r; the first
+// floor(t) of them jump, the next one with share t - floor(t) (a mixed strategy), everybody else
+// votes alpha r. Evaluates the mixture belief and the marginal type's gain from jumping.
+class Family {
+ public:
+  Family(std::vector<Item> items, const ValueDistribution* values, double side, double others)
+      : items_(std::move(items)), values_(values), side_(side), others_(others) {
+    // The side's items first, most extreme first; ties keep their order.
+    std::stable_sort(items_.begin(), items_.end(),
+                     [&](const Item& a, const Item& b) { return side_ * a.r > side_ * b.r; });
+    jumpable_ = 0;
+    while (jumpable_ < items_.size() && side_ * items_[jumpable_].r > 0.0) ++jumpable_;
+    if (side_ == 0.0) jumpable_ = 0;
+    p0_.assign(items_.size() + 1, 0.0);
+    p1_ = p2_ = p0_;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      const Item& it = items_[i];
+      p0_[i + 1] = p0_[i] + it.w;
+      p1_[i + 1] = p1_[i] + it.w * it.r;
+      p2_[i + 1] = p2_[i] + it.w * it.r * it.r;
+    }
   }
-  const Solved solved = sd_at(z);
-  belief = TallyBelief{z * solved.sd, solved.sd};
-  const TallyBelief t = sum_of(solved.at);
-  return (std::fabs(t.mean - belief.mean) + std::fabs(t.sd - belief.sd)) / belief.sd;
+
+  std::size_t jumpable() const noexcept { return jumpable_; }
+  double side() const noexcept { return side_; }
+
+  struct State {
+    TallyBelief race;
+    std::vector<BeliefComponent> mixture;
+    double g0 = 0.0;        // the mixture's density at 0
+    double gain = 0.0;      // the marginal type's payoff from jumping less staying (/ lambda)
+    double marginal = 0.0;  // the marginal type's ratio (0: none)
+    double jump = 0.0;      // its jump vote
+  };
+
+  State at(double alpha, double t) const {
+    State st;
+    const std::size_t whole = std::min(static_cast<std::size_t>(t), jumpable_);
+    const std::size_t n = items_.size();
+    const bool marginal = whole < jumpable_;
+    const Split sp = marginal ? split(whole, t - static_cast<double>(whole)) : Split{};
+    const double wj = marginal ? sp.share * items_[whole].w : 0.0;  // the part that jumps
+    const double ws = marginal ? items_[whole].w - wj : 0.0;        // the part that stays
+    const std::size_t past = marginal ? whole + 1 : whole;
+    // The moderates: items past the marginal one, and the marginal item's staying part.
+    const double m0 = p0_[n] - p0_[past] + ws;
+    const double m1 = p1_[n] - p1_[past] + ws * sp.stay;
+    const double m2 = p2_[n] - p2_[past] + ws * sp.stay * sp.stay;
+    Moments mod;
+    if (m0 > 0.0) {
+      const double e = m1 / m0;
+      mod.mean = alpha * e;
+      mod.sd = alpha * std::sqrt(std::max(0.0, m2 / m0 - e * e));
+    }
+    st.race = others_sum(mod, others_);
+    // The jumpers' votes, each her best jump against the race without other jumpers.
+    double q = 0.0, j1 = 0.0, j2 = 0.0;
+    for (std::size_t i = 0; i <= whole && i < jumpable_; ++i) {
+      const double w = i < whole ? items_[i].w : wj;
+      if (!(w > 0.0)) continue;
+      const double v = jump_money_vote(i < whole ? items_[i].r : sp.jump, 1.0, st.race);
+      q += w;
+      j1 += w * v;
+      j2 += w * v * v;
+    }
+    const double total = p0_[n];
+    q /= total;
+    Moments jumps;
+    if (q > 0.0) {
+      jumps.mean = j1 / (q * total);
+      jumps.sd = std::sqrt(std::max(0.0, j2 / (q * total) - jumps.mean * jumps.mean));
+    }
+    st.mixture = mixture(q, mod, jumps, st.race);
+    for (const BeliefComponent& c : st.mixture) {
+      st.g0 += c.weight * normal_pdf(c.mean / c.sd) / c.sd;
+    }
+    if (marginal) {
+      const double rm = sp.at;
+      st.marginal = rm;
+      st.jump = jump_money_vote(rm, 1.0, st.race);
+      const double stay = alpha * rm;
+      double gained = 0.0;
+      for (const BeliefComponent& c : st.mixture) {
+        gained += c.weight * cdf_gain((c.mean + stay) / c.sd, (c.mean + st.jump) / c.sd);
+      }
+      st.gain = rm * gained - (st.jump * st.jump - stay * stay);
+    }
+    return st;
+  }
+
+  // The ratio at and past which the side jumps for a solution at t: where the marginal cell
+  // splits; for a values file's row, the row's own ratio when she mixes, halfway to the next
+  // row at a boundary (every ratio between gives the same votes).
+  double threshold(double t) const noexcept {
+    const auto whole = static_cast<std::size_t>(t);
+    if (jumpable_ == 0 || t <= 0.0) return std::numeric_limits<double>::infinity();
+    if (whole >= jumpable_) return 0.0;
+    const double f = t - static_cast<double>(whole);
+    if (items_[whole].lambda > 0.0) return side_ * split(whole, f).at;
+    const double here = side_ * items_[whole].r;
+    if (f > 0.0) return here;
+    return 0.5 * (here + side_ * items_[whole - 1].r);
+  }
+
+ private:
+  // The marginal item i with share f of its weight jumping. A pooled cell splits at the latent z
+  // that leaves probability f of the cell on the side's extreme (low z for opponents), each part
+  // then at its own probability midpoint, so that the jumping mass is exactly what a threshold
+  // on the ratio gives real voters and the belief moves continuously with f; `at` is the ratio
+  // at the split. A values file's row votes both ways at its own ratio (a mixed strategy).
+  struct Split {
+    double share = 0.0;
+    double jump = 0.0;
+    double stay = 0.0;
+    double at = 0.0;
+  };
+  Split split(std::size_t i, double f) const noexcept {
+    const Item& it = items_[i];
+    if (!(it.lambda > 0.0)) return Split{f, it.r, it.r, it.r};
+    const double a = it.zlo, b = it.zhi;
+    const double cell = cell_probability(a, b);
+    double z = 0.0;
+    if (side_ < 0.0) {  // the low part [a, z] jumps
+      z = a > 0.0 ? -normal_quantile(normal_cdf(-a) - f * cell)
+                  : normal_quantile(normal_cdf(a) + f * cell);
+      z = std::clamp(z, a, b);
+      return Split{f, ratio(cell_midpoint(a, z), it.lambda), ratio(cell_midpoint(z, b), it.lambda),
+                   ratio(z, it.lambda)};
+    }
+    z = b > 0.0 ? -normal_quantile(normal_cdf(-b) + f * cell)
+                : normal_quantile(normal_cdf(b) - f * cell);
+    z = std::clamp(z, a, b);
+    return Split{f, ratio(cell_midpoint(z, b), it.lambda), ratio(cell_midpoint(a, z), it.lambda),
+                 ratio(z, it.lambda)};
+  }
+  double ratio(double z, double lambda) const noexcept {
+    return value_from_latent(*values_, z) / lambda;
+  }
+
+  // Phi(tw) - Phi(tv) without cancellation in the upper tail.
+  static double cdf_gain(double tv, double tw) noexcept {
+    if (tv > 0.0 && tw > 0.0) return normal_cdf(-tv) - normal_cdf(-tw);
+    return normal_cdf(tw) - normal_cdf(tv);
+  }
+
+  // The others' sum when each of them jumps with probability q: j ~ Binomial(others, q) jumpers,
+  // and given j, normal with mean (others - j) m + j e and variance (others - j) s^2 + j d^2 (m, s
+  // the moderates' moments, e, d the jumpers'), never sharper than the race's own floor (one
+  // typical vote). Counts of weight below 1e-17 of the mode's are left out (at most
+  // kMaxComponents, around the mode), the rest renormalized.
+  std::vector<BeliefComponent> mixture(double q, const Moments& mod, const Moments& jumps,
+                                       const TallyBelief& race) const {
+    constexpr double kMaxComponents = 512.0;
+    const double n = others_;
+    const double floor_sd = std::hypot(mod.mean, mod.sd);
+    const auto component = [&](double j) {
+      const double var = (n - j) * mod.sd * mod.sd + j * jumps.sd * jumps.sd;
+      return BeliefComponent{0.0, (n - j) * mod.mean + j * jumps.mean,
+                             std::max(std::sqrt(var), floor_sd)};
+    };
+    std::vector<BeliefComponent> out;
+    if (!(q > 0.0)) {
+      out.push_back(BeliefComponent{1.0, race.mean, race.sd});
+      return out;
+    }
+    const double spread = std::sqrt(n * q * (1.0 - q));
+    const double mode = std::floor((n + 1.0) * q);
+    const double lo = std::max(0.0, std::floor(mode - 40.0 - 12.0 * spread));
+    const double hi = std::min({n, std::ceil(mode + 40.0 + 12.0 * spread), lo + kMaxComponents});
+    const auto log_weight = [&](double j) {
+      return std::lgamma(n + 1.0) - std::lgamma(j + 1.0) - std::lgamma(n - j + 1.0) +
+             j * std::log(q) + (n - j) * std::log1p(-q);
+    };
+    const double top = log_weight(std::min(std::max(mode, lo), hi));
+    double sum = 0.0;
+    for (double j = lo; j <= hi; j += 1.0) {
+      const double w = std::exp(log_weight(j) - top);
+      if (w < 1e-17) continue;
+      BeliefComponent c = component(j);
+      c.weight = w;
+      sum += w;
+      out.push_back(c);
+    }
+    for (BeliefComponent& c : out) c.weight /= sum;
+    return out;
+  }
+
+  std::vector<Item> items_;
+  const ValueDistribution* values_;
+  double side_;
+  double others_;
+  std::size_t jumpable_ = 0;
+  std::vector<double> p0_, p1_, p2_;  // prefix sums of w, w r, w r^2
+};
+
+std::vector<Item> items_of(const MoneyTypes& types) {
+  std::vector<Item> out;
+  if (types.values == nullptr) {
+    const double w = 1.0 / static_cast<double>(types.rows.size());
+    for (const auto& t : types.rows) out.push_back({t.u / t.lambda, w});
+    return out;
+  }
+  const double share = 1.0 / static_cast<double>(types.lambdas.size());
+  for (const double lambda : types.lambdas) {
+    for (std::size_t i = 0; i < types.u.size(); ++i) {
+      if (types.weight[i] > 0.0) {
+        out.push_back({types.u[i] / lambda, share * types.weight[i], types.edges[i],
+                       types.edges[i + 1], lambda});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// Money QV's finite-population equilibrium for one proposal group (docs/model.md). Two unknowns:
+// the moderates' slope alpha and how far into the side behind the jumping reaches, t (items
+// from the most extreme, fractional at a mixing type). For each alpha, t is the first point,
+// coming in from the most extreme type, where jumping stops paying for the marginal type (the
+// branch that starts at "only the most extreme jump" and moves inward continuously as alpha
+// falls), found by a scan and bisection; then alpha is the root of log(g(0) / (2 alpha)), by
+// illinois() from the price-taking prior's slope.
+double money_equilibrium(const MoneyTypes& types, double others, const TallyBelief& prior,
+                         FamilyBelief& out, std::uint32_t& evaluations) {
+  std::vector<Item> items = items_of(types);
+  // The side behind is the one the others' sum leans against: the prior's, or where its slope
+  // underflowed (a race lopsided past z of about 38 makes phi(z) = 0 and every price-taking
+  // vote 0), the sign of the ratios' mean.
+  double lean = prior.mean;
+  double spread = 0.0;  // the ratios' sd
+  if (!(prior.sd > 0.0)) {
+    double w = 0.0, r2 = 0.0;
+    lean = 0.0;
+    for (const Item& it : items) {
+      w += it.w;
+      lean += it.w * it.r;
+      r2 += it.w * it.r * it.r;
+    }
+    if (w > 0.0) spread = std::sqrt(std::max(0.0, r2 / w - (lean / w) * (lean / w)));
+  }
+  const double side = lean > 0.0 ? -1.0 : (lean < 0.0 ? 1.0 : 0.0);
+  const Family family(std::move(items), types.values, side, others);
+  const std::size_t jumpable = family.jumpable();
+  // t for this alpha and whether the solution is interior to a type (indifference must hold).
+  struct Reach {
+    double t;
+    bool interior;
+  };
+  const auto reach = [&](double alpha) {
+    const auto gain = [&](double t) { return family.at(alpha, t).gain; };
+    if (jumpable == 0 || !(gain(0.0) > 0.0)) return Reach{0.0, false};
+    // Scan inward: one type at a time over the first 8, then steps growing by half.
+    double lo = 0.0, hi = 0.0, step = 1.0;
+    for (;;) {
+      hi = std::min(static_cast<double>(jumpable), lo + step);
+      if (!(gain(hi) > 0.0)) break;
+      if (hi >= static_cast<double>(jumpable)) return Reach{hi, false};
+      lo = hi;
+      if (lo >= 8.0) step = std::ceil(step * 1.5);
+    }
+    for (int i = 0; i < 200 && hi - lo > 1e-13 * std::max(1.0, hi); ++i) {
+      const double mid = 0.5 * (lo + hi);
+      (gain(mid) > 0.0 ? lo : hi) = mid;
+    }
+    const double t = 0.5 * (lo + hi);
+    return Reach{t, std::floor(lo) == std::floor(hi)};
+  };
+  double last_t = 0.0;  // the reach at the last slope tried
+  const auto residual_at = [&](double log_alpha) {
+    ++evaluations;
+    const double alpha = std::exp(log_alpha);
+    const Reach rr = reach(alpha);
+    last_t = rr.t;
+    const Family::State st = family.at(alpha, rr.t);
+    // A density that underflows to 0 counts as e^-800 (a finite value, for the root search).
+    return st.g0 > 0.0 ? std::log(st.g0 / (2.0 * alpha)) : -800.0;
+  };
+  // The prior's slope: its pivot density at 0, halved.
+  const double g_prior = prior.sd > 0.0 ? normal_pdf(prior.mean / prior.sd) / prior.sd : 0.0;
+  // Where the prior's slope underflowed, the search starts from votes 1e-12 times the ratios'
+  // sd, far below any root (the residual does not change with the slope there: votes, race and
+  // jumps all scale with it).
+  double alpha =
+      g_prior > 0.0 ? g_prior / 2.0 : (side != 0.0 && spread > 0.0 ? 1e-12 / spread : 0.0);
+  if (alpha > 0.0 && others >= 1.0) {
+    // The root continuous with the price-taking one. Up by factors of 2 from the prior's slope
+    // to the first change from + to -: the residual is positive where votes are too small for
+    // the density they create, negative past the root as a larger slope makes the race
+    // lopsided and nobody jumps (g(0) falls like 1 / alpha). At the prior's slope itself it can
+    // be negative: votes so small that jumping is cheap for much of the side behind, the jumps
+    // piling up far past a tie, which gives another, smaller root that is not that equilibrium;
+    // the search passes it. It stops at a negative residual with nobody jumping (from there on
+    // the residual only falls), or one that has fallen by more than log 2 with each of 20
+    // doublings in a row (votes too large for the density they create, g(0) shrinking like
+    // 1 / alpha, in a race close enough that the strongest voters' large votes never stop
+    // paying, so that nobody-jumps never comes; where votes are tiny the residual barely moves
+    // with the slope, as votes, race and jumps all scale with it). Without a change by then,
+    // down from the prior's slope to the first positive residual.
+    const double step = std::log(2.0);
+    std::optional<Bracket> found;
+    const double start = std::log(alpha);
+    double x = start;
+    double fx = residual_at(x);
+    int falling = 0;  // doublings in a row over which a negative residual fell
+    for (int i = 0;
+         i < 2000 && !found && !(fx < 0.0 && last_t == 0.0) && falling < 20 && x < start + 700.0;
+         ++i) {
+      const double next = x + step;
+      const double fn = residual_at(next);
+      if (fx > 0.0 && fn <= 0.0) found = Bracket{x, next, fx, fn};
+      falling = fn < 0.0 && fn < fx - step ? falling + 1 : 0;
+      x = next;
+      fx = fn;
+    }
+    x = start;
+    fx = residual_at(x);
+    for (int i = 0; !found && i < 2000 && fx <= 0.0; ++i) {
+      const double next = x - step;
+      const double fn = residual_at(next);
+      if (fn > 0.0) found = Bracket{next, x, fn, fx};
+      x = next;
+      fx = fn;
+    }
+    if (found) {
+      const Bracket b = illinois(residual_at, *found, 1e-13);
+      alpha = std::exp(0.5 * (b.lo + b.hi));
+    }
+  }
+  const Reach r = alpha > 0.0 ? reach(alpha) : Reach{0.0, false};
+  const Family::State st = family.at(alpha, r.t);
+  out.family = MoneyFamily{alpha, side, family.threshold(r.t), st.race};
+  out.mixture = st.mixture;
+  double mean = 0.0, second = 0.0;
+  for (const BeliefComponent& c : st.mixture) {
+    mean += c.weight * c.mean;
+    second += c.weight * (c.sd * c.sd + c.mean * c.mean);
+  }
+  out.moments = TallyBelief{mean, std::sqrt(std::max(0.0, second - mean * mean))};
+  if (!(alpha > 0.0)) return 0.0;
+  double residual = std::fabs(st.g0 / (2.0 * alpha) - 1.0);
+  if (r.interior) {
+    const double scale = st.jump * st.jump + alpha * alpha * st.marginal * st.marginal;
+    if (scale > 0.0) residual = std::max(residual, std::fabs(st.gain) / scale);
+  }
+  return residual;
 }
 
 }  // namespace qvsim::agents

@@ -1,7 +1,8 @@
 #pragma once
-// Money QV's finite-population equilibrium belief (docs/model.md, "Finite-population
-// equilibrium"): the normal belief about the others' sum whose finite_money_vote votes have that
-// belief's own mean and sd. Internal to agents/beliefs.cpp; split out to keep each file small.
+// Money QV's finite-population equilibrium (docs/model.md, "Finite-population equilibrium"):
+// moderates vote alpha u / lambda, the strongest voters of the side behind jump into the race,
+// and the belief about the others' sum is the mixture those votes imply. Internal to
+// agents/beliefs.cpp; split out to keep each file small.
 //
 // Thread-safety: pure functions.
 
@@ -48,10 +49,19 @@ inline constexpr double kMoneyLatentRange = 8.5;
 // The pooled types of scenario s: its value distribution's latent cells and wealth quantiles.
 MoneyTypes money_types(const Scenario& s);
 
-// Solves the equilibrium from `belief` (the price-taking prior) for voters of these types among
-// `others` + 1; replaces `belief`, adds the evaluations of the votes' moments to `evaluations`,
-// returns the residual (largest change of mean or sd over one evaluation, relative to the sd).
-double money_equilibrium(const MoneyTypes& types, double others, TallyBelief& belief,
-                         std::uint32_t& evaluations);
+// Money QV's equilibrium for one proposal group: the votes' family and the mixture belief about
+// the others' sum they imply.
+struct FamilyBelief {
+  MoneyFamily family;
+  std::vector<BeliefComponent> mixture;
+  TallyBelief moments;  // the mixture's mean and sd
+};
+
+// Solves the equilibrium family (docs/model.md, "Finite-population equilibrium") for voters of
+// these types among `others` + 1, starting from `prior` (the price-taking normal belief), into
+// `out`; adds the evaluations of the slope's residual to `evaluations` and returns the residual
+// |g(0) / (2 alpha) - 1| (with the marginal type's indifference when it is interior to a type).
+double money_equilibrium(const MoneyTypes& types, double others, const TallyBelief& prior,
+                         FamilyBelief& out, std::uint32_t& evaluations);
 
 }  // namespace qvsim::agents

@@ -118,25 +118,79 @@ TEST_CASE("QV with money, normal belief: v = u g / (2 lambda), g the pivot densi
   CHECK(out[0] == Approx(2.0 * g / (2.0 * 0.5)).epsilon(1e-14));
 }
 
-TEST_CASE("finite-population money vote: the global maximum of u P(v) - lambda v^2", "[honest]") {
-  // Wide belief: the first-order condition v = u phi((m+v)/s)/(2 lambda s) has one root.
+TEST_CASE("money QV jump: the best vote from one sd short of a tie on", "[honest]") {
+  // Wide belief (mean 0, sd 50): she is not behind, so the jump is her global best vote, the one
+  // root of the first-order condition v = u phi((m+v)/s)/(2 lambda s).
   const TallyBelief wide{0.0, 50.0};
-  const double v = finite_money_vote(3.0, 1.0, wide);
+  const double v = jump_money_vote(3.0, 1.0, wide);
   CHECK(v == Approx(3.0 * normal_pdf(v / 50.0) / (2.0 * 50.0)).epsilon(1e-12));
-  CHECK(finite_money_vote(-3.0, 1.0, wide) == Approx(-v).epsilon(1e-12));
-  // A lopsided race against her (mean -20, sd 2): a moderate voter buys next to nothing, an
-  // extremist buys her way to the edge of the race (the jump of Chandar and Weyl). Compare with
-  // a brute-force scan of the objective.
+  CHECK(jump_money_vote(-3.0, 1.0, wide) == Approx(-v).epsilon(1e-12));
+  // A lopsided race against her (mean -20, sd 2): the jump is the best vote from 18 (one sd
+  // short of a tie) on, compared with a brute-force scan of the objective there; a voter for
+  // whom no maximum lies past 18 stays at 18; lambda scales like 1/u.
   const TallyBelief against{-20.0, 2.0};
   for (const double u : {1.0, 50.0, 400.0, 2000.0}) {
-    const double best = finite_money_vote(u, 1.0, against);
+    const double jump = jump_money_vote(u, 1.0, against);
     const auto objective = [&](double x) { return u * normal_cdf((x - 20.0) / 2.0) - x * x; };
-    double scan_best = objective(0.0);
-    for (int i = 1; i <= 200000; ++i) scan_best = std::max(scan_best, objective(i * 1e-3 * 0.5));
-    CHECK(objective(best) >= scan_best - 1e-9 * (1.0 + std::fabs(scan_best)));
+    double scan_best = objective(18.0);
+    for (int i = 1; i <= 200000; ++i) scan_best = std::max(scan_best, objective(18.0 + i * 5e-4));
+    INFO("u " << u << ": jump " << jump);
+    CHECK(jump >= 18.0);
+    CHECK(objective(jump) >= scan_best - 1e-9 * (1.0 + std::fabs(scan_best)));
+    CHECK(jump_money_vote(u, 2.0, against) == Approx(jump_money_vote(u / 2.0, 1.0, against)));
   }
-  CHECK(finite_money_vote(1.0, 1.0, against) < 1e-6);
-  CHECK(finite_money_vote(2000.0, 1.0, against) > 18.0);
+  CHECK(jump_money_vote(1.0, 1.0, against) == 18.0);
+  CHECK(jump_money_vote(2000.0, 1.0, against) > 20.0);
+  CHECK(jump_money_vote(-50.0, 1.0, TallyBelief{20.0, 2.0}) ==
+        Approx(-jump_money_vote(50.0, 1.0, against)).epsilon(1e-12));
+  CHECK(jump_money_vote(0.0, 1.0, against) == 0.0);
+}
+
+TEST_CASE("money QV family vote: alpha u / lambda, or the jump past the threshold", "[honest]") {
+  MoneyFamily f;
+  f.alpha = 0.1;
+  f.side = -1.0;  // opponents are behind
+  f.threshold = 5.0;
+  f.race = TallyBelief{20.0, 2.0};
+  CHECK(family_money_vote(2.0, 1.0, f) == Approx(0.2));
+  CHECK(family_money_vote(-4.0, 1.0, f) == Approx(-0.4));
+  CHECK(family_money_vote(50.0, 1.0, f) == Approx(5.0));  // supporters never jump
+  CHECK(family_money_vote(-50.0, 1.0, f) == jump_money_vote(-50.0, 1.0, f.race));
+  // The threshold is on u / lambda: lambda 20 brings u = -50 inside it.
+  CHECK(family_money_vote(-50.0, 20.0, f) == Approx(-0.25));
+  f.side = 0.0;  // nobody jumps
+  CHECK(family_money_vote(-50.0, 1.0, f) == Approx(-5.0));
+}
+
+TEST_CASE("a mixture belief: probabilities and densities are the components' weighted sums",
+          "[honest]") {
+  // 0.75 N(2, 1) + 0.25 N(-3, 0.5^2), by hand from Phi and phi.
+  MechanismBelief b = normal_belief(Mechanism::quadratic, {{0.75, 2.5}});
+  b.mixture = {{{0.75, 2.0, 1.0}, {0.25, -3.0, 0.5}}};
+  for (const double v : {-4.0, 0.0, 1.0, 3.5}) {
+    const double pass = 0.75 * normal_cdf(2.0 + v) + 0.25 * normal_cdf((v - 3.0) / 0.5);
+    const double density = 0.75 * normal_pdf(2.0 + v) + 0.25 * normal_pdf((v - 3.0) / 0.5) / 0.5;
+    CHECK(b.pass_probability(0, v) == Approx(pass).epsilon(1e-14));
+    CHECK(b.pivot_density(0, v) == Approx(density).epsilon(1e-14));
+    CHECK(b.log_pivot_density(0, v) == Approx(std::log(density)).epsilon(1e-14));
+    CHECK(b.gain(0, v, v + 0.5) == Approx(b.pass_probability(0, v + 0.5) - pass).epsilon(1e-12));
+    // The side against: P(-S + x > 0) = 1 - P(S + (-x) > 0) (to rounding: 1 - p cancels).
+    CHECK(b.win_probability(0, -1.0, v) ==
+          Approx(1.0 - b.pass_probability(0, -v)).epsilon(0).margin(1e-15));
+  }
+  // Far in the tails the log density still compares where the density underflows.
+  CHECK(b.pivot_density(0, 60.0) == 0.0);
+  CHECK(std::isfinite(b.log_pivot_density(0, 60.0)));
+  CHECK(b.log_pivot_density(0, 60.0) > b.log_pivot_density(0, 61.0));
+  // One component of weight 1 is the normal belief itself.
+  MechanismBelief one = normal_belief(Mechanism::quadratic, {{2.0, 1.5}});
+  MechanismBelief as_mixture = one;
+  as_mixture.mixture = {{{1.0, 2.0, 1.5}}};
+  for (const double v : {-5.0, -2.0, 0.0, 4.0}) {
+    CHECK(as_mixture.pass_probability(0, v) == one.pass_probability(0, v));
+    CHECK(as_mixture.gain(0, v, v + 1.0) == one.gain(0, v, v + 1.0));
+    CHECK(as_mixture.pivot_density(0, v) == Approx(one.pivot_density(0, v)).epsilon(1e-15));
+  }
 }
 
 TEST_CASE("1p1v: v = sign(u) under any belief", "[honest]") {
