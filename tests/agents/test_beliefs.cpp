@@ -514,6 +514,53 @@ TEST_CASE("beliefs, polls and equilibria are identical at 1 and 2 threads",
   }
 }
 
+TEST_CASE("money QV equilibrium after a poll: Bayes' rule on the mixture, alpha = g(0) / 2",
+          "[beliefs][equilibrium]") {
+  // Normal(0.5, 1), money, 101 agents, poll noise 0.5: each replicate's belief is the prior
+  // mixture's posterior given its poll. Checked for every replicate: the weights sum to 1, each
+  // component is sharper than the prior's (precision adds), the reported mean and sd are the
+  // mixture's, the moderates' slope is half the posterior's density at 0, the threshold is the
+  // prior's; and the whole run is the same at 1 and 2 threads.
+  Scenario s = base(101, 1);
+  s.values.distribution = NormalDist{0.5, 1.0};
+  s.budget.kind = BudgetKind::money;
+  s.pivot = PivotSpec{PivotModel::equilibrium, 0.02, 0.5};
+  s.mechanisms = {Mechanism::quadratic};
+  s.replicates = 20;
+  const Model m = freeze(s);
+  const MechanismBelief prior = prior_beliefs(m)[0];
+  REQUIRE(prior.mixture.size() == 1);
+  REQUIRE(prior.mixture[0].size() > 1);  // jumpers are possible: a real mixture
+  std::vector<std::vector<ReplicateOutcome>> runs;
+  for (const unsigned threads : {1u, 2u}) {
+    Collected c;
+    RunOptions options;
+    options.threads = threads;
+    run_replicates(m, make_behaviours(s), options, c);
+    runs.push_back(std::move(c.outcomes));
+  }
+  for (std::size_t r = 0; r < 20; ++r) {
+    const MechanismBelief& b = runs[0][r].beliefs[0];
+    REQUIRE(b.mixture.size() == 1);
+    REQUIRE(b.mixture[0].size() == prior.mixture[0].size());
+    double weight = 0.0, mean = 0.0, second = 0.0;
+    for (std::size_t j = 0; j < b.mixture[0].size(); ++j) {
+      const BeliefComponent& c = b.mixture[0][j];
+      weight += c.weight;
+      mean += c.weight * c.mean;
+      second += c.weight * (c.sd * c.sd + c.mean * c.mean);
+      CHECK(c.sd < prior.mixture[0][j].sd);
+    }
+    CHECK(weight == Approx(1.0).epsilon(1e-12));
+    CHECK(b.proposals[0].mean == Approx(mean).epsilon(1e-12));
+    CHECK(b.proposals[0].sd == Approx(std::sqrt(second - mean * mean)).epsilon(1e-9));
+    CHECK(b.family[0].alpha == Approx(b.pivot_density(0) / 2.0).epsilon(1e-12));
+    CHECK(b.family[0].threshold == prior.family[0].threshold);
+    CHECK(runs[1][r].beliefs[0].proposals[0].mean == b.proposals[0].mean);
+    CHECK(runs[1][r].arms[0].mechanisms[0].tally == runs[0][r].arms[0].mechanisms[0].tally);
+  }
+}
+
 TEST_CASE("money QV equilibrium over a values file's voters", "[beliefs][equilibrium]") {
   // A values file gives finitely many types: the votes' moments are sums over its rows, and the
   // solver must reach the tolerance on them. 101 voters with values 0.1 + Phi^-1((j + 1/2) / 101)
