@@ -41,7 +41,10 @@ double money_votes(const MechanismBelief& belief, const Voter& voter, std::span<
   double spent = 0.0;
   for (std::size_t k = 0; k < voter.u.size(); ++k) {
     out[k] = k < belief.family.size()
-                 ? family_money_vote(voter.u[k], voter.lambda, belief.family[k])
+                 ? family_money_vote(voter.u[k], voter.lambda, belief.family[k],
+                                     k < belief.mixture.size()
+                                         ? std::span<const BeliefComponent>(belief.mixture[k])
+                                         : std::span<const BeliefComponent>())
                  : voter.u[k] * belief.pivot_density(k) / (2.0 * voter.lambda);
     spent += out[k] * out[k];
   }
@@ -230,12 +233,57 @@ double jump_money_vote(double u, double lambda, const TallyBelief& race) noexcep
   return std::copysign(best_v, u);
 }
 
-double family_money_vote(double u, double lambda, const MoneyFamily& family) noexcept {
+double near_money_vote(double r, double start, std::span<const BeliefComponent> mixture) noexcept {
+  if (r == 0.0 || mixture.empty()) return 0.0;
+  // In her direction: x = sign(r) v >= 0, h(x) = |r| G(sign(r) x) / 2 - x, h(0) >= 0.
+  const double sign = r > 0.0 ? 1.0 : -1.0;
+  const double a = std::fabs(r);
+  const auto h = [&](double x, double* slope) {
+    double g = 0.0, dg = 0.0;
+    for (const BeliefComponent& c : mixture) {
+      const double t = (c.mean + sign * x) / c.sd;
+      const double p = c.weight * normal_pdf(t) / c.sd;
+      g += p;
+      dg -= p * t / c.sd;  // dG/dv; dh/dx = |r| sign dG/dv / 2 - 1
+    }
+    if (slope != nullptr) *slope = a * sign * dg / 2.0 - 1.0;
+    return a * g / 2.0 - x;
+  };
+  if (!(h(0.0, nullptr) > 0.0)) return 0.0;
+  // A bracket [lo, hi] with h(lo) > 0 >= h(hi): from the guess, down to 0 when h is already
+  // negative there, else up by doublings (h(x) <= |r| max G / 2 - x, so they end).
+  double lo = 0.0, hi = std::fabs(start);
+  if (!(hi > 0.0) || h(hi, nullptr) > 0.0) {
+    lo = hi;
+    hi = hi > 0.0 ? 2.0 * hi : a * 1e-300;
+    for (int i = 0; i < 2200 && h(hi, nullptr) > 0.0; ++i) {
+      lo = hi;
+      hi *= 2.0;
+    }
+  }
+  // Newton steps kept inside the bracket, bisection where Newton would leave it.
+  double x = 0.5 * (lo + hi);
+  for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; ++i) {
+    double slope = 0.0;
+    const double f = h(x, &slope);
+    (f > 0.0 ? lo : hi) = x;
+    double next = slope < 0.0 ? x - f / slope : 0.5 * (lo + hi);
+    if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+    const bool settled = std::fabs(next - x) <= 1e-15 * x;
+    x = next;
+    if (settled) break;
+  }
+  return sign * x;
+}
+
+double family_money_vote(double u, double lambda, const MoneyFamily& family,
+                         std::span<const BeliefComponent> mixture) noexcept {
   const double r = u / lambda;
   if (family.side != 0.0 && family.side * r >= family.threshold) {
     return jump_money_vote(u, lambda, family.race);
   }
-  return family.alpha * r;
+  if (mixture.empty()) return family.alpha * r;
+  return near_money_vote(r, family.alpha * r, mixture);
 }
 
 double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,

@@ -43,8 +43,17 @@ double one_person_one_vote_votes(std::span<const double> u, std::span<double> ou
 // beyond it; from 0 when she is less than one sd behind). 0 when u = 0 or race.sd = 0.
 double jump_money_vote(double u, double lambda, const TallyBelief& race) noexcept;
 
-// Money QV's equilibrium vote for value u and lambda under `family` (sim/belief.hpp).
-double family_money_vote(double u, double lambda, const MoneyFamily& family) noexcept;
+// A moderate's money-QV vote for ratio r = u / lambda under a mixture belief: the root of
+// Chandar and Weyl's finite-population condition v = r G(v) / 2, G(v) the mixture's density of
+// the others' sum at -v (MechanismBelief::pivot_density), on her side of 0 and nearest to it,
+// found from `start` (a guess: G(0) r / 2). 0 when r = 0 or G vanishes.
+double near_money_vote(double r, double start, std::span<const BeliefComponent> mixture) noexcept;
+
+// Money QV's equilibrium vote for value u and lambda under `family` and the belief's `mixture`
+// (sim/belief.hpp): the jump past the threshold, near_money_vote otherwise (alpha u / lambda
+// when the mixture is empty).
+double family_money_vote(double u, double lambda, const MoneyFamily& family,
+                         std::span<const BeliefComponent> mixture) noexcept;
 
 // The honest strategy of mechanism m for `voter` holding `belief` (docs/model.md):
 //   quadratic, money:   fixed, normal: v_k = u_k g_k / (2 lambda), g_k = belief.pivot_density(k)

@@ -126,67 +126,56 @@ class Family {
   double side() const noexcept { return side_; }
 
   struct State {
+    Moments mod;  // one moderate's vote: mean and sd
     TallyBelief race;
     std::vector<BeliefComponent> mixture;
     double g0 = 0.0;        // the mixture's density at 0
     double gain = 0.0;      // the marginal type's payoff from jumping less staying (/ lambda)
     double marginal = 0.0;  // the marginal type's ratio (0: none)
     double jump = 0.0;      // its jump vote
+    double stay = 0.0;      // and her vote if she stays
   };
 
+  // Linear moderates: each votes alpha r.
   State at(double alpha, double t) const {
-    State st;
-    const std::size_t whole = std::min(static_cast<std::size_t>(t), jumpable_);
+    const Cut c = cut(t);
     const std::size_t n = items_.size();
-    const bool marginal = whole < jumpable_;
-    const Split sp = marginal ? split(whole, t - static_cast<double>(whole)) : Split{};
-    const double wj = marginal ? sp.share * items_[whole].w : 0.0;  // the part that jumps
-    const double ws = marginal ? items_[whole].w - wj : 0.0;        // the part that stays
-    const std::size_t past = marginal ? whole + 1 : whole;
     // The moderates: items past the marginal one, and the marginal item's staying part.
-    const double m0 = p0_[n] - p0_[past] + ws;
-    const double m1 = p1_[n] - p1_[past] + ws * sp.stay;
-    const double m2 = p2_[n] - p2_[past] + ws * sp.stay * sp.stay;
+    const double m0 = p0_[n] - p0_[c.past] + c.ws;
+    const double m1 = p1_[n] - p1_[c.past] + c.ws * c.sp.stay;
+    const double m2 = p2_[n] - p2_[c.past] + c.ws * c.sp.stay * c.sp.stay;
     Moments mod;
     if (m0 > 0.0) {
       const double e = m1 / m0;
       mod.mean = alpha * e;
       mod.sd = alpha * std::sqrt(std::max(0.0, m2 / m0 - e * e));
     }
-    st.race = others_sum(mod, others_);
-    // The jumpers' votes, each her best jump against the race without other jumpers.
-    double q = 0.0, j1 = 0.0, j2 = 0.0;
-    for (std::size_t i = 0; i <= whole && i < jumpable_; ++i) {
-      const double w = i < whole ? items_[i].w : wj;
-      if (!(w > 0.0)) continue;
-      const double v = jump_money_vote(i < whole ? items_[i].r : sp.jump, 1.0, st.race);
-      q += w;
-      j1 += w * v;
-      j2 += w * v * v;
-    }
-    const double total = p0_[n];
-    q /= total;
-    Moments jumps;
-    if (q > 0.0) {
-      jumps.mean = j1 / (q * total);
-      jumps.sd = std::sqrt(std::max(0.0, j2 / (q * total) - jumps.mean * jumps.mean));
-    }
-    st.mixture = mixture(q, mod, jumps, st.race);
-    for (const BeliefComponent& c : st.mixture) {
-      st.g0 += c.weight * normal_pdf(c.mean / c.sd) / c.sd;
-    }
-    if (marginal) {
-      const double rm = sp.at;
-      st.marginal = rm;
-      st.jump = jump_money_vote(rm, 1.0, st.race);
-      const double stay = alpha * rm;
-      double gained = 0.0;
-      for (const BeliefComponent& c : st.mixture) {
-        gained += c.weight * cdf_gain((c.mean + stay) / c.sd, (c.mean + st.jump) / c.sd);
-      }
-      st.gain = rm * gained - (st.jump * st.jump - stay * stay);
-    }
-    return st;
+    return build(mod, c, alpha);
+  }
+
+  // Exact moderates whose votes have moments `mod`: each votes near_money_vote.
+  // `jumps`, when given, caches the whole items' jump votes (the race does not depend on t
+  // here): size jumpable(), NaN where not yet computed.
+  State at_exact(const Moments& mod, double t, std::vector<double>* jumps = nullptr) const {
+    return build(mod, cut(t), -1.0, jumps);
+  }
+
+  // The moments of the exact moderates' votes against `st`'s mixture, for reach t.
+  Moments moderates(double t, const State& st) const {
+    const Cut c = cut(t);
+    const double slope = st.g0 / 2.0;
+    double w0 = 0.0, e1 = 0.0, e2 = 0.0;
+    const auto add = [&](double w, double r) {
+      const double v = near_money_vote(r, slope * r, st.mixture);
+      w0 += w;
+      e1 += w * v;
+      e2 += w * v * v;
+    };
+    if (c.ws > 0.0) add(c.ws, c.sp.stay);
+    for (std::size_t i = c.past; i < items_.size(); ++i) add(items_[i].w, items_[i].r);
+    if (!(w0 > 0.0)) return Moments{};
+    const double mean = e1 / w0;
+    return Moments{mean, std::sqrt(std::max(0.0, e2 / w0 - mean * mean))};
   }
 
   // The ratio at and past which the side jumps for a solution at t: where the marginal cell
@@ -236,6 +225,81 @@ class Family {
   }
   double ratio(double z, double lambda) const noexcept {
     return value_from_latent(*values_, z) / lambda;
+  }
+
+  // Where reach t cuts the items: the first `whole` jump, the marginal one (index `whole`) splits
+  // into a jumping share and a staying one, moderates start at `past`.
+  struct Cut {
+    std::size_t whole = 0;
+    bool marginal = false;
+    Split sp;
+    double wj = 0.0;  // the marginal item's weight that jumps
+    double ws = 0.0;  // and that stays
+    std::size_t past = 0;
+  };
+  Cut cut(double t) const noexcept {
+    Cut c;
+    c.whole = std::min(static_cast<std::size_t>(t), jumpable_);
+    c.marginal = c.whole < jumpable_;
+    if (c.marginal) {
+      c.sp = split(c.whole, t - static_cast<double>(c.whole));
+      c.wj = c.sp.share * items_[c.whole].w;
+      c.ws = items_[c.whole].w - c.wj;
+    }
+    c.past = c.marginal ? c.whole + 1 : c.whole;
+    return c;
+  }
+
+  // The race, the jumpers, the mixture and the marginal type's gain from jumping, for moderates
+  // whose votes have moments `mod`; the marginal type would stay at alpha r, or (alpha < 0) at
+  // her exact moderate vote.
+  State build(const Moments& mod, const Cut& c, double alpha,
+              std::vector<double>* cache = nullptr) const {
+    State st;
+    st.mod = mod;
+    st.race = others_sum(mod, others_);
+    // The jumpers' votes, each her best jump against the race without other jumpers.
+    double q = 0.0, j1 = 0.0, j2 = 0.0;
+    for (std::size_t i = 0; i <= c.whole && i < jumpable_; ++i) {
+      const double w = i < c.whole ? items_[i].w : c.wj;
+      if (!(w > 0.0)) continue;
+      double v = 0.0;
+      if (i < c.whole && cache != nullptr) {
+        double& slot = (*cache)[i];
+        if (std::isnan(slot)) slot = jump_money_vote(items_[i].r, 1.0, st.race);
+        v = slot;
+      } else {
+        v = jump_money_vote(i < c.whole ? items_[i].r : c.sp.jump, 1.0, st.race);
+      }
+      q += w;
+      j1 += w * v;
+      j2 += w * v * v;
+    }
+    const double total = p0_[items_.size()];
+    q /= total;
+    Moments jumps;
+    if (q > 0.0) {
+      jumps.mean = j1 / (q * total);
+      jumps.sd = std::sqrt(std::max(0.0, j2 / (q * total) - jumps.mean * jumps.mean));
+    }
+    st.mixture = mixture(q, mod, jumps, st.race);
+    for (const BeliefComponent& m : st.mixture) {
+      st.g0 += m.weight * normal_pdf(m.mean / m.sd) / m.sd;
+    }
+    if (c.marginal) {
+      const double rm = c.sp.at;
+      st.marginal = rm;
+      st.jump = jump_money_vote(rm, 1.0, st.race);
+      const double stay =
+          alpha >= 0.0 ? alpha * rm : near_money_vote(rm, st.g0 / 2.0 * rm, st.mixture);
+      st.stay = stay;
+      double gained = 0.0;
+      for (const BeliefComponent& m : st.mixture) {
+        gained += m.weight * cdf_gain((m.mean + stay) / m.sd, (m.mean + st.jump) / m.sd);
+      }
+      st.gain = rm * gained - (st.jump * st.jump - stay * stay);
+    }
+    return st;
   }
 
   // Phi(tw) - Phi(tv) without cancellation in the upper tail.
@@ -348,8 +412,7 @@ double money_equilibrium(const MoneyTypes& types, double others, const TallyBeli
     double t;
     bool interior;
   };
-  const auto reach = [&](double alpha) {
-    const auto gain = [&](double t) { return family.at(alpha, t).gain; };
+  const auto reach_of = [&](auto&& gain) {
     if (jumpable == 0 || !(gain(0.0) > 0.0)) return Reach{0.0, false};
     // Scan inward: one type at a time over the first 8, then steps growing by half.
     double lo = 0.0, hi = 0.0, step = 1.0;
@@ -366,6 +429,9 @@ double money_equilibrium(const MoneyTypes& types, double others, const TallyBeli
     }
     const double t = 0.5 * (lo + hi);
     return Reach{t, std::floor(lo) == std::floor(hi)};
+  };
+  const auto reach = [&](double alpha) {
+    return reach_of([&](double t) { return family.at(alpha, t).gain; });
   };
   double last_t = 0.0;  // the reach at the last slope tried
   const auto residual_at = [&](double log_alpha) {
@@ -428,8 +494,67 @@ double money_equilibrium(const MoneyTypes& types, double others, const TallyBeli
       alpha = std::exp(0.5 * (b.lo + b.hi));
     }
   }
-  const Reach r = alpha > 0.0 ? reach(alpha) : Reach{0.0, false};
-  const Family::State st = family.at(alpha, r.t);
+  Reach r = alpha > 0.0 ? reach(alpha) : Reach{0.0, false};
+  Family::State st = family.at(alpha, r.t);
+  double residual = alpha > 0.0 ? std::fabs(st.g0 / (2.0 * alpha) - 1.0) : 0.0;
+  // Exact moderates: from the linear solution, the moderates' vote moments (z = mean / sd,
+  // log sd) whose near_money_vote votes against the mixture they imply (with the jumpers they
+  // leave) have those moments. The residual in the mean is far stiffer than the one in the sd
+  // (the race's position moves with the mean), so the two are nested roots, each bracketed by
+  // widening steps and narrowed by illinois(): z for each sd inside, log sd outside.
+  if (alpha > 0.0 && others >= 1.0 && st.mod.sd > 0.0) {
+    struct Eval {
+      double dz = 0.0, dlog = 0.0;  // the residuals
+      Reach reach{0.0, false};
+      Family::State st;
+    };
+    const auto eval = [&](double z, double log_sd) {
+      ++evaluations;
+      Eval e;
+      const Moments mod{z * std::exp(log_sd), std::exp(log_sd)};
+      std::vector<double> jumps(jumpable, std::numeric_limits<double>::quiet_NaN());
+      e.reach = reach_of([&](double t) { return family.at_exact(mod, t, &jumps).gain; });
+      e.st = family.at_exact(mod, e.reach.t, &jumps);
+      const Moments next = family.moderates(e.reach.t, e.st);
+      e.dz = (next.mean - mod.mean) / mod.sd;
+      e.dlog = next.sd > 0.0 ? std::log(next.sd / mod.sd) : -800.0;
+      return e;
+    };
+    // A root of decreasing f near x: steps of `step` widened by doubling up to 60 times, then
+    // illinois(); x itself when no sign change is found.
+    const auto root_near = [](auto&& f, double x, double step) {
+      double lo = x, hi = x, flo = f(x), fhi = flo;
+      if (flo == 0.0) return x;
+      for (int i = 0; i < 60 && flo > 0.0 == fhi > 0.0; ++i, step *= 2.0) {
+        if (flo > 0.0) {
+          lo = hi;
+          flo = fhi;
+          hi += step;
+          fhi = f(hi);
+        } else {
+          hi = lo;
+          fhi = flo;
+          lo -= step;
+          flo = f(lo);
+        }
+      }
+      if (!(flo > 0.0 && fhi <= 0.0)) return x;
+      const Bracket b = illinois(f, Bracket{lo, hi, flo, fhi}, 1e-14 * std::max(1.0, std::fabs(x)));
+      return 0.5 * (b.lo + b.hi);
+    };
+    double z = st.mod.mean / st.mod.sd;
+    const auto z_at = [&](double log_sd) {
+      z = root_near([&](double zz) { return eval(zz, log_sd).dz; }, z, 1e-4 * std::fabs(z) + 1e-9);
+      return z;
+    };
+    const double log_sd =
+        root_near([&](double ls) { return eval(z_at(ls), ls).dlog; }, std::log(st.mod.sd), 1e-4);
+    Eval e = eval(z_at(log_sd), log_sd);
+    r = e.reach;
+    st = std::move(e.st);
+    alpha = st.g0 / 2.0;
+    residual = std::max(std::fabs(e.dz), std::fabs(e.dlog));
+  }
   out.family = MoneyFamily{alpha, side, family.threshold(r.t), st.race};
   out.mixture = st.mixture;
   double mean = 0.0, second = 0.0;
@@ -439,9 +564,8 @@ double money_equilibrium(const MoneyTypes& types, double others, const TallyBeli
   }
   out.moments = TallyBelief{mean, std::sqrt(std::max(0.0, second - mean * mean))};
   if (!(alpha > 0.0)) return 0.0;
-  double residual = std::fabs(st.g0 / (2.0 * alpha) - 1.0);
   if (r.interior) {
-    const double scale = st.jump * st.jump + alpha * alpha * st.marginal * st.marginal;
+    const double scale = st.jump * st.jump + st.stay * st.stay;
     if (scale > 0.0) residual = std::max(residual, std::fabs(st.gain) / scale);
   }
   return residual;

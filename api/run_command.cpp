@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <limits>
@@ -109,6 +110,17 @@ void write_beliefs(JsonWriter& w, const std::vector<MechanismBelief>& beliefs) {
         w.key("mean").value(b.proposals[k].mean);
         w.key("sd").value(b.proposals[k].sd);
         w.key("pivot_density").value(b.pivot_density(k));
+        if (k < b.family.size()) {
+          // Money QV's equilibrium family (docs/model.md): who jumps, from where, into what race.
+          const MoneyFamily& f = b.family[k];
+          w.key("alpha").value(f.alpha);
+          w.key("jumpers").value(f.side < 0.0 ? "opponents"
+                                              : (f.side > 0.0 ? "supporters" : "none"));
+          if (std::isfinite(f.threshold)) w.key("jump_threshold").value(f.threshold);
+          w.key("race_mean").value(f.race.mean);
+          w.key("race_sd").value(f.race.sd);
+          w.key("mixture_components").value(static_cast<std::uint64_t>(b.mixture[k].size()));
+        }
         w.end_object();
       }
       w.end_array();

@@ -146,20 +146,52 @@ TEST_CASE("money QV jump: the best vote from one sd short of a tie on", "[honest
   CHECK(jump_money_vote(0.0, 1.0, against) == 0.0);
 }
 
+TEST_CASE("money QV moderate vote: the root of v = r G(v) / 2 nearest 0", "[honest]") {
+  // One wide normal N(0, 50^2): the condition has one root, that of the jump test above.
+  const std::vector<BeliefComponent> wide{{1.0, 0.0, 50.0}};
+  const double v = near_money_vote(3.0, 0.01, wide);
+  CHECK(v == Approx(3.0 * normal_pdf(v / 50.0) / (2.0 * 50.0)).epsilon(1e-12));
+  CHECK(near_money_vote(-3.0, -0.01, wide) == Approx(-v).epsilon(1e-12));
+  CHECK(near_money_vote(0.0, 0.0, wide) == 0.0);
+  // A race led by 1.2 (sd 0.25) with a 5% chance that a jumper has sunk it (mean -0.25): G(v)
+  // is the density of the others' sum at -v. Votes satisfy the condition, and a poor guess
+  // gives the same root.
+  const std::vector<BeliefComponent> race{{0.95, 1.2, 0.25}, {0.05, -0.25, 0.26}};
+  const auto density = [&](double x) {
+    double g = 0.0;
+    for (const auto& c : race) g += c.weight * normal_pdf((c.mean + x) / c.sd) / c.sd;
+    return g;
+  };
+  const double g0 = density(0.0);
+  for (const double r : {-2.0, -0.5, 0.5, 2.0}) {
+    const double near = near_money_vote(r, g0 / 2.0 * r, race);
+    INFO("r " << r << ": " << near);
+    CHECK(near == Approx(r * density(near) / 2.0).epsilon(1e-12));
+    CHECK(near_money_vote(r, 10.0 * r, race) == Approx(near).epsilon(1e-12));
+  }
+  // Supporters vote more here: where a jumper may have sunk the race (the second component) the
+  // density rises on their side. Without that component, opponents (toward the race's centre)
+  // vote more than supporters.
+  CHECK(near_money_vote(2.0, g0, race) > -near_money_vote(-2.0, -g0, race));
+  const std::vector<BeliefComponent> plain{{1.0, 1.2, 0.25}};
+  CHECK(-near_money_vote(-2.0, -g0, plain) > near_money_vote(2.0, g0, plain));
+}
+
 TEST_CASE("money QV family vote: alpha u / lambda, or the jump past the threshold", "[honest]") {
+  // With no mixture, moderates vote alpha u / lambda (the linear family).
   MoneyFamily f;
   f.alpha = 0.1;
   f.side = -1.0;  // opponents are behind
   f.threshold = 5.0;
   f.race = TallyBelief{20.0, 2.0};
-  CHECK(family_money_vote(2.0, 1.0, f) == Approx(0.2));
-  CHECK(family_money_vote(-4.0, 1.0, f) == Approx(-0.4));
-  CHECK(family_money_vote(50.0, 1.0, f) == Approx(5.0));  // supporters never jump
-  CHECK(family_money_vote(-50.0, 1.0, f) == jump_money_vote(-50.0, 1.0, f.race));
+  CHECK(family_money_vote(2.0, 1.0, f, {}) == Approx(0.2));
+  CHECK(family_money_vote(-4.0, 1.0, f, {}) == Approx(-0.4));
+  CHECK(family_money_vote(50.0, 1.0, f, {}) == Approx(5.0));  // supporters never jump
+  CHECK(family_money_vote(-50.0, 1.0, f, {}) == jump_money_vote(-50.0, 1.0, f.race));
   // The threshold is on u / lambda: lambda 20 brings u = -50 inside it.
-  CHECK(family_money_vote(-50.0, 20.0, f) == Approx(-0.25));
+  CHECK(family_money_vote(-50.0, 20.0, f, {}) == Approx(-0.25));
   f.side = 0.0;  // nobody jumps
-  CHECK(family_money_vote(-50.0, 1.0, f) == Approx(-5.0));
+  CHECK(family_money_vote(-50.0, 1.0, f, {}) == Approx(-5.0));
 }
 
 TEST_CASE("a mixture belief: probabilities and densities are the components' weighted sums",
