@@ -2,11 +2,13 @@
 // three mechanisms: wall time (graph generation included) and peak memory per agent.
 //
 //   bench_million [--agents N] [--repeat R] [--threads T] [--pivot fixed|normal|equilibrium]
-//                 [--integer-votes]
+//                 [--integer-votes] [--money MEAN]
 //
 // --pivot picks the agents' beliefs (electorate.pivot; default normal). The prior is computed
 // once per model, inside the first run's time. --integer-votes casts whole votes (budget
-// integer_votes: the exact best response, agents/integer_votes.hpp).
+// integer_votes: the exact best response, agents/integer_votes.hpp). --money MEAN runs QV alone
+// with a money budget on Normal(MEAN, 1) values (a lopsided race for MEAN != 0: under
+// equilibrium the jump family of docs/model.md).
 //
 // Prints each repetition and the median. Peak memory is the process's peak RSS, in total and
 // less the RSS before the first replicate, per agent after subtracting 10 bytes per directed edge.
@@ -51,6 +53,12 @@ int main(int argc, char** argv) {
     if (a != "--pivot") continue;
     if (v == "fixed") s.pivot = PivotSpec{PivotModel::fixed, 0.02, 0.0};
     if (v == "equilibrium") s.pivot.model = PivotModel::equilibrium;
+  }
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) != "--money") continue;
+    s.values.distribution = NormalDist{std::stod(argv[i + 1]), 1.0};
+    s.budget.kind = BudgetKind::money;
+    s.mechanisms = {Mechanism::quadratic};
   }
   const Model model = freeze(s);
   const auto behaviours = agents::make_behaviours(s);
