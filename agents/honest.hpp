@@ -45,8 +45,10 @@ double jump_money_vote(double u, double lambda, const TallyBelief& race) noexcep
 
 // A moderate's money-QV vote for ratio r = u / lambda under a mixture belief: the root of
 // Chandar and Weyl's finite-population condition v = r G(v) / 2, G(v) the mixture's density of
-// the others' sum at -v (MechanismBelief::pivot_density), on her side of 0 and nearest to it,
-// found from `start` (a guess: G(0) r / 2). 0 when r = 0 or G vanishes.
+// the others' sum at -v (MechanismBelief::pivot_density), on her side of 0, reached from `start`
+// (G(0) r / 2): in [0, start] when the condition is negative at `start`, else beyond it by
+// doublings; so the root nearest 0 unless the condition dips below 0 and back between 0 and
+// `start`. 0 when r = 0 or G vanishes.
 double near_money_vote(double r, double start, std::span<const BeliefComponent> mixture) noexcept;
 
 // Money QV's equilibrium vote for value u and lambda under `family` and the belief's `mixture`

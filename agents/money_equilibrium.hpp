@@ -59,8 +59,10 @@ struct FamilyBelief {
 
 // Solves the equilibrium family (docs/model.md, "Finite-population equilibrium") for voters of
 // these types among `others` + 1, starting from `prior` (the price-taking normal belief), into
-// `out`; adds the evaluations of the slope's residual to `evaluations` and returns the residual
-// |g(0) / (2 alpha) - 1| (with the marginal type's indifference when it is interior to a type).
+// `out`; adds the evaluations of the residuals to `evaluations` and returns the residual: the
+// larger change of the moderates' vote mean (relative to their sd) and log sd, and the marginal
+// type's indifference when she lies inside a cell (0 and the prior itself, with nobody jumping,
+// when there is nothing to solve: every value 0, or all alike).
 double money_equilibrium(const MoneyTypes& types, double others, const TallyBelief& prior,
                          FamilyBelief& out, std::uint32_t& evaluations);
 

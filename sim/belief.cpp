@@ -36,7 +36,8 @@ double MechanismBelief::win_probability(std::size_t k, double direction, double 
   if (k < mixture.size() && !mixture[k].empty()) {
     double p = 0.0;
     for (const BeliefComponent& c : mixture[k]) {
-      p += c.weight * normal_cdf((direction * c.mean + x) / c.sd);
+      const double t = direction * c.mean + x;
+      p += c.weight * (c.sd > 0.0 ? normal_cdf(t / c.sd) : step(t));
     }
     return p;
   }
@@ -62,7 +63,8 @@ double MechanismBelief::gain(std::size_t k, double v, double w) const noexcept {
   if (k < mixture.size() && !mixture[k].empty()) {
     double g = 0.0;
     for (const BeliefComponent& c : mixture[k]) {
-      g += c.weight * cdf_difference((c.mean + v) / c.sd, (c.mean + w) / c.sd);
+      g += c.weight * (c.sd > 0.0 ? cdf_difference((c.mean + v) / c.sd, (c.mean + w) / c.sd)
+                                  : step(c.mean + w) - step(c.mean + v));
     }
     return g;
   }
@@ -76,7 +78,7 @@ double MechanismBelief::pivot_density(std::size_t k, double v) const noexcept {
   if (k < mixture.size() && !mixture[k].empty()) {
     double g = 0.0;
     for (const BeliefComponent& c : mixture[k]) {
-      g += c.weight * normal_pdf((c.mean + v) / c.sd) / c.sd;
+      if (c.sd > 0.0) g += c.weight * normal_pdf((c.mean + v) / c.sd) / c.sd;
     }
     return g;
   }
@@ -91,6 +93,7 @@ double MechanismBelief::log_pivot_density(std::size_t k, double v) const noexcep
     // log-sum-exp over the components, so that densities below the smallest double compare.
     double top = -std::numeric_limits<double>::infinity();
     const auto log_part = [&](const BeliefComponent& c) {
+      if (!(c.sd > 0.0)) return -std::numeric_limits<double>::infinity();  // a step: no density
       const double t = (c.mean + v) / c.sd;
       return std::log(c.weight) - 0.5 * t * t - kLogSqrt2Pi - std::log(c.sd);
     };

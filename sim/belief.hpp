@@ -26,7 +26,7 @@ struct TallyBelief {
 struct BeliefComponent {
   double weight = 0.0;
   double mean = 0.0;
-  double sd = 0.0;  // > 0
+  double sd = 0.0;  // 0: S is exactly `mean` (a step, no density)
 };
 
 // Money QV's finite-population equilibrium votes on one proposal (docs/model.md,
@@ -67,7 +67,8 @@ struct MechanismBelief {
   // P_k(w) - P_k(v), computed without cancellation when both are near 1.
   double gain(std::size_t k, double v, double w) const noexcept;
   // dP_k/dv at v, the density of the others' sum at -v ("pivot density"): fixed: price;
-  // normal: phi((mean + v)/sd)/sd (0 when sd = 0).
+  // normal: phi((mean + v)/sd)/sd (0 when sd = 0); a mixture: the weighted sum of its
+  // components' densities.
   double pivot_density(std::size_t k, double v = 0.0) const noexcept;
   // log of pivot_density(k, v) (-inf when it is 0); used to compare densities that underflow.
   double log_pivot_density(std::size_t k, double v = 0.0) const noexcept;

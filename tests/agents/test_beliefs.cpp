@@ -297,9 +297,9 @@ TEST_CASE("money QV equilibrium in lopsided races is a fixed point", "[beliefs][
   // strongest opponents jump into it. The solver must converge, and its belief must be what the
   // votes it implies give, checked by an independent quadrature of family_money_vote (the
   // midpoint rule over 2^14 value quantiles on each side of the threshold, where the vote jumps,
-  // so that each side's integrand is smooth): (1) moderates vote the root of Chandar and Weyl's
-  // v = u g(-v) / 2 nearest 0, g the belief's density, and alpha = g(0) / 2 is reported; (2) the
-  // mixture's mean and sd are those of the others' sum,
+  // so that each side's integrand is smooth): (1) moderates vote a root of Chandar and Weyl's
+  // v = u g(-v) / 2, g the belief's density; (2) the mixture's mean and sd are those of the
+  // others' sum,
   // (N - 1) E[v] and sqrt((N - 1) Var v) (a binomial mixture of normals has exactly these
   // moments); (3) a voter just past the threshold gains from jumping and one just short of it
   // does not. The solver's own rule, each of 1,024 cells of width h = 17 / 1,024 in the latent z
@@ -319,7 +319,6 @@ TEST_CASE("money QV equilibrium in lopsided races is a fixed point", "[beliefs][
       CHECK(b.residual < kEquilibriumTolerance);
       REQUIRE(b.family.size() == 1);
       const MoneyFamily& f = b.family[0];
-      CHECK(std::fabs(b.pivot_density(0) / (2.0 * f.alpha) - 1.0) < kEquilibriumTolerance);
       CHECK(f.side == -1.0);  // mu > 0: the opponents are behind
       const std::span<const BeliefComponent> mix(b.mixture[0]);
       for (const double u : {-1.0, -0.2, 0.3, 1.0, 2.5}) {
@@ -545,8 +544,8 @@ TEST_CASE("money QV equilibrium after a poll: Bayes' rule on the mixture, alpha 
   // Normal(0.5, 1), money, 101 agents, poll noise 0.5: each replicate's belief is the prior
   // mixture's posterior given its poll. Checked for every replicate: the weights sum to 1, each
   // component is sharper than the prior's (precision adds), the reported mean and sd are the
-  // mixture's, the moderates' slope is half the posterior's density at 0, the threshold is the
-  // prior's; and the whole run is the same at 1 and 2 threads.
+  // mixture's, each component's weight, mean and sd follow Bayes' rule; and the whole run is the
+  // same at 1 and 2 threads.
   Scenario s = base(101, 1);
   s.values.distribution = NormalDist{0.5, 1.0};
   s.budget.kind = BudgetKind::money;
@@ -580,8 +579,31 @@ TEST_CASE("money QV equilibrium after a poll: Bayes' rule on the mixture, alpha 
     CHECK(weight == Approx(1.0).epsilon(1e-12));
     CHECK(b.proposals[0].mean == Approx(mean).epsilon(1e-12));
     CHECK(b.proposals[0].sd == Approx(std::sqrt(second - mean * mean)).epsilon(1e-9));
-    CHECK(b.family[0].alpha == Approx(b.pivot_density(0) / 2.0).epsilon(1e-12));
-    CHECK(b.family[0].threshold == prior.family[0].threshold);
+    // Bayes' rule: the poll y, recovered from the first component's posterior mean
+    // (m' = (m / s^2 + y / tau^2) / (1 / s^2 + 1 / tau^2)), reweights each component by its
+    // predictive density N(y; m, s^2 + tau^2), and its posterior mean is the same formula.
+    const double tau = 0.5 * prior.proposals[0].sd;
+    const auto& before = prior.mixture[0];
+    const auto& after = b.mixture[0];
+    const auto precision = [&](double sd) { return 1.0 / (sd * sd) + 1.0 / (tau * tau); };
+    const double y =
+        (after[0].mean * precision(before[0].sd) - before[0].mean / (before[0].sd * before[0].sd)) *
+        tau * tau;
+    double norm = 0.0;
+    for (const BeliefComponent& c : before) {
+      const double spread = std::hypot(c.sd, tau);
+      norm += c.weight * normal_pdf((y - c.mean) / spread) / spread;
+    }
+    for (std::size_t j = 0; j < before.size(); ++j) {
+      const BeliefComponent& c = before[j];
+      const double spread = std::hypot(c.sd, tau);
+      CHECK(after[j].weight == Approx(c.weight * normal_pdf((y - c.mean) / spread) / spread / norm)
+                                   .epsilon(1e-9)
+                                   .margin(1e-15));
+      CHECK(after[j].mean ==
+            Approx((c.mean / (c.sd * c.sd) + y / (tau * tau)) / precision(c.sd)).epsilon(1e-9));
+      CHECK(after[j].sd == Approx(1.0 / std::sqrt(precision(c.sd))).epsilon(1e-12));
+    }
     CHECK(runs[1][r].beliefs[0].proposals[0].mean == b.proposals[0].mean);
     CHECK(runs[1][r].arms[0].mechanisms[0].tally == runs[0][r].arms[0].mechanisms[0].tally);
   }
