@@ -45,6 +45,19 @@ Scenario base(std::uint64_t agents, std::uint32_t proposals) {
   return s;
 }
 
+// The outcomes of scenario s's model m run at 1 and at 2 threads.
+std::vector<std::vector<ReplicateOutcome>> at_1_and_2_threads(const Model& m, const Scenario& s) {
+  std::vector<std::vector<ReplicateOutcome>> runs;
+  for (const unsigned threads : {1u, 2u}) {
+    Collected c;
+    RunOptions options;
+    options.threads = threads;
+    run_replicates(m, make_behaviours(s), options, c);
+    runs.push_back(std::move(c.outcomes));
+  }
+  return runs;
+}
+
 }  // namespace
 
 TEST_CASE("normal prior: 1p1v belief is N((N-1)(2q-1), 4(N-1)q(1-q))", "[beliefs]") {
@@ -516,14 +529,7 @@ TEST_CASE("beliefs, polls and equilibria are identical at 1 and 2 threads",
     s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear};
     s.replicates = 3;
     const Model m = freeze(s);
-    std::vector<std::vector<ReplicateOutcome>> runs;
-    for (const unsigned threads : {1u, 2u}) {
-      Collected c;
-      RunOptions options;
-      options.threads = threads;
-      run_replicates(m, make_behaviours(s), options, c);
-      runs.push_back(std::move(c.outcomes));
-    }
+    const auto runs = at_1_and_2_threads(m, s);
     for (std::size_t r = 0; r < 3; ++r) {
       for (std::size_t mi = 0; mi < 3; ++mi) {
         const MechanismBelief& one = runs[0][r].beliefs[mi];
@@ -556,14 +562,7 @@ TEST_CASE("money QV equilibrium after a poll: Bayes' rule on the mixture, alpha 
   const MechanismBelief prior = prior_beliefs(m)[0];
   REQUIRE(prior.mixture.size() == 1);
   REQUIRE(prior.mixture[0].size() > 1);  // jumpers are possible: a real mixture
-  std::vector<std::vector<ReplicateOutcome>> runs;
-  for (const unsigned threads : {1u, 2u}) {
-    Collected c;
-    RunOptions options;
-    options.threads = threads;
-    run_replicates(m, make_behaviours(s), options, c);
-    runs.push_back(std::move(c.outcomes));
-  }
+  const auto runs = at_1_and_2_threads(m, s);
   for (std::size_t r = 0; r < 20; ++r) {
     const MechanismBelief& b = runs[0][r].beliefs[0];
     REQUIRE(b.mixture.size() == 1);
