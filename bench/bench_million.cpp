@@ -20,6 +20,7 @@
 #include <string>
 
 #include "agents/behaviours.hpp"
+#include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
@@ -78,6 +79,12 @@ int main(int argc, char** argv) {
   const double directed = 2.0 * static_cast<double>(edges);
   std::printf("agents %llu, threads %ld, median %.3f s over %ld runs\n",
               static_cast<unsigned long long>(agents), threads, bench::median(times), repeat);
+  // The bound for the same work (bench/bench_bounds.hpp): the electorate's keyed normal draws
+  // alone, agents x proposals, on the same threads, median of 3.
+  std::vector<double> bound;
+  for (int r = 0; r < 3; ++r) bound.push_back(bench::keyed_draw_seconds(agents, s.proposals));
+  std::printf("keyed-draw bound (agents x proposals normals): %.3f s; run / bound = %.1f\n",
+              bench::median(bound), bench::median(times) / bench::median(bound));
   std::printf(
       "peak RSS of the process: %.1f MiB; above the start-up baseline: %.1f MiB = "
       "%.1f bytes/agent, or %.1f bytes/agent after 10 bytes per directed edge\n",
