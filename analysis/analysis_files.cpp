@@ -39,15 +39,7 @@ void boot_fields(std::ostream& out, const BootstrapInterval& b) {
       << ',' << cell_text(b.bca_high);
 }
 
-void summary_json(JsonWriter& w, const Summary& s) {
-  w.key("n").value(s.n);
-  w.key("missing").value(s.missing);
-  w.key("mean").value(s.mean);
-  w.key("sd").value(s.sd);
-  w.key("se").value(s.se);
-  w.key("ci95_low").value(s.ci_low);
-  w.key("ci95_high").value(s.ci_high);
-}
+void summary_json(JsonWriter& w, const Summary& s) { summary_fields_json(w, s); }
 
 void boot_json(JsonWriter& w, const BootstrapInterval& b) {
   w.key("boot_pct_low").value(b.pct_low);
@@ -102,6 +94,31 @@ void write_json_head(JsonWriter& w, const Analysis& a, bool rows) {
 
 }  // namespace
 
+namespace {
+
+// A group's swept values, numbers as numbers.
+std::string bound_text(double x) {
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  return cell_text(x);
+}
+
+void group_values_json(JsonWriter& w, const Analysis& a, std::size_t g) {
+  w.begin_object();
+  for (std::size_t k = 0; k < a.group_columns.size(); ++k) {
+    const std::string& v = a.groups[g][k];
+    double x = 0.0;
+    const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
+    w.key(a.group_columns[k]);
+    if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size())
+      w.value(x);
+    else
+      w.value(v);
+  }
+  w.end_object();
+}
+
+}  // namespace
+
 void write_analysis_json(const Analysis& a, std::ostream& out) {
   JsonWriter w;
   w.begin_object();
@@ -109,18 +126,8 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
   w.key("groups").begin_array();
   for (std::size_t g = 0; g < a.groups.size(); ++g) {
     w.begin_object();
-    w.key("values").begin_object();
-    for (std::size_t k = 0; k < a.group_columns.size(); ++k) {
-      const std::string& v = a.groups[g][k];
-      double x = 0.0;
-      const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
-      w.key(a.group_columns[k]);
-      if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size())
-        w.value(x);
-      else
-        w.value(v);
-    }
-    w.end_object();
+    w.key("values");
+    group_values_json(w, a, g);
     w.key("cells").begin_array();
     for (const CellSummary& c : a.cells) {
       if (c.group != g) continue;
@@ -152,30 +159,6 @@ void write_analysis_json(const Analysis& a, std::ostream& out) {
   w.end_object();
   out << w.str();
 }
-
-namespace {
-
-std::string bound_text(double x) {
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  return cell_text(x);
-}
-
-void group_values_json(JsonWriter& w, const Analysis& a, std::size_t g) {
-  w.begin_object();
-  for (std::size_t k = 0; k < a.group_columns.size(); ++k) {
-    const std::string& v = a.groups[g][k];
-    double x = 0.0;
-    const auto res = std::from_chars(v.data(), v.data() + v.size(), x);
-    w.key(a.group_columns[k]);
-    if (!v.empty() && res.ec == std::errc() && res.ptr == v.data() + v.size())
-      w.value(x);
-    else
-      w.value(v);
-  }
-  w.end_object();
-}
-
-}  // namespace
 
 void write_effects_csv(const Analysis& a, std::ostream& out) {
   for (const auto& g : a.group_columns) out << csv_field(g) << ',';

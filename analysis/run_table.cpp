@@ -274,13 +274,7 @@ void summary_line(std::ostream& out, const GroupSummary& g, const std::string& m
 
 void summary_json(JsonWriter& w, const Summary& s) {
   w.begin_object();
-  w.key("n").value(s.n);
-  w.key("missing").value(s.missing);
-  w.key("mean").value(s.mean);
-  w.key("sd").value(s.sd);
-  w.key("se").value(s.se);
-  w.key("ci95_low").value(s.ci_low);
-  w.key("ci95_high").value(s.ci_high);
+  summary_fields_json(w, s);
   w.end_object();
 }
 

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "sim/json.hpp"
+
 namespace qvsim::analysis {
 namespace {
 
@@ -92,6 +94,16 @@ Summary RatioStats::summary() const {
   fill_interval(s);
   s.sd = kNaN;
   return s;
+}
+
+void summary_fields_json(JsonWriter& w, const Summary& s) {
+  w.key("n").value(s.n);
+  w.key("missing").value(s.missing);
+  w.key("mean").value(s.mean);
+  w.key("sd").value(s.sd);
+  w.key("se").value(s.se);
+  w.key("ci95_low").value(s.ci_low);
+  w.key("ci95_high").value(s.ci_high);
 }
 
 }  // namespace qvsim::analysis

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <limits>
 
+namespace qvsim {
+class JsonWriter;
+}
+
 namespace qvsim::analysis {
 
 struct Summary {
@@ -27,6 +31,9 @@ struct ValueRange {
 // The range of a difference of two quantities in `r`: [low - high, high - low] (a paired
 // difference of shares lies in [-1, 1]).
 ValueRange difference_range(ValueRange r) noexcept;
+
+// Writes s's fields into the open JSON object: n, missing, mean, sd, se, ci95_low, ci95_high.
+void summary_fields_json(JsonWriter& w, const Summary& s);
 
 // Clips the interval [ci_low, ci_high] to `r` (NaN stays NaN); the mean is left as it is.
 void clip_interval(Summary& s, ValueRange r) noexcept;
