@@ -89,6 +89,15 @@ std::string point_fields(const SweepPoint& pt) {
   return out;
 }
 
+// A point's identity into the open JSON object: its index, seed and swept values (as written).
+void point_identity_json(JsonWriter& w, const SweepPoint& pt) {
+  w.key("point").value(pt.index);
+  w.key("seed").value(pt.scenario.seed);
+  w.key("values").begin_object();
+  for (const auto& [k, v] : pt.values) w.key(k).raw(v);
+  w.end_object();
+}
+
 // Exports runs.csv and summary.csv from the stores, point by point (memory: one point's rows).
 // Every item must come with whole rows: a checksum mismatch, a missing item, or a row that does
 // not parse is an InputError naming the store and the item, and nothing is written.
@@ -166,11 +175,7 @@ void export_results(const Prepared& p, const std::vector<fs::path>& files, const
         const SweepPoint& pt = p.plan.points[current];
         JsonWriter w;
         w.begin_object();
-        w.key("point").value(pt.index);
-        w.key("seed").value(pt.scenario.seed);
-        w.key("values").begin_object();
-        for (const auto& [k, v] : pt.values) w.key(k).raw(v);
-        w.end_object();
+        point_identity_json(w, pt);
         std::string ps = point_summary.str();
         while (!ps.empty() && ps.back() == '\n') ps.pop_back();
         w.key("summary").raw(ps);
@@ -257,11 +262,7 @@ std::string sweep_manifest(const Prepared& p, std::uint64_t shards, unsigned thr
   w.key("point_list").begin_array();
   for (const SweepPoint& pt : p.plan.points) {
     w.begin_object();
-    w.key("point").value(pt.index);
-    w.key("seed").value(pt.scenario.seed);
-    w.key("values").begin_object();
-    for (const auto& [k, v] : pt.values) w.key(k).raw(v);
-    w.end_object();
+    point_identity_json(w, pt);
     w.end_object();
   }
   w.end_array();
