@@ -85,3 +85,45 @@ TEST_CASE("run --proposals writes every race with its arithmetic", "[cli][propos
   REQUIRE(cli({"run", file.string(), "--out", out.string(), "--overwrite", "--quiet"}).code == 0);
   CHECK_FALSE(fs::exists(out / "proposals.csv"));
 }
+
+TEST_CASE("manifest: money QV's equilibrium family, as docs/model.md's worked example gives it",
+          "[cli][proposals][equilibrium]") {
+  // docs/model.md, "Finite-population equilibrium": 101 agents, Normal(0.5, 1), money, one
+  // proposal. The manifest's family fields are those of the worked example (rounded there to the
+  // digits checked here), the slope is half the pivot density, and proposals.csv shows the same
+  // density.
+  TempDir tmp;
+  const fs::path file = tmp.path / "s.yaml";
+  write(file, R"(name: worked
+seed: 7
+replicates: 2
+electorate:
+  agents: 101
+  proposals: 1
+  values: {distribution: normal, mean: 0.5, sd: 1.0}
+  budget: {money: {}}
+  pivot: {model: equilibrium}
+graph: {model: erdos_renyi, mean_degree: 4}
+mechanisms: [quadratic]
+arms: {honest: {}}
+)");
+  const fs::path out = tmp.path / "out";
+  const auto r = cli({"run", file.string(), "--out", out.string(), "--proposals", "--quiet"});
+  REQUIRE(r.code == 0);
+  const std::string manifest = read(out / "manifest.json");
+  const auto number = [&](const std::string& key) {
+    const std::size_t at = manifest.find("\"" + key + "\": ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(manifest.substr(at + key.size() + 4));
+  };
+  CHECK(manifest.find("\"jumpers\": \"opponents\"") != std::string::npos);
+  CHECK(number("alpha") == Approx(0.01991).margin(5e-6));
+  CHECK(number("jump_threshold") == Approx(2.823).margin(5e-4));
+  CHECK(number("race_mean") == Approx(1.282).margin(5e-4));
+  CHECK(number("race_sd") == Approx(0.230).margin(5e-4));
+  CHECK(number("mixture_components") > 1.0);
+  CHECK(number("alpha") == Approx(number("pivot_density") / 2.0).epsilon(1e-12));
+  const auto rows = rows_of(read(out / "proposals.csv"));
+  REQUIRE(rows.size() == 3);
+  CHECK(std::stod(rows[1][10]) == Approx(number("pivot_density")).epsilon(1e-15));
+}
