@@ -16,7 +16,9 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "agents/behaviours.hpp"
@@ -57,7 +59,13 @@ int main(int argc, char** argv) {
   }
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) != "--money") continue;
-    s.values.distribution = NormalDist{std::stod(argv[i + 1]), 1.0};
+    char* end = nullptr;
+    const double mean = std::strtod(argv[i + 1], &end);
+    if (end == argv[i + 1] || *end != '\0' || !std::isfinite(mean)) {
+      std::fprintf(stderr, "bench_million: --money needs a finite number, got '%s'\n", argv[i + 1]);
+      return 2;
+    }
+    s.values.distribution = NormalDist{mean, 1.0};
     s.budget.kind = BudgetKind::money;
     s.mechanisms = {Mechanism::quadratic};
   }
