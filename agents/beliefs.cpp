@@ -140,7 +140,7 @@ Moments quadrature_moments(const Scenario& s, Mechanism m) {
   const auto value = [&](double p) { return value_from_latent(dist, normal_quantile(p)); };
   const auto sign = [](double u) { return u > 0.0 ? 1.0 : (u < 0.0 ? -1.0 : 0.0); };
   double e1 = 0.0, e2 = 0.0;  // E[r], E[r^2]
-  if (m == Mechanism::quadratic && b.kind == BudgetKind::money) {
+  if (ballot_rule(m) == Mechanism::quadratic && b.kind == BudgetKind::money) {
     // r = u / lambda = u wealth^eta, u and wealth independent.
     const double w1 = expect([&](double p) { return std::pow(trait_value(b.wealth, p), b.eta); });
     const double w2 =
@@ -157,7 +157,7 @@ Moments quadrature_moments(const Scenario& s, Mechanism m) {
     if (m == Mechanism::one_person_one_vote) {
       e1 = s1;
       e2 = s2;
-    } else if (m == Mechanism::quadratic) {  // one proposal: r = sqrt(B) sign(u)
+    } else if (ballot_rule(m) == Mechanism::quadratic) {  // one proposal: r = sqrt(B) sign(u)
       // Whole votes: r = n sign(u), n the largest whole vote with n^2 <= B.
       const auto votes = [&](double p) {
         const double c = trait_value(b.credits, p);
@@ -185,7 +185,7 @@ MechanismBelief normal_prior(const Model& model, const Population& p, Mechanism 
   const std::size_t groups = p.pooled ? 1 : p.proposals;
   const std::vector<double> zero(groups, 0.0);
   std::vector<TallyBelief> beliefs(groups);
-  const bool money = m == Mechanism::quadratic && s.budget.kind == BudgetKind::money;
+  const bool money = ballot_rule(m) == Mechanism::quadratic && s.budget.kind == BudgetKind::money;
   if (p.pooled && (money || m == Mechanism::one_person_one_vote || s.proposals == 1)) {
     const Moments r = quadrature_moments(s, m);
     beliefs[0] = money ? money_fixed_point(r, others) : others_sum(r, others);
@@ -226,7 +226,7 @@ MechanismBelief equilibrium(const Model& model, const Population& p, Mechanism m
   MechanismBelief b = normal_prior(model, p, m);
   b.model = PivotModel::equilibrium;
   if (m == Mechanism::one_person_one_vote) return b;  // votes do not depend on beliefs
-  if (m == Mechanism::quadratic && s.budget.kind == BudgetKind::money) {
+  if (ballot_rule(m) == Mechanism::quadratic && s.budget.kind == BudgetKind::money) {
     std::vector<FamilyBelief> solved(groups);
     for (std::size_t g = 0; g < groups; ++g) {
       const TallyBelief prior = b.proposals[g];
@@ -411,7 +411,8 @@ std::vector<MechanismBelief> replicate_beliefs(const Model& model,
       honest_votes(b.mechanism, s.budget, b, voter_of(s, replicate, a, e.of(a)), v);
       for (std::size_t k = 0; k < kc; ++k) acc[k] += v[k];
     });
-    const bool money = b.mechanism == Mechanism::quadratic && s.budget.kind == BudgetKind::money;
+    const bool money =
+        ballot_rule(b.mechanism) == Mechanism::quadratic && s.budget.kind == BudgetKind::money;
     for (std::size_t k = 0; k < kc; ++k) {
       TallyBelief& t = b.proposals[k];
       if (!(t.sd > 0.0)) continue;

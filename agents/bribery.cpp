@@ -253,7 +253,7 @@ class BriberyComponent final : public Component {
   BriberySpec spec_;
   BudgetSpec budget_;
   BriberyPlan plan_;
-  std::array<std::size_t, 3> mech_index_{};
+  std::array<std::size_t, kMechanismCount> mech_index_{};
   static constexpr std::uint8_t kNotBought = 0, kReneges = 1, kDelivers = 2;
   std::vector<std::vector<std::uint8_t>> deliver_;  // [mechanism][agent]; empty: nobody bought
   // [mechanism]: (delivering seller, her stake), ascending by seller.

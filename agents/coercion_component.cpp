@@ -154,7 +154,7 @@ class CoercionComponent final : public Component {
   double demanded_votes_;
   double audit_cost_;
   CoercionPlan plan_;
-  std::array<std::size_t, 3> mech_index_{};
+  std::array<std::size_t, kMechanismCount> mech_index_{};
   std::vector<std::uint32_t> slot_;                    // agent -> complier slot, kNone elsewhere
   std::vector<std::vector<std::uint32_t>> obey_;       // [mechanism][slot] -> coercer, or kNone
   std::vector<std::vector<std::uint8_t>> threatened_;  // [mechanism][agent]; empty: not recorded

@@ -163,7 +163,7 @@ class Collusion final : public Component {
     out.push_back(static_cast<double>(largest));
     out.push_back(colluders / n);
     out.push_back(colluders > 0 ? sums[kDefectors] / colluders : kNaN);
-    out.push_back(m == Mechanism::quadratic ? credits_saved(m) : kNaN);
+    out.push_back(ballot_rule(m) == Mechanism::quadratic ? credits_saved(m) : kNaN);
     const double vote_share =
         outcome.abs_votes > 0 ? sums[kMemberAbsVotes] / outcome.abs_votes : kNaN;
     const double identity_share = sums[kMemberIdentities] / sums[kAllIdentities];
@@ -264,7 +264,7 @@ class Collusion final : public Component {
   std::uint64_t seed_;
   std::uint64_t replicate_;
   std::uint32_t arm_key_;
-  std::array<std::size_t, 3> mech_index_{};
+  std::array<std::size_t, kMechanismCount> mech_index_{};
   std::vector<Coalitions> coalitions_;  // in scenario.mechanisms order
   InvariantSite site_;
 };

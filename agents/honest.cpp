@@ -289,7 +289,7 @@ double family_money_vote(double u, double lambda, const MoneyFamily& family,
 double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief& belief,
                     const Voter& voter, std::span<double> out) {
   assert(out.size() == voter.u.size());
-  switch (m) {
+  switch (ballot_rule(m)) {
     case Mechanism::quadratic:
       return budget.kind == BudgetKind::credits ? credit_votes(budget, belief, voter, out)
                                                 : money_votes(belief, voter, out);
@@ -297,6 +297,8 @@ double honest_votes(Mechanism m, const BudgetSpec& budget, const MechanismBelief
     case Mechanism::linear:
       assert(budget.kind == BudgetKind::credits);
       return linear_votes(belief, voter, out);
+    case Mechanism::connection_oriented:
+    case Mechanism::pairwise_bounded: break;  // ballot_rule() maps them to quadratic
   }
   return 0.0;
 }
@@ -308,7 +310,7 @@ double private_loss(Mechanism m, const BudgetSpec& budget, const MechanismBelief
   for (std::size_t k = 0; k < voter.u.size(); ++k) {
     if (from[k] != to[k]) loss += voter.u[k] * belief.gain(k, to[k], from[k]);
   }
-  if (m == Mechanism::quadratic && budget.kind == BudgetKind::money) {
+  if (ballot_rule(m) == Mechanism::quadratic && budget.kind == BudgetKind::money) {
     double extra = 0.0;
     for (std::size_t k = 0; k < voter.u.size(); ++k) extra += to[k] * to[k] - from[k] * from[k];
     loss += voter.lambda * extra;

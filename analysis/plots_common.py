@@ -38,8 +38,11 @@ MECH_STYLE = {
     "quadratic": ("#0072B2", "-", "o"),
     "one_person_one_vote": ("#D55E00", "--", "s"),
     "linear": ("#009E73", ":", "^"),
+    "connection_oriented": ("#CC79A7", "-.", "D"),
+    "pairwise_bounded": ("#E69F00", (0, (3, 1, 1, 1, 1, 1)), "v"),
 }
-MECH_LABEL = {"quadratic": "QV", "one_person_one_vote": "1p1v", "linear": "linear"}
+MECH_LABEL = {"quadratic": "QV", "one_person_one_vote": "1p1v", "linear": "linear",
+              "connection_oriented": "CO-QV", "pairwise_bounded": "PB-QV"}
 BALLOT_STYLES = ["-", "--", ":", "-."]
 
 METRIC_LABEL = {

@@ -226,8 +226,7 @@ T parse_int(std::string_view t) {
 }
 
 Mechanism parse_mechanism(std::string_view t) {
-  for (Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
-    if (t == to_string(m)) return m;
+  if (const auto m = mechanism_named(t); m && t == to_string(*m)) return *m;
   throw std::invalid_argument("not a mechanism: '" + std::string(t) + "'");
 }
 

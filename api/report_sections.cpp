@@ -205,14 +205,7 @@ std::vector<std::string> flagged_arm_lines(const std::vector<std::vector<std::st
   return lines;
 }
 
-std::string mechanism_label(Mechanism m) {
-  switch (m) {
-    case Mechanism::quadratic: return "QV";
-    case Mechanism::one_person_one_vote: return "1p1v";
-    case Mechanism::linear: return "linear";
-  }
-  return to_string(m);
-}
+std::string mechanism_label(Mechanism m) { return short_label(m); }
 
 namespace {
 

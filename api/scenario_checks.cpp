@@ -237,6 +237,31 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       invalid(s, label, key, "linear voting needs budget.credits");
     }
   }
+  const auto uses = [&](Mechanism m) {
+    return std::find(s.mechanisms.begin(), s.mechanisms.end(), m) != s.mechanisms.end();
+  };
+  if (uses(Mechanism::connection_oriented) != (s.clusters.source != ClusterSource::none)) {
+    invalid(s, label, "clusters",
+            uses(Mechanism::connection_oriented)
+                ? "connection_oriented needs clusters (blocks, communities or a file)"
+                : "no mechanism uses clusters (connection_oriented does)");
+  }
+  if (s.clusters.source == ClusterSource::blocks &&
+      !std::holds_alternative<StochasticBlockSpec>(s.graph)) {
+    invalid(s, label, "clusters", "blocks needs graph.model stochastic_block");
+  }
+  if (s.clusters.source == ClusterSource::file && s.clusters.file.empty()) {
+    invalid(s, label, "clusters.file", "must be a non-empty path");
+  }
+  if (uses(Mechanism::pairwise_bounded) != (s.pairwise_m != 0.0)) {
+    invalid(s, label, "pairwise_m",
+            uses(Mechanism::pairwise_bounded)
+                ? "pairwise_bounded needs pairwise_m > 0"
+                : "no mechanism uses pairwise_m (pairwise_bounded does)");
+  }
+  if (!(s.pairwise_m >= 0.0 && s.pairwise_m <= std::numeric_limits<double>::max())) {
+    invalid(s, label, "pairwise_m", "must be a finite number > 0");
+  }
 
   if (s.arms.empty()) invalid(s, label, "arms", "must name at least one arm");
   std::set<std::string> names;

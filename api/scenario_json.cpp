@@ -146,6 +146,14 @@ std::string scenario_to_json(const Scenario& s) {
   for (Mechanism m : s.mechanisms) w.value(to_string(m));
   w.end_array();
   w.key("ballot").value(to_string(s.ballot));
+  if (s.clusters.source == ClusterSource::file) {  // absent when none: earlier hashes stand
+    w.key("clusters").begin_object();
+    w.key("file").value(s.clusters.file.filename().generic_string());
+    w.end_object();
+  } else if (s.clusters.source != ClusterSource::none) {
+    w.key("clusters").value(to_string(s.clusters.source));
+  }
+  if (s.pairwise_m > 0.0) w.key("pairwise_m").value(s.pairwise_m);
   w.key("arms").begin_object();
   for (const ArmSpec& a : s.arms) {
     w.key(a.name).begin_object();

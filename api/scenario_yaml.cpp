@@ -177,7 +177,8 @@ GraphSpec parse_graph(const Context& ctx, const Field& f, std::uint64_t agents) 
 std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, BudgetKind budget) {
   if (!f.node.IsSequence() || f.node.size() == 0) {
     fail(ctx, f.line, f.path,
-         "must be a non-empty list of quadratic, one_person_one_vote, linear, got " +
+         "must be a non-empty list of quadratic, one_person_one_vote, linear, "
+         "connection_oriented, pairwise_bounded, got " +
              describe(f.node));
   }
   std::vector<Mechanism> out;
@@ -189,9 +190,11 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
     // be a name, with a suggestion when it is close to one.
     const std::optional<Mechanism> alias =
         item.IsScalar() ? mechanism_named(item.Scalar()) : std::nullopt;
-    const auto m = alias ? *alias
-                         : static_cast<Mechanism>(
-                               get_choice(ctx, e, {"quadratic", "one_person_one_vote", "linear"}));
+    const auto m =
+        alias ? *alias
+              : static_cast<Mechanism>(get_choice(ctx, e,
+                                                  {"quadratic", "one_person_one_vote", "linear",
+                                                   "connection_oriented", "pairwise_bounded"}));
     const auto seen = std::find(out.begin(), out.end(), m);
     if (seen != out.end()) {
       fail(ctx, e.line, e.path,
@@ -205,6 +208,62 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
     ++i;
   }
   return out;
+}
+
+// `clusters`: blocks | communities | {file: PATH}. Required by connection_oriented and refused
+// without it; blocks need a stochastic block model.
+ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario& s) {
+  const auto co =
+      std::find(s.mechanisms.begin(), s.mechanisms.end(), Mechanism::connection_oriented);
+  const auto f = m.get("clusters");
+  if (!f) {
+    if (co != s.mechanisms.end()) {
+      const auto mf = m.get("mechanisms");
+      fail(ctx, mf ? mf->line : 0, "mechanisms",
+           "connection_oriented needs clusters: set clusters to blocks, communities or "
+           "{file: PATH}");
+    }
+    return {};
+  }
+  ClusterSpec c;
+  if (f->node.IsMap()) {
+    const MapView fm(ctx, *f, {"file"});
+    c.source = ClusterSource::file;
+    c.file = parse_file(ctx, fm.require("file"));
+  } else {
+    constexpr ClusterSource kSources[] = {ClusterSource::blocks, ClusterSource::communities};
+    c.source = kSources[get_choice(ctx, *f, {"blocks", "communities"})];
+  }
+  if (co == s.mechanisms.end()) {
+    fail(ctx, f->line, f->path,
+         "no mechanism uses clusters: add connection_oriented to mechanisms, or remove clusters");
+  }
+  if (c.source == ClusterSource::blocks && !std::holds_alternative<StochasticBlockSpec>(s.graph)) {
+    fail(ctx, f->line, f->path,
+         "blocks needs graph.model stochastic_block; use communities or a clusters file");
+  }
+  return c;
+}
+
+// `pairwise_m`: the M of pairwise_bounded, > 0; required by it and refused without it.
+double parse_pairwise_m(const Context& ctx, const MapView& m, const Scenario& s) {
+  const bool used = std::find(s.mechanisms.begin(), s.mechanisms.end(),
+                              Mechanism::pairwise_bounded) != s.mechanisms.end();
+  const auto f = m.get("pairwise_m");
+  if (!f) {
+    if (used) {
+      const auto mf = m.get("mechanisms");
+      fail(ctx, mf ? mf->line : 0, "mechanisms",
+           "pairwise_bounded needs pairwise_m, its bound M (> 0)");
+    }
+    return 0.0;
+  }
+  const double v = get_number(ctx, *f, kPositive);
+  if (!used) {
+    fail(ctx, f->line, f->path,
+         "no mechanism uses pairwise_m: add pairwise_bounded to mechanisms, or remove it");
+  }
+  return v;
 }
 
 // An arm's block: its behaviour blocks (collusion, coercion, bribery), each read by its own file.
@@ -260,7 +319,7 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
   }
   const MapView m(ctx, Field{root, "", line_of(root)},
                   {"name", "seed", "replicates", "electorate", "graph", "mechanisms", "ballot",
-                   "arms", "baseline_arm", "sweep"});
+                   "clusters", "pairwise_m", "arms", "baseline_arm", "sweep"});
   if (const auto f = m.get("sweep")) {
     fail(ctx, f->line, f->path, "this file has a sweep: block; run it with 'qvsim sweep'");
   }
@@ -299,6 +358,9 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
     s.mechanisms = {Mechanism::quadratic, Mechanism::one_person_one_vote};
     if (s.budget.kind == BudgetKind::credits) s.mechanisms.push_back(Mechanism::linear);
   }
+
+  attempt(ctx, [&] { s.clusters = parse_clusters(ctx, m, s); });
+  attempt(ctx, [&] { s.pairwise_m = parse_pairwise_m(ctx, m, s); });
 
   if (auto f = m.get("ballot")) {
     attempt(ctx, [&] {

@@ -394,6 +394,17 @@ std::vector<Row> search_scenario(const Options& o, std::ostream& err) {
   std::vector<Mechanism> mechs;
   for (const auto& t : o.mechanisms) mechs.push_back(parse_mechanism(t));
   if (mechs.empty()) mechs = search.base().mechanisms;
+  for (const Mechanism m : mechs) {
+    // The defences' tallies take their settings from the scenario.
+    if (m == Mechanism::connection_oriented && search.base().clusters.source == ClusterSource::none)
+      throw InputError("", 0, "--mechanism",
+                       "connection_oriented needs the scenario to set clusters (docs/scenario.md)",
+                       ErrorKind::usage);
+    if (m == Mechanism::pairwise_bounded && !(search.base().pairwise_m > 0.0))
+      throw InputError("", 0, "--mechanism",
+                       "pairwise_bounded needs the scenario to set pairwise_m (docs/scenario.md)",
+                       ErrorKind::usage);
+  }
   std::vector<Ballot> ballots;
   for (const auto& t : o.ballots) ballots.push_back(parse_ballot(t));
   if (ballots.empty()) ballots = {search.base().ballot};
@@ -466,7 +477,9 @@ Mechanism parse_mechanism(const std::string& t) {
   if (const auto m = mechanism_named(t)) return *m;
   throw InputError(
       "", 0, "--mechanism",
-      "unknown mechanism '" + t + "' (quadratic, one_person_one_vote, linear; or qv, 1p1v)",
+      "unknown mechanism '" + t +
+          "' (quadratic, one_person_one_vote, linear, connection_oriented, pairwise_bounded; or "
+          "qv, 1p1v, coqv, pbqv)",
       ErrorKind::usage);
 }
 

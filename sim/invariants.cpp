@@ -78,7 +78,7 @@ void check_ballot(Mechanism m, BudgetKind budget, double credits, std::span<cons
     fail("ballot.finite", "cost " + num(cost) + " is not finite and >= 0");
   }
   if (identities == 0) fail("ballot.cost", "cast by 0 identities");
-  const bool quadratic = m == Mechanism::quadratic;
+  const bool quadratic = ballot_rule(m) == Mechanism::quadratic;
   const double* v = votes.data();
   const std::size_t kc = votes.size();
   // c(votes) and the largest |vote|, then per identity. One pass, one operation per vote.
@@ -164,19 +164,22 @@ void check_tally(const Model& model, const Electorate& electorate, const ArmPlan
   // Recount. Per chunk: sum of votes and of |votes| per proposal, then cost, |cost|, voters,
   // |votes| over all proposals, then the arm's counters (cast adds to them; not compared).
   const std::size_t nc = plan.counter_count();
-  const std::size_t width = 2 * kc + 4 + nc;
+  // After those, sum of squares of positive and of negative votes per proposal (the bounds of a
+  // connection-oriented tally).
+  const std::size_t width = 4 * kc + 4 + nc;
   const std::size_t chunks = num_chunks(n);
   std::vector<double> partial(chunks * width, 0.0);
   parallel_for_agent_chunks(n, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> votes(kc);
     double* acc = partial.data() + c * width;
     for (AgentId a = begin; a < end; ++a) {
-      const double cost = plan.cast(outcome.mechanism, a, votes, std::span(acc + 2 * kc + 4, nc));
+      const double cost = plan.cast(outcome.mechanism, a, votes, std::span(acc + 4 * kc + 4, nc));
       double abs = 0.0;
       bool voted = false;
       for (std::size_t k = 0; k < kc; ++k) {
         acc[k] += votes[k];
         acc[kc + k] += std::fabs(votes[k]);
+        acc[2 * kc + 4 + (votes[k] > 0.0 ? 0 : kc) + k] += votes[k] * votes[k];
         abs += std::fabs(votes[k]);
         voted = voted || votes[k] != 0.0;
       }
@@ -188,7 +191,7 @@ void check_tally(const Model& model, const Electorate& electorate, const ArmPlan
   });
   std::vector<double> total(width, 0.0);
   for (std::size_t c = 0; c < chunks; ++c) {
-    for (std::size_t w = 0; w < 2 * kc + 4; ++w) total[w] += partial[c * width + w];
+    for (std::size_t w = 0; w < 4 * kc + 4; ++w) total[w] += partial[c * width + w];
   }
 
   // `what` names the quantity; for a tally, `k` is its proposal.
@@ -203,7 +206,26 @@ void check_tally(const Model& model, const Electorate& electorate, const ArmPlan
     }
   };
   for (std::size_t k = 0; k < kc; ++k) {
-    compare("tally of proposal", k, outcome.tally[k], total[k], total[kc + k]);
+    if (outcome.mechanism != Mechanism::connection_oriented &&
+        outcome.mechanism != Mechanism::pairwise_bounded) {
+      compare("tally of proposal", k, outcome.tally[k], total[k], total[kc + k]);
+      continue;
+    }
+    // Each side's discounted votes add up to between the root of its sum of squares (one
+    // cluster; every pair fully bounded) and its sum (every voter alone; no bound): the tally
+    // lies in [sqrt(Q+) - A-, A+ - sqrt(Q-)].
+    const double for_sum = (total[kc + k] + total[k]) / 2.0;
+    const double against_sum = (total[kc + k] - total[k]) / 2.0;
+    const double lo = std::sqrt(total[2 * kc + 4 + k]) - against_sum;
+    const double hi = for_sum - std::sqrt(total[3 * kc + 4 + k]);
+    const double tol = order_tolerance(n, total[kc + k]);
+    if (!(outcome.tally[k] >= lo - tol && outcome.tally[k] <= hi + tol)) {
+      invariant_failed("tally.sum", site, kNoAgent,
+                       std::string(to_string(outcome.mechanism)) + " tally of proposal " +
+                           std::to_string(k) + " is " + num(outcome.tally[k]) +
+                           ", outside the bounds [" + num(lo) + ", " + num(hi) +
+                           "] the agents' ballots allow (tolerance " + num(tol) + ")");
+    }
   }
   compare("spent", kc, outcome.spent, total[2 * kc], total[2 * kc + 1]);
   compare("abs_votes", kc, outcome.abs_votes, total[2 * kc + 3], total[2 * kc + 3]);

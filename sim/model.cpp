@@ -5,6 +5,7 @@
 #include <system_error>
 #include <variant>
 
+#include "sim/clusters.hpp"
 #include "sim/error.hpp"
 #include "sim/rng.hpp"
 #include "sim/values_file.hpp"
@@ -112,6 +113,30 @@ Model freeze(Scenario scenario, const LoadOptions& options) {
       if (options.shared != nullptr) options.shared->values.emplace(key, m.fixed_values);
     }
   }
+  if (scenario.clusters.source == ClusterSource::file) {
+    const auto& file = scenario.clusters.file;
+    if (std::error_code ec; !std::filesystem::is_regular_file(file, ec)) {
+      const std::string why = ec                                  ? ec.message()
+                              : std::filesystem::exists(file, ec) ? "not a regular file"
+                                                                  : "no such file";
+      throw InputError(scenario.source_file.string(), scenario.line_of("clusters.file"),
+                       "clusters.file", "cannot open clusters file '" + file.string() + "': " + why,
+                       ErrorKind::io);
+    }
+    static const std::vector<std::uint64_t> kNoIds;
+    m.fixed_clusters = std::make_shared<const std::vector<std::uint32_t>>(
+        load_clusters_file(file, static_cast<AgentId>(scenario.agents),
+                           m.fixed_graph ? m.fixed_graph->original_ids() : kNoIds));
+  }
+  if (std::find(scenario.mechanisms.begin(), scenario.mechanisms.end(),
+                Mechanism::pairwise_bounded) != scenario.mechanisms.end() &&
+      scenario.agents > kMaxPairwiseAgents) {
+    throw InputError(scenario.source_file.string(), scenario.line_of("mechanisms"), "mechanisms",
+                     "pairwise_bounded sums over every pair of voters and takes at most " +
+                         std::to_string(kMaxPairwiseAgents) + " agents; this electorate has " +
+                         std::to_string(scenario.agents),
+                     ErrorKind::range);
+  }
   derive_arms(m, scenario);
   m.scenario = std::move(scenario);
   return m;
@@ -169,6 +194,14 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
       scratch += (static_cast<double>(arm.coercion->rounds) + 1.0) *
                  static_cast<double>(s.mechanisms.size()) * sizeof(std::uint64_t);
     }
+  }
+  // Connection-oriented tallies hold the clusters (label, id, member and start per agent: 4 x 8
+  // bytes with the sort's copy) and every ballot (a double per agent and proposal) ...
+  if (s.clusters.source != ClusterSource::none) scratch += 32.0 * nd;
+  if (s.clusters.source != ClusterSource::none || s.pairwise_m > 0.0) {
+    // ... and pairwise_bounded tallies every ballot plus two sums per agent and option.
+    scratch +=
+        nd * static_cast<double>(s.proposals) * sizeof(double) * (s.pairwise_m > 0.0 ? 3 : 1);
   }
   // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
   const double graph_build = 4.0 * 2.0 * edges * 2.0 + 8.0 * nd;

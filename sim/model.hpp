@@ -26,6 +26,8 @@ struct Model {
   // Set when values come from a file (scenario.values.file): agent-major, agents x proposals,
   // loaded once, the same in every replicate.
   std::shared_ptr<const std::vector<double>> fixed_values;
+  // Set when clusters come from a clusters file: each agent's cluster label (sim/clusters.hpp).
+  std::shared_ptr<const std::vector<std::uint32_t>> fixed_clusters;
   std::vector<std::uint32_t> arm_keys;  // arm_key() of each arm's name, in scenario.arms order
   std::size_t baseline_arm = 0;         // index of scenario.baseline_arm in scenario.arms
 };

@@ -1,19 +1,23 @@
 #include "sim/runner.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 
+#include "sim/clusters.hpp"
 #include "sim/graph_generators.hpp"
 #include "sim/invariants.hpp"
+#include "sim/pairwise.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
 
 namespace qvsim {
 
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
-                       Mechanism mechanism, std::uint64_t replicate) {
+                       Mechanism mechanism, std::uint64_t replicate, const Clusters* clusters) {
   const std::size_t kc = electorate.proposals;
   const std::size_t nc = plan.counter_count();
   // Accumulators: V_0..V_{K-1}, spent, voters (a count, exact in a double below 2^53), |votes|,
@@ -21,16 +25,25 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   const std::size_t width = kc + 3 + nc;
   const std::size_t chunks = num_chunks(electorate.agents);
   std::vector<double> partial(chunks * width, 0.0);
+  // A connection-oriented tally keeps every ballot, discounts them by cluster, then adds them up
+  // in the same order as a plain tally: with every agent alone, the two tallies are equal.
+  const bool co = mechanism == Mechanism::connection_oriented;
+  const bool pairwise = mechanism == Mechanism::pairwise_bounded;
+  const bool discounted = co || pairwise;
+  assert(!co || (clusters != nullptr && clusters->of.size() == electorate.agents));
+  std::vector<double> ballots(discounted ? electorate.agents * kc : 0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
-    std::vector<double> votes(kc);
+    std::vector<double> own(discounted ? 0 : kc);
     double* acc = partial.data() + c * width;
     const std::span<double> counters(acc + kc + 3, nc);
     for (AgentId a = begin; a < end; ++a) {
+      const std::span<double> votes =
+          discounted ? std::span<double>(ballots.data() + a * kc, kc) : std::span<double>(own);
       acc[kc] += plan.cast(mechanism, a, votes, counters);
       bool voted = false;
       double abs = 0.0;
       for (std::size_t k = 0; k < kc; ++k) {
-        acc[k] += votes[k];
+        if (!discounted) acc[k] += votes[k];
         abs += std::fabs(votes[k]);
         voted = voted || votes[k] != 0.0;
       }
@@ -38,13 +51,29 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
       acc[kc + 2] += abs;
     }
   });
+  std::vector<double> pairwise_tally;
+  if (pairwise) {
+    pairwise_tally =
+        pairwise_bounded_tally(ballots, electorate.proposals, model.scenario.pairwise_m);
+  } else if (co) {
+    discount_votes(*clusters, electorate.proposals, ballots);
+    parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
+      double* acc = partial.data() + c * width;
+      for (AgentId a = begin; a < end; ++a)
+        for (std::size_t k = 0; k < kc; ++k) acc[k] += ballots[a * kc + k];
+    });
+  }
   std::vector<double> total(width, 0.0);
   for (std::size_t c = 0; c < chunks; ++c)
     for (std::size_t w = 0; w < width; ++w) total[w] += partial[c * width + w];
 
   MechanismOutcome out;
   out.mechanism = mechanism;
-  out.tally.assign(total.begin(), total.begin() + static_cast<std::ptrdiff_t>(kc));
+  if (pairwise) {
+    out.tally = std::move(pairwise_tally);
+  } else {
+    out.tally.assign(total.begin(), total.begin() + static_cast<std::ptrdiff_t>(kc));
+  }
   out.spent = total[kc];
   out.voters = static_cast<std::uint64_t>(total[kc + 1]);
   out.abs_votes = total[kc + 2];
@@ -117,12 +146,17 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
   out.neighbor_value_correlation = neighbor_value_correlation(electorate, graph);
   out.beliefs = std::move(d.beliefs);
   out.arms.resize(s.arms.size());
+  std::optional<Clusters> clusters;
+  if (std::find(s.mechanisms.begin(), s.mechanisms.end(), Mechanism::connection_oriented) !=
+      s.mechanisms.end())
+    clusters = replicate_clusters(model, graph, replicate);
   for (std::size_t i = 0; i < s.arms.size(); ++i) {
     const ReplicateContext ctx{model,      graph, electorate, replicate, i, model.arm_keys[i],
                                out.beliefs};
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
-      out.arms[i].mechanisms.push_back(tally(model, electorate, *plan, m, replicate));
+      out.arms[i].mechanisms.push_back(
+          tally(model, electorate, *plan, m, replicate, clusters ? &*clusters : nullptr));
       if (rounds) out.arms[i].mechanisms.back().rounds = plan->rounds(m);
       if constexpr (kInvariantsEnabled) {
         const MechanismOutcome& o = out.arms[i].mechanisms.back();

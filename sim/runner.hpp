@@ -15,6 +15,8 @@
 
 namespace qvsim {
 
+struct Clusters;
+
 struct MechanismOutcome {
   Mechanism mechanism = Mechanism::quadratic;
   std::vector<double> tally;          // V_k: sum of all agents' votes on proposal k
@@ -64,9 +66,11 @@ struct RunOptions {
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
                                std::uint64_t replicate, bool rounds = false);
 
-// Tallies one arm plan under one mechanism; exposed for tests.
+// Tallies one arm plan under one mechanism; exposed for tests. A connection_oriented tally needs
+// the replicate's clusters (sim/clusters.hpp).
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
-                       Mechanism mechanism, std::uint64_t replicate);
+                       Mechanism mechanism, std::uint64_t replicate,
+                       const Clusters* clusters = nullptr);
 
 // Rebuilds replicate r exactly as run_replicate does (graph, electorate, beliefs, every arm's
 // plan) and calls visit(context, plan) for each arm in scenario order, so that a caller can read

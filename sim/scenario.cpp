@@ -9,6 +9,8 @@ const char* to_string(Mechanism m) noexcept {
     case Mechanism::quadratic: return "quadratic";
     case Mechanism::one_person_one_vote: return "one_person_one_vote";
     case Mechanism::linear: return "linear";
+    case Mechanism::connection_oriented: return "connection_oriented";
+    case Mechanism::pairwise_bounded: return "pairwise_bounded";
   }
   return "?";
 }
@@ -18,16 +20,20 @@ const char* short_label(Mechanism m) noexcept {
     case Mechanism::quadratic: return "QV";
     case Mechanism::one_person_one_vote: return "1p1v";
     case Mechanism::linear: return "linear";
+    case Mechanism::connection_oriented: return "CO-QV";
+    case Mechanism::pairwise_bounded: return "PB-QV";
   }
   return "?";
 }
 
 std::optional<Mechanism> mechanism_named(std::string_view name) noexcept {
-  for (const Mechanism m :
-       {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear})
+  for (const Mechanism m : {Mechanism::quadratic, Mechanism::one_person_one_vote, Mechanism::linear,
+                            Mechanism::connection_oriented, Mechanism::pairwise_bounded})
     if (name == to_string(m)) return m;
   if (name == "qv" || name == "QV") return Mechanism::quadratic;
   if (name == "1p1v") return Mechanism::one_person_one_vote;
+  if (name == "coqv" || name == "CO-QV") return Mechanism::connection_oriented;
+  if (name == "pbqv" || name == "PB-QV") return Mechanism::pairwise_bounded;
   return std::nullopt;
 }
 
@@ -36,6 +42,16 @@ const char* to_string(Ballot b) noexcept {
     case Ballot::public_ballot: return "public";
     case Ballot::provable: return "provable";
     case Ballot::secret: return "secret";
+  }
+  return "?";
+}
+
+const char* to_string(ClusterSource c) noexcept {
+  switch (c) {
+    case ClusterSource::none: return "none";
+    case ClusterSource::blocks: return "blocks";
+    case ClusterSource::communities: return "communities";
+    case ClusterSource::file: return "file";
   }
   return "?";
 }

@@ -144,7 +144,36 @@ using GraphSpec = std::variant<ErdosRenyiSpec, WattsStrogatzSpec, BarabasiAlbert
 
 // ---- mechanisms, ballot, arms ---------------------------------------------------------------
 
-enum class Mechanism { quadratic, one_person_one_vote, linear };
+// connection_oriented and pairwise_bounded: voters cast QV ballots (the same votes, costs and
+// budgets as quadratic) and the tally discounts votes that come from one cluster, or from voters
+// who vote alike (docs/model.md, "Defences"). Voters and attackers do not anticipate the discount.
+enum class Mechanism {
+  quadratic,
+  one_person_one_vote,
+  linear,
+  connection_oriented,
+  pairwise_bounded
+};
+inline constexpr std::size_t kMechanismCount = 5;  // for tables indexed by Mechanism
+
+// The ballot rule a mechanism's voters follow: what they may cast and what it costs.
+constexpr Mechanism ballot_rule(Mechanism m) noexcept {
+  return m == Mechanism::connection_oriented || m == Mechanism::pairwise_bounded
+             ? Mechanism::quadratic
+             : m;
+}
+
+// The most agents a pairwise_bounded tally takes: it sums over every pair of voters.
+inline constexpr std::uint64_t kMaxPairwiseAgents = 20000;
+
+// Where the clusters of connection_oriented tallies come from, per replicate: the blocks of a
+// stochastic block model, communities found in the graph by label propagation
+// (sim/clusters.hpp), or a clusters file (agent,cluster rows; every agent exactly once).
+enum class ClusterSource { none, blocks, communities, file };
+struct ClusterSpec {
+  ClusterSource source = ClusterSource::none;
+  std::filesystem::path file;  // ClusterSource::file, resolved against the scenario's folder
+};
 enum class Ballot { public_ballot, provable, secret };
 
 // A number of agents given as a count or as a share of the electorate (rounded to nearest).
@@ -257,7 +286,9 @@ struct Scenario {
   GraphSpec graph = WattsStrogatzSpec{};
   std::vector<Mechanism> mechanisms;  // non-empty, no repeats
   Ballot ballot = Ballot::secret;
-  std::vector<ArmSpec> arms;            // non-empty, names unique
+  ClusterSpec clusters;       // required by connection_oriented, refused without it
+  double pairwise_m = 0.0;    // M of pairwise_bounded (> 0), required by it, refused without it
+  std::vector<ArmSpec> arms;  // non-empty, names unique
   std::string baseline_arm = "honest";  // must name an arm; flips are measured against it
 
   std::filesystem::path source_file;  // the file it was read from (for messages), may be empty
@@ -272,6 +303,7 @@ struct Scenario {
 const char* to_string(Mechanism m) noexcept;
 const char* to_string(Selection s) noexcept;
 const char* to_string(Ballot b) noexcept;
+const char* to_string(ClusterSource c) noexcept;
 const char* to_string(BudgetKind k) noexcept;
 const char* to_string(PivotModel p) noexcept;
 const char* to_string(BribePricing p) noexcept;

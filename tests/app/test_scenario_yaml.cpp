@@ -915,10 +915,11 @@ TEST_CASE("validate_scenario catches overrides that break the rules", "[scenario
 
 TEST_CASE("the example scenarios are valid", "[scenario]") {
   const std::filesystem::path dir = std::filesystem::path(QVSIM_SOURCE_DIR) / "scenarios";
-  for (const char* name : {"default.yaml", "passionate_minority.yaml", "million.yaml",
-                           "bribery.yaml", "coercion_provable.yaml", "coercion_public.yaml",
-                           "coercion_secret.yaml", "collusion_public.yaml", "collusion_secret.yaml",
-                           "logrolling.yaml", "sybils.yaml", "threats_and_collusion.yaml"}) {
+  for (const char* name :
+       {"default.yaml", "passionate_minority.yaml", "million.yaml", "bribery.yaml",
+        "coercion_provable.yaml", "coercion_public.yaml", "coercion_secret.yaml",
+        "collusion_public.yaml", "collusion_secret.yaml", "logrolling.yaml", "sybils.yaml",
+        "threats_and_collusion.yaml", "connection_oriented.yaml", "pairwise_bounded.yaml"}) {
     INFO(name);
     Scenario s;
     REQUIRE_NOTHROW(s = qvsim::load_scenario(dir / name));

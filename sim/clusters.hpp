@@ -1,0 +1,64 @@
+#pragma once
+// Clusters of agents, and the connection-oriented tally that discounts votes from one cluster
+// (docs/model.md, "Connection-oriented QV").
+//
+// A replicate's clusters come from the scenario's `clusters` (ClusterSpec): the blocks of a
+// stochastic block model, communities found by label propagation on the replicate's graph, or a
+// clusters file loaded once (Model::fixed_clusters). Every agent is in exactly one cluster.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+#include "sim/graph.hpp"
+
+namespace qvsim {
+
+struct Model;
+
+struct Clusters {
+  std::vector<std::uint32_t> of;  // each agent's cluster, dense ids [0, count)
+  std::uint32_t count = 0;
+  std::vector<AgentId> members;      // agents by cluster, ascending ids within each
+  std::vector<std::uint64_t> start;  // cluster c's members: members[start[c], start[c + 1])
+
+  std::uint64_t size(std::uint32_t c) const noexcept { return start[c + 1] - start[c]; }
+};
+
+// Clusters from any labels, one per agent: agents with equal labels share a cluster; clusters are
+// numbered by ascending label.
+Clusters clusters_from_labels(std::span<const std::uint32_t> labels);
+
+inline constexpr std::uint32_t kLabelPropagationRounds = 30;
+
+// Communities by synchronous label propagation (Raghavan, Albert and Kumara 2007): every agent
+// starts in a community of her own; in each round every agent takes, at once, the label most
+// common among her neighbours and herself, keeping her own when it is among the most common (from
+// the second round: in the first all are unique) and otherwise breaking ties by keyed uniform
+// draws (Purpose::communities, per replicate, round and agent). Rounds stop when no label changes
+// or after `max_rounds`. Bit-identical at any thread count. `rounds`, when given, receives the
+// rounds run.
+std::vector<std::uint32_t> label_propagation(const Graph& graph, std::uint64_t seed,
+                                             std::uint64_t replicate,
+                                             std::uint32_t max_rounds = kLabelPropagationRounds,
+                                             std::uint32_t* rounds = nullptr);
+
+// Reads a clusters file: CSV `agent,cluster` (header first; `#` comments and blank lines skipped,
+// as in values files, sim/values_file.hpp), one row for every agent, naming agents as values
+// files do; clusters are integers in [0, 2^32). InputError naming the file (and the line, where
+// the values-file reader finds the mistake) otherwise.
+std::vector<std::uint32_t> load_clusters_file(const std::filesystem::path& file, AgentId agents,
+                                              const std::vector<std::uint64_t>& original_ids);
+
+// The clusters of one replicate under the model's ClusterSpec (none: every agent alone).
+Clusters replicate_clusters(const Model& model, const Graph& graph, std::uint64_t replicate);
+
+// The connection-oriented discount, in place: `votes` holds agent a's votes on proposal k at
+// a * proposals + k. Within each cluster, proposal and side (for, against), with n voters casting
+// votes v_i, each vote is multiplied by sqrt(sum v_i^2) / sum |v_i|: the side's votes then add up
+// to sqrt(sum v_i^2), the cluster's credits cast as one voter. A voter alone on her side of her
+// cluster keeps her vote exactly. Parallel over clusters; bit-identical at any thread count.
+void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes);
+
+}  // namespace qvsim

@@ -1,0 +1,214 @@
+// Connection-oriented QV end to end (docs/model.md, "Connection-oriented QV"): with every voter
+// alone it is plain QV bit for bit; with clusters its tally is the clusters' roots of squares,
+// recomputed here independently from the ballots; scenario mistakes name file, line and key.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
+#include <string>
+
+#include "agents/behaviours.hpp"
+#include "api/scenario_yaml.hpp"
+#include "sim/clusters.hpp"
+#include "sim/error.hpp"
+#include "sim/model.hpp"
+#include "sim/pairwise.hpp"
+#include "sim/runner.hpp"
+#include "support/outcomes.hpp"
+#include "support/test_support.hpp"
+
+using namespace qvsim;
+
+namespace {
+
+// A collusion arm on a block model: coalitions pile votes into one cluster.
+std::string scenario_text(const std::string& clusters) {
+  return "name: co\nseed: 5\nreplicates: 4\n"
+         "electorate: {agents: 300, proposals: 3, values: {distribution: normal, mean: 0.1},\n"
+         "             budget: {credits: 100}}\n"
+         "graph: {model: stochastic_block, sizes: [100, 100, 100], p_in: 0.08, p_out: 0.005}\n"
+         "mechanisms: [quadratic, connection_oriented]\n" +
+         clusters +
+         "arms:\n  honest: {}\n  coalitions:\n    collusion:\n      organizers: {share: 0.02}\n"
+         "      rounds: 6\n      max_size: 30\n      internalization: 1.0\n";
+}
+
+Model model_of(const std::string& text, const test::TempDir& dir) {
+  return freeze(parse_scenario(text, (dir.path / "s.yaml").string(), dir.path));
+}
+
+}  // namespace
+
+TEST_CASE("connection-oriented QV with every voter alone equals plain QV exactly") {
+  test::TempDir dir;
+  std::string rows = "agent,cluster\n";
+  for (int a = 0; a < 300; ++a) rows += std::to_string(a) + "," + std::to_string(1000 - a) + "\n";
+  test::write(dir.path / "alone.csv", rows);
+  const Model model = model_of(scenario_text("clusters: {file: alone.csv}\n"), dir);
+  test::Collected c;
+  run_replicates(model, agents::make_behaviours(model.scenario), RunOptions{}, c);
+  REQUIRE(c.outcomes.size() == 4);
+  for (const ReplicateOutcome& o : c.outcomes) {
+    for (const ArmOutcome& arm : o.arms) {
+      const MechanismOutcome& qv = arm.mechanisms[0];
+      const MechanismOutcome& co = arm.mechanisms[1];
+      CHECK(co.mechanism == Mechanism::connection_oriented);
+      CHECK(co.tally == qv.tally);  // bit for bit
+      CHECK(co.decision == qv.decision);
+      CHECK(co.spent == qv.spent);
+      CHECK(co.abs_votes == qv.abs_votes);
+    }
+  }
+}
+
+TEST_CASE("connection-oriented QV on blocks: the tally is each block's root of squares") {
+  test::TempDir dir;
+  const Model model = model_of(scenario_text("clusters: blocks\n"), dir);
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  const Scenario& s = model.scenario;
+  std::size_t discounted = 0;
+  for (std::uint64_t r = 0; r < 2; ++r) {
+    const ReplicateOutcome o = run_replicate(model, behaviours, r);
+    replay_replicate(model, behaviours, r, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+      // Independently: per block and side, sqrt(sum of squares) of the QV ballots.
+      std::map<std::pair<std::uint32_t, int>, double> squares;
+      std::vector<double> votes(s.proposals), counters(plan.counter_count());
+      std::vector<double> expected(s.proposals, 0.0), plain(s.proposals, 0.0);
+      for (std::uint32_t k = 0; k < s.proposals; ++k) {
+        squares.clear();
+        for (AgentId a = 0; a < ctx.electorate.agents; ++a) {
+          plan.cast(Mechanism::quadratic, a, votes, counters);
+          if (votes[k] != 0.0)
+            squares[{ctx.graph.blocks()[a], votes[k] > 0 ? 1 : -1}] += votes[k] * votes[k];
+          plain[k] += votes[k];
+        }
+        for (const auto& [key, q] : squares) expected[k] += key.second * std::sqrt(q);
+      }
+      const MechanismOutcome& co = o.arms[ctx.arm_index].mechanisms[1];
+      const MechanismOutcome& qv = o.arms[ctx.arm_index].mechanisms[0];
+      for (std::uint32_t k = 0; k < s.proposals; ++k) {
+        // Sums of a few hundred terms of size <= 10 in another order: 1e-9 absolute is far above
+        // their rounding (about 300 * 10 * 2^-52) and far below any real difference.
+        CHECK(co.tally[k] == Approx(expected[k]).margin(1e-9));
+        CHECK(qv.tally[k] == Approx(plain[k]).margin(1e-9));
+        if (std::fabs(co.tally[k] - qv.tally[k]) > 1.0) ++discounted;
+      }
+      CHECK(co.spent == qv.spent);  // the same ballots cost the same
+    });
+  }
+  CHECK(discounted > 0);  // clusters of 100 voters shrink tallies a lot
+}
+
+TEST_CASE("connection-oriented QV runs bit-identically at 1 and 2 threads with communities") {
+  test::TempDir dir;
+  std::string text = scenario_text("clusters: communities\n");
+  const Scenario s = parse_scenario(text, (dir.path / "s.yaml").string(), dir.path);
+  const auto one = test::run_outcomes(s, 1);
+  const auto two = test::run_outcomes(s, 2);
+  REQUIRE(one.size() == two.size());
+  for (std::size_t r = 0; r < one.size(); ++r)
+    for (std::size_t i = 0; i < one[r].arms.size(); ++i)
+      CHECK(one[r].arms[i].mechanisms[1].tally == two[r].arms[i].mechanisms[1].tally);
+}
+
+TEST_CASE("connection-oriented scenario mistakes name the line and key") {
+  test::TempDir dir;
+  auto error_of = [&](const std::string& text) {
+    try {
+      model_of(text, dir);
+    } catch (const InputError& e) {
+      return e;
+    }
+    FAIL("expected an InputError for:\n" << text);
+    throw;
+  };
+  // connection_oriented without clusters: at mechanisms (line 7).
+  InputError e = error_of(scenario_text(""));
+  CHECK(e.line() == 7);
+  CHECK(e.key() == "mechanisms");
+  CHECK_THAT(e.message(), Catch::Contains("needs clusters"));
+  // Clusters without a mechanism that uses them.
+  std::string text = scenario_text("clusters: blocks\n");
+  text.replace(text.find("quadratic, connection_oriented"), 30, "quadratic");
+  e = error_of(text);
+  CHECK(e.line() == 8);
+  CHECK(e.key() == "clusters");
+  // Blocks without a block model.
+  text = scenario_text("clusters: blocks\n");
+  const auto graph = text.find("{model: stochastic_block");
+  text.replace(graph, text.find('\n', graph) - graph, "{model: erdos_renyi, mean_degree: 6}");
+  e = error_of(text);
+  CHECK(e.key() == "clusters");
+  CHECK_THAT(e.message(), Catch::Contains("stochastic_block"));
+  // A source that does not exist, and a mechanism that does not.
+  e = error_of(scenario_text("clusters: louvain\n"));
+  CHECK(e.key() == "clusters");
+  text = scenario_text("clusters: blocks\n");
+  text.replace(text.find("connection_oriented"), 19, "connection_orientd");
+  e = error_of(text);
+  CHECK(e.key() == "mechanisms[1]");
+  CHECK_THAT(e.message(), Catch::Contains("connection_oriented"));
+  // A clusters file naming an agent the electorate does not have: the file and its line.
+  std::string rows = "agent,cluster\n";
+  for (int a = 0; a <= 300; ++a) rows += std::to_string(a) + ",0\n";
+  test::write(dir.path / "extra.csv", rows);
+  e = error_of(scenario_text("clusters: {file: extra.csv}\n"));
+  CHECK(e.file() == (dir.path / "extra.csv").string());
+  CHECK(e.line() == 302);
+  CHECK_THAT(e.message(), Catch::Contains("agent 300 is not an agent"));
+  // A missing file: the scenario's key.
+  e = error_of(scenario_text("clusters: {file: none.csv}\n"));
+  CHECK(e.key() == "clusters.file");
+  CHECK(e.line() == 8);
+}
+
+TEST_CASE("pairwise-bounded QV: tallies from the ballots, and its scenario mistakes") {
+  test::TempDir dir;
+  std::string text = scenario_text("pairwise_m: 5\n");
+  text.replace(text.find("connection_oriented"), 19, "pairwise_bounded");
+  const Model model = model_of(text, dir);
+  CHECK(model.scenario.pairwise_m == 5.0);
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  const ReplicateOutcome o = run_replicate(model, behaviours, 0);
+  replay_replicate(model, behaviours, 0, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+    std::vector<double> ballots(ctx.electorate.agents * model.scenario.proposals);
+    std::vector<double> counters(plan.counter_count());
+    for (AgentId a = 0; a < ctx.electorate.agents; ++a)
+      plan.cast(Mechanism::quadratic, a,
+                std::span<double>(ballots.data() + a * model.scenario.proposals,
+                                  model.scenario.proposals),
+                counters);
+    // The engine's tally is the library's tally of the QV ballots.
+    CHECK(o.arms[ctx.arm_index].mechanisms[1].tally ==
+          pairwise_bounded_tally(ballots, model.scenario.proposals, 5.0));
+  });
+
+  auto error_of = [&](const std::string& t) {
+    try {
+      model_of(t, dir);
+    } catch (const InputError& e) {
+      return e;
+    }
+    FAIL("expected an InputError for:\n" << t);
+    throw;
+  };
+  std::string bad = text;
+  bad.replace(bad.find("pairwise_m: 5"), 13, "pairwise_m: 0");
+  InputError e = error_of(bad);
+  CHECK(e.key() == "pairwise_m");
+  CHECK(e.line() == 8);
+  CHECK_THAT(e.message(), Catch::Contains("> 0"));
+  bad.replace(bad.find("pairwise_m: 0"), 13, "pairwise_m: -1");
+  CHECK(error_of(bad).key() == "pairwise_m");
+  bad.replace(bad.find("pairwise_m: -1"), 14, "");
+  e = error_of(bad);
+  CHECK(e.key() == "mechanisms");
+  CHECK_THAT(e.message(), Catch::Contains("needs pairwise_m"));
+  // Too many agents for a sum over pairs.
+  bad = text;
+  bad.replace(bad.find("agents: 300"), 11, "agents: 30000");
+  bad.replace(bad.find("sizes: [100, 100, 100]"), 22, "sizes: [10000, 10000, 10000]");
+  e = error_of(bad);
+  CHECK(e.key() == "mechanisms");
+  CHECK_THAT(e.message(), Catch::Contains("at most 20000 agents"));
+}

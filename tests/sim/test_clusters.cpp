@@ -1,0 +1,130 @@
+// Clusters and the connection-oriented discount (sim/clusters.hpp; docs/model.md,
+// "Connection-oriented QV"): hand-computed discounts, label propagation on a planted structure,
+// and bit-identity at 1 and 2 threads.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "sim/clusters.hpp"
+#include "sim/error.hpp"
+#include "sim/graph.hpp"
+#include "sim/graph_generators.hpp"
+#include "sim/parallel.hpp"
+#include "sim/rng.hpp"
+#include "support/test_support.hpp"
+
+using namespace qvsim;
+
+TEST_CASE("clusters_from_labels groups agents by label, clusters by ascending label") {
+  const std::vector<std::uint32_t> labels{5, 3, 5, 9, 3};
+  const Clusters c = clusters_from_labels(labels);
+  CHECK(c.count == 3);
+  CHECK(c.of == std::vector<std::uint32_t>{1, 0, 1, 2, 0});
+  CHECK(c.members == std::vector<AgentId>{1, 4, 0, 2, 3});
+  CHECK(c.start == std::vector<std::uint64_t>{0, 2, 4, 5});
+}
+
+TEST_CASE("the discount: a side's votes in a cluster add up to the root of their squares") {
+  // Agents 0, 1, 2 share a cluster; 3 is alone. One proposal: votes 3, 4, -2, 5.
+  // Cluster 0's for side: sqrt(9 + 16) = 5 from 3 + 4 = 7, so each counts 5/7; the against side
+  // has one voter (-2, kept). Agent 3 alone keeps 5. Tally 5 - 2 + 5 = 8 against a plain 10.
+  const Clusters c = clusters_from_labels(std::vector<std::uint32_t>{0, 0, 0, 1});
+  std::vector<double> votes{3.0, 4.0, -2.0, 5.0};
+  discount_votes(c, 1, votes);
+  CHECK(votes[0] == Approx(15.0 / 7.0).epsilon(1e-15));
+  CHECK(votes[1] == Approx(20.0 / 7.0).epsilon(1e-15));
+  CHECK(votes[2] == -2.0);
+  CHECK(votes[3] == 5.0);
+  CHECK(votes[0] + votes[1] + votes[2] + votes[3] == Approx(8.0).epsilon(1e-15));
+  // Two proposals, agent-major: the discount is per proposal. n equal votes count 1/sqrt(n).
+  std::vector<double> two{1.0, 2.0, 1.0, 0.0, 1.0, -2.0, 7.0, 7.0};
+  discount_votes(c, 2, two);
+  const double third = 1.0 / std::sqrt(3.0);
+  for (const std::size_t i : {0u, 2u, 4u}) CHECK(two[i] == Approx(third).epsilon(1e-15));
+  CHECK(two[1] == 2.0);  // proposal 1: agent 0 alone on the for side, agent 2 alone against
+  CHECK(two[3] == 0.0);
+  CHECK(two[5] == -2.0);
+  CHECK(two[6] == 7.0);
+  CHECK(two[7] == 7.0);
+  // Every agent alone: nothing changes, bit for bit.
+  const Clusters alone = clusters_from_labels(std::vector<std::uint32_t>{0, 1, 2, 3});
+  std::vector<double> same{0.1, -0.3, 1e-300, 7.5};
+  const std::vector<double> before = same;
+  discount_votes(alone, 1, same);
+  CHECK(same == before);
+}
+
+namespace {
+
+// Two cliques of `size` agents (0..size-1 and size..2size-1) joined by one edge.
+Graph two_cliques(AgentId size) {
+  std::vector<std::pair<AgentId, AgentId>> edges;
+  for (AgentId base : {AgentId{0}, size})
+    for (AgentId a = 0; a < size; ++a)
+      for (AgentId b = a + 1; b < size; ++b) edges.emplace_back(base + a, base + b);
+  edges.emplace_back(0, size);
+  return Graph::from_edges(2 * size, std::move(edges));
+}
+
+}  // namespace
+
+TEST_CASE("label propagation finds two cliques joined by one edge") {
+  const Graph g = two_cliques(10);
+  std::uint32_t rounds = 0;
+  const Clusters c =
+      clusters_from_labels(label_propagation(g, 3, 0, kLabelPropagationRounds, &rounds));
+  CHECK(c.count == 2);
+  for (AgentId a = 0; a < 20; ++a) CHECK(c.of[a] == c.of[a < 10 ? 0 : 10]);
+  CHECK(c.of[0] != c.of[10]);
+  CHECK(rounds < kLabelPropagationRounds);  // it settled
+  // An isolated agent keeps a community of her own.
+  const Graph lone = Graph::from_edges(3, {{0, 1}});
+  const Clusters l = clusters_from_labels(label_propagation(lone, 1, 0));
+  CHECK(l.of[2] != l.of[0]);
+}
+
+TEST_CASE("label propagation is bit-identical at 1 and 2 threads, and keyed by replicate") {
+  Stream rng(StreamKey{11, 0, 0, 0, 0, Purpose::graph});
+  const Graph g = generate_graph(BarabasiAlbertSpec{3}, 20000, rng);
+  std::vector<std::uint32_t> one, two;
+  with_threads(1, [&] { one = label_propagation(g, 5, 2); });
+  with_threads(2, [&] { two = label_propagation(g, 5, 2); });
+  CHECK(one == two);
+  const Clusters c = clusters_from_labels(one);
+  CHECK(c.count >= 1);
+  CHECK(c.count < 20000);  // agents joined communities
+}
+
+TEST_CASE("clusters files: every agent once, clear errors naming the line") {
+  test::TempDir dir;
+  const auto file = dir.path / "clusters.csv";
+  test::write(file, "# a comment\nagent,cluster\n0,7\n2, 7\n1,3\n");
+  CHECK(load_clusters_file(file, 3, {}) == std::vector<std::uint32_t>{7, 3, 7});
+  // An edge list's own ids name the agents.
+  CHECK(load_clusters_file(file, 3, {0, 1, 2}) == std::vector<std::uint32_t>{7, 3, 7});
+
+  auto error_of = [&](const std::string& text, AgentId agents) {
+    test::write(file, text);
+    try {
+      load_clusters_file(file, agents, {});
+    } catch (const InputError& e) {
+      return std::pair<std::uint64_t, std::string>{e.line(), e.what()};
+    }
+    FAIL("expected an InputError for:\n" << text);
+    return std::pair<std::uint64_t, std::string>{};
+  };
+  auto [line, what] = error_of("agent,cluster\n0,1\n5,1\n", 2);
+  CHECK(line == 3);
+  CHECK_THAT(what, Catch::Contains("agent 5 is not an agent"));
+  std::tie(line, what) = error_of("agent,cluster\n0,1\n", 2);
+  CHECK_THAT(what, Catch::Contains("agent 1 has no row"));
+  std::tie(line, what) = error_of("agent,group\n0,1\n", 1);
+  CHECK(line == 1);
+  CHECK_THAT(what, Catch::Contains("agent,cluster"));
+  std::tie(line, what) = error_of("agent,cluster\n0,1.5\n", 1);
+  CHECK(line == 2);
+  std::tie(line, what) = error_of("agent,cluster\n0,1\n0,2\n", 1);
+  CHECK(line == 3);
+  CHECK_THAT(what, Catch::Contains("second row"));
+}
