@@ -2,13 +2,15 @@
 // three mechanisms: wall time (graph generation included) and peak memory per agent.
 //
 //   bench_million [--agents N] [--repeat R] [--threads T] [--pivot fixed|normal|equilibrium]
-//                 [--integer-votes] [--money MEAN]
+//                 [--integer-votes] [--money MEAN] [--mechanism NAME]
 //
 // --pivot picks the agents' beliefs (electorate.pivot; default normal). The prior is computed
 // once per model, inside the first run's time. --integer-votes casts whole votes (budget
 // integer_votes: the exact best response, agents/integer_votes.hpp). --money MEAN runs QV alone
 // with a money budget on Normal(MEAN, 1) values (a lopsided race for MEAN != 0: under
-// equilibrium the jump family of docs/model.md).
+// equilibrium the jump family of docs/model.md). --mechanism NAME runs that mechanism alone
+// (quadratic, connection_oriented, ...); connection_oriented takes its clusters from the
+// replicate's communities (label propagation), and the bench also times label propagation alone.
 //
 // Prints each repetition and the median. Peak memory is the process's peak RSS, in total and
 // less the RSS before the first replicate, per agent after subtracting 10 bytes per directed edge.
@@ -16,6 +18,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +27,10 @@
 #include "agents/behaviours.hpp"
 #include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
+#include "sim/clusters.hpp"
+#include "sim/graph_generators.hpp"
 #include "sim/model.hpp"
+#include "sim/rng.hpp"
 #include "sim/runner.hpp"
 
 using namespace qvsim;
@@ -69,8 +75,39 @@ int main(int argc, char** argv) {
     s.budget.kind = BudgetKind::money;
     s.mechanisms = {Mechanism::quadratic};
   }
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) != "--mechanism") continue;
+    const auto m = mechanism_named(argv[i + 1]);
+    if (!m || *m == Mechanism::pairwise_bounded) {
+      std::fprintf(stderr,
+                   "bench_million: --mechanism needs a mechanism name (not "
+                   "pairwise_bounded, which takes at most 20000 agents), got '%s'\n",
+                   argv[i + 1]);
+      return 2;
+    }
+    s.mechanisms = {*m};
+    if (*m == Mechanism::connection_oriented) s.clusters.source = ClusterSource::communities;
+  }
   const Model model = freeze(s);
   const auto behaviours = agents::make_behaviours(s);
+  if (s.clusters.source == ClusterSource::communities) {
+    Stream rng(StreamKey{s.seed, 0, 0, 0, 0, Purpose::graph});
+    const Graph g = generate_graph(s.graph, static_cast<AgentId>(agents), rng);
+    std::vector<double> lpa;
+    std::uint32_t rounds = 0;
+    Clusters c;
+    for (int r = 0; r < 3; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      c = clusters_from_labels(label_propagation(g, s.seed, 0, kLabelPropagationRounds, &rounds));
+      lpa.push_back(bench::seconds_since(t0));
+    }
+    std::uint64_t largest = 0;
+    for (std::uint32_t x = 0; x < c.count; ++x) largest = std::max(largest, c.size(x));
+    std::printf(
+        "label propagation (replicate 0's graph): median %.3f s of 3, %u rounds, %u "
+        "communities, the largest %llu agents\n",
+        bench::median(lpa), rounds, c.count, static_cast<unsigned long long>(largest));
+  }
 
   const double rss_before = bench::peak_rss_bytes();
   std::vector<double> times;

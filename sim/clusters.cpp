@@ -1,9 +1,11 @@
 #include "sim/clusters.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <istream>
+#include <memory>
 #include <string>
 
 #include "sim/error.hpp"
@@ -16,16 +18,31 @@ namespace qvsim {
 
 Clusters clusters_from_labels(std::span<const std::uint32_t> labels) {
   Clusters c;
-  std::vector<std::uint32_t> sorted(labels.begin(), labels.end());
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  c.count = static_cast<std::uint32_t>(sorted.size());
   c.of.resize(labels.size());
+  const std::uint32_t top = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end());
+  if (top <= 4 * labels.size()) {
+    // Labels no larger than a few times the agents (agent ids, as label propagation gives):
+    // numbered through a table instead of a sort, in the same ascending order.
+    std::vector<std::uint32_t> id(std::size_t{top} + 1, 0);
+    for (const std::uint32_t x : labels) id[x] = 1;
+    for (std::uint32_t& x : id) {
+      const std::uint32_t present = x;
+      x = c.count;
+      c.count += present;
+    }
+    parallel_for_agents(static_cast<AgentId>(labels.size()),
+                        [&](AgentId a) { c.of[a] = id[labels[a]]; });
+  } else {
+    std::vector<std::uint32_t> sorted(labels.begin(), labels.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    c.count = static_cast<std::uint32_t>(sorted.size());
+    parallel_for_agents(static_cast<AgentId>(labels.size()), [&](AgentId a) {
+      c.of[a] = static_cast<std::uint32_t>(
+          std::lower_bound(sorted.begin(), sorted.end(), labels[a]) - sorted.begin());
+    });
+  }
   c.start.assign(std::size_t{c.count} + 1, 0);
-  parallel_for_agents(static_cast<AgentId>(labels.size()), [&](AgentId a) {
-    c.of[a] = static_cast<std::uint32_t>(std::lower_bound(sorted.begin(), sorted.end(), labels[a]) -
-                                         sorted.begin());
-  });
   for (const std::uint32_t x : c.of) ++c.start[x + 1];
   for (std::uint32_t x = 0; x < c.count; ++x) c.start[x + 1] += c.start[x];
   c.members.resize(labels.size());
@@ -41,51 +58,83 @@ std::vector<std::uint32_t> label_propagation(const Graph& graph, std::uint64_t s
   std::vector<std::uint32_t> label(n), next(n);
   for (AgentId a = 0; a < n; ++a) label[a] = a;
   std::uint32_t r = 0;
+  // Which agents to look at in a round: those unsettled in the last one, and the neighbours of
+  // those who moved in it (a settled agent none of whose neighbours moved is still settled).
+  // Flags are only ever set to 1 within a round, by relaxed atomic stores: the same at any
+  // thread count.
+  std::vector<std::uint8_t> unsettled(n, 1), next_unsettled(n, 0);
+  std::unique_ptr<std::atomic<std::uint8_t>[]> touched(new std::atomic<std::uint8_t>[n]);
+  for (AgentId a = 0; a < n; ++a) touched[a].store(0, std::memory_order_relaxed);
   for (; r < max_rounds; ++r) {
     const std::size_t chunks = num_chunks(n);
-    std::vector<std::uint8_t> changed(chunks, 0);
+    std::vector<std::uint8_t> any(chunks, 0);
+    std::vector<std::vector<AgentId>> movers(chunks);
     parallel_for_agent_chunks(n, [&](std::size_t c, AgentId begin, AgentId end) {
       std::vector<std::uint32_t> seen;
       for (AgentId a = begin; a < end; ++a) {
+        next[a] = label[a];
+        next_unsettled[a] = 0;
+        if (graph.degree(a) == 0) continue;
+        if (!unsettled[a] && touched[a].load(std::memory_order_relaxed) == 0) continue;
+        if (r == 0) {
+          // Every label is still her own, so every neighbour's is among the most common (once):
+          // the same draws as below pick the pick-th neighbour in ascending order, without
+          // gathering or sorting labels.
+          any[c] = 1;
+          next_unsettled[a] = 1;
+          Stream draws(StreamKey{seed, replicate, 0, r, a, Purpose::communities});
+          if (!draws.bernoulli(0.5)) continue;
+          next[a] = graph.neighbors(a)[draws.below(graph.degree(a))];
+          movers[c].push_back(a);
+          continue;
+        }
         seen.clear();
-        seen.push_back(label[a]);
         for (const AgentId b : graph.neighbors(a)) seen.push_back(label[b]);
         std::sort(seen.begin(), seen.end());
-        // The most common labels; the agent's own wins among them, else the smallest keyed draw.
-        std::size_t best = 0;
+        std::size_t best = 0, own = 0;
         for (std::size_t i = 0; i < seen.size();) {
           std::size_t j = i;
           while (j < seen.size() && seen[j] == seen[i]) ++j;
           best = std::max(best, j - i);
+          if (seen[i] == label[a]) own = j - i;
           i = j;
         }
-        std::uint32_t pick = label[a];
-        bool own_best = false;
-        double draw = 2.0;
-        const StreamKey key{seed, replicate, 0, r, a, Purpose::communities};
+        if (own == best) continue;  // settled: her label is among her neighbours' most common
+        any[c] = 1;
+        next_unsettled[a] = 1;
+        Stream draws(StreamKey{seed, replicate, 0, r, a, Purpose::communities});
+        if (!draws.bernoulli(0.5)) continue;  // half the unsettled move per round
+        std::size_t ties = 0;
         for (std::size_t i = 0; i < seen.size();) {
           std::size_t j = i;
           while (j < seen.size() && seen[j] == seen[i]) ++j;
-          if (j - i == best) {
-            // From the second round on, an agent keeps her label while it is among the most
-            // common: in the first every label is unique, and keeping would freeze them all.
-            if (seen[i] == label[a] && r > 0) own_best = true;
-            if (!own_best) {
-              const double u = uniform_open_at(key, seen[i]);
-              if (u < draw) {
-                draw = u;
-                pick = seen[i];
-              }
-            }
+          ties += j - i == best ? 1 : 0;
+          i = j;
+        }
+        std::uint64_t pick = draws.below(ties);  // uniform among the most common labels
+        for (std::size_t i = 0; i < seen.size();) {
+          std::size_t j = i;
+          while (j < seen.size() && seen[j] == seen[i]) ++j;
+          if (j - i == best && pick-- == 0) {
+            next[a] = seen[i];
+            break;
           }
           i = j;
         }
-        next[a] = own_best ? label[a] : pick;
-        if (next[a] != label[a]) changed[c] = 1;
+        if (next[a] != label[a]) movers[c].push_back(a);
       }
     });
     label.swap(next);
-    if (std::find(changed.begin(), changed.end(), 1) == changed.end()) {
+    unsettled.swap(next_unsettled);
+    parallel_for_agents(n, [&](AgentId a) { touched[a].store(0, std::memory_order_relaxed); });
+    parallel_for_blocks(std::size_t{0}, chunks, std::size_t{1},
+                        [&](std::size_t lo, std::size_t hi) {
+                          for (std::size_t c = lo; c != hi; ++c)
+                            for (const AgentId a : movers[c])
+                              for (const AgentId b : graph.neighbors(a))
+                                touched[b].store(1, std::memory_order_relaxed);
+                        });
+    if (std::find(any.begin(), any.end(), 1) == any.end()) {
       ++r;
       break;
     }

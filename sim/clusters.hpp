@@ -32,13 +32,14 @@ Clusters clusters_from_labels(std::span<const std::uint32_t> labels);
 
 inline constexpr std::uint32_t kLabelPropagationRounds = 30;
 
-// Communities by synchronous label propagation (Raghavan, Albert and Kumara 2007): every agent
-// starts in a community of her own; in each round every agent takes, at once, the label most
-// common among her neighbours and herself, keeping her own when it is among the most common (from
-// the second round: in the first all are unique) and otherwise breaking ties by keyed uniform
-// draws (Purpose::communities, per replicate, round and agent). Rounds stop when no label changes
-// or after `max_rounds`. Bit-identical at any thread count. `rounds`, when given, receives the
-// rounds run.
+// Communities by label propagation (Raghavan, Albert and Kumara 2007), in synchronous rounds
+// made to settle by random partial updates: every agent starts in a community of her own; an
+// agent is settled when her label is among the most common of her neighbours'. In each round,
+// every unsettled agent, with probability 1/2, takes one of the most common labels among her
+// neighbours, uniformly at random among ties (her coin and her pick are the first two draws of
+// her stream, Purpose::communities, keyed by replicate, round and agent; ties in ascending label
+// order); all move at once. Rounds stop when every agent is settled or after `max_rounds`.
+// Bit-identical at any thread count. `rounds`, when given, receives the rounds run.
 std::vector<std::uint32_t> label_propagation(const Graph& graph, std::uint64_t seed,
                                              std::uint64_t replicate,
                                              std::uint32_t max_rounds = kLabelPropagationRounds,

@@ -2,6 +2,7 @@
 // "Connection-oriented QV"): hand-computed discounts, label propagation on a planted structure,
 // and bit-identity at 1 and 2 threads.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -127,4 +128,25 @@ TEST_CASE("clusters files: every agent once, clear errors naming the line") {
   std::tie(line, what) = error_of("agent,cluster\n0,1\n0,2\n", 1);
   CHECK(line == 3);
   CHECK_THAT(what, Catch::Contains("second row"));
+}
+
+TEST_CASE("label propagation recovers the blocks of a planted block model") {
+  // Five blocks of 200, mean degree about 10 inside a block and 0.8 across.
+  Stream rng(StreamKey{17, 0, 0, 0, 0, Purpose::graph});
+  const Graph g =
+      generate_graph(StochasticBlockSpec{{200, 200, 200, 200, 200}, 0.05, 0.001}, 1000, rng);
+  std::uint32_t rounds = 0;
+  const Clusters c =
+      clusters_from_labels(label_propagation(g, 17, 0, kLabelPropagationRounds, &rounds));
+  // Purity: each community's share of its most common block, weighted by size.
+  std::uint64_t agree = 0;
+  for (std::uint32_t x = 0; x < c.count; ++x) {
+    std::vector<std::uint64_t> per_block(5, 0);
+    for (std::uint64_t i = c.start[x]; i < c.start[x + 1]; ++i)
+      ++per_block[g.blocks()[c.members[i]]];
+    agree += *std::max_element(per_block.begin(), per_block.end());
+  }
+  CAPTURE(rounds, c.count);
+  CHECK(agree >= 950);
+  CHECK(c.count <= 20);
 }
