@@ -20,7 +20,7 @@ ArmBehaviours make_behaviours(const Scenario& scenario) {
     }
     if (arm.coercion) parts.push_back(make_coercion(*arm.coercion));
     if (arm.collusion && arm.collusion->sybils.share > 0.0) {
-      parts.push_back(make_sybils(arm.collusion->sybils));
+      parts.push_back(make_sybils(arm.collusion->sybils, scenario.identity));
     }
     out.arms.push_back(std::make_unique<AttackBehaviour>(std::move(parts)));
   }

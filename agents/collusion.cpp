@@ -291,13 +291,23 @@ class CollusionFactory final : public ComponentFactory {
   CollusionSpec spec_;
 };
 
-// Counters: sybils, extra identities, identity cost paid.
-enum SybilCounter : std::size_t { kSybils, kIdentities, kIdentityCost, kSybilCounters };
+// Counters: sybils, extra identities, identity cost paid; with identity checks, identities caught,
+// the checks' cost, and the checks' cost paid by agents voting with one identity.
+enum SybilCounter : std::size_t {
+  kSybils,
+  kIdentities,
+  kIdentityCost,
+  kCaught,
+  kCheckCost,
+  kHonestCheckCost,
+  kSybilCounters
+};
 
 class Sybils final : public Component {
  public:
-  Sybils(const SybilSpec& spec, const ReplicateContext& ctx)
+  Sybils(const SybilSpec& spec, const IdentitySpec& identity, const ReplicateContext& ctx)
       : spec_(spec),
+        identity_(identity),
         seed_(ctx.model.scenario.seed),
         replicate_(ctx.replicate),
         arm_key_(ctx.arm_key) {}
@@ -307,17 +317,34 @@ class Sybils final : public Component {
   void apply(Cast& b, std::span<double> counters) const override {
     Stream coin(StreamKey{seed_, replicate_, arm_key_, 0, b.agent, purpose::sybil});
     if (!b.fields.empty()) b.fields[0] = 1.0;
-    if (!(coin.uniform() < spec_.share)) return;
+    if (!(coin.uniform() < spec_.share)) {
+      counters[kCheckCost] += identity_.cost;
+      counters[kHonestCheckCost] += identity_.cost;
+      return;
+    }
+    // Every identity casts her ballot and costs her; the checks then remove the caught ones, so
+    // the identities she votes with are those kept.
+    std::uint32_t kept = spec_.identities;
+    if (identity_.detect > 0.0) {
+      Stream check(StreamKey{seed_, replicate_, arm_key_, 0, b.agent, purpose::identity_check});
+      for (std::uint32_t j = 1; j < spec_.identities; ++j)
+        if (check.uniform() < identity_.detect) --kept;
+    }
     const auto k = static_cast<double>(spec_.identities);
-    for (double& v : b.votes) v *= k;
+    const auto voting = static_cast<double>(kept);
+    if (kept > 1)
+      for (double& v : b.votes) v *= voting;
     const double extra = (k - 1.0) * spec_.identity_cost;
-    b.cost = b.cost * k + extra;
+    const double one = b.cost;  // one identity's ballot
+    b.cost = one * k + extra;
     counters[kSybils] += 1.0;
     counters[kIdentities] += k - 1.0;
     counters[kIdentityCost] += extra;
-    b.identities = spec_.identities;
-    b.identity_fee = extra;
-    if (!b.fields.empty()) b.fields[0] = k;
+    counters[kCaught] += k - voting;
+    counters[kCheckCost] += identity_.cost * k;
+    b.identities = kept;
+    b.identity_fee = extra + (k - voting) * one;  // caught identities' ballots are paid for too
+    if (!b.fields.empty()) b.fields[0] = voting;
   }
 
   void metrics(Mechanism, std::span<const double> sums, const MechanismOutcome&,
@@ -325,10 +352,16 @@ class Sybils final : public Component {
     out.push_back(sums[kSybils]);
     out.push_back(sums[kIdentities]);
     out.push_back(sums[kIdentityCost]);
+    if (identity_.checked) {
+      out.push_back(sums[kCaught]);
+      out.push_back(sums[kCheckCost]);
+      out.push_back(sums[kHonestCheckCost]);
+    }
   }
 
  private:
   const SybilSpec& spec_;
+  const IdentitySpec& identity_;
   std::uint64_t seed_;
   std::uint64_t replicate_;
   std::uint32_t arm_key_;
@@ -336,18 +369,25 @@ class Sybils final : public Component {
 
 class SybilFactory final : public ComponentFactory {
  public:
-  explicit SybilFactory(const SybilSpec& spec) : spec_(spec) {}
+  SybilFactory(const SybilSpec& spec, const IdentitySpec& identity)
+      : spec_(spec), identity_(identity) {}
   std::vector<std::string> metric_names() const override {
-    return {"sybils", "sybil_identities", "sybil_identity_cost"};
+    std::vector<std::string> names{"sybils", "sybil_identities", "sybil_identity_cost"};
+    if (identity_.checked) {
+      for (const char* n : {"identities_caught", "identity_check_cost", "honest_check_cost"})
+        names.emplace_back(n);
+    }
+    return names;
   }
   // The identities she votes with: 1, or the sybil's identities.
   std::vector<std::string> agent_field_names() const override { return {"identities"}; }
   std::unique_ptr<const Component> make(const ReplicateContext& ctx, const Prior&) const override {
-    return std::make_unique<Sybils>(spec_, ctx);
+    return std::make_unique<Sybils>(spec_, identity_, ctx);
   }
 
  private:
   SybilSpec spec_;
+  IdentitySpec identity_;
 };
 
 }  // namespace
@@ -356,8 +396,9 @@ std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec
   return std::make_unique<CollusionFactory>(spec);
 }
 
-std::unique_ptr<const ComponentFactory> make_sybils(const SybilSpec& spec) {
-  return std::make_unique<SybilFactory>(spec);
+std::unique_ptr<const ComponentFactory> make_sybils(const SybilSpec& spec,
+                                                    const IdentitySpec& identity) {
+  return std::make_unique<SybilFactory>(spec, identity);
 }
 
 }  // namespace qvsim::agents

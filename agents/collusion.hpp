@@ -125,6 +125,8 @@ void coalition_values(std::span<const double> u, std::span<const double> totals,
 std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec);
 
 // Metrics: sybils, sybil_identities, sybil_identity_cost.
-std::unique_ptr<const ComponentFactory> make_sybils(const SybilSpec& spec);
+// With identity checks (scenario.identity), caught identities are removed before the tally.
+std::unique_ptr<const ComponentFactory> make_sybils(const SybilSpec& spec,
+                                                    const IdentitySpec& identity = {});
 
 }  // namespace qvsim::agents

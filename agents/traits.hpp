@@ -31,6 +31,9 @@ inline constexpr Purpose audit = static_cast<Purpose>(27);
 inline constexpr std::uint32_t kAuditCoalition = 0;
 inline constexpr std::uint32_t kAuditCoercer = 1;
 inline constexpr std::uint32_t kAuditBriber = 2;
+// Identity checks: whether each extra identity of a sybil is caught (one draw per identity, in
+// order, keyed by agent; the same under every mechanism).
+inline constexpr Purpose identity_check = static_cast<Purpose>(28);
 }  // namespace purpose
 
 // The trait's value for a uniform u in [0, 1): monotone non-decreasing in u.

@@ -259,6 +259,13 @@ void validate_scenario(const Scenario& s, const std::string& label) {
                 ? "pairwise_bounded needs pairwise_m > 0"
                 : "no mechanism uses pairwise_m (pairwise_bounded does)");
   }
+  if (s.identity.checked && !(s.identity.detect >= 0.0 && s.identity.detect <= 1.0)) {
+    invalid(s, label, "identity.detect", "must be in [0, 1]");
+  }
+  if (s.identity.checked &&
+      !(s.identity.cost >= 0.0 && s.identity.cost <= std::numeric_limits<double>::max())) {
+    invalid(s, label, "identity.cost", "must be a finite number >= 0");
+  }
   if (!(s.pairwise_m >= 0.0 && s.pairwise_m <= std::numeric_limits<double>::max())) {
     invalid(s, label, "pairwise_m", "must be a finite number > 0");
   }

@@ -154,6 +154,12 @@ std::string scenario_to_json(const Scenario& s) {
     w.key("clusters").value(to_string(s.clusters.source));
   }
   if (s.pairwise_m > 0.0) w.key("pairwise_m").value(s.pairwise_m);
+  if (s.identity.checked) {
+    w.key("identity").begin_object();
+    w.key("detect").value(s.identity.detect);
+    w.key("cost").value(s.identity.cost);
+    w.end_object();
+  }
   w.key("arms").begin_object();
   for (const ArmSpec& a : s.arms) {
     w.key(a.name).begin_object();

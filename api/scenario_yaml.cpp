@@ -319,7 +319,7 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
   }
   const MapView m(ctx, Field{root, "", line_of(root)},
                   {"name", "seed", "replicates", "electorate", "graph", "mechanisms", "ballot",
-                   "clusters", "pairwise_m", "arms", "baseline_arm", "sweep"});
+                   "clusters", "pairwise_m", "identity", "arms", "baseline_arm", "sweep"});
   if (const auto f = m.get("sweep")) {
     fail(ctx, f->line, f->path, "this file has a sweep: block; run it with 'qvsim sweep'");
   }
@@ -361,6 +361,14 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
 
   attempt(ctx, [&] { s.clusters = parse_clusters(ctx, m, s); });
   attempt(ctx, [&] { s.pairwise_m = parse_pairwise_m(ctx, m, s); });
+  if (const auto f = m.get("identity")) {
+    attempt(ctx, [&] {
+      const MapView im(ctx, *f, {"detect", "cost"});
+      s.identity.checked = true;
+      s.identity.detect = get_number(ctx, im.require("detect"), kUnit);
+      s.identity.cost = opt_number(ctx, im, "cost", kNonNegative, 0.0);
+    });
+  }
 
   if (auto f = m.get("ballot")) {
     attempt(ctx, [&] {

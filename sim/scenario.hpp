@@ -163,6 +163,15 @@ constexpr Mechanism ballot_rule(Mechanism m) noexcept {
              : m;
 }
 
+// Identity checks (scenario key `identity`): before the tally, each extra identity of a sybil is
+// caught and removed with probability `detect`; every identity checked costs `cost` (money or
+// credits, outside the voting budget), honest voters' included.
+struct IdentitySpec {
+  bool checked = false;  // the scenario has an identity block
+  double detect = 0.0;   // in [0, 1]
+  double cost = 0.0;     // >= 0 per identity checked
+};
+
 // The most agents a pairwise_bounded tally takes: it sums over every pair of voters.
 inline constexpr std::uint64_t kMaxPairwiseAgents = 20000;
 
@@ -288,6 +297,7 @@ struct Scenario {
   Ballot ballot = Ballot::secret;
   ClusterSpec clusters;       // required by connection_oriented, refused without it
   double pairwise_m = 0.0;    // M of pairwise_bounded (> 0), required by it, refused without it
+  IdentitySpec identity;      // identity checks before the tally (all arms)
   std::vector<ArmSpec> arms;  // non-empty, names unique
   std::string baseline_arm = "honest";  // must name an arm; flips are measured against it
 

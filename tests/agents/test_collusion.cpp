@@ -159,8 +159,9 @@ TEST_CASE("k identities of one sybil pay V^2 / k", "[collusion][sybil]") {
     v2 += votes[p] * votes[p];
   }
   CHECK(cost == Approx(v2 / 4));
-  // sybils, extra identities, identity cost; then the arm's ballots_changed (agents/attack.hpp).
-  CHECK(counters == std::vector<double>{1.0, 3.0, 0.0, 1.0});
+  // sybils, extra identities, identity cost, identities caught and the checks' costs (no checks
+  // here); then the arm's ballots_changed (agents/attack.hpp).
+  CHECK(counters == std::vector<double>{1.0, 3.0, 0.0, 0.0, 0.0, 0.0, 1.0});
   // Credits: each identity has the whole budget, so votes and credits scale by 4.
   Scenario sc = base_scenario();
   const Model mc = freeze(sc);
