@@ -12,7 +12,10 @@ ArmBehaviours make_behaviours(const Scenario& scenario) {
   ArmBehaviours out;
   for (const ArmSpec& arm : scenario.arms) {
     std::vector<std::unique_ptr<const ComponentFactory>> parts;
-    if (arm.collusion) parts.push_back(make_collusion(*arm.collusion));
+    if (arm.collusion) {
+      parts.push_back(
+          make_collusion(*arm.collusion, scenario.clusters.source != ClusterSource::none));
+    }
     if (arm.bribery) {
       // A bribed sybil sells every identity's vote (agents/bribery.hpp).
       parts.push_back(

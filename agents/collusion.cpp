@@ -9,6 +9,7 @@
 #include "agents/honest.hpp"
 #include "agents/invariants.hpp"
 #include "agents/traits.hpp"
+#include "sim/clusters.hpp"
 #include "sim/parallel.hpp"
 
 namespace qvsim::agents {
@@ -41,6 +42,8 @@ class Collusion final : public Component {
         seed_(ctx.model.scenario.seed),
         replicate_(ctx.replicate),
         arm_key_(ctx.arm_key),
+        detect_(ctx.model.scenario.clusters.source != ClusterSource::none),
+        clusters_(ctx.clusters),
         site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
     const auto& ms = scenario_.mechanisms;
     mech_index_.fill(0);
@@ -174,6 +177,16 @@ class Collusion final : public Component {
     bool saturated = !members.empty();
     for (const auto& list : members) saturated = saturated && list.size() >= spec_.max_size;
     out.push_back(saturated ? 1.0 : 0.0);
+    if (detect_) {
+      // The scenario's clusters read as a detector's suspected coalitions (sim/clusters.hpp).
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      const PairScore p = clusters_ != nullptr
+                              ? score_pairs(*clusters_, c.coalition_of, kNoCoalition)
+                              : PairScore{nan, nan, nan, nan, nan, nan};
+      out.push_back(p.precision);
+      out.push_back(p.recall);
+      out.push_back(p.f1);
+    }
   }
 
   // Collusion did nothing: no member, or every member defected.
@@ -264,6 +277,8 @@ class Collusion final : public Component {
   std::uint64_t seed_;
   std::uint64_t replicate_;
   std::uint32_t arm_key_;
+  bool detect_;               // the scenario sets clusters: report the detection scores
+  const Clusters* clusters_;  // the replicate's clusters (null while agents.csv replays)
   std::array<std::size_t, kMechanismCount> mech_index_{};
   std::vector<Coalitions> coalitions_;  // in scenario.mechanisms order
   InvariantSite site_;
@@ -271,11 +286,17 @@ class Collusion final : public Component {
 
 class CollusionFactory final : public ComponentFactory {
  public:
-  explicit CollusionFactory(const CollusionSpec& spec) : spec_(spec) {}
+  CollusionFactory(const CollusionSpec& spec, bool detect) : spec_(spec), detect_(detect) {}
   std::vector<std::string> metric_names() const override {
-    return {"coalitions",     "coalition_size_mean",  "coalition_size_max", "colluding_share",
-            "defection_rate", "credits_saved",        "influence_ratio",    "left",
-            "sanctioned",     "coalition_audit_cost", "saturated"};
+    std::vector<std::string> names{
+        "coalitions",     "coalition_size_mean",  "coalition_size_max", "colluding_share",
+        "defection_rate", "credits_saved",        "influence_ratio",    "left",
+        "sanctioned",     "coalition_audit_cost", "saturated"};
+    if (detect_) {
+      for (const char* n : {"detection_precision", "detection_recall", "detection_f1"})
+        names.emplace_back(n);
+    }
+    return names;
   }
   // Per member (NA for the others): her coalition's index in this replicate and mechanism,
   // whether she cast its ballot, whether her defection was seen and sanctioned.
@@ -289,6 +310,7 @@ class CollusionFactory final : public ComponentFactory {
 
  private:
   CollusionSpec spec_;
+  bool detect_;
 };
 
 // Counters: sybils, extra identities, identity cost paid; with identity checks, identities caught,
@@ -392,8 +414,8 @@ class SybilFactory final : public ComponentFactory {
 
 }  // namespace
 
-std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec) {
-  return std::make_unique<CollusionFactory>(spec);
+std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec, bool detect) {
+  return std::make_unique<CollusionFactory>(spec, detect);
 }
 
 std::unique_ptr<const ComponentFactory> make_sybils(const SybilSpec& spec,

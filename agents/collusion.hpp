@@ -122,7 +122,11 @@ void coalition_values(std::span<const double> u, std::span<const double> totals,
 //   saturated: 1 when there is a coalition and every coalition reached max_size.
 // The component is inert (agents/attack.hpp, arm_inert) when no agent is a member or every member
 // defected.
-std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec);
+// With `detect` (the scenario sets clusters), its metrics end with how well the replicate's
+// clusters find its coalitions: detection_precision, detection_recall, detection_f1
+// (sim/clusters.hpp, score_pairs), per mechanism.
+std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec,
+                                                       bool detect = false);
 
 // Metrics: sybils, sybil_identities, sybil_identity_cost.
 // With identity checks (scenario.identity), caught identities are removed before the tally.

@@ -240,11 +240,17 @@ void validate_scenario(const Scenario& s, const std::string& label) {
   const auto uses = [&](Mechanism m) {
     return std::find(s.mechanisms.begin(), s.mechanisms.end(), m) != s.mechanisms.end();
   };
-  if (uses(Mechanism::connection_oriented) != (s.clusters.source != ClusterSource::none)) {
+  const bool colluding =
+      std::any_of(s.arms.begin(), s.arms.end(), [](const ArmSpec& a) { return a.collusion; });
+  if (uses(Mechanism::connection_oriented) && s.clusters.source == ClusterSource::none) {
     invalid(s, label, "clusters",
-            uses(Mechanism::connection_oriented)
-                ? "connection_oriented needs clusters (blocks, communities or a file)"
-                : "no mechanism uses clusters (connection_oriented does)");
+            "connection_oriented needs clusters (blocks, communities or a file)");
+  }
+  if (!uses(Mechanism::connection_oriented) && !colluding &&
+      s.clusters.source != ClusterSource::none) {
+    invalid(s, label, "clusters",
+            "nothing uses clusters (connection_oriented tallies and collusion arms' detection "
+            "scores do)");
   }
   if (s.clusters.source == ClusterSource::blocks &&
       !std::holds_alternative<StochasticBlockSpec>(s.graph)) {

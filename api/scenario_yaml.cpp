@@ -234,10 +234,6 @@ ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario&
     constexpr ClusterSource kSources[] = {ClusterSource::blocks, ClusterSource::communities};
     c.source = kSources[get_choice(ctx, *f, {"blocks", "communities"})];
   }
-  if (co == s.mechanisms.end()) {
-    fail(ctx, f->line, f->path,
-         "no mechanism uses clusters: add connection_oriented to mechanisms, or remove clusters");
-  }
   if (c.source == ClusterSource::blocks && !std::holds_alternative<StochasticBlockSpec>(s.graph)) {
     fail(ctx, f->line, f->path,
          "blocks needs graph.model stochastic_block; use communities or a clusters file");
@@ -387,6 +383,15 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
       arms && e.proposals_ok && (ctx.errors == nullptr || ctx.errors->size() == before_arms);
   if (!arms_ok) return;
 
+  if (const auto f = m.get("clusters");
+      f && s.clusters.source != ClusterSource::none &&
+      std::find(s.mechanisms.begin(), s.mechanisms.end(), Mechanism::connection_oriented) ==
+          s.mechanisms.end() &&
+      std::none_of(s.arms.begin(), s.arms.end(), [](const ArmSpec& a) { return a.collusion; })) {
+    fail(ctx, f->line, f->path,
+         "nothing uses clusters: they feed connection_oriented tallies and score collusion arms' "
+         "coalitions; add either, or remove clusters");
+  }
   auto has_arm = [&s](const std::string& n) {
     return std::any_of(s.arms.begin(), s.arms.end(),
                        [&n](const ArmSpec& a) { return a.name == n; });

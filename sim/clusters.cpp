@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <charconv>
 #include <cmath>
 #include <istream>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -257,6 +259,39 @@ Clusters replicate_clusters(const Model& model, const Graph& graph, std::uint64_
   std::vector<std::uint32_t> alone(graph.num_agents());
   for (AgentId a = 0; a < alone.size(); ++a) alone[a] = a;
   return clusters_from_labels(alone);
+}
+
+PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> truth,
+                      std::uint32_t none) {
+  assert(truth.size() == flagged.of.size());
+  const auto pairs = [](double n) { return n * (n - 1.0) / 2.0; };
+  PairScore s;
+  for (std::uint32_t c = 0; c < flagged.count; ++c)
+    s.flagged += pairs(static_cast<double>(flagged.size(c)));
+  // Members of true groups by (group, cluster): runs of equal keys after a sort.
+  std::vector<std::uint64_t> keys;
+  for (AgentId a = 0; a < truth.size(); ++a)
+    if (truth[a] != none) keys.push_back(std::uint64_t{truth[a]} << 32 | flagged.of[a]);
+  std::sort(keys.begin(), keys.end());
+  for (std::size_t i = 0; i < keys.size();) {
+    std::size_t j = i, k = i;
+    while (j < keys.size() && keys[j] >> 32 == keys[i] >> 32) ++j;  // one group
+    s.truth += pairs(static_cast<double>(j - i));
+    while (k < j) {
+      std::size_t l = k;
+      while (l < j && keys[l] == keys[k]) ++l;  // one group within one cluster
+      s.both += pairs(static_cast<double>(l - k));
+      k = l;
+    }
+    i = j;
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  s.precision = s.flagged > 0.0 ? s.both / s.flagged : nan;
+  s.recall = s.truth > 0.0 ? s.both / s.truth : nan;
+  s.f1 = std::isnan(s.precision) || std::isnan(s.recall) ? nan
+         : s.precision + s.recall > 0.0 ? 2.0 * s.precision * s.recall / (s.precision + s.recall)
+                                        : 0.0;
+  return s;
 }
 
 void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes) {

@@ -55,6 +55,19 @@ std::vector<std::uint32_t> load_clusters_file(const std::filesystem::path& file,
 // The clusters of one replicate under the model's ClusterSpec (none: every agent alone).
 Clusters replicate_clusters(const Model& model, const Graph& graph, std::uint64_t replicate);
 
+// How well clusters, read as a detector's suspected coalitions, find true groups (coalitions),
+// counted over pairs of agents: a pair is flagged when both share a cluster, and true when both
+// are in one group (truth[a] == none: in no group). precision = true pairs flagged / pairs
+// flagged, recall = true pairs flagged / true pairs, F1 their harmonic mean; NaN where a ratio
+// is 0/0 (precision of a detector that flags no pair, recall when there is no true pair), F1 0
+// when precision and recall are both 0 and NaN when either is NaN.
+struct PairScore {
+  double flagged = 0.0, truth = 0.0, both = 0.0;  // pair counts
+  double precision = 0.0, recall = 0.0, f1 = 0.0;
+};
+PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> truth,
+                      std::uint32_t none);
+
 // The connection-oriented discount, in place: `votes` holds agent a's votes on proposal k at
 // a * proposals + k. Within each cluster, proposal and side (for, against), with n voters casting
 // votes v_i, each vote is multiplied by sqrt(sum v_i^2) / sum |v_i|: the side's votes then add up

@@ -147,12 +147,13 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
   out.beliefs = std::move(d.beliefs);
   out.arms.resize(s.arms.size());
   std::optional<Clusters> clusters;
-  if (std::find(s.mechanisms.begin(), s.mechanisms.end(), Mechanism::connection_oriented) !=
-      s.mechanisms.end())
+  if (s.clusters.source != ClusterSource::none)
     clusters = replicate_clusters(model, graph, replicate);
   for (std::size_t i = 0; i < s.arms.size(); ++i) {
-    const ReplicateContext ctx{model,      graph, electorate, replicate, i, model.arm_keys[i],
-                               out.beliefs};
+    const ReplicateContext ctx{model,       graph,
+                               electorate,  replicate,
+                               i,           model.arm_keys[i],
+                               out.beliefs, clusters ? &*clusters : nullptr};
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
       out.arms[i].mechanisms.push_back(

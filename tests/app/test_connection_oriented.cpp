@@ -2,6 +2,7 @@
 // alone it is plain QV bit for bit; with clusters its tally is the clusters' roots of squares,
 // recomputed here independently from the ballots; scenario mistakes name file, line and key.
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
@@ -127,12 +128,14 @@ TEST_CASE("connection-oriented scenario mistakes name the line and key") {
   CHECK(e.line() == 7);
   CHECK(e.key() == "mechanisms");
   CHECK_THAT(e.message(), Catch::Contains("needs clusters"));
-  // Clusters without a mechanism that uses them.
+  // Clusters that nothing uses: no connection_oriented tally, no collusion arm to score.
   std::string text = scenario_text("clusters: blocks\n");
   text.replace(text.find("quadratic, connection_oriented"), 30, "quadratic");
+  text.erase(text.find("  coalitions:"));
   e = error_of(text);
   CHECK(e.line() == 8);
   CHECK(e.key() == "clusters");
+  CHECK_THAT(e.message(), Catch::Contains("nothing uses clusters"));
   // Blocks without a block model.
   text = scenario_text("clusters: blocks\n");
   const auto graph = text.find("{model: stochastic_block");
@@ -211,4 +214,31 @@ TEST_CASE("pairwise-bounded QV: tallies from the ballots, and its scenario mista
   e = error_of(bad);
   CHECK(e.key() == "mechanisms");
   CHECK_THAT(e.message(), Catch::Contains("at most 20000 agents"));
+}
+
+TEST_CASE("collusion arms score the scenario's clusters as a detector of their coalitions") {
+  test::TempDir dir;
+  std::string text = scenario_text("clusters: blocks\n");
+  text.replace(text.find("quadratic, connection_oriented"), 30, "quadratic");  // scoring only
+  const Model model = model_of(text, dir);
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  const auto names = behaviours[1]->metric_names();
+  const auto at = [&](const char* n) {
+    const auto it = std::find(names.begin(), names.end(), n);
+    REQUIRE(it != names.end());
+    return static_cast<std::size_t>(it - names.begin());
+  };
+  const std::size_t precision = at("detection_precision"), recall = at("detection_recall"),
+                    f1 = at("detection_f1");
+  // The honest arm has no coalitions to score.
+  CHECK(behaviours[0]->metric_names().size() == 0);
+  const ReplicateOutcome o = run_replicate(model, behaviours, 1);
+  const auto& m = o.arms[1].mechanisms[0].arm_metrics;
+  // Coalitions recruit along the graph, mostly inside a block: most of their pairs share a
+  // block, while a block's pairs are mostly not coalition mates.
+  CHECK(m[recall] > 0.5);
+  CHECK(m[recall] <= 1.0);
+  CHECK(m[precision] > 0.0);
+  CHECK(m[precision] < 0.5);
+  CHECK(m[f1] == Approx(2 * m[precision] * m[recall] / (m[precision] + m[recall])));
 }
