@@ -25,6 +25,10 @@
 #include "sim/text.hpp"
 
 namespace qvsim::analysis {
+
+// Bits of a cell key that hold the mechanism (cell keys: group << 32 | arm << 3 | mechanism).
+constexpr unsigned kMechanismBits = 3;
+static_assert(kMechanismCount <= (1u << kMechanismBits));
 namespace {
 
 namespace fs = std::filesystem;
@@ -248,7 +252,7 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
 
   std::vector<std::string> arm_names;
   std::vector<Cell> cells;
-  std::unordered_map<std::uint64_t, std::size_t> cell_of;      // group << 32 | arm << 2 | mechanism
+  std::unordered_map<std::uint64_t, std::size_t> cell_of;      // group << 32 | arm << 3 | mechanism
   std::unordered_map<std::string, std::size_t> group_of;       // joined group values
   std::unordered_map<std::uint64_t, std::size_t> point_group;  // point -> group
   std::vector<std::string> lead_fields;
@@ -307,7 +311,7 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
     const auto arm = static_cast<std::size_t>(arm_it - arm_names.begin());
     if (arm_it == arm_names.end()) arm_names.push_back(row.arm);
     const std::uint64_t ck = (static_cast<std::uint64_t>(group) << 32) |
-                             (static_cast<std::uint64_t>(arm) << 2) |
+                             (static_cast<std::uint64_t>(arm) << kMechanismBits) |
                              static_cast<std::uint64_t>(row.mechanism);
     const auto [cit, added] = cell_of.emplace(ck, cells.size());
     if (added) {
@@ -345,11 +349,11 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
   const auto base_arm = static_cast<std::size_t>(base_it - arm_names.begin());
 
   // Output order: group, then arm and mechanism in order of first appearance.
-  std::vector<std::size_t> mech_rank(3, 3);
+  std::vector<std::size_t> mech_rank(kMechanismCount, kMechanismCount);
   std::size_t next_rank = 0;
   for (const Cell& c : cells) {
     auto& r = mech_rank[static_cast<std::size_t>(c.mechanism)];
-    if (r == 3) r = next_rank++;
+    if (r == kMechanismCount) r = next_rank++;
   }
   std::vector<std::size_t> order(cells.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -366,7 +370,7 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
         for (std::size_t i = lo; i != hi; ++i) {
           const Cell& c = cells[order[i]];
           const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
-                                   (static_cast<std::uint64_t>(base_arm) << 2) |
+                                   (static_cast<std::uint64_t>(base_arm) << kMechanismBits) |
                                    static_cast<std::uint64_t>(c.mechanism);
           const auto b = cell_of.find(bk);
           const std::ptrdiff_t baseline =
@@ -418,7 +422,7 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
               rows.push_back(std::move(r));
             }
             const std::uint64_t bk = (static_cast<std::uint64_t>(c.group) << 32) |
-                                     (static_cast<std::uint64_t>(base_arm) << 2) |
+                                     (static_cast<std::uint64_t>(base_arm) << kMechanismBits) |
                                      static_cast<std::uint64_t>(c.mechanism);
             const auto b = cell_of.find(bk);
             const std::vector<double> all =
@@ -438,9 +442,12 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
               key.seed = options.seed;
               key.replicate = c1.group;
               key.arm = arm_key(a.cells[p].arm.data(), a.cells[p].arm.size());
-              // Rounds 0-2 key the cells' own resamples; 8 + 3 m1 + m2 the contrasts'.
-              key.round = 8 + 3 * static_cast<std::uint32_t>(c1.mechanism) +
-                          static_cast<std::uint32_t>(c2.mechanism);
+              // Rounds 0 to kMechanismCount - 1 key the cells' own resamples; 8 + 3 m1 + m2 the
+              // contrasts' among the first three mechanisms (as before the others existed, so
+              // that earlier results stand), 32 + 8 m1 + m2 any other contrast's.
+              const auto m1 = static_cast<std::uint32_t>(c1.mechanism);
+              const auto m2 = static_cast<std::uint32_t>(c2.mechanism);
+              key.round = m1 < 3 && m2 < 3 ? 8 + 3 * m1 + m2 : 32 + 8 * m1 + m2;
               const auto sums = contrast(series[p - first], series[q - first], contrast_ranges,
                                          options.bootstrap ? options.resamples : 0, key);
               for (std::size_t e = 0; e < emetrics.size(); ++e) {

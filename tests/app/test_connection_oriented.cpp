@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include "agents/behaviours.hpp"
@@ -32,6 +33,25 @@ std::string scenario_text(const std::string& clusters) {
          clusters +
          "arms:\n  honest: {}\n  coalitions:\n    collusion:\n      organizers: {share: 0.02}\n"
          "      rounds: 6\n      max_size: 30\n      internalization: 1.0\n";
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> fields_of(const std::string& line) {
+  std::vector<std::string> out(1);
+  for (const char c : line) {
+    if (c == ',') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
 }
 
 Model model_of(const std::string& text, const test::TempDir& dir) {
@@ -241,4 +261,38 @@ TEST_CASE("collusion arms score the scenario's clusters as a detector of their c
   CHECK(m[precision] > 0.0);
   CHECK(m[precision] < 0.5);
   CHECK(m[f1] == Approx(2 * m[precision] * m[recall] / (m[precision] + m[recall])));
+}
+
+TEST_CASE("analyze pairs every defence mechanism with its own baseline cell") {
+  // Five mechanisms: each effect row must be the mean of the engine's own paired difference
+  // (summary.csv's d_efficiency) for the same arm and mechanism. A cell key with too few bits for
+  // the mechanism would pair pairwise_bounded with another arm's cell.
+  test::TempDir dir;
+  std::string text = scenario_text("clusters: blocks\npairwise_m: 50\n");
+  text.replace(text.find("quadratic, connection_oriented"), 30,
+               "quadratic, one_person_one_vote, linear, connection_oriented, pairwise_bounded");
+  text.replace(text.find("replicates: 4"), 13, "replicates: 6");
+  test::write(dir.path / "s.yaml", text);
+  const auto out = dir.path / "o";
+  REQUIRE(
+      test::cli({"run", (dir.path / "s.yaml").string(), "--out", out.string(), "--quiet"}).code ==
+      0);
+  REQUIRE(test::cli({"analyze", out.string(), "--resamples", "50"}).code == 0);
+  std::map<std::string, double> engine, analyzed;
+  for (const std::string& line : lines_of(test::read(out / "summary.csv"))) {
+    const auto f = fields_of(line);
+    if (f.size() > 5 && f[2] == "d_efficiency") engine[f[0] + "/" + f[1]] = std::stod(f[5]);
+  }
+  for (const std::string& line : lines_of(test::read(out / "analysis" / "effects.csv"))) {
+    const auto f = fields_of(line);
+    if (f.size() > 7 && f[0] == "effect" && f[4] == "efficiency")
+      analyzed[f[1] + "/" + f[2]] = std::stod(f[7]);
+  }
+  REQUIRE(analyzed.size() == 5);
+  for (const auto& [cell, mean] : analyzed) {
+    INFO(cell);
+    REQUIRE(engine.count(cell) == 1);
+    // The same paired differences summed in the same order, one in float storage: 1e-6.
+    CHECK(mean == Approx(engine[cell]).margin(1e-6));
+  }
 }
