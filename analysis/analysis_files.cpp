@@ -167,7 +167,7 @@ void write_effects_csv(const Analysis& a, std::ostream& out) {
   for (const EffectRow& r : a.effects) {
     for (const auto& v : a.groups[r.group]) out << csv_field(v) << ',';
     out << to_string(r.kind) << ',' << r.arm << ',' << to_string(r.mechanism) << ','
-        << (r.kind == EffectKind::contrast ? to_string(r.minus_mechanism) : "NA") << ','
+        << (r.kind != EffectKind::effect ? to_string(r.minus_mechanism) : "NA") << ','
         << a.metric_names[r.metric];
     summary_fields(out, r.stats);
     boot_fields(out, r.boot);
@@ -188,7 +188,7 @@ void write_effects_json(const Analysis& a, std::ostream& out) {
     w.key("arm").value(r.arm);
     w.key("mechanism").value(to_string(r.mechanism));
     w.key("minus_mechanism");
-    if (r.kind == EffectKind::contrast)
+    if (r.kind != EffectKind::effect)
       w.value(to_string(r.minus_mechanism));
     else
       w.null();

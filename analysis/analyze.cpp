@@ -470,6 +470,54 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
       });
   for (auto& rows : task_rows)
     for (auto& r : rows) a.effects.push_back(std::move(r));
+
+  // Defence costs: per group, the baseline arm under each defence mechanism minus under
+  // quadratic, on the cells' own values (not their effects).
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i + 1;
+    while (j < order.size() && cells[order[j]].group == cells[order[i]].group &&
+           cells[order[j]].arm == cells[order[i]].arm)
+      ++j;
+    if (cells[order[i]].arm == base_arm) {
+      const auto level = [&](std::size_t at) {
+        const Cell& c = cells[order[at]];
+        EffectSeries es;
+        es.keys = c.keys;
+        for (std::size_t k = 0; k < c.keys.size(); ++k)
+          for (std::size_t m : emetrics) es.values.push_back(c.values[k * metrics + m]);
+        return es;
+      };
+      std::size_t plain = j;
+      for (std::size_t p = i; p != j; ++p)
+        if (cells[order[p]].mechanism == Mechanism::quadratic) plain = p;
+      for (std::size_t p = i; plain != j && p != j; ++p) {
+        const Mechanism m = cells[order[p]].mechanism;
+        if (m != Mechanism::connection_oriented && m != Mechanism::pairwise_bounded) continue;
+        StreamKey key;
+        key.seed = options.seed;
+        key.replicate = cells[order[p]].group;
+        key.arm = arm_key(a.cells[p].arm.data(), a.cells[p].arm.size());
+        key.round = 128 + static_cast<std::uint32_t>(m);  // past the effects' and contrasts'
+        const auto sums = contrast(level(p), level(plain), effect_ranges,
+                                   options.bootstrap ? options.resamples : 0, key);
+        for (std::size_t e = 0; e < emetrics.size(); ++e) {
+          if (sums[e].stats.n == 0) continue;
+          EffectRow r;
+          r.group = cells[order[p]].group;
+          r.arm = a.cells[p].arm;
+          r.kind = EffectKind::defence_cost;
+          r.mechanism = m;
+          r.minus_mechanism = Mechanism::quadratic;
+          r.metric = emetrics[e];
+          r.stats = sums[e].stats;
+          r.boot = sums[e].boot;
+          r.range = effect_ranges[e];
+          a.effects.push_back(std::move(r));
+        }
+      }
+    }
+    i = j;
+  }
   return a;
 }
 

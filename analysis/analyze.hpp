@@ -57,7 +57,10 @@ struct CellSummary {
 // an attack arm against the baseline arm under one mechanism (the diff of summary.csv); a contrast
 // is the difference of two mechanisms' effects, paired on (point, replicate):
 // (m1 - baseline under m1) - (m2 - baseline under m2). Intervals are clipped to `range`.
-enum class EffectKind { effect, contrast };
+// A defence cost is what a defence mechanism (connection_oriented, pairwise_bounded) changes in
+// the baseline arm itself against plain quadratic voting, paired on (point, replicate):
+// baseline under the defence - baseline under quadratic (its cost to honest voters).
+enum class EffectKind { effect, contrast, defence_cost };
 
 struct EffectRow {
   std::size_t group = 0;  // index into Analysis::groups

@@ -54,7 +54,12 @@ std::vector<EffectSummary> contrast(const EffectSeries& a, const EffectSeries& b
 }
 
 const char* to_string(EffectKind kind) noexcept {
-  return kind == EffectKind::effect ? "effect" : "contrast";
+  switch (kind) {
+    case EffectKind::effect: return "effect";
+    case EffectKind::contrast: return "contrast";
+    case EffectKind::defence_cost: return "defence_cost";
+  }
+  return "?";
 }
 
 }  // namespace qvsim::analysis

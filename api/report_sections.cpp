@@ -249,7 +249,7 @@ std::string effects_table_html(const analysis::Analysis& a, std::size_t max_rows
     std::size_t slot = width;
     if (r.kind == analysis::EffectKind::effect) {
       slot = col;
-    } else if (col == 0) {
+    } else if (r.kind == analysis::EffectKind::contrast && col == 0) {
       const auto other = static_cast<std::size_t>(
           std::find(mechs.begin(), mechs.end(), r.minus_mechanism) - mechs.begin());
       slot = mechs.size() + other - 1;

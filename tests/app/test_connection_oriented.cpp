@@ -289,6 +289,34 @@ TEST_CASE("analyze pairs every defence mechanism with its own baseline cell") {
       analyzed[f[1] + "/" + f[2]] = std::stod(f[7]);
   }
   REQUIRE(analyzed.size() == 5);
+  // Defence costs: the honest arm under each defence minus under quadratic, from runs.csv.
+  const auto runs = lines_of(test::read(out / "runs.csv"));
+  const auto head = fields_of(runs.front());
+  const auto col = [&](const char* n) {
+    return static_cast<std::size_t>(std::find(head.begin(), head.end(), n) - head.begin());
+  };
+  std::map<std::string, std::map<std::string, double>> honest;  // mechanism -> replicate -> eff
+  for (std::size_t i = 1; i < runs.size(); ++i) {
+    const auto f = fields_of(runs[i]);
+    if (f[col("arm")] == "honest")
+      honest[f[col("mechanism")]][f[col("replicate")]] = std::stod(f[col("efficiency")]);
+  }
+  std::map<std::string, double> costs;
+  for (const std::string& line : lines_of(test::read(out / "analysis" / "effects.csv"))) {
+    const auto f = fields_of(line);
+    if (f.size() > 7 && f[0] == "defence_cost" && f[4] == "efficiency") {
+      CHECK(f[1] == "honest");
+      CHECK(f[3] == "quadratic");
+      costs[f[2]] = std::stod(f[7]);
+    }
+  }
+  REQUIRE(costs.size() == 2);
+  for (const auto& [m, mean] : costs) {
+    double sum = 0.0;
+    for (const auto& [rep, e] : honest[m]) sum += e - honest["quadratic"][rep];
+    // Means of 6 differences of efficiencies stored as floats for the bootstrap: 1e-6.
+    CHECK(mean == Approx(sum / 6.0).margin(1e-6));
+  }
   for (const auto& [cell, mean] : analyzed) {
     INFO(cell);
     REQUIRE(engine.count(cell) == 1);
