@@ -22,7 +22,9 @@ ArmBehaviours make_behaviours(const Scenario& scenario) {
           make_bribery(*arm.bribery, arm.collusion ? arm.collusion->sybils : SybilSpec{}));
     }
     if (arm.coercion) parts.push_back(make_coercion(*arm.coercion));
-    if (arm.collusion && arm.collusion->sybils.share > 0.0) {
+    // With identity checks every collusion arm counts them, sybils or not (their cost to honest
+    // voters included).
+    if (arm.collusion && (arm.collusion->sybils.share > 0.0 || scenario.identity.checked)) {
       parts.push_back(make_sybils(arm.collusion->sybils, scenario.identity));
     }
     out.arms.push_back(std::make_unique<AttackBehaviour>(std::move(parts)));

@@ -17,6 +17,20 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// How many of a sybil's `identities` the identity checks keep (scenario.identity): each extra one
+// is caught with probability detect, one keyed draw per identity in order.
+std::uint32_t kept_identities(std::uint32_t identities, const IdentitySpec& identity,
+                              std::uint64_t seed, std::uint64_t replicate, std::uint32_t arm_key,
+                              AgentId a) {
+  std::uint32_t kept = identities;
+  if (identity.detect > 0.0) {
+    Stream check(StreamKey{seed, replicate, arm_key, 0, a, purpose::identity_check});
+    for (std::uint32_t j = 1; j < identities; ++j)
+      if (check.uniform() < identity.detect) --kept;
+  }
+  return kept;
+}
+
 // Counters: members, defectors, |votes| cast by members (times their identities), members checked
 // (provable), defectors sanctioned, members' identities, every agent's identities.
 enum CollusionCounter : std::size_t {
@@ -195,12 +209,14 @@ class Collusion final : public Component {
   }
 
  private:
-  // How many identities agent a votes with in this arm: collusion.sybils.identities when her sybil
-  // coin (the sybil component's, agents/collusion.hpp) comes up, else 1.
+  // How many identities agent a votes with in this arm: the identities the checks keep of
+  // collusion.sybils.identities when her sybil coin (the sybil component's) comes up, else 1.
   double identities_of(AgentId a) const {
     if (!(spec_.sybils.share > 0.0)) return 1.0;
     Stream coin(StreamKey{seed_, replicate_, arm_key_, 0, a, purpose::sybil});
-    return coin.uniform() < spec_.sybils.share ? static_cast<double>(spec_.sybils.identities) : 1.0;
+    if (!(coin.uniform() < spec_.sybils.share)) return 1.0;
+    return static_cast<double>(kept_identities(spec_.sybils.identities, scenario_.identity, seed_,
+                                               replicate_, arm_key_, a));
   }
 
   // Provable ballots: whether the coalition asks agent a to prove her vote (one coin per agent,
@@ -346,12 +362,8 @@ class Sybils final : public Component {
     }
     // Every identity casts her ballot and costs her; the checks then remove the caught ones, so
     // the identities she votes with are those kept.
-    std::uint32_t kept = spec_.identities;
-    if (identity_.detect > 0.0) {
-      Stream check(StreamKey{seed_, replicate_, arm_key_, 0, b.agent, purpose::identity_check});
-      for (std::uint32_t j = 1; j < spec_.identities; ++j)
-        if (check.uniform() < identity_.detect) --kept;
-    }
+    const std::uint32_t kept =
+        kept_identities(spec_.identities, identity_, seed_, replicate_, arm_key_, b.agent);
     const auto k = static_cast<double>(spec_.identities);
     const auto voting = static_cast<double>(kept);
     if (kept > 1)

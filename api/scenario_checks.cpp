@@ -265,6 +265,10 @@ void validate_scenario(const Scenario& s, const std::string& label) {
                 ? "pairwise_bounded needs pairwise_m > 0"
                 : "no mechanism uses pairwise_m (pairwise_bounded does)");
   }
+  if (s.identity.checked && !colluding) {
+    invalid(s, label, "identity",
+            "no arm has a collusion block whose sybils the checks could catch");
+  }
   if (s.identity.checked && !(s.identity.detect >= 0.0 && s.identity.detect <= 1.0)) {
     invalid(s, label, "identity.detect", "must be in [0, 1]");
   }

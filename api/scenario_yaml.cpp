@@ -392,6 +392,14 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
          "nothing uses clusters: they feed connection_oriented tallies and score collusion arms' "
          "coalitions; add either, or remove clusters");
   }
+  if (const auto f = m.get("identity");
+      f &&
+      std::none_of(s.arms.begin(), s.arms.end(), [](const ArmSpec& a) { return a.collusion; })) {
+    fail(ctx, f->line, f->path,
+         "no arm has a collusion block, whose sybils (collusion.sybils) the checks would catch "
+         "and whose metrics report the checks' cost; add one, or remove identity");
+  }
+
   auto has_arm = [&s](const std::string& n) {
     return std::any_of(s.arms.begin(), s.arms.end(),
                        [&n](const ArmSpec& a) { return a.name == n; });

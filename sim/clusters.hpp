@@ -30,7 +30,7 @@ struct Clusters {
 // numbered by ascending label.
 Clusters clusters_from_labels(std::span<const std::uint32_t> labels);
 
-inline constexpr std::uint32_t kLabelPropagationRounds = 30;
+inline constexpr std::uint32_t kLabelPropagationRounds = 100;
 
 // Communities by label propagation (Raghavan, Albert and Kumara 2007), in synchronous rounds
 // made to settle by random partial updates: every agent starts in a community of her own; an

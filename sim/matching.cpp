@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 namespace qvsim {
@@ -159,7 +160,7 @@ std::vector<double> subsidy_of(std::span<const double> funding,
 }
 
 void scale_to_pool(std::vector<double>& subsidies, double pool) {
-  assert(pool > 0.0);
+  if (!(pool > 0.0)) throw std::invalid_argument("scale_to_pool: the pool must be > 0");
   double total = 0.0;
   for (const double s : subsidies) total += s;
   if (total <= pool) return;

@@ -53,7 +53,8 @@ std::vector<double> contributed(std::span<const Contribution> contributions,
 std::vector<double> subsidy_of(std::span<const double> funding,
                                std::span<const Contribution> contributions);
 
-// Scales subsidies by min(1, pool / their total), so that they fit the pool.
+// Scales subsidies by min(1, pool / their total), so that they fit the pool; pool > 0, else
+// std::invalid_argument.
 void scale_to_pool(std::vector<double>& subsidies, double pool);
 
 }  // namespace qvsim

@@ -25,7 +25,7 @@ enum class Purpose : std::uint8_t {
   tie_break = 4,     // coin flip for a tied tally (agent = proposal index)
   sweep_design = 5,  // random and Latin-hypercube sweep designs (agent = parameter index)
   bootstrap = 6,     // bootstrap resamples of analyze (see analysis/bootstrap.hpp)
-  communities = 7,   // label propagation's tie-breaks (agent = agent id, n = label)
+  communities = 7,   // label propagation: an agent's coin and pick (round = round, agent = id)
   // 16-31: the attack models (agents/traits.hpp)
   test = 255,  // reserved for tests
 };

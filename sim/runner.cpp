@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 
 #include "sim/clusters.hpp"
 #include "sim/graph_generators.hpp"
@@ -30,7 +31,8 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   const bool co = mechanism == Mechanism::connection_oriented;
   const bool pairwise = mechanism == Mechanism::pairwise_bounded;
   const bool discounted = co || pairwise;
-  assert(!co || (clusters != nullptr && clusters->of.size() == electorate.agents));
+  if (co && (clusters == nullptr || clusters->of.size() != electorate.agents))
+    throw std::logic_error("a connection_oriented tally needs the replicate's clusters");
   std::vector<double> ballots(discounted ? electorate.agents * kc : 0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> own(discounted ? 0 : kc);

@@ -118,4 +118,10 @@ TEST_CASE("identity checks with detect 1/2 catch some identities, and bad settin
   CHECK(e.key() == "identity.cost");
   e = error_of(text("identity: {detect: 0.5, detection: 1}\n"));
   CHECK(e.key() == "identity.detection");
+  // No collusion arm: nothing to catch, no arm to report the cost.
+  std::string honest_only = text("identity: {detect: 0.5}\n");
+  honest_only.erase(honest_only.find("  sybils:"));
+  e = error_of(honest_only);
+  CHECK(e.key() == "identity");
+  CHECK(e.line() == 8);
 }

@@ -113,6 +113,19 @@ TEST_CASE("COCM discounts a donor connected to another group through an overlap"
   CHECK(matched_funding(MatchingRule::standard, c, 1)[0] == Approx(36.0).epsilon(1e-12));
 }
 
+TEST_CASE("COCM with unequal contributions tells a connected donor's root from her amount") {
+  // a = 9 in {0}, b = 4 in {0, 1}, c = 1 in {1}, d = 16 in {2}; groups 0 and 1 overlap (b).
+  // term(0 -> 1) = sqrt 9 (a, connected) + sqrt 4 / 2 (b, in 1) = 4; term(1 -> 0) = 1 + 1 = 2;
+  // term(0 -> 2) = 9 + 4 / 2 = 11 (nobody connected); term(2 -> 0) = 16; term(1 -> 2) = 2 + 1 = 3;
+  // term(2 -> 1) = 16. F = 30 + 2 sqrt(4 * 2) + 2 sqrt(11 * 16) + 2 sqrt(3 * 16).
+  const std::vector<Contribution> c{{0, 0, 9.0}, {1, 0, 4.0}, {2, 0, 1.0}, {3, 0, 16.0}};
+  MatchingOptions o;
+  o.groups_of = {{0}, {0, 1}, {1}, {2}};
+  const double expected =
+      30.0 + 2.0 * std::sqrt(8.0) + 2.0 * std::sqrt(176.0) + 2.0 * std::sqrt(48.0);
+  CHECK(matched_funding(MatchingRule::cocm, c, 1, o)[0] == Approx(expected).epsilon(1e-12));
+}
+
 TEST_CASE("capped QF scales every subsidy by pool / total subsidy when they exceed the pool") {
   const std::vector<Contribution> c{{0, 0, 1.0}, {1, 0, 1.0}, {2, 1, 4.0}, {3, 1, 4.0}};
   // Standard subsidies: project 0 (1 + 1)^2 - 2 = 2; project 1 (2 + 2)^2 - 8 = 8; total 10.
