@@ -58,6 +58,17 @@ Model model_of(const std::string& text, const test::TempDir& dir) {
   return freeze(parse_scenario(text, (dir.path / "s.yaml").string(), dir.path));
 }
 
+// The InputError that freezing scenario `text` must throw.
+InputError error_in(const std::string& text, const test::TempDir& dir) {
+  try {
+    model_of(text, dir);
+  } catch (const InputError& e) {
+    return e;
+  }
+  FAIL("expected an InputError for:\n" << text);
+  throw;
+}
+
 }  // namespace
 
 TEST_CASE("connection-oriented QV with every voter alone equals plain QV exactly") {
@@ -147,15 +158,7 @@ TEST_CASE("connection-oriented QV runs bit-identically at 1 and 2 threads with c
 
 TEST_CASE("connection-oriented scenario mistakes name the line and key") {
   test::TempDir dir;
-  auto error_of = [&](const std::string& text) {
-    try {
-      model_of(text, dir);
-    } catch (const InputError& e) {
-      return e;
-    }
-    FAIL("expected an InputError for:\n" << text);
-    throw;
-  };
+  auto error_of = [&](const std::string& t) { return error_in(t, dir); };
   // connection_oriented without clusters: at mechanisms (line 7).
   InputError e = error_of(scenario_text(""));
   CHECK(e.line() == 7);
@@ -219,15 +222,7 @@ TEST_CASE("pairwise-bounded QV: tallies from the ballots, and its scenario mista
           pairwise_bounded_tally(ballots, model.scenario.proposals, 5.0));
   });
 
-  auto error_of = [&](const std::string& t) {
-    try {
-      model_of(t, dir);
-    } catch (const InputError& e) {
-      return e;
-    }
-    FAIL("expected an InputError for:\n" << t);
-    throw;
-  };
+  auto error_of = [&](const std::string& t) { return error_in(t, dir); };
   std::string bad = text;
   bad.replace(bad.find("pairwise_m: 5"), 13, "pairwise_m: 0");
   InputError e = error_of(bad);
