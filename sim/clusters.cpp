@@ -15,6 +15,7 @@
 #include "sim/model.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim {
 
@@ -147,13 +148,6 @@ std::vector<std::uint32_t> label_propagation(const Graph& graph, std::uint64_t s
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool parse_u64(std::string_view s, std::uint64_t& x) {
   const auto res = std::from_chars(s.data(), s.data() + s.size(), x);
   return res.ec == std::errc() && res.ptr == s.data() + s.size() && !s.empty();
@@ -176,21 +170,23 @@ std::vector<std::uint32_t> load_clusters_file(const std::filesystem::path& file,
   std::vector<std::uint64_t> row_line(agents, 0);
   bool header = false;
   std::string text;
+  std::vector<std::string_view> fields;
   std::uint64_t line = 0;
   while (std::getline(in, text)) {
     ++line;
-    const std::string_view t = trim(text);
+    const std::string_view t = trim_blanks(text);
     if (t.empty() || t.front() == '#') continue;
-    const auto comma = t.find(',');
-    const std::string_view first = trim(t.substr(0, comma));
-    const std::string_view second =
-        comma == std::string_view::npos ? std::string_view() : trim(t.substr(comma + 1));
-    if (comma == std::string_view::npos || second.find(',') != std::string_view::npos) {
-      fail(line, "expected 2 comma-separated fields (agent, cluster)", ErrorKind::syntax);
+    split_fields(t, fields);
+    if (fields.size() != 2) {
+      fail(line,
+           "expected 2 comma-separated fields (agent, cluster), got " +
+               std::to_string(fields.size()),
+           ErrorKind::syntax);
     }
+    const std::string_view first = fields[0], second = fields[1];
     if (!header) {
       if (first != "agent" || second != "cluster") {
-        fail(line, "the header must be 'agent,cluster', got '" + std::string(t) + "'",
+        fail(line, "the header must be 'agent,cluster', got " + quoted_excerpt(t, 40),
              ErrorKind::invalid);
       }
       header = true;
@@ -198,7 +194,7 @@ std::vector<std::uint32_t> load_clusters_file(const std::filesystem::path& file,
     }
     std::uint64_t id = 0;
     if (!parse_u64(first, id)) {
-      fail(line, "agent '" + std::string(first) + "' is not a non-negative integer id",
+      fail(line, "agent " + quoted_excerpt(first, 40) + " is not a non-negative integer id",
            ErrorKind::syntax);
     }
     std::uint64_t a = id;
@@ -219,7 +215,7 @@ std::vector<std::uint32_t> load_clusters_file(const std::filesystem::path& file,
     std::uint64_t c = 0;
     if (!parse_u64(second, c) || c >= kNone) {
       fail(line,
-           "cluster '" + std::string(second) + "' is not an integer in [0, " +
+           "cluster " + quoted_excerpt(second, 40) + " is not an integer in [0, " +
                std::to_string(kNone - 1) + "]",
            ErrorKind::syntax);
     }

@@ -25,12 +25,6 @@ bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Splits off the next whitespace-delimited field of `rest`; empty when there is none.
 std::string_view next_field(std::string_view& rest) noexcept {
   std::size_t i = 0;
@@ -173,7 +167,7 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
     std::string_view rest(line);
     if (const auto hash = rest.find('#'); hash != std::string_view::npos)
       rest = rest.substr(0, hash);
-    const std::string_view content = trim(rest);
+    const std::string_view content = trim_blanks(rest);
     const std::string_view first = next_field(rest);
     if (first.empty()) continue;
     const std::string_view second = next_field(rest);

@@ -107,6 +107,25 @@ std::string quoted_excerpt(std::string_view s, std::size_t max) {
   return out;
 }
 
+std::string_view trim_blanks(std::string_view s) noexcept {
+  const auto blank = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+  };
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+void split_fields(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  while (true) {
+    const std::size_t comma = line.find(',');
+    fields.push_back(trim_blanks(line.substr(0, comma)));
+    if (comma == std::string_view::npos) return;
+    line.remove_prefix(comma + 1);
+  }
+}
+
 std::uint64_t parse_count(const std::string& option, const std::string& text) {
   std::uint64_t v = 0;
   const char* end = text.data() + text.size();

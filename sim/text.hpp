@@ -34,6 +34,13 @@ std::string did_you_mean(std::string_view got, const std::vector<std::string>& k
 std::string join(std::span<const std::string_view> words);
 std::string join(const std::vector<std::string>& words);
 
+// `s` without the blanks (space, tab, CR, VT, FF) at either end.
+std::string_view trim_blanks(std::string_view s) noexcept;
+
+// The comma-separated fields of one line of an input file (no quoting), each trimmed of blanks,
+// into `fields` (cleared first): "a, b,c" gives "a", "b", "c"; "" gives one empty field.
+void split_fields(std::string_view line, std::vector<std::string_view>& fields);
+
 // A CSV field: as it is, or quoted (RFC 4180) when it holds a comma, a quote or a newline.
 std::string csv_field(std::string_view s);
 

@@ -20,28 +20,8 @@
 namespace qvsim {
 namespace {
 
-bool is_blank(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 // Keeps messages readable when a field is very long (a binary file, say).
 std::string shown(std::string_view s) { return quoted_excerpt(s, 40); }
-
-void split(std::string_view text, std::vector<std::string_view>& fields) {
-  fields.clear();
-  while (true) {
-    const std::size_t comma = text.find(',');
-    fields.push_back(trim(text.substr(0, comma)));
-    if (comma == std::string_view::npos) return;
-    text.remove_prefix(comma + 1);
-  }
-}
 
 enum class Parsed { ok, not_a_number, not_finite };
 
@@ -192,9 +172,9 @@ std::vector<double> read_values_file(std::istream& in, const std::string& label,
     }
     std::string_view text(line);
     if (line_no == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 BOM
-    text = trim(text);
+    text = trim_blanks(text);
     if (text.empty() || text.front() == '#') continue;
-    split(text, fields);
+    split_fields(text, fields);
     if (!have_header) {
       reader.header(line_no, fields);
       have_header = true;

@@ -138,6 +138,13 @@ TEST_CASE("clusters files: every agent once, clear errors naming the line") {
   std::tie(line, what) = error_of("agent,cluster\n0,1\n0,2\n", 1);
   CHECK(line == 3);
   CHECK_THAT(what, Catch::Contains("second row"));
+  std::tie(line, what) = error_of("agent,cluster\n0,1,2\n", 1);
+  CHECK(line == 2);
+  CHECK_THAT(what, Catch::Contains("expected 2 comma-separated fields (agent, cluster), got 3"));
+  // A long field is shown cut short, not whole.
+  std::tie(line, what) = error_of("agent,cluster\n" + std::string(5000, 'x') + ",1\n", 1);
+  CHECK(line == 2);
+  CHECK(what.size() < 400);
 }
 
 TEST_CASE("label propagation recovers the blocks of a planted block model") {
