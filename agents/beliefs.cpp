@@ -369,6 +369,19 @@ Voter voter_of(const Scenario& s, std::uint64_t replicate, AgentId a,
   return v;
 }
 
+namespace {
+
+// An earlier belief among `beliefs` whose mechanism's voters cast the same ballots as m's
+// (ballot_rule: connection_oriented and pairwise_bounded vote as quadratic), or null. Their
+// beliefs are the same and are computed once.
+const MechanismBelief* same_ballots(std::span<const MechanismBelief> beliefs, Mechanism m) {
+  for (const MechanismBelief& b : beliefs)
+    if (ballot_rule(b.mechanism) == ballot_rule(m)) return &b;
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<MechanismBelief> prior_beliefs(const Model& model) {
   const Scenario& s = model.scenario;
   std::vector<MechanismBelief> out;
@@ -384,6 +397,11 @@ std::vector<MechanismBelief> prior_beliefs(const Model& model) {
   }
   const Population p = population_of(model);
   for (const Mechanism m : s.mechanisms) {
+    if (const MechanismBelief* same = same_ballots(out, m)) {
+      out.push_back(*same);
+      out.back().mechanism = m;
+      continue;
+    }
     out.push_back(s.pivot.model == PivotModel::equilibrium ? equilibrium(model, p, m)
                                                            : normal_prior(model, p, m));
   }
@@ -404,7 +422,13 @@ std::vector<MechanismBelief> replicate_beliefs(const Model& model,
     Stream rng(StreamKey{s.seed, replicate, 0, 0, k, purpose::poll});
     error[k] = rng.normal();
   }
-  for (MechanismBelief& b : out) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    MechanismBelief& b = out[i];
+    if (const MechanismBelief* same = same_ballots(std::span(out).first(i), b.mechanism)) {
+      b = MechanismBelief(*same);
+      b.mechanism = prior[i].mechanism;
+      continue;
+    }
     const auto totals = deterministic_agent_sum(e.agents, kc, [&](AgentId a, double* acc) {
       thread_local std::vector<double> v;
       v.resize(kc);

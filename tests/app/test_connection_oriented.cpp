@@ -76,19 +76,31 @@ TEST_CASE("connection-oriented QV with every voter alone equals plain QV exactly
   std::string rows = "agent,cluster\n";
   for (int a = 0; a < 300; ++a) rows += std::to_string(a) + "," + std::to_string(1000 - a) + "\n";
   test::write(dir.path / "alone.csv", rows);
-  const Model model = model_of(scenario_text("clusters: {file: alone.csv}\n"), dir);
-  test::Collected c;
-  run_replicates(model, agents::make_behaviours(model.scenario), RunOptions{}, c);
-  REQUIRE(c.outcomes.size() == 4);
-  for (const ReplicateOutcome& o : c.outcomes) {
-    for (const ArmOutcome& arm : o.arms) {
-      const MechanismOutcome& qv = arm.mechanisms[0];
-      const MechanismOutcome& co = arm.mechanisms[1];
-      CHECK(co.mechanism == Mechanism::connection_oriented);
-      CHECK(co.tally == qv.tally);  // bit for bit
-      CHECK(co.decision == qv.decision);
-      CHECK(co.spent == qv.spent);
-      CHECK(co.abs_votes == qv.abs_votes);
+  // Prior beliefs, then beliefs updated by a poll in every replicate (both mechanisms' voters
+  // cast the same ballots, so their beliefs are computed once and shared).
+  for (const std::string pivot : {"", ", pivot: {model: normal, poll_noise: 0.5}"}) {
+    std::string text = scenario_text("clusters: {file: alone.csv}\n");
+    text.insert(text.find("budget: {credits: 100}") + 22, pivot);
+    const Model model = model_of(text, dir);
+    test::Collected c;
+    run_replicates(model, agents::make_behaviours(model.scenario), RunOptions{}, c);
+    REQUIRE(c.outcomes.size() == 4);
+    for (const ReplicateOutcome& o : c.outcomes) {
+      REQUIRE(o.beliefs.size() == 2);
+      CHECK(o.beliefs[1].mechanism == Mechanism::connection_oriented);
+      for (std::size_t k = 0; k < 3; ++k) {
+        CHECK(o.beliefs[1].proposals[k].mean == o.beliefs[0].proposals[k].mean);
+        CHECK(o.beliefs[1].proposals[k].sd == o.beliefs[0].proposals[k].sd);
+      }
+      for (const ArmOutcome& arm : o.arms) {
+        const MechanismOutcome& qv = arm.mechanisms[0];
+        const MechanismOutcome& co = arm.mechanisms[1];
+        CHECK(co.mechanism == Mechanism::connection_oriented);
+        CHECK(co.tally == qv.tally);  // bit for bit
+        CHECK(co.decision == qv.decision);
+        CHECK(co.spent == qv.spent);
+        CHECK(co.abs_votes == qv.abs_votes);
+      }
     }
   }
 }
