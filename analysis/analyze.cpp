@@ -388,13 +388,14 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
     effect_ranges.push_back(difference_range(metric_range(a.metric_names[m])));
     contrast_ranges.push_back(contrast_range(metric_range(a.metric_names[m])));
   }
-  std::vector<std::pair<std::size_t, std::size_t>> tasks;  // [first, last) into order
+  // [first, last) into order: each attack arm's cells, and the baseline arm's, per group.
+  std::vector<std::pair<std::size_t, std::size_t>> tasks, baselines;
   for (std::size_t i = 0; i < order.size();) {
     std::size_t j = i + 1;
     while (j < order.size() && cells[order[j]].group == cells[order[i]].group &&
            cells[order[j]].arm == cells[order[i]].arm)
       ++j;
-    if (cells[order[i]].arm != base_arm) tasks.emplace_back(i, j);
+    (cells[order[i]].arm != base_arm ? tasks : baselines).emplace_back(i, j);
     i = j;
   }
   std::vector<std::vector<EffectRow>> task_rows(tasks.size());
@@ -450,20 +451,10 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
               key.round = m1 < 3 && m2 < 3 ? 8 + 3 * m1 + m2 : 32 + 8 * m1 + m2;
               const auto sums = contrast(series[p - first], series[q - first], contrast_ranges,
                                          options.bootstrap ? options.resamples : 0, key);
-              for (std::size_t e = 0; e < emetrics.size(); ++e) {
-                if (sums[e].stats.n == 0) continue;
-                EffectRow r;
-                r.group = c1.group;
-                r.arm = a.cells[p].arm;
-                r.kind = EffectKind::contrast;
-                r.mechanism = c1.mechanism;
-                r.minus_mechanism = c2.mechanism;
-                r.metric = emetrics[e];
-                r.stats = sums[e].stats;
-                r.boot = sums[e].boot;
-                r.range = contrast_ranges[e];
-                rows.push_back(std::move(r));
-              }
+              append_effect_rows(
+                  rows,
+                  {c1.group, a.cells[p].arm, EffectKind::contrast, c1.mechanism, c2.mechanism},
+                  sums, emetrics, contrast_ranges);
             }
           }
         }
@@ -473,50 +464,33 @@ Analysis analyze_runs(const fs::path& runs_csv, const AnalyzeOptions& options) {
 
   // Defence costs: per group, the baseline arm under each defence mechanism minus under
   // quadratic, on the cells' own values (not their effects).
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t j = i + 1;
-    while (j < order.size() && cells[order[j]].group == cells[order[i]].group &&
-           cells[order[j]].arm == cells[order[i]].arm)
-      ++j;
-    if (cells[order[i]].arm == base_arm) {
-      const auto level = [&](std::size_t at) {
-        const Cell& c = cells[order[at]];
-        EffectSeries es;
-        es.keys = c.keys;
-        for (std::size_t k = 0; k < c.keys.size(); ++k)
-          for (std::size_t m : emetrics) es.values.push_back(c.values[k * metrics + m]);
-        return es;
-      };
-      std::size_t plain = j;
-      for (std::size_t p = i; p != j; ++p)
-        if (cells[order[p]].mechanism == Mechanism::quadratic) plain = p;
-      for (std::size_t p = i; plain != j && p != j; ++p) {
-        const Mechanism m = cells[order[p]].mechanism;
-        if (m != Mechanism::connection_oriented && m != Mechanism::pairwise_bounded) continue;
-        StreamKey key;
-        key.seed = options.seed;
-        key.replicate = cells[order[p]].group;
-        key.arm = arm_key(a.cells[p].arm.data(), a.cells[p].arm.size());
-        key.round = 128 + static_cast<std::uint32_t>(m);  // past the effects' and contrasts'
-        const auto sums = contrast(level(p), level(plain), effect_ranges,
-                                   options.bootstrap ? options.resamples : 0, key);
-        for (std::size_t e = 0; e < emetrics.size(); ++e) {
-          if (sums[e].stats.n == 0) continue;
-          EffectRow r;
-          r.group = cells[order[p]].group;
-          r.arm = a.cells[p].arm;
-          r.kind = EffectKind::defence_cost;
-          r.mechanism = m;
-          r.minus_mechanism = Mechanism::quadratic;
-          r.metric = emetrics[e];
-          r.stats = sums[e].stats;
-          r.boot = sums[e].boot;
-          r.range = effect_ranges[e];
-          a.effects.push_back(std::move(r));
-        }
-      }
+  const auto level = [&](std::size_t at) {
+    const Cell& c = cells[order[at]];
+    EffectSeries es;
+    es.keys = c.keys;
+    for (std::size_t k = 0; k < c.keys.size(); ++k)
+      for (std::size_t m : emetrics) es.values.push_back(c.values[k * metrics + m]);
+    return es;
+  };
+  for (const auto& [first, last] : baselines) {
+    std::size_t plain = last;
+    for (std::size_t p = first; p != last; ++p)
+      if (cells[order[p]].mechanism == Mechanism::quadratic) plain = p;
+    for (std::size_t p = first; plain != last && p != last; ++p) {
+      const Mechanism m = cells[order[p]].mechanism;
+      if (m != Mechanism::connection_oriented && m != Mechanism::pairwise_bounded) continue;
+      StreamKey key;
+      key.seed = options.seed;
+      key.replicate = cells[order[p]].group;
+      key.arm = arm_key(a.cells[p].arm.data(), a.cells[p].arm.size());
+      key.round = 128 + static_cast<std::uint32_t>(m);  // past the effects' and contrasts'
+      const auto sums = contrast(level(p), level(plain), effect_ranges,
+                                 options.bootstrap ? options.resamples : 0, key);
+      append_effect_rows(a.effects,
+                         {cells[order[p]].group, a.cells[p].arm, EffectKind::defence_cost, m,
+                          Mechanism::quadratic},
+                         sums, emetrics, effect_ranges);
     }
-    i = j;
   }
   return a;
 }

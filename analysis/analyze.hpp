@@ -64,10 +64,12 @@ enum class EffectKind { effect, contrast, defence_cost };
 
 struct EffectRow {
   std::size_t group = 0;  // index into Analysis::groups
-  std::string arm;        // an attack arm (never the baseline)
+  std::string arm;        // an attack arm; the baseline arm for a defence cost
   EffectKind kind = EffectKind::effect;
-  Mechanism mechanism = Mechanism::quadratic;        // the effect's mechanism; a contrast's m1
-  Mechanism minus_mechanism = Mechanism::quadratic;  // a contrast's m2; unused for an effect
+  Mechanism mechanism =
+      Mechanism::quadratic;  // the effect's mechanism; a contrast's m1; the defence
+  Mechanism minus_mechanism = Mechanism::quadratic;  // a contrast's m2 (quadratic for a defence
+                                                     // cost); unused for an effect
   std::size_t metric = 0;                            // index into Analysis::metric_names
   Summary stats;                                     // over replicates, t interval clipped
   BootstrapInterval boot;                            // clipped to `range`
@@ -127,6 +129,13 @@ void write_analysis_json(const Analysis& analysis, std::ostream& out);
 // effects.csv and effects.json (docs/outputs.md).
 void write_effects_csv(const Analysis& analysis, std::ostream& out);
 void write_effects_json(const Analysis& analysis, std::ostream& out);
+// Appends to `rows` one row per metric with a value (n > 0): `head`'s group, arm, kind and
+// mechanisms, metric metrics[e], sums[e] and ranges[e].
+void append_effect_rows(std::vector<EffectRow>& rows, const EffectRow& head,
+                        const std::vector<EffectSummary>& sums,
+                        const std::vector<std::size_t>& metrics,
+                        const std::vector<ValueRange>& ranges);
+
 const char* to_string(EffectKind kind) noexcept;
 
 // analyze_runs(dir / "runs.csv") and writes dir/analysis/summary.csv, summary.json (which

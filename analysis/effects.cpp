@@ -53,6 +53,21 @@ std::vector<EffectSummary> contrast(const EffectSeries& a, const EffectSeries& b
   return out;
 }
 
+void append_effect_rows(std::vector<EffectRow>& rows, const EffectRow& head,
+                        const std::vector<EffectSummary>& sums,
+                        const std::vector<std::size_t>& metrics,
+                        const std::vector<ValueRange>& ranges) {
+  for (std::size_t e = 0; e < metrics.size(); ++e) {
+    if (sums[e].stats.n == 0) continue;
+    EffectRow r = head;
+    r.metric = metrics[e];
+    r.stats = sums[e].stats;
+    r.boot = sums[e].boot;
+    r.range = ranges[e];
+    rows.push_back(std::move(r));
+  }
+}
+
 const char* to_string(EffectKind kind) noexcept {
   switch (kind) {
     case EffectKind::effect: return "effect";
