@@ -76,7 +76,11 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
       // to it (a coalition's expected sanction); loyalty holds her whatever the price.
       base = honest;
       const Hold hold = prior.otherwise(m, a, voter, belief, base);
-      loss[a] = std::isfinite(hold.stake)
+      // Under maci a sale is enforceable only with the seller's key: nobody else is offered one
+      // (a promise without it is worth nothing to the briber, who cannot tell it from a lie).
+      const bool can_sell =
+          s.ballot != Ballot::maci || surrenders_key(spec.key_surrender, s, ctx.replicate, a);
+      loss[a] = can_sell && std::isfinite(hold.stake)
                     ? bribe_price(spec, m, s.budget, belief, voter, base, scratch, hold.stake)
                     : -1.0;
       moved[a] = loss[a] >= 0.0 ? d * (scratch[k] - base[k]) : 0.0;
@@ -88,6 +92,12 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
   const WinBelief win{belief, k, d, tally};
   out.confidence_before = win(0.0);
   out.confidence = out.confidence_before;
+  if (spec.collective) {
+    // No market: the whole budget is promised, shared by every voter, on the outcome.
+    out.unit_price = spec.budget / static_cast<double>(n);
+    out.spent = spec.budget;
+    return out;
+  }
   const double target = spec.target_confidence;
   if (!(spec.budget > 0.0) || out.confidence_before >= target) return out;
 
@@ -157,7 +167,7 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
           StreamKey{s.seed, ctx.replicate, ctx.arm_key, purpose::kAuditBriber, a, purpose::audit});
       asked = coin.bernoulli(spec.audit);
     }
-    bool delivers = true;
+    bool delivers = true;  // public, maci (the briber casts it with her key), or asked for proof
     if (ballot == Ballot::secret || (ballot == Ballot::provable && !asked)) {
       Stream rng(StreamKey{s.seed, ctx.replicate, 0, 0, a, purpose::honesty});
       const double honesty = trait_value(spec.honesty, rng.uniform());
@@ -209,9 +219,14 @@ class BriberyComponent final : public Component {
     }
   }
 
-  std::size_t counter_count() const override { return 0; }
+  // A collective bribe counts the voters whose ballots its promise changed.
+  std::size_t counter_count() const override { return spec_.collective ? 1 : 0; }
 
-  void apply(Cast& b, std::span<double>) const override {
+  void apply(Cast& b, std::span<double> counters) const override {
+    if (spec_.collective) {
+      collective(b, counters);
+      return;
+    }
     const auto& d = deliver_[mech_index_[static_cast<std::size_t>(b.mechanism)]];
     const bool bought = !d.empty() && d[b.agent] != kNotBought;
     if (!b.fields.empty()) {  // bribed, reneged (BriberyFactory)
@@ -226,6 +241,28 @@ class BriberyComponent final : public Component {
                               spec_.demanded_votes, b.votes, b.votes);
   }
 
+  // A collective promise: every voter adds `promise` (budget / agents) to her value of the
+  // agenda's outcome, the briber's way (she is paid only if it happens: probability times value,
+  // in the units of every other decision), and casts her own best ballot for those values. Nobody
+  // is asked to prove anything, so the ballot regime plays no part.
+  void collective(Cast& b, std::span<double> counters) const {
+    const std::uint32_t k = spec_.agenda.proposal;
+    std::vector<double> u(b.voter.u.begin(), b.voter.u.end());
+    u[k] += static_cast<double>(spec_.agenda.direction) * plan_.mechanisms.front().unit_price;
+    Voter shifted = b.voter;
+    shifted.u = u;
+    std::vector<double> votes(u.size());
+    const double cost = honest_votes(b.mechanism, budget_, b.belief, shifted, votes);
+    const bool changed = !std::equal(votes.begin(), votes.end(), b.votes.begin(), b.votes.end());
+    if (!b.fields.empty()) b.fields[0] = changed ? 1.0 : 0.0;  // bribed: her ballot moved
+    if (!changed) return;
+    std::copy(votes.begin(), votes.end(), b.votes.begin());
+    b.cost = cost;
+    b.instructed |= kPartyBriber;
+    b.followed = kPartyBriber;
+    counters[0] += 1.0;
+  }
+
   Hold held(Mechanism m, AgentId a, const Voter& voter, const MechanismBelief&,
             std::span<double> votes) const override {
     const auto& st = stakes_[mech_index_[static_cast<std::size_t>(m)]];
@@ -235,13 +272,13 @@ class BriberyComponent final : public Component {
     return Hold{kPartyBriber, it->second};
   }
 
-  void metrics(Mechanism m, std::span<const double>, const MechanismOutcome& outcome,
+  void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
                std::vector<double>& out) const override {
     const BriberyMechanism& bm = plan_.mechanisms[mech_index_[static_cast<std::size_t>(m)]];
     // A contingent promise is paid only when the tally decided the agenda the briber's way.
     const bool won = outcome.decision.at(spec_.agenda.proposal) == spec_.agenda.direction;
-    out.push_back(spec_.contingent && !won ? 0.0 : bm.spent);
-    out.push_back(static_cast<double>(bm.sellers.size()));
+    out.push_back((spec_.contingent || spec_.collective) && !won ? 0.0 : bm.spent);
+    out.push_back(spec_.collective ? sums[0] : static_cast<double>(bm.sellers.size()));
     out.push_back(static_cast<double>(bm.reneged));
     out.push_back(bm.unit_price);
     out.push_back(bm.confidence);
@@ -299,6 +336,7 @@ double believed_delivery(const BriberySpec& spec, Ballot ballot) noexcept {
     case Ballot::public_ballot: return 1.0;
     case Ballot::provable: return spec.audit + (1.0 - spec.audit) * trait_mean(spec.honesty);
     case Ballot::secret: return trait_mean(spec.honesty);
+    case Ballot::maci: return 1.0;  // it buys only from sellers who hand over their keys
   }
   return 1.0;
 }

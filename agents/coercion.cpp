@@ -205,11 +205,13 @@ class Planner {
   }
 
   // The detection agent a faces: 1 under public, the audit share under provable, her belief under
-  // secret.
+  // secret, and under maci 1 if she hands the coercer her key (a refusal is seen), else 0: she
+  // knows a key change overrides whatever she is made to cast.
   double detection(AgentId a) const {
     switch (s_.ballot) {
       case qvsim::Ballot::public_ballot: return 1.0;
       case qvsim::Ballot::provable: return spec_.audit;
+      case qvsim::Ballot::maci: return maci_detection(spec_.key_surrender, s_, ctx_.replicate, a);
       case qvsim::Ballot::secret: break;
     }
     return agent_trait(spec_.perceived_detection,
@@ -330,7 +332,8 @@ class Planner {
     }
 
     // Sanctions, then the output in ascending agent order. A defiance is seen under public,
-    // under provable when the coercer checks her (her audit coin), never under secret.
+    // under provable when the coercer checks her (her audit coin), under maci when she was asked
+    // for her key and refused it (a surrendering agent), never under secret.
     const bool provable = s_.ballot == qvsim::Ballot::provable;
     std::vector<std::size_t> order(t.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -340,7 +343,8 @@ class Planner {
       const AgentId a = t.agent[j];
       const std::uint8_t obeyed = cur_[a];
       std::uint8_t punished = 0;
-      bool detected = s_.ballot == qvsim::Ballot::public_ballot;
+      bool detected = s_.ballot == qvsim::Ballot::public_ballot ||
+                      surrenders_key(spec_.key_surrender, s_, ctx_.replicate, a);
       if (provable) {
         Stream coin(StreamKey{s_.seed, ctx_.replicate, ctx_.arm_key, purpose::kAuditCoercer, a,
                               purpose::audit});

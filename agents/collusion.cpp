@@ -137,7 +137,9 @@ class Collusion final : public Component {
     for (double v : b.votes) abs += std::fabs(v);
     counters[kMemberAbsVotes] += abs * identities;
     // After the vote: who is checked, and whether a defection is seen.
-    bool seen = ballot_ == qvsim::Ballot::public_ballot;
+    // Under maci only a member who handed the organizer her key can be watched.
+    bool seen = ballot_ == qvsim::Ballot::public_ballot ||
+                surrenders_key(spec_.key_surrender, scenario_, replicate_, b.agent);
     if (ballot_ == qvsim::Ballot::provable && audited(b.agent)) {
       counters[kChecked] += 1.0;
       seen = true;
@@ -244,6 +246,8 @@ class Collusion final : public Component {
     double detection = 1.0;
     if (ballot_ == qvsim::Ballot::provable) {
       detection = spec_.audit;
+    } else if (ballot_ == qvsim::Ballot::maci) {
+      detection = maci_detection(spec_.key_surrender, scenario_, replicate_, a);
     } else if (ballot_ == qvsim::Ballot::secret) {
       detection = agent_trait(spec_.perceived_detection,
                               StreamKey{seed_, replicate_, 0, 0, a, purpose::belief});

@@ -371,9 +371,16 @@ void check_bribery(const BriberyMechanism& bm, const BriberySpec& spec, Ballot b
                            " offer is " + num(offer));
     }
   }
+  // A collective bribe buys no ballot: it promises its whole budget on the outcome.
+  if (spec.collective && (s != 0 || bm.spent != spec.budget)) {
+    invariant_failed("bribery.collective", at, kNoAgent,
+                     "a collective bribe bought " + str(s) + " sellers and promised " +
+                         num(bm.spent) + " of a budget of " + num(spec.budget));
+  }
   // Prices are added in purchase order, as buy() does, so the sums agree exactly; the tolerance
   // only keeps the check valid if either order changes.
-  if (std::fabs(sum - bm.spent) > kInvariantTolerance * std::max(sum, bm.spent)) {
+  if (!spec.collective &&
+      std::fabs(sum - bm.spent) > kInvariantTolerance * std::max(sum, bm.spent)) {
     invariant_failed("bribery.budget", at, kNoAgent,
                      "spent is " + num(bm.spent) + " but the prices sum to " + num(sum));
   }
@@ -395,11 +402,13 @@ void check_bribery(const BriberyMechanism& bm, const BriberySpec& spec, Ballot b
                      "bought nothing, yet its belief moved from " + num(bm.confidence_before) +
                          " to " + num(bm.confidence));
   }
-  if (reneged != bm.reneged || (ballot == Ballot::public_ballot && reneged != 0)) {
-    invariant_failed("bribery.delivery", at, kNoAgent,
-                     "reneged is " + str(bm.reneged) + ", " + str(reneged) +
-                         " sellers did not deliver" +
-                         (ballot == Ballot::public_ballot ? " (public ballot: none may)" : ""));
+  // Under public every sale is seen; under maci the briber casts each sold ballot with its key.
+  const bool sure = ballot == Ballot::public_ballot || ballot == Ballot::maci;
+  if (reneged != bm.reneged || (sure && reneged != 0)) {
+    invariant_failed(
+        "bribery.delivery", at, kNoAgent,
+        "reneged is " + str(bm.reneged) + ", " + str(reneged) + " sellers did not deliver" +
+            (sure ? std::string(" (") + to_string(ballot) + " ballot: none may)" : ""));
   }
   if (audits != bm.audits || (ballot == Ballot::provable && spec.audit >= 1.0 && audits != s)) {
     invariant_failed("bribery.delivery", at, kNoAgent,

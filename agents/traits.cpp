@@ -28,6 +28,17 @@ double agent_trait(const TraitSpec& spec, const StreamKey& key) noexcept {
   return trait_value(spec, s.uniform());
 }
 
+bool surrenders_key(const TraitSpec& trait, const Scenario& s, std::uint64_t replicate,
+                    AgentId a) noexcept {
+  if (s.ballot != Ballot::maci) return false;
+  const auto* c = std::get_if<ConstantTrait>(&trait);
+  if (c != nullptr && !(c->value > 0.0)) return false;
+  if (c != nullptr && c->value >= 1.0) return true;
+  Stream draw(StreamKey{s.seed, replicate, 0, 0, a, purpose::key_surrender});
+  const double chance = trait_value(trait, draw.uniform());
+  return draw.uniform() < chance;
+}
+
 std::vector<AgentId> choose_random(AgentId agents, std::uint64_t count, Stream& rng,
                                    std::span<const AgentId> pool) {
   std::vector<AgentId> items;

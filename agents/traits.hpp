@@ -34,6 +34,9 @@ inline constexpr std::uint32_t kAuditBriber = 2;
 // Identity checks: whether each extra identity of a sybil is caught (one draw per identity, in
 // order, keyed by agent; the same under every mechanism).
 inline constexpr Purpose identity_check = static_cast<Purpose>(28);
+// Receipt-free ballots: whether an agent hands an attacker her key. Keyed (seed, replicate, 0, 0,
+// agent): one disposition per agent, the same in every arm and mechanism.
+inline constexpr Purpose key_surrender = static_cast<Purpose>(29);
 }  // namespace purpose
 
 // The trait's value for a uniform u in [0, 1): monotone non-decreasing in u.
@@ -42,6 +45,19 @@ double trait_value(const TraitSpec& spec, double u) noexcept;
 // Agent a's draw of a trait keyed by (seed, replicate, arm, agent, purpose). Beliefs use arm 0 so
 // that an agent holds the same belief in every arm of a replicate.
 double agent_trait(const TraitSpec& spec, const StreamKey& key) noexcept;
+
+// Under ballot `maci`: whether agent a hands her key to an attacker who asks for it (chance: her
+// draw of the trait), so that the attacker can hold her to a ballot. Always false under the other
+// ballots, where nobody is asked for a key, and with the default trait 0.
+bool surrenders_key(const TraitSpec& trait, const Scenario& s, std::uint64_t replicate,
+                    AgentId a) noexcept;
+
+// How surely an enforcer sees agent a's ballot under ballot `maci`: 1 when she surrendered her
+// key, else 0 (a key change overrides anything she shows).
+inline double maci_detection(const TraitSpec& trait, const Scenario& s, std::uint64_t replicate,
+                             AgentId a) noexcept {
+  return surrenders_key(trait, s, replicate, a) ? 1.0 : 0.0;
+}
 
 // `count` distinct agents chosen uniformly at random from `pool` (all agents when empty), in
 // ascending order; a pure function of the stream's key. Partial Fisher-Yates over a copy.

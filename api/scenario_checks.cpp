@@ -323,6 +323,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     if (a.collusion) {
       const std::string key = "arms." + a.name + ".collusion";
       check_unit(key + ".audit", a.collusion->audit);
+      check_trait(s, label, key + ".key_surrender", a.collusion->key_surrender, kUnit);
       if (!(std::isfinite(a.collusion->audit_cost) && a.collusion->audit_cost >= 0.0)) {
         invalid(s, label, key + ".audit_cost",
                 "must be >= 0, got " + format_double(a.collusion->audit_cost));
@@ -370,6 +371,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
         check_unit(key + ".credibility", c.credibility);
         check_trait(s, label, key + ".perceived_detection", c.perceived_detection, kUnit);
         check_unit(key + ".audit", c.audit);
+        check_trait(s, label, key + ".key_surrender", c.key_surrender, kUnit);
         if (!(std::isfinite(c.audit_cost) && c.audit_cost >= 0.0)) {
           invalid(s, label, key + ".audit_cost",
                   "must be >= 0, got " + format_double(c.audit_cost));
@@ -395,6 +397,15 @@ void validate_scenario(const Scenario& s, const std::string& label) {
                   "must be in (0, 1], got " + format_double(bribe.target_confidence));
         }
         check_unit(key + ".audit", bribe.audit);
+        check_trait(s, label, key + ".key_surrender", bribe.key_surrender, kUnit);
+        // A collective bribe shifts the values behind the ballots it meets; the other attacks
+        // price their instructions against those ballots (agents/attack.hpp, Prior), which a
+        // collective promise does not enter, so the two are not combined in one arm.
+        if (bribe.collective && (a.collusion || a.coercion)) {
+          invalid(s, label, key + ".collective",
+                  "a collective bribe cannot share an arm with collusion or coercion; give it an "
+                  "arm of its own");
+        }
         if (!(std::isfinite(bribe.audit_cost) && bribe.audit_cost >= 0.0)) {
           invalid(s, label, key + ".audit_cost",
                   "must be >= 0, got " + format_double(bribe.audit_cost));

@@ -368,8 +368,9 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
 
   if (auto f = m.get("ballot")) {
     attempt(ctx, [&] {
-      constexpr Ballot kBallots[] = {Ballot::public_ballot, Ballot::provable, Ballot::secret};
-      s.ballot = kBallots[get_choice(ctx, *f, {"public", "provable", "secret"})];
+      constexpr Ballot kBallots[] = {Ballot::public_ballot, Ballot::provable, Ballot::secret,
+                                     Ballot::maci};
+      s.ballot = kBallots[get_choice(ctx, *f, {"public", "provable", "secret", "maci"})];
     });
   }
 

@@ -381,9 +381,9 @@ class ScenarioSearch {
 };
 
 Ballot parse_ballot(const std::string& t) {
-  for (Ballot b : {Ballot::public_ballot, Ballot::provable, Ballot::secret})
+  for (Ballot b : {Ballot::public_ballot, Ballot::provable, Ballot::secret, Ballot::maci})
     if (t == to_string(b)) return b;
-  throw InputError("", 0, "--ballot", "unknown ballot '" + t + "' (public, provable, secret)",
+  throw InputError("", 0, "--ballot", "unknown ballot '" + t + "' (public, provable, secret, maci)",
                    ErrorKind::usage);
 }
 

@@ -42,6 +42,7 @@ const char* to_string(Ballot b) noexcept {
     case Ballot::public_ballot: return "public";
     case Ballot::provable: return "provable";
     case Ballot::secret: return "secret";
+    case Ballot::maci: return "maci";
   }
   return "?";
 }

@@ -183,7 +183,12 @@ struct ClusterSpec {
   ClusterSource source = ClusterSource::none;
   std::filesystem::path file;  // ClusterSource::file, resolved against the scenario's folder
 };
-enum class Ballot { public_ballot, provable, secret };
+// public, provable, secret (docs/coercion.md), and maci: receipt-free with key changes (MACI).
+// Under maci a voter can override any earlier ballot with a key change, so no vote can be verified;
+// only a voter who hands an attacker her key (`key_surrender`, a per-agent trait of each attack
+// block) can be held to a ballot, and then as under a public ballot (docs/model.md, "Receipt-free
+// ballots").
+enum class Ballot { public_ballot, provable, secret, maci };
 
 // A number of agents given as a count or as a share of the electorate (rounded to nearest).
 struct CountOrShare {
@@ -227,6 +232,8 @@ struct CollusionSpec {
   TraitSpec perceived_detection = ConstantTrait{0.0};  // belief, in [0,1], used under secret
   double audit = 1.0;       // provable: in [0, 1], the share of members asked to prove their vote
   double audit_cost = 0.0;  // >= 0, utility the coalition pays per check (provable)
+  // maci: chance, in [0, 1], that a member hands the organizer her key (so she can be watched).
+  TraitSpec key_surrender = ConstantTrait{0.0};
   SybilSpec sybils;
 };
 
@@ -249,6 +256,8 @@ struct CoercionSpec {
   double fear_response = 0.0;   // >= 0, credibility gain per share of complying neighbours
   bool extend_reach = false;    // compliant agents extend reach by one hop
   double demanded_votes = 1.0;  // > 0, votes demanded on the agenda (QV with money)
+  // maci: chance, in [0, 1], that a threatened agent hands the coercer her key when asked.
+  TraitSpec key_surrender = ConstantTrait{0.0};
 };
 
 // How a briber pays its sellers: each her own price, or one posted price to all it buys.
@@ -266,6 +275,12 @@ struct BriberySpec {
   bool contingent = false;  // pays only when its side wins
   double audit = 1.0;       // in [0, 1]: share of sellers asked for proof under provable ballots
   double audit_cost = 0.0;  // >= 0, money per proof asked for
+  // maci: chance, in [0, 1], that a seller hands the briber her key (the only sale it can enforce).
+  TraitSpec key_surrender = ConstantTrait{0.0};
+  // A collective, outcome-contingent bribe (docs/model.md, "Collective bribes"): no market and no
+  // ballot bought; every voter is promised budget / agents if the agenda is decided the briber's
+  // way, which she adds to her value of that outcome. Needs no verification under any ballot.
+  bool collective = false;
 };
 
 // An arm is one treatment applied to every replicate's electorate. An arm without blocks is the

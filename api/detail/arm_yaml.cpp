@@ -58,6 +58,13 @@ void write_trait(JsonWriter& w, const TraitSpec& t) {
       t);
 }
 
+void write_key_surrender(JsonWriter& w, const TraitSpec& t) {
+  const auto* c = std::get_if<ConstantTrait>(&t);
+  if (c != nullptr && c->value == 0.0) return;
+  w.key("key_surrender");
+  write_trait(w, t);
+}
+
 CountOrShare parse_count_or_share(const Context& ctx, const Field& f) {
   CountOrShare c;
   if (f.node.IsMap()) {

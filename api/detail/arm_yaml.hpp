@@ -15,6 +15,9 @@ namespace qvsim::yaml_detail {
 // holds 0, and is required otherwise.
 TraitSpec parse_trait(const Context& ctx, const Field& f, const Range& values);
 void write_trait(JsonWriter& w, const TraitSpec& t);
+// "key_surrender": the trait, only when it is not the default 0 (so that earlier scenarios keep
+// their hashes).
+void write_key_surrender(JsonWriter& w, const TraitSpec& t);
 
 // A count (an integer >= 0) or {share: s} with s in [0, 1].
 CountOrShare parse_count_or_share(const Context& ctx, const Field& f);

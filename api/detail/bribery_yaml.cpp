@@ -16,7 +16,7 @@ BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t prop
   }
   const MapView m(ctx, f,
                   {"budget", "agenda", "honesty", "demanded_votes", "target_confidence", "pricing",
-                   "contingent", "audit", "audit_cost"});
+                   "contingent", "audit", "audit_cost", "key_surrender", "collective"});
   BriberySpec b;
   attempt(ctx, [&] { b.budget = get_number(ctx, m.require("budget"), kNonNegative); });
   attempt(ctx, [&] { b.agenda = parse_agenda(ctx, m.require("agenda"), proposals); });
@@ -41,6 +41,24 @@ BriberySpec parse_bribery(const Context& ctx, const Field& f, std::uint32_t prop
   attempt(ctx, [&] { b.audit = opt_number(ctx, m, "audit", kUnit, b.audit); });
   attempt(ctx,
           [&] { b.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, b.audit_cost); });
+  attempt(ctx, [&] {
+    if (auto t = m.get("key_surrender")) b.key_surrender = parse_trait(ctx, *t, kUnit);
+  });
+  attempt(ctx, [&] {
+    const auto c = m.get("collective");
+    if (!c || !get_bool(ctx, *c)) return;
+    b.collective = true;
+    b.contingent = true;
+    // A collective bribe buys no ballot: the market's settings would be silently ignored.
+    for (const char* key : {"honesty", "demanded_votes", "target_confidence", "pricing",
+                            "contingent", "audit", "audit_cost", "key_surrender"}) {
+      if (const auto k = m.get(key)) {
+        fail(ctx, k->line, k->path, ErrorKind::invalid,
+             std::string("does not apply to a collective bribe (collective: true), which buys no "
+                         "ballot and is always paid on the outcome; remove it"));
+      }
+    }
+  });
   return b;
 }
 
@@ -57,6 +75,8 @@ void write_bribery(JsonWriter& w, const BriberySpec& b) {
   w.key("contingent").value(b.contingent);
   w.key("audit").value(b.audit);
   w.key("audit_cost").value(b.audit_cost);
+  write_key_surrender(w, b.key_surrender);
+  if (b.collective) w.key("collective").value(true);  // absent when false: earlier hashes stand
   w.end_object();
 }
 

@@ -13,7 +13,7 @@ CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t pr
   const MapView m(ctx, f,
                   {"coercers", "placement", "block", "agenda", "shared_agenda", "reach", "capacity",
                    "severity", "credibility", "perceived_detection", "audit", "audit_cost",
-                   "rounds", "fear_response", "extend_reach", "demanded_votes"});
+                   "rounds", "fear_response", "extend_reach", "demanded_votes", "key_surrender"});
   CoercionSpec c;
   attempt(ctx, [&] { c.coercers = parse_count_or_share(ctx, m.require("coercers")); });
   const bool placement_ok = attempt(ctx, [&] {
@@ -57,6 +57,9 @@ CoercionSpec parse_coercion(const Context& ctx, const Field& f, std::uint32_t pr
   attempt(ctx, [&] { c.credibility = opt_number(ctx, m, "credibility", kUnit, c.credibility); });
   attempt(ctx, [&] {
     if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
+  });
+  attempt(ctx, [&] {
+    if (auto t = m.get("key_surrender")) c.key_surrender = parse_trait(ctx, *t, kUnit);
   });
   attempt(ctx, [&] { c.audit = opt_number(ctx, m, "audit", kUnit, c.audit); });
   attempt(ctx,
@@ -103,6 +106,7 @@ void write_coercion(JsonWriter& w, const CoercionSpec& c) {
   write_trait(w, c.perceived_detection);
   w.key("audit").value(c.audit);
   w.key("audit_cost").value(c.audit_cost);
+  write_key_surrender(w, c.key_surrender);
   w.key("rounds").value(std::uint64_t{c.rounds});
   w.key("fear_response").value(c.fear_response);
   w.key("extend_reach").value(c.extend_reach);

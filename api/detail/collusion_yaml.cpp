@@ -90,10 +90,11 @@ SybilSpec parse_sybils(const Context& ctx, const Field& f) {
 // Each key is read on its own (attempt), so a collecting parse reports every key's problem; the
 // listed organizers are checked only when selection itself could be read.
 CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
-  const MapView m(ctx, f,
-                  {"organizers", "selection", "organizer_ids", "organizer_file", "rounds",
-                   "max_size", "internalization", "logrolling", "sanction", "loyalty",
-                   "perceived_detection", "audit", "audit_cost", "sybils", "cooperation"});
+  const MapView m(
+      ctx, f,
+      {"organizers", "selection", "organizer_ids", "organizer_file", "rounds", "max_size",
+       "internalization", "logrolling", "sanction", "loyalty", "perceived_detection", "audit",
+       "audit_cost", "sybils", "cooperation", "key_surrender"});
   CollusionSpec c;
   attempt(ctx, [&] {
     if (auto o = m.get("organizers")) c.organizers = parse_count_or_share(ctx, *o);
@@ -147,6 +148,9 @@ CollusionSpec parse_collusion(const Context& ctx, const Field& f) {
   attempt(ctx, [&] {
     if (auto t = m.get("perceived_detection")) c.perceived_detection = parse_trait(ctx, *t, kUnit);
   });
+  attempt(ctx, [&] {
+    if (auto t = m.get("key_surrender")) c.key_surrender = parse_trait(ctx, *t, kUnit);
+  });
   attempt(ctx, [&] { c.audit = opt_number(ctx, m, "audit", kUnit, c.audit); });
   attempt(ctx,
           [&] { c.audit_cost = opt_number(ctx, m, "audit_cost", kNonNegative, c.audit_cost); });
@@ -177,6 +181,7 @@ void write_collusion(JsonWriter& w, const CollusionSpec& c) {
   write_trait(w, c.perceived_detection);
   w.key("audit").value(c.audit);
   w.key("audit_cost").value(c.audit_cost);
+  write_key_surrender(w, c.key_surrender);
   w.key("sybils").begin_object();
   w.key("share").value(c.sybils.share);
   w.key("identities").value(std::uint64_t{c.sybils.identities});

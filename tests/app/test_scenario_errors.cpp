@@ -91,7 +91,7 @@ seed: 2
         "qvsim: error (range): scenario.yaml:7: electorate.budget.credits: must be > 0, got 0");
   CHECK_THAT(lines[3],
              Catch::StartsWith("qvsim: error (invalid): scenario.yaml:8: ballot: must be one of "
-                               "public, provable, secret, got 'sekret'"));
+                               "public, provable, secret, maci, got 'sekret'"));
 }
 
 TEST_CASE("a check against a key that could not be read is skipped", "[scenario][errors]") {

@@ -535,8 +535,9 @@ TEST_CASE("wrong types are reported", "[scenario]") {
     check_error("name: t\nseed:\nreplicates: 1\n", 2, "seed", "must be an integer, got nothing");
   }
   SECTION("enum value") {
-    check_error(kMinimal + "ballot: secrte\n", 8, "ballot",
-                "must be one of public, provable, secret, got 'secrte'; did you mean 'secret'?");
+    check_error(
+        kMinimal + "ballot: secrte\n", 8, "ballot",
+        "must be one of public, provable, secret, maci, got 'secrte'; did you mean 'secret'?");
   }
   SECTION("top level not a map") {
     check_error("- name: t\n", 1, "", "the top level must be a map");
@@ -920,7 +921,7 @@ TEST_CASE("the example scenarios are valid", "[scenario]") {
         "coercion_provable.yaml", "coercion_public.yaml", "coercion_secret.yaml",
         "collusion_public.yaml", "collusion_secret.yaml", "logrolling.yaml", "sybils.yaml",
         "threats_and_collusion.yaml", "connection_oriented.yaml", "pairwise_bounded.yaml",
-        "identity_checks.yaml"}) {
+        "identity_checks.yaml", "maci.yaml"}) {
     INFO(name);
     Scenario s;
     REQUIRE_NOTHROW(s = qvsim::load_scenario(dir / name));
