@@ -78,8 +78,10 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
       const Hold hold = prior.otherwise(m, a, voter, belief, base);
       // Under maci a sale is enforceable only with the seller's key: nobody else is offered one
       // (a promise without it is worth nothing to the briber, who cannot tell it from a lie).
+      // A collective bribe runs no market: only the tally above is needed.
       const bool can_sell =
-          s.ballot != Ballot::maci || surrenders_key(spec.key_surrender, s, ctx.replicate, a);
+          !spec.collective &&
+          (s.ballot != Ballot::maci || surrenders_key(spec.key_surrender, s, ctx.replicate, a));
       loss[a] = can_sell && std::isfinite(hold.stake)
                     ? bribe_price(spec, m, s.budget, belief, voter, base, scratch, hold.stake)
                     : -1.0;
@@ -254,7 +256,10 @@ class BriberyComponent final : public Component {
     std::vector<double> votes(u.size());
     const double cost = honest_votes(b.mechanism, budget_, b.belief, shifted, votes);
     const bool changed = !std::equal(votes.begin(), votes.end(), b.votes.begin(), b.votes.end());
-    if (!b.fields.empty()) b.fields[0] = changed ? 1.0 : 0.0;  // bribed: her ballot moved
+    if (!b.fields.empty()) {  // bribed: her ballot moved; reneged 0 then (nothing to deliver)
+      b.fields[0] = changed ? 1.0 : 0.0;
+      if (changed) b.fields[1] = 0.0;
+    }
     if (!changed) return;
     std::copy(votes.begin(), votes.end(), b.votes.begin());
     b.cost = cost;

@@ -332,8 +332,8 @@ class Planner {
     }
 
     // Sanctions, then the output in ascending agent order. A defiance is seen under public,
-    // under provable when the coercer checks her (her audit coin), under maci when she was asked
-    // for her key and refused it (a surrendering agent), never under secret.
+    // under provable when the coercer checks her (her audit coin), under maci when she handed him
+    // her key (he holds her ballot, so he sees her defiance), never under secret.
     const bool provable = s_.ballot == qvsim::Ballot::provable;
     std::vector<std::size_t> order(t.size());
     std::iota(order.begin(), order.end(), std::size_t{0});

@@ -31,7 +31,7 @@ import networkx as nx
 import pandas as pd
 
 SCENARIOS = ["collusion_public", "coercion_public", "bribery", "sybils", "threats_and_collusion",
-             "logrolling"]
+             "logrolling", "maci"]
 
 
 def close(a, b):
