@@ -32,8 +32,9 @@
 // A bought identity moves the tally by `moved` only when she delivers; the briber counts it with
 // the chance it believes she delivers, rho: 1 under public ballots; under provable
 // audit + (1 - audit) h; under secret h, with h the mean of the honesty trait (the briber knows
-// the population, not the person). Bought sellers give x = rho * sum of their moved; delivery is
-// not otherwise random in the briber's belief.
+// the population, not the person); under maci 1, since only a voter who hands over her key (her
+// key_surrender draw) is offered a sale, and the briber then holds her ballot. Bought sellers give
+// x = rho * sum of their moved; delivery is not otherwise random in the briber's belief.
 //
 // Purchase. Offers are ranked: individual pricing by loss per vote moved (loss / moved), posted
 // pricing by one identity's loss; ties by lower agent id. If win(0) >= spec.target_confidence the
@@ -51,7 +52,10 @@
 // target, the least chance it settles for), so q = offer / target_confidence. The sum of the
 // offers (promises) fits the budget.
 //
-// Delivery. Under public ballots every seller delivers (she is paid on what everyone sees). Under
+// Delivery. Under public ballots, and under maci (the briber holds her key), every seller
+// delivers (she is paid on what everyone sees). A collective bribe (spec.collective) runs no
+// market at all: every voter is promised the same payment on the outcome (docs/model.md,
+// "Collective bribes"). Under
 // provable, the briber asks a seller for proof when a coin with chance spec.audit comes up
 // (stream: seed, replicate, arm key, round purpose::kAuditBriber = 2, agent, purpose::audit); an
 // asked seller delivers (she is paid on proof), each proof costs spec.audit_cost; an unasked one

@@ -26,7 +26,8 @@
 //   severity_c * credibility_i(t) * detection_i > max(0, private_loss(m, budget, belief, voter_i,
 //                                                                    honest_i, instructed_i))
 // with detection_i = 1 under a public ballot; `audit` under provable (the coercer demands proof
-// from that share of those it threatens; refusing counts as defying); under secret, her
+// from that share of those it threatens; refusing counts as defying); under maci 1 for an agent
+// who hands her coercer her key when asked (her key_surrender draw), else 0; under secret, her
 // perceived_detection trait (stream: seed, replicate, arm 0 so that an agent holds the same
 // belief in every arm, round 0, agent, purpose::belief). The max(0, .) guards against rounding:
 // an agent never obeys a threat that carries no expected sanction.
@@ -51,10 +52,10 @@
 // Sanctions. After the vote, a threatened agent who defied is punished when her coercer's
 // severity is positive, her defiance is detected under the true regime (public: always;
 // provable: when her audit coin, stream seed, replicate, arm, round kAuditCoercer, agent,
-// purpose::audit, is below `audit`; secret: never) and a coin with chance
-// credibility_i (her final credibility) comes up (stream: seed, replicate, arm, 0, agent,
-// purpose::obey_coin; the same coin under every mechanism). Harm is the sum of the severities
-// (utility) of punished agents.
+// purpose::audit, is below `audit`; maci: when she handed over her key; secret: never) and a coin
+// with chance credibility_i (her final credibility) comes up (stream: seed, replicate, arm, 0,
+// agent, purpose::obey_coin; the same coin under every mechanism). Harm is the sum of the
+// severities (utility) of punished agents.
 //
 // Metrics (runs.csv columns, per mechanism): threatened, complied, defied (= threatened -
 // complied), punished, harm, coerced_vote_share, coercion_audit_cost (provable: audit_cost times

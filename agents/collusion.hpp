@@ -41,11 +41,13 @@
 // succeeds (stream: seed, replicate, arm, 0, agent, purpose::loyalty; the same in every
 // mechanism) or when detection x sanction > max(loss_i, 0) (no sanction, no enforcement), with
 // detection 1 under public, `audit` under provable (she is asked to prove her vote with that
-// chance; refusing counts as defecting) and her perceived_detection trait under secret (arm 0,
+// chance; refusing counts as defecting), under maci 1 when she hands the organizer her key (her
+// key_surrender draw) and 0 otherwise, and her perceived_detection trait under secret (arm 0,
 // purpose::belief). Otherwise she defects and votes honestly, keeping the others' gain: a member
 // for whom the trade pays may still free-ride. After the vote a defection is detected under public
 // always, under provable when her audit coin (seed, replicate, arm, round kAuditCoalition, agent,
-// purpose::audit) is below `audit`, under secret never; detected defectors are sanctioned when
+// purpose::audit) is below `audit`, under maci when she handed over her key, under secret never;
+// detected defectors are sanctioned when
 // sanction > 0. Under provable the coalition pays audit_cost per member checked (the same coin):
 // the coalition_audit_cost metric.
 //
