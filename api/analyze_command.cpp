@@ -9,6 +9,7 @@
 #include "analysis/analyze.hpp"
 #include "analysis/sensitivity_table.hpp"
 #include "api/analysis_commands.hpp"
+#include "api/provenance.hpp"
 #include "api/sweep_spec.hpp"
 #include "sim/atomic_file.hpp"
 #include "sim/error.hpp"
@@ -81,6 +82,7 @@ int analyze_results(const AnalyzeRequest& request, std::ostream& out) {
   }
   // A sobol or morris sweep also gets its sensitivity indices, written under the same lock.
   const std::filesystem::path& dir = request.dir;
+  refuse_funding_results(dir, "analyze");
   const auto spec = sensitivity_spec(dir, options);
   std::size_t sensitivity_rows = 0;
   const auto sensitivity = [&](const std::filesystem::path& out_dir) {

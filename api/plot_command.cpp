@@ -301,6 +301,7 @@ bool plots_current(const fs::path& plots, const std::string& results) {
 }
 
 void check_plot_input(const PlotRequest& a) {
+  refuse_funding_results(a.dir, "plot' and 'report");
   for (const auto& t : threshold_files(a.dir)) {
     const auto rows = read_csv(t);
     for (const auto& c : kThresholdColumns) {

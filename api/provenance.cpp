@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <string_view>
 
+#include "sim/error.hpp"
 #include "sim/hash.hpp"
 #include "sim/input_file.hpp"
 
@@ -125,6 +127,23 @@ void remove_derived_files(const fs::path& dir) {
       fs::remove_all(e.path(), e2);
     }
   }
+}
+
+void refuse_funding_results(const std::filesystem::path& dir, const std::string& command) {
+  // A funding manifest says so in its first lines (api/funding_run.cpp); 4 KiB reach past them.
+  // Anything but a regular file (a FIFO would block the read) is left to the checks that follow.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(dir / "manifest.json", ec)) return;
+  std::ifstream f(dir / "manifest.json", std::ios::binary);
+  std::string head(4096, '\0');
+  f.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(f.gcount()));
+  if (head.find("\n  \"kind\": \"funding\"") == std::string::npos) return;
+  throw InputError((dir / "manifest.json").string(), 0, "",
+                   "'" + command +
+                       "' reads voting runs and sweeps; this folder holds a quadratic funding run "
+                       "(kind: funding), whose summary.csv is its analysis (docs/funding.md)",
+                   ErrorKind::invalid);
 }
 
 }  // namespace qvsim

@@ -46,6 +46,11 @@ std::string figure_results_hash(const std::filesystem::path& figure);
 // stays is found stale later by its hash).
 void remove_derived_files(const std::filesystem::path& dir);
 
+// Throws InputError (invalid) when `dir` holds a quadratic funding run (its manifest.json says
+// kind: funding): `command` (analyze, plot, report) reads voting runs and sweeps; a funding run's
+// summary.csv is its analysis (docs/funding.md).
+void refuse_funding_results(const std::filesystem::path& dir, const std::string& command);
+
 // Name prefix of the folders `qvsim plot` draws into before they replace DIR/plots.
 inline constexpr const char* kPlotStagingPrefix = ".qvsim-plots-";
 

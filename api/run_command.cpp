@@ -21,6 +21,8 @@
 #include "analysis/round_table.hpp"
 #include "analysis/run_table.hpp"
 #include "api/build_info.hpp"
+#include "api/detail/run_folder.hpp"
+#include "api/funding_run.hpp"
 #include "api/progress.hpp"
 #include "api/provenance.hpp"
 #include "api/scenario_yaml.hpp"
@@ -38,10 +40,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* const kOutputFiles[] = {"runs.csv", "summary.csv", "summary.json", "manifest.json"};
-// Files of an earlier run that a new run removes when it does not write them.
-const std::vector<std::string> kReplaced = {"runs.csv",      "summary.csv",  "summary.json",
-                                            "proposals.csv", "rounds.csv",   "agents.csv",
-                                            "graph.graphml", "manifest.json"};
 
 bool holds_run(const fs::path& dir) {
   for (const char* f : kOutputFiles)
@@ -57,6 +55,11 @@ fs::path create_folder(const fs::path& dir) {
                      ErrorKind::io);
   return dir;
 }
+
+// Files of an earlier run that a new run (of either kind) removes when it does not write them.
+const std::vector<std::string> kReplaced = {"runs.csv",      "summary.csv",  "summary.json",
+                                            "proposals.csv", "rounds.csv",   "agents.csv",
+                                            "graph.graphml", "projects.csv", "manifest.json"};
 
 // The output folder, locked for this run: a second run or export into it fails at once, and
 // the "already holds a run" check cannot race with another run's files appearing. A switch that
@@ -92,6 +95,69 @@ std::pair<fs::path, FolderLock> choose_out_dir(const RunRequest& req, const std:
     return {dir, std::move(*lock)};
   }
 }
+
+}  // namespace
+
+run_detail::RunOutput::RunOutput(const RunRequest& request, const std::string& name)
+    : RunOutput(choose_out_dir(request, name)) {}
+
+run_detail::RunOutput::RunOutput(std::pair<fs::path, FolderLock> chosen)
+    : dir_(std::move(chosen.first)),
+      lock_(std::move(chosen.second)),
+      // A run is not resumable (its replicates are written in order, as one file): it starts
+      // over.
+      unchanged_("nothing was written; " + dir_.string() +
+                 " is as it was; a run cannot be resumed, so run the same command again to start "
+                 "it over"),
+      set_(dir_, kReplaced) {}
+
+AtomicFile& run_detail::RunOutput::add(const std::string& name) {
+  AtomicFile& f = set_.add(name);
+  files_.emplace_back(name, &f);
+  return f;
+}
+
+void run_detail::RunOutput::publish(const std::string& manifest) {
+  AtomicFile& manifest_file = set_.add("manifest.json");
+  manifest_file.stream() << manifest;
+  manifest_file.commit();
+  throw_if_interrupted(unchanged_);
+  set_.commit();
+  // What was derived from the earlier run (its figures, analysis, report) goes with it; a
+  // process killed before this leaves them, and their recorded results hash marks them stale.
+  remove_derived_files(dir_);
+}
+
+void run_detail::write_manifest_head(JsonWriter& w, const Model& model,
+                                     const std::string& scenario_json, unsigned threads,
+                                     double seconds, const std::string& started) {
+  w.key("qvsim_version").value(build_info::kVersion);
+  w.key("git_commit").value(build_info::kGitCommit);
+  w.key("compiler").value(build_info::kCompilerId);
+  w.key("build_flags").value(build_info::kBuildFlags);
+  // Early in the file, where refuse_funding_results() looks for it.
+  if (model.scenario.kind == ScenarioKind::funding) w.key("kind").value("funding");
+  w.key("threads").value(threads);
+  w.key("started_utc").value(started);
+  w.key("wall_seconds").value(seconds);
+  w.key("seed").value(model.scenario.seed);
+  w.key("replicates").value(model.scenario.replicates);
+  w.key("scenario_hash").value(scenario_hash(scenario_json));
+  w.key("scenario").raw(scenario_json);
+}
+
+void run_detail::write_checksums(JsonWriter& w, const FileList& files) {
+  w.key("checksums").begin_object();
+  for (const auto& [name, file] : files) {
+    w.key(name).begin_object();
+    w.key("bytes").value(file->bytes());
+    w.key("fnv1a64").value(hex64(file->fnv1a64()));
+    w.end_object();
+  }
+  w.end_object();
+}
+
+namespace {
 
 void write_beliefs(JsonWriter& w, const std::vector<MechanismBelief>& beliefs) {
   w.begin_array();
@@ -145,21 +211,10 @@ void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream&
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started,
                           const std::vector<MechanismBelief>& beliefs, bool proposals, bool rounds,
-                          bool agents, bool graphml,
-                          const std::vector<std::pair<std::string, const AtomicFile*>>& files) {
+                          bool agents, bool graphml, const run_detail::FileList& files) {
   JsonWriter w;
   w.begin_object();
-  w.key("qvsim_version").value(build_info::kVersion);
-  w.key("git_commit").value(build_info::kGitCommit);
-  w.key("compiler").value(build_info::kCompilerId);
-  w.key("build_flags").value(build_info::kBuildFlags);
-  w.key("threads").value(threads);
-  w.key("started_utc").value(started);
-  w.key("wall_seconds").value(seconds);
-  w.key("seed").value(model.scenario.seed);
-  w.key("replicates").value(model.scenario.replicates);
-  w.key("scenario_hash").value(scenario_hash(scenario_json));
-  w.key("scenario").raw(scenario_json);
+  run_detail::write_manifest_head(w, model, scenario_json, threads, seconds, started);
   if (model.edge_list_stats) {
     const auto& e = *model.edge_list_stats;
     w.key("edge_list").begin_object();
@@ -179,15 +234,7 @@ std::string manifest_json(const Model& model, const std::string& scenario_json, 
   if (agents) w.value("agents.csv");
   if (graphml) w.value("graph.graphml");
   w.end_array();
-  // What a reader checks before trusting the other files: each one's size and FNV-1a 64 hash.
-  w.key("checksums").begin_object();
-  for (const auto& [name, file] : files) {
-    w.key(name).begin_object();
-    w.key("bytes").value(file->bytes());
-    w.key("fnv1a64").value(hex64(file->fnv1a64()));
-    w.end_object();
-  }
-  w.end_object();
+  run_detail::write_checksums(w, files);
   w.end_object();
   return w.str();
 }
@@ -258,6 +305,7 @@ void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
 
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {
   const Model model = load_model(req);
+  if (model.scenario.kind == ScenarioKind::funding) return run_funding(model, req, out, err);
   std::vector<std::uint64_t> agent_replicates = req.agents;
   std::sort(agent_replicates.begin(), agent_replicates.end());
   agent_replicates.erase(std::unique(agent_replicates.begin(), agent_replicates.end()),
@@ -287,26 +335,14 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
                    std::min<std::uint64_t>(resolve_threads(req.threads), model.scenario.replicates),
                    model.scenario, req.max_memory, req.scenario_file.string());
   const std::string scenario_json = scenario_to_json(model.scenario);
-  auto [dir, lock] = choose_out_dir(req, model.scenario.name);
+  run_detail::RunOutput output(req, model.scenario.name);
+  const fs::path& dir = output.dir();
+  const std::string& unchanged = output.unchanged();
+  const auto add = [&output](const char* name) -> AtomicFile& { return output.add(name); };
 
   const unsigned threads = resolve_threads(req.threads);
   const std::string started = utc_now();
   const auto t0 = std::chrono::steady_clock::now();
-
-  // Every file is written into a fresh staging folder and published together at the end (see
-  // FileSet); a failure or a signal before that leaves the folder as it was.
-  const DeferInterrupts defer;
-  // A run is not resumable (its replicates are written in order, as one file): it starts over.
-  const std::string unchanged = "nothing was written; " + dir.string() +
-                                " is as it was; a run cannot be resumed, so run the same "
-                                "command again to start it over";
-  FileSet set(dir, kReplaced);
-  std::vector<std::pair<std::string, const AtomicFile*>> files;
-  auto add = [&](const char* name) -> AtomicFile& {
-    AtomicFile& f = set.add(name);
-    files.emplace_back(name, &f);
-    return f;
-  };
   AtomicFile& runs = add("runs.csv");
   const auto behaviours = agents::make_behaviours(model.scenario);
   warn_unconverged(behaviours.beliefs->prior(model), err);
@@ -373,17 +409,11 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   summary_json.commit();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::string manifest = manifest_json(
-      model, scenario_json, threads, seconds, started, behaviours.beliefs->prior(model),
-      req.proposals, req.rounds, !agent_replicates.empty(), req.graphml.has_value(), files);
-  AtomicFile& manifest_file = set.add("manifest.json");
-  manifest_file.stream() << manifest;
-  manifest_file.commit();
-  throw_if_interrupted(unchanged);
-  set.commit();
-  // What was derived from the earlier run (its figures, analysis, report) goes with it; a
-  // process killed before this leaves them, and their recorded results hash marks them stale.
-  remove_derived_files(dir);
+  const std::string manifest =
+      manifest_json(model, scenario_json, threads, seconds, started,
+                    behaviours.beliefs->prior(model), req.proposals, req.rounds,
+                    !agent_replicates.empty(), req.graphml.has_value(), output.files());
+  output.publish(manifest);
   for (const std::string& line : analysis::flagged_arm_warnings(table))
     err << "qvsim: warning: " << line << '\n';
   if (!req.quiet) {
@@ -417,7 +447,9 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
     const Model model = freeze(p.scenario, load);
     const Scenario& s = model.scenario;
     if (&p == &plan.points.front()) first_agents = s.agents;
-    rows += s.replicates * s.arms.size() * s.mechanisms.size();
+    rows += s.replicates * (s.kind == ScenarioKind::funding
+                                ? s.funding.arms.size() * s.funding.rules.size()
+                                : s.arms.size() * s.mechanisms.size());
     const std::uint64_t bytes = estimate_replicate_bytes(model);
     if (bytes > largest) {
       largest = bytes;
@@ -436,6 +468,15 @@ void validate_scenario_file(const fs::path& scenario_file, unsigned threads,
                   static_cast<unsigned long long>(plan.replicates),
                   static_cast<unsigned long long>(plan.points.size() * plan.replicates),
                   static_cast<unsigned long long>(rows));
+  } else if (s.kind == ScenarioKind::funding) {
+    std::snprintf(buf, sizeof buf,
+                  "%s: valid (quadratic funding)\n"
+                  "  %llu replicates x %zu arm(s) x %zu matching rule(s) = %llu rows of runs.csv\n"
+                  "  %llu agents, %u projects\n",
+                  s.name.c_str(), static_cast<unsigned long long>(s.replicates),
+                  s.funding.arms.size(), s.funding.rules.size(),
+                  static_cast<unsigned long long>(rows),
+                  static_cast<unsigned long long>(first_agents), s.funding.projects);
   } else {
     std::snprintf(buf, sizeof buf,
                   "%s: valid\n"

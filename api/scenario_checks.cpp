@@ -72,6 +72,71 @@ void check_trait(const Scenario& s, const std::string& label, const std::string&
 
 }  // namespace
 
+namespace {
+
+// A funding scenario's own settings (api/detail/funding_yaml.cpp reads them with their lines).
+void validate_funding(const Scenario& s, const std::string& label) {
+  const FundingSpec& f = s.funding;
+  if (f.projects < 1 || s.proposals != f.projects)
+    invalid(s, label, "funding.projects", "must be an integer >= 1");
+  if (f.rules.empty()) invalid(s, label, "funding.rules", "must not be empty");
+  const auto uses = [&f](MatchingRule r) {
+    return std::find(f.rules.begin(), f.rules.end(), r) != f.rules.end();
+  };
+  if (uses(MatchingRule::capped) != (f.pool > 0.0))
+    invalid(s, label, "funding.pool", "is required by the capped rule (> 0), and only by it");
+  if (uses(MatchingRule::pairwise) != (f.pairwise_m > 0.0))
+    invalid(s, label, "funding.pairwise_m",
+            "is required by the pairwise rule (> 0), and only by it");
+  if ((uses(MatchingRule::cluster) || uses(MatchingRule::cocm)) !=
+      (s.clusters.source != ClusterSource::none))
+    invalid(s, label, "clusters", "is required by the cluster and cocm rules, and only by them");
+  if (f.arms.empty()) invalid(s, label, "arms", "must name at least one arm");
+  const auto project = [&](const std::string& key, std::uint32_t p) {
+    if (p >= f.projects) invalid(s, label, key, "must be a project index < funding.projects");
+  };
+  const auto positive = [&](const std::string& key, double x) {
+    if (!(std::isfinite(x) && x > 0.0)) invalid(s, label, key, "must be > 0");
+  };
+  for (std::size_t i = 0; i < f.arms.size(); ++i) {
+    const FundingArm& a = f.arms[i];
+    const std::string key = "arms." + a.name;
+    for (std::size_t j = 0; j < i; ++j)
+      if (f.arms[j].name == a.name) invalid(s, label, key, "is given twice");
+    if (a.sybils) {
+      project(key + ".sybils.project", a.sybils->project);
+      positive(key + ".sybils.amount", a.sybils->amount);
+      if (a.sybils->accounts < 1 || a.sybils->attackers < 1)
+        invalid(s, label, key + ".sybils", "accounts and attackers must be >= 1");
+      if (attacker_accounts(a) > kMaxFundingAccounts) {
+        invalid(s, label, key + ".sybils",
+                "accounts x attackers is " + std::to_string(attacker_accounts(a)) +
+                    "; an arm may add at most " + std::to_string(kMaxFundingAccounts) +
+                    " attacker accounts");
+      }
+    }
+    if (a.ring) {
+      if (a.ring->projects.size() < 2)
+        invalid(s, label, key + ".ring.projects", "must list at least two projects");
+      for (std::size_t k = 0; k < a.ring->projects.size(); ++k) {
+        project(key + ".ring.projects", a.ring->projects[k]);
+        for (std::size_t l = 0; l < k; ++l)
+          if (a.ring->projects[l] == a.ring->projects[k])
+            invalid(s, label, key + ".ring.projects", "lists a project twice");
+      }
+      positive(key + ".ring.amount", a.ring->amount);
+    }
+    if (a.bribe) {
+      project(key + ".bribe.project", a.bribe->project);
+      if (!(std::isfinite(a.bribe->budget) && a.bribe->budget >= 0.0))
+        invalid(s, label, key + ".bribe.budget", "must be >= 0");
+      positive(key + ".bribe.amount", a.bribe->amount);
+    }
+  }
+}
+
+}  // namespace
+
 void validate_scenario(const Scenario& s, const std::string& label) {
   if (!is_folder_name(s.name)) invalid(s, label, "name", folder_name_error(s.name));
   if (s.replicates < 1) invalid(s, label, "replicates", "must be an integer >= 1, got 0");
@@ -225,6 +290,10 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     invalid(s, label, "graph.file", "must be a non-empty path");
   }
 
+  if (s.kind == ScenarioKind::funding) {
+    validate_funding(s, label);
+    return;
+  }
   if (s.mechanisms.empty()) invalid(s, label, "mechanisms", "must not be empty");
   for (std::size_t i = 0; i < s.mechanisms.size(); ++i) {
     const std::string key = "mechanisms[" + std::to_string(i) + "]";

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "api/detail/arm_yaml.hpp"
+#include "api/detail/funding_yaml.hpp"
 #include "api/scenario_yaml.hpp"
 #include "sim/json.hpp"
 
@@ -102,6 +103,16 @@ void write_graph(JsonWriter& w, const GraphSpec& g) {
   w.end_object();
 }
 
+void write_clusters(JsonWriter& w, const ClusterSpec& c) {
+  if (c.source == ClusterSource::file) {  // absent when none: earlier hashes stand
+    w.key("clusters").begin_object();
+    w.key("file").value(c.file.filename().generic_string());
+    w.end_object();
+  } else if (c.source != ClusterSource::none) {
+    w.key("clusters").value(to_string(c.source));
+  }
+}
+
 }  // namespace
 
 std::string scenario_to_json(const Scenario& s) {
@@ -117,9 +128,19 @@ std::string scenario_to_json(const Scenario& s) {
   } else {
     w.value(s.agents);
   }
-  w.key("proposals").value(std::uint64_t{s.proposals});
+  const bool funding = s.kind == ScenarioKind::funding;
+  if (!funding) w.key("proposals").value(std::uint64_t{s.proposals});
   w.key("values");
   write_values(w, s.values);
+  if (funding) {  // projects, rules and arms in the funding block (api/detail/funding_yaml.cpp)
+    w.end_object();
+    w.key("graph");
+    write_graph(w, s.graph);
+    write_clusters(w, s.clusters);
+    write_funding(w, s);
+    w.end_object();
+    return w.str();
+  }
   w.key("budget").begin_object();
   if (s.budget.kind == BudgetKind::credits) {
     write_trait(w.key("credits"), s.budget.credits);
@@ -146,13 +167,7 @@ std::string scenario_to_json(const Scenario& s) {
   for (Mechanism m : s.mechanisms) w.value(to_string(m));
   w.end_array();
   w.key("ballot").value(to_string(s.ballot));
-  if (s.clusters.source == ClusterSource::file) {  // absent when none: earlier hashes stand
-    w.key("clusters").begin_object();
-    w.key("file").value(s.clusters.file.filename().generic_string());
-    w.end_object();
-  } else if (s.clusters.source != ClusterSource::none) {
-    w.key("clusters").value(to_string(s.clusters.source));
-  }
+  write_clusters(w, s.clusters);
   if (s.pairwise_m > 0.0) w.key("pairwise_m").value(s.pairwise_m);
   if (s.identity.checked) {
     w.key("identity").begin_object();

@@ -27,6 +27,7 @@
 
 #include "api/detail/arm_yaml.hpp"
 #include "api/detail/electorate_yaml.hpp"
+#include "api/detail/funding_yaml.hpp"
 #include "api/detail/scenario_node.hpp"
 #include "api/detail/yaml_reader.hpp"
 #include "sim/error.hpp"
@@ -230,6 +231,9 @@ ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario&
     const MapView fm(ctx, *f, {"file"});
     c.source = ClusterSource::file;
     c.file = parse_file(ctx, fm.require("file"));
+  } else if (!f->node.IsScalar()) {
+    fail(ctx, f->line, f->path,
+         "must be blocks, communities or {file: PATH}, got " + describe(f->node));
   } else {
     constexpr ClusterSource kSources[] = {ClusterSource::blocks, ClusterSource::communities};
     c.source = kSources[get_choice(ctx, *f, {"blocks", "communities"})];
@@ -313,11 +317,21 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
         ctx, line_of(root), "", ErrorKind::type,
         "the top level must be a map of keys (name, seed, replicates, ...), got " + describe(root));
   }
-  const MapView m(ctx, Field{root, "", line_of(root)},
-                  {"name", "seed", "replicates", "electorate", "graph", "mechanisms", "ballot",
-                   "clusters", "pairwise_m", "identity", "arms", "baseline_arm", "sweep"});
+  const MapView m(
+      ctx, Field{root, "", line_of(root)},
+      {"name", "seed", "replicates", "electorate", "graph", "mechanisms", "ballot", "clusters",
+       "pairwise_m", "identity", "arms", "baseline_arm", "sweep", "kind", "funding"});
   if (const auto f = m.get("sweep")) {
     fail(ctx, f->line, f->path, "this file has a sweep: block; run it with 'qvsim sweep'");
+  }
+
+  bool funding = false;
+  attempt(ctx, [&] {
+    if (const auto k = m.get("kind")) funding = get_choice(ctx, *k, {"vote", "funding"}) == 1;
+  });
+  if (const auto f = m.get("funding"); f && !funding) {
+    report(ctx, f->line, f->path, ErrorKind::invalid,
+           "a funding block needs kind: funding (docs/funding.md)");
   }
 
   attempt(ctx, [&] {
@@ -346,6 +360,12 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
            "must be greater than " + std::to_string(kDefaultDegree) +
                " for the default graph (watts_strogatz, degree " + std::to_string(kDefaultDegree) +
                "); set graph to use fewer agents");
+  }
+
+  if (funding) {  // quadratic funding: its own block and arms (api/detail/funding_yaml.cpp)
+    attempt(ctx, [&] { s.clusters = parse_clusters(ctx, m, s); });
+    attempt(ctx, [&] { read_funding(ctx, m, s); });
+    return;
   }
 
   if (auto f = m.get("mechanisms")) {

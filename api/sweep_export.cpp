@@ -49,6 +49,7 @@ Prepared prepare(const StoreOrigin& origin, bool load_graphs, std::uint64_t memo
   p.plan =
       parse_sweep(origin.scenario_text, origin.scenario_label, origin.base_dir,
                   parse_override(origin.seed_override), parse_override(origin.replicates_override));
+  refuse_funding(p.plan.points.front().scenario, origin.scenario_label, "'sweep'");
   p.origin.points = p.plan.points.size();
   p.origin.replicates = p.plan.replicates;
   std::string all = p.plan.spec_json;

@@ -219,6 +219,15 @@ std::uint64_t point_seed(std::uint64_t master_seed, std::uint64_t point_key) noe
   return mix(master_seed ^ mix(point_key + 0x9e3779b97f4a7c15ULL));
 }
 
+void refuse_funding(const Scenario& s, const std::string& label, const std::string& command) {
+  if (s.kind != ScenarioKind::funding) return;
+  throw InputError(label, s.line_of("kind"), "kind",
+                   command +
+                       " takes voting scenarios; quadratic funding scenarios (kind: funding) run "
+                       "with 'qvsim run' (docs/funding.md)",
+                   ErrorKind::invalid);
+}
+
 SweepPlan parse_sweep(const std::string& text, const std::string& label,
                       const std::filesystem::path& base_dir, std::optional<std::uint64_t> seed,
                       std::optional<std::uint64_t> replicates) {
@@ -311,6 +320,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& label,
     apply_overrides(point.scenario, replicates, label);
     plan.points.push_back(std::move(point));
   }
+  refuse_funding(plan.points.front().scenario, label, "a sweep: block");
   plan.name = plan.points.front().scenario.name;
   plan.replicates = plan.points.front().scenario.replicates;
   const std::uint64_t points = plan.points.size();

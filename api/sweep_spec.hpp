@@ -80,6 +80,10 @@ inline constexpr std::uint64_t kMaxSweepPoints = 1'000'000;
 // sweep that can finish, and the bound keeps every count far from 64-bit overflow.
 inline constexpr std::uint64_t kMaxSweepItems = std::uint64_t{1} << 32;
 
+// Throws InputError when `s` is a quadratic funding scenario (kind: funding): `command` (sweep,
+// threshold) takes voting scenarios only; a funding scenario runs with `qvsim run`.
+void refuse_funding(const Scenario& s, const std::string& label, const std::string& command);
+
 // Reads a scenario file with an optional `sweep:` block and expands it into validated points.
 // `seed` and `replicates` override the file's values (they apply to the base scenario before
 // expansion; replicates must be >= 1). Every point's scenario.source_file is `file`.

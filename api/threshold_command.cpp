@@ -176,6 +176,7 @@ class ScenarioSearch {
                        "'threshold' takes a scenario without a sweep: block; for a finished sweep "
                        "pass its output folder");
     base_ = plan.points.front().scenario;
+    refuse_funding(base_, label_, "'threshold'");
     seed_ = plan.master_seed;
     arm_ = o.arm.empty() ? arm_of_key(o.attack) : o.arm;
     if (arm_.empty()) {

@@ -137,6 +137,21 @@ Model freeze(Scenario scenario, const LoadOptions& options) {
                          std::to_string(scenario.agents),
                      ErrorKind::range);
   }
+  const auto& rules = scenario.funding.rules;
+  // Contributors: the voters and the most accounts any arm's attackers add.
+  const std::uint64_t contributors = scenario.kind == ScenarioKind::funding
+                                         ? scenario.agents + max_attacker_accounts(scenario.funding)
+                                         : 0;
+  if (contributors > kMaxPairwiseAgents &&
+      std::find(rules.begin(), rules.end(), MatchingRule::pairwise) != rules.end()) {
+    throw InputError(scenario.source_file.string(), scenario.line_of("funding.rules"),
+                     "funding.rules",
+                     "the pairwise rule sums over every pair of contributors and takes at most " +
+                         std::to_string(kMaxPairwiseAgents) +
+                         " (voters plus an arm's attacker accounts); this scenario has " +
+                         std::to_string(contributors),
+                     ErrorKind::range);
+  }
   derive_arms(m, scenario);
   m.scenario = std::move(scenario);
   return m;
@@ -202,6 +217,13 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
     // ... and pairwise_bounded tallies every ballot plus two sums per agent and option.
     scratch +=
         nd * static_cast<double>(s.proposals) * sizeof(double) * (s.pairwise_m > 0.0 ? 3 : 1);
+  }
+  // Funding: every contribution (contributor, project, amount: 16 bytes with padding) for the
+  // honest contributions and an arm's, with the matching rules' sorted copies and sums.
+  // Attacker accounts hold one contribution each (a ring member one per ring project) and a group.
+  if (s.kind == ScenarioKind::funding) {
+    scratch += nd * static_cast<double>(s.proposals) * 64.0 +
+               static_cast<double>(max_attacker_accounts(s.funding)) * 64.0;
   }
   // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
   const double graph_build = 4.0 * 2.0 * edges * 2.0 + 8.0 * nd;

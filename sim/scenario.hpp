@@ -5,6 +5,7 @@
 // only ever sees these structs. Every field is documented for users in docs/scenario.md. A
 // Scenario that reached the engine has been validated: ranges below are guaranteed.
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -13,6 +14,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "sim/matching.hpp"
 
 namespace qvsim {
 
@@ -292,6 +295,68 @@ struct ArmSpec {
   std::optional<BriberySpec> bribery;
 };
 
+// ---- quadratic funding (kind: funding) ------------------------------------------------------
+// docs/funding.md. Attackers are project owners outside the electorate; each attack names the
+// project(s) it profits from.
+
+// Sybil splitting: `attackers` owners of `project` each contribute `amount` split equally over
+// `accounts` accounts.
+struct FundingSybils {
+  std::uint32_t project = 0;
+  double amount = 0.0;          // > 0, per attacker
+  std::uint32_t accounts = 2;   // >= 1
+  std::uint32_t attackers = 1;  // >= 1
+  bool grouped = false;         // cluster rules see each attacker's accounts as one group
+};
+// A collusion ring: one owner per project in `projects` (distinct); each gives `amount` split
+// equally over all the ring's projects.
+struct FundingRing {
+  std::vector<std::uint32_t> projects;  // >= 2, distinct
+  double amount = 0.0;                  // > 0, per member
+  bool grouped = false;                 // cluster rules see the ring as one group
+};
+// Bribed contributions: the owner of `project` pays voters, cheapest first, to add `amount` to
+// their contribution to it, until `budget` is spent.
+struct FundingBribe {
+  std::uint32_t project = 0;
+  double budget = 0.0;  // >= 0
+  double amount = 1.0;  // > 0
+};
+struct FundingArm {
+  std::string name;  // unique, [A-Za-z0-9_-]+
+  std::optional<FundingSybils> sybils;
+  std::optional<FundingRing> ring;
+  std::optional<FundingBribe> bribe;
+};
+struct FundingSpec {
+  std::uint32_t projects = 0;       // >= 1 (also Scenario::proposals, for the values)
+  std::vector<MatchingRule> rules;  // non-empty, no repeats
+  double pool = 0.0;                // capped: > 0, required by it, refused without it
+  double pairwise_m = 0.0;          // pairwise: M > 0, required by it, refused without it
+  std::vector<FundingArm> arms;     // non-empty, names unique
+};
+
+// The most attacker accounts one funding arm may add (sybil accounts times attackers, plus ring
+// members): each is a contributor every matching rule sums over, and contributor ids are 32-bit.
+inline constexpr std::uint64_t kMaxFundingAccounts = 10'000'000;
+
+// The attacker accounts `arm` adds.
+inline std::uint64_t attacker_accounts(const FundingArm& arm) noexcept {
+  std::uint64_t n = 0;
+  if (arm.sybils) n += std::uint64_t{arm.sybils->accounts} * arm.sybils->attackers;
+  if (arm.ring) n += arm.ring->projects.size();
+  return n;
+}
+
+// The most attacker accounts any arm of `f` adds.
+inline std::uint64_t max_attacker_accounts(const FundingSpec& f) noexcept {
+  std::uint64_t most = 0;
+  for (const FundingArm& a : f.arms) most = std::max(most, attacker_accounts(a));
+  return most;
+}
+
+enum class ScenarioKind { vote, funding };
+
 // ---- scenario -------------------------------------------------------------------------------
 
 // The most replicates one scenario may ask for: four billion replicates cannot finish on any
@@ -315,6 +380,10 @@ struct Scenario {
   IdentitySpec identity;      // identity checks before the tally (all arms)
   std::vector<ArmSpec> arms;  // non-empty, names unique
   std::string baseline_arm = "honest";  // must name an arm; flips are measured against it
+  // kind: funding (docs/funding.md): `funding` holds its settings; mechanisms, arms, ballot and
+  // the electorate's proposals, budget and pivot are then unused (empty or default).
+  ScenarioKind kind = ScenarioKind::vote;
+  FundingSpec funding;
 
   std::filesystem::path source_file;  // the file it was read from (for messages), may be empty
   // The 1-based line of every key given in the file, by dotted path ("electorate.agents"), so

@@ -50,8 +50,9 @@ __version__ = _core.version
 class Result:
     """A run's or sweep's results: DataFrames of its CSV files and its manifest as a dict.
 
-    ``runs`` (runs.csv), ``summary`` (summary.csv), ``proposals``, ``rounds``, ``agents`` (None
-    when the run did not write them), ``manifest`` (manifest.json) and ``dir`` (the folder, or
+    ``runs`` (runs.csv), ``summary`` (summary.csv), ``proposals``, ``rounds``, ``agents``,
+    ``projects`` (a quadratic funding run's projects.csv; None when the run did not write them),
+    ``manifest`` (manifest.json) and ``dir`` (the folder, or
     None when the results were read from a temporary folder since removed). Every frame carries
     the scenario's identity as its first columns: ``scenario`` (its name) and ``scenario_hash``
     (a run's scenario hash, a sweep's spec hash), so frames of several runs stack.
@@ -64,6 +65,7 @@ class Result:
         self.proposals = frames.get("proposals")
         self.rounds = frames.get("rounds")
         self.agents = frames.get("agents")
+        self.projects = frames.get("projects")
         self.manifest = manifest
 
     def __repr__(self):
@@ -73,7 +75,7 @@ class Result:
             self.dir)
 
 
-_TABLES = ("runs", "summary", "proposals", "rounds", "agents")
+_TABLES = ("runs", "summary", "proposals", "rounds", "agents", "projects")
 
 
 def _identity(manifest):

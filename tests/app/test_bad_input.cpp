@@ -1215,7 +1215,7 @@ TEST_CASE("validate and run report every independent scenario mistake in one run
     CHECK(c.err ==
           "qvsim: error (unknown_key): s.yaml:11: colour: unknown key (known keys: name, seed, "
           "replicates, electorate, graph, mechanisms, ballot, clusters, pairwise_m, identity, "
-          "arms, baseline_arm, sweep)\n"
+          "arms, baseline_arm, sweep, kind, funding)\n"
           "qvsim: error (missing_key): s.yaml:1: seed: missing required key\n"
           "qvsim: error (range): s.yaml:2: replicates: must be an integer >= 1, got 0\n");
     CHECK_FALSE(fs::exists(dir.path / "out"));

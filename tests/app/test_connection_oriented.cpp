@@ -194,6 +194,10 @@ TEST_CASE("connection-oriented scenario mistakes name the line and key") {
   // A source that does not exist, and a mechanism that does not.
   e = error_of(scenario_text("clusters: louvain\n"));
   CHECK(e.key() == "clusters");
+  // A list is neither a source nor a file: the message names all three forms.
+  e = error_of(scenario_text("clusters: [0, 1]\n"));
+  CHECK(e.key() == "clusters");
+  CHECK(e.message() == "must be blocks, communities or {file: PATH}, got a list");
   text = scenario_text("clusters: blocks\n");
   text.replace(text.find("connection_oriented"), 19, "connection_orientd");
   e = error_of(text);

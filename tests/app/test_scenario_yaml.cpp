@@ -921,7 +921,7 @@ TEST_CASE("the example scenarios are valid", "[scenario]") {
         "coercion_provable.yaml", "coercion_public.yaml", "coercion_secret.yaml",
         "collusion_public.yaml", "collusion_secret.yaml", "logrolling.yaml", "sybils.yaml",
         "threats_and_collusion.yaml", "connection_oriented.yaml", "pairwise_bounded.yaml",
-        "identity_checks.yaml", "maci.yaml"}) {
+        "identity_checks.yaml", "maci.yaml", "funding.yaml"}) {
     INFO(name);
     Scenario s;
     REQUIRE_NOTHROW(s = qvsim::load_scenario(dir / name));

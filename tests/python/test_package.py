@@ -49,6 +49,20 @@ def test_run_writes_the_same_bytes_as_the_command_line(tmp_path):
     pdt.assert_frame_equal(from_dict.runs, from_text.runs)
 
 
+def test_a_funding_run_loads_its_projects(tmp_path):
+    funding = SOURCE / "scenarios" / "funding.yaml"
+    cli("run", funding, "--out", tmp_path / "cli", "--replicates", 2, "--quiet")
+    result = qvsim.run(funding, tmp_path / "py", replicates=2, electorate__agents=1000)
+    for name in ("runs.csv", "projects.csv", "summary.csv"):
+        assert (tmp_path / "cli" / name).read_bytes() == (tmp_path / "py" / name).read_bytes(), name
+    assert result.manifest["kind"] == "funding"
+    # One row per replicate, arm and rule; projects.csv five per row (funding.projects: 5).
+    assert len(result.runs) == 2 * 4 * 5
+    assert len(result.projects) == 5 * len(result.runs)
+    assert set(result.runs["rule"]) == {"standard", "capped", "pairwise", "cluster", "cocm"}
+    assert result.proposals is None
+
+
 def test_frames_hold_the_files_exactly(tmp_path):
     result = qvsim.run(DEFAULT, tmp_path / "r", replicates=3, proposals=True)
     runs = pd.read_csv(tmp_path / "r" / "runs.csv", float_precision="round_trip")
