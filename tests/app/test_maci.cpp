@@ -6,13 +6,19 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "agents/behaviours.hpp"
+#include "agents/traits.hpp"
+#include "analysis/agent_table.hpp"
 #include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
+#include "sim/text.hpp"
 #include "support/outcomes.hpp"
 
 using namespace qvsim;
@@ -145,6 +151,52 @@ TEST_CASE("maci with key_surrender 1/2: only agents who hand over their keys can
   CHECK(complied_half > 0.0);
   CHECK(complied_half < complied_all);
   (void)bought_all;
+}
+
+TEST_CASE("maci with key_surrender 1/2: every ballot an attack moves is a key holder's", "[maci]") {
+  // Agent by agent (agents.csv of every replicate): under maci an attack can hold to a ballot
+  // only a voter who handed over her key, so whoever complied, sold, obeyed a coalition for fear
+  // of its sanction, was sanctioned or punished, or cast a changed ballot, surrendered her key.
+  const std::string t = text("maci", ", key_surrender: 0.5");
+  const Model model = freeze(parse_scenario(t, "s.yaml", "."));
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  const TraitSpec& trait = model.scenario.arms[1].coercion->key_surrender;
+  std::size_t changed = 0, held_back = 0;
+  for (std::uint64_t r = 0; r < model.scenario.replicates; ++r) {
+    std::ostringstream csv;
+    csv << analysis::agents_csv_header(model, behaviours);
+    analysis::write_agent_rows(model, behaviours, r, csv);
+    std::istringstream in(csv.str());
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string_view> fields;
+    split_fields(line, fields);
+    const std::vector<std::string> header(fields.begin(), fields.end());
+    const auto column = [&header](const std::string& name) {
+      const auto it = std::find(header.begin(), header.end(), name);
+      REQUIRE(it != header.end());
+      return static_cast<std::size_t>(it - header.begin());
+    };
+    const std::size_t arm = column("arm"), agent = column("agent");
+    const std::size_t held[] = {column("complied"), column("punished"),   column("bribed"),
+                                column("obeyed"),   column("sanctioned"), column("ballot_changed")};
+    while (std::getline(in, line)) {
+      split_fields(line, fields);
+      const std::vector<std::string> f(fields.begin(), fields.end());
+      if (f[arm] == "honest") continue;
+      const auto a = static_cast<AgentId>(std::stoul(f[agent]));
+      const bool key = agents::surrenders_key(trait, model.scenario, r, a);
+      for (const std::size_t c : held) {
+        INFO("replicate " << r << ", arm " << f[arm] << ", agent " << a << ", " << header[c]);
+        if (f[c] == "1") CHECK(key);
+      }
+      if (f[held[5]] == "1") ++changed;
+      if (key && f[held[5]] == "0") ++held_back;
+    }
+  }
+  // Not vacuous: attacks moved ballots, and not every key holder's.
+  CHECK(changed > 0);
+  CHECK(held_back > 0);
 }
 
 namespace {
