@@ -9,6 +9,7 @@
 #include "sim/clusters.hpp"
 #include "sim/electorate.hpp"
 #include "sim/graph_generators.hpp"
+#include "sim/invariants.hpp"
 #include "sim/rng.hpp"
 
 namespace qvsim {
@@ -222,9 +223,57 @@ FundingOutcome run_funding_replicate(const Model& model, std::uint64_t replicate
       o.efficiency = allocative_efficiency(out.value_totals, o.funding);
       a.rules.push_back(std::move(o));
     }
+    if constexpr (kInvariantsEnabled) {
+      check_funding_arm(f, arm, a, matched_funding(MatchingRule::standard, c.list, s.proposals),
+                        replicate);
+    }
     out.arms.push_back(std::move(a));
   }
   return out;
+}
+
+void check_funding_arm(const FundingSpec& spec, const FundingArm& arm,
+                       const FundingArmOutcome& outcome, std::span<const double> standard,
+                       std::uint64_t replicate) {
+  InvariantSite site;
+  site.replicate = replicate;
+  site.arm = arm.name;
+  const double tol = kInvariantTolerance;
+  const auto fail = [&](const char* invariant, const std::string& details) {
+    invariant_failed(invariant, site, kNoAgent, details);
+  };
+  for (const FundingRuleOutcome& r : outcome.rules) {
+    const std::string rule = to_string(r.rule);
+    for (std::size_t p = 0; p < r.funding.size(); ++p) {
+      const double c = outcome.contributed[p];
+      if (!(r.funding[p] >= c - tol * std::max(1.0, c))) {
+        fail("funding.subsidy", rule + ", project " + std::to_string(p) + ": F " +
+                                    std::to_string(r.funding[p]) + " below contributions " +
+                                    std::to_string(c));
+      }
+      if (!(r.funding[p] <= standard[p] + tol * std::max(1.0, standard[p]))) {
+        fail("funding.bound", rule + ", project " + std::to_string(p) + ": F " +
+                                  std::to_string(r.funding[p]) + " above standard QF's " +
+                                  std::to_string(standard[p]));
+      }
+    }
+    if (r.rule == MatchingRule::capped && !(r.matching <= spec.pool * (1.0 + tol))) {
+      fail("funding.pool", "capped paid " + std::to_string(r.matching) + " from a pool of " +
+                               std::to_string(spec.pool));
+    }
+    if (r.efficiency > 1.0 + tol) {
+      fail("funding.efficiency", rule + ": efficiency " + std::to_string(r.efficiency) + " > 1");
+    }
+  }
+  double open = 0.0;  // what the sybils and the ring gave
+  if (arm.sybils) open += arm.sybils->amount * arm.sybils->attackers;
+  if (arm.ring) open += arm.ring->amount * static_cast<double>(arm.ring->projects.size());
+  const double bribes = outcome.attacker_cost - open;
+  const double budget = arm.bribe ? arm.bribe->budget : 0.0;
+  if (!(bribes <= budget + tol * std::max(1.0, outcome.attacker_cost))) {
+    fail("funding.budget",
+         "bribes paid " + std::to_string(bribes) + " from a budget of " + std::to_string(budget));
+  }
 }
 
 }  // namespace qvsim

@@ -52,7 +52,21 @@ struct FundingOutcome {
 };
 
 // One replicate: graph, values and clusters as a voting replicate draws them, then every arm under
-// every rule. A pure function of (model, replicate); loops inside run in parallel.
+// every rule. A pure function of (model, replicate). In builds with invariants
+// (sim/invariants.hpp) every arm is checked by check_funding_arm before it is returned.
 FundingOutcome run_funding_replicate(const Model& model, std::uint64_t replicate);
+
+// Invariants of one arm's outcome (throws InvariantViolation on the first broken one):
+//   funding.subsidy  every rule's F_p is at least the project's contributions (no rule taxes);
+//   funding.bound    no rule funds a project more than standard QF does, `standard` (the F_p of
+//                    the same contributions): capping, the pairwise bound and grouping only
+//                    remove matching ((sum of roots)^2 >= any grouping's, M/(M+k) <= 1);
+//   funding.pool     capped pays at most funding.pool;
+//   funding.efficiency  efficiency <= 1 (Cauchy-Schwarz: sum 2 U sqrt F <= 2 sqrt(T Q));
+//   funding.budget   bribes paid within the bribe's budget.
+// Comparisons allow a relative kInvariantTolerance for rounding.
+void check_funding_arm(const FundingSpec& spec, const FundingArm& arm,
+                       const FundingArmOutcome& outcome, std::span<const double> standard,
+                       std::uint64_t replicate);
 
 }  // namespace qvsim

@@ -11,6 +11,7 @@
 #include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
 #include "sim/funding.hpp"
+#include "sim/invariants.hpp"
 #include "sim/model.hpp"
 #include "support/test_support.hpp"
 
@@ -312,4 +313,41 @@ TEST_CASE("bad funding input names file, line and key and exits 2", "[funding][c
       "takes at most 20000 (voters plus an arm's attacker accounts); this scenario has 20001");
   fails("funding: {projects: 2}\narms: {honest: {}}\n", "--proposals is for voting scenarios",
         {"--proposals"});
+}
+
+TEST_CASE("the funding invariants catch a broken outcome", "[funding]") {
+  FundingSpec spec;
+  spec.projects = 1;
+  spec.rules = {MatchingRule::capped};
+  spec.pool = 10.0;
+  FundingArm arm{"a"};
+  arm.bribe = FundingBribe{0, 5.0, 1.0};
+  FundingArmOutcome good;
+  good.contributed = {4.0};
+  good.contributions = 4.0;
+  good.attacker_cost = 5.0;
+  FundingRuleOutcome r;
+  r.rule = MatchingRule::capped;
+  r.funding = {14.0};
+  r.subsidy = {10.0};
+  r.matching = 10.0;
+  r.efficiency = 1.0;
+  good.rules = {r};
+  const std::vector<double> standard = {16.0};
+  CHECK_NOTHROW(check_funding_arm(spec, arm, good, standard, 0));
+  const auto broken = [&](auto change, const std::string& invariant) {
+    FundingArmOutcome o = good;
+    change(o);
+    try {
+      check_funding_arm(spec, arm, o, standard, 0);
+      FAIL("expected " << invariant);
+    } catch (const InvariantViolation& e) {
+      CHECK(e.invariant() == invariant);
+    }
+  };
+  broken([](FundingArmOutcome& o) { o.rules[0].matching = 10.5; }, "funding.pool");
+  broken([](FundingArmOutcome& o) { o.rules[0].funding[0] = 3.0; }, "funding.subsidy");
+  broken([](FundingArmOutcome& o) { o.rules[0].funding[0] = 16.5; }, "funding.bound");
+  broken([](FundingArmOutcome& o) { o.rules[0].efficiency = 1.01; }, "funding.efficiency");
+  broken([](FundingArmOutcome& o) { o.attacker_cost = 5.5; }, "funding.budget");
 }
