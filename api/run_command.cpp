@@ -297,10 +297,17 @@ void check_run_memory(std::uint64_t replicate_bytes, std::uint64_t concurrent,
                       const std::string& file) {
   const std::uint64_t bytes =
       saturating_bytes(static_cast<double>(replicate_bytes) * static_cast<double>(concurrent));
-  check_memory(bytes, max_memory, file, scenario.line_of("electorate.agents"), "electorate.agents",
-               std::to_string(concurrent) + " replicate(s) at once of " +
-                   std::to_string(scenario.agents) + " agents, " + format_bytes(replicate_bytes) +
-                   " each");
+  // A funding scenario's size is agents x projects: the larger of the two is blamed.
+  const bool projects =
+      scenario.kind == ScenarioKind::funding && scenario.proposals > scenario.agents;
+  const std::string key = projects ? "funding.projects" : "electorate.agents";
+  const std::string size = std::to_string(scenario.agents) + " agents" +
+                           (scenario.kind == ScenarioKind::funding
+                                ? " x " + std::to_string(scenario.proposals) + " projects"
+                                : std::string());
+  check_memory(bytes, max_memory, file, scenario.line_of(key), key,
+               std::to_string(concurrent) + " replicate(s) at once of " + size + ", " +
+                   format_bytes(replicate_bytes) + " each");
 }
 
 fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& err) {

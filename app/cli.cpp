@@ -29,7 +29,8 @@ constexpr const char* kUsage =
     "                 [--overwrite] [--proposals] [--rounds] [--agents R[,R...]] [--graphml R]\n"
     "                 [--max-memory SIZE]\n"
     "      Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and\n"
-    "      manifest.json into DIR (default results/<scenario name>, numbered if taken)\n"
+    "      manifest.json (kind: funding: runs.csv, projects.csv, summary.csv and\n"
+    "      manifest.json) into DIR (default results/<scenario name>, numbered if taken)\n"
     "      and prints a summary table.\n"
     "  qvsim validate FILE [--threads N] [--max-memory SIZE]\n"
     "      Checks FILE in full; prints the run count and estimated memory.\n"
@@ -166,6 +167,7 @@ void add_run_options(CLI::App& app, const std::string& command, RunTexts& t, Par
 std::string description_of(const std::string& command) {
   if (command == "run")
     return "Runs the scenario FILE; writes runs.csv, summary.csv, summary.json and manifest.json "
+           "(a kind: funding scenario: runs.csv, projects.csv, summary.csv and manifest.json) "
            "into DIR (default results/<scenario name>, numbered if taken) and prints a summary "
            "table.";
   if (command == "validate")

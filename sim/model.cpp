@@ -142,14 +142,20 @@ Model freeze(Scenario scenario, const LoadOptions& options) {
   const std::uint64_t contributors = scenario.kind == ScenarioKind::funding
                                          ? scenario.agents + max_attacker_accounts(scenario.funding)
                                          : 0;
-  if (contributors > kMaxPairwiseAgents &&
+  // Its work is a dot product over the projects for every pair of contributors: at most
+  // 20,000^2 x 100 (tens of seconds per matching in a release build).
+  const double pair_work = static_cast<double>(contributors) * static_cast<double>(contributors) *
+                           static_cast<double>(scenario.proposals);
+  if ((contributors > kMaxPairwiseAgents || pair_work > kMaxPairwiseWork) &&
       std::find(rules.begin(), rules.end(), MatchingRule::pairwise) != rules.end()) {
     throw InputError(scenario.source_file.string(), scenario.line_of("funding.rules"),
                      "funding.rules",
                      "the pairwise rule sums over every pair of contributors and takes at most " +
                          std::to_string(kMaxPairwiseAgents) +
-                         " (voters plus an arm's attacker accounts); this scenario has " +
-                         std::to_string(contributors),
+                         " (voters plus an arm's attacker accounts), and contributors^2 x "
+                         "projects at most 4e10; this scenario has " +
+                         std::to_string(contributors) + " contributors and " +
+                         std::to_string(scenario.proposals) + " projects",
                      ErrorKind::range);
   }
   derive_arms(m, scenario);

@@ -336,6 +336,9 @@ struct FundingSpec {
   std::vector<FundingArm> arms;     // non-empty, names unique
 };
 
+// The most work the pairwise funding rule may take, contributors^2 x projects (its dot products).
+inline constexpr double kMaxPairwiseWork = 4e10;
+
 // The most attacker accounts one funding arm may add (sybil accounts times attackers, plus ring
 // members): each is a contributor every matching rule sums over, and contributor ids are 32-bit.
 inline constexpr std::uint64_t kMaxFundingAccounts = 10'000'000;

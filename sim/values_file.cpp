@@ -57,8 +57,9 @@ class Reader {
     }
     if (fields.size() - 1 != k_) {
       fail(line, "has " + std::to_string(fields.size() - 1) +
-                     " proposal column(s) after 'agent', but electorate.proposals is " +
-                     std::to_string(k_));
+                     " proposal column(s) after 'agent', but the scenario has " +
+                     std::to_string(k_) +
+                     " (electorate.proposals; funding.projects in a funding scenario)");
     }
     for (std::size_t k = 0; k < k_; ++k) names_.emplace_back(fields[k + 1]);
   }

@@ -171,7 +171,8 @@ void read_funding(const Context& ctx, const MapView& root, Scenario& s) {
   attempt(ctx, [&] {
     const bool grouped = uses(f, MatchingRule::cluster) || uses(f, MatchingRule::cocm);
     const auto c = root.get("clusters");
-    if (grouped && s.clusters.source == ClusterSource::none) {
+    // (A clusters key that failed to parse was reported where it stands.)
+    if (grouped && !c) {
       fail(ctx, fm.line(), child_path(block.path, "rules"),
            "cluster and cocm need clusters: set clusters to blocks, communities or {file: PATH}");
     }

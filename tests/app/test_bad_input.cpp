@@ -594,7 +594,8 @@ std::vector<Case> catalogue() {
        {},
        "invalid",
        "values.csv:1: ",
-       "has 3 proposal column(s) after 'agent', but electorate.proposals is 2",
+       "has 3 proposal column(s) after 'agent', but the scenario has 2 (electorate.proposals; "
+       "funding.projects in a funding scenario)",
        {},
        "agent,a,b,c\n0,1,2,3\n"},
       {"values file: empty", kValuesScenario, {}, "empty", "values.csv: ", "is empty", {}, ""},

@@ -310,7 +310,12 @@ TEST_CASE("bad funding input names file, line and key and exits 2", "[funding][c
       "funding: {projects: 2, rules: [pairwise], pairwise_m: 1}\n"
       "arms: {a: {sybils: {project: 0, amount: 1, accounts: 19951}}}\n",
       "bad.yaml:7: funding.rules: the pairwise rule sums over every pair of contributors and "
-      "takes at most 20000 (voters plus an arm's attacker accounts); this scenario has 20001");
+      "takes at most 20000 (voters plus an arm's attacker accounts), and contributors^2 x "
+      "projects at most 4e10; this scenario has 20001 contributors and 2 projects");
+  fails(
+      "funding: {projects: 200, rules: [pairwise], pairwise_m: 1}\n"
+      "arms: {a: {sybils: {project: 0, amount: 1, accounts: 14950}}}\n",
+      "this scenario has 15000 contributors and 200 projects");
   fails("funding: {projects: 2}\narms: {honest: {}}\n", "--proposals is for voting scenarios",
         {"--proposals"});
 }

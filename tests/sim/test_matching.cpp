@@ -140,3 +140,49 @@ TEST_CASE("capped QF scales every subsidy by pool / total subsidy when they exce
   const std::vector<Contribution> twice{{0, 0, 2.0}, {0, 0, 2.0}, {1, 0, 4.0}};
   CHECK(matched_funding(MatchingRule::standard, twice, 1)[0] == Approx(16.0).epsilon(1e-12));
 }
+
+TEST_CASE("pairwise QF equals its formula computed pair by pair and project by project") {
+  // Six contributors funding different sets of four projects, some twice (amounts add up): the
+  // dense table's k_ij and its one pass over pairs against the definition, written out.
+  const std::vector<Contribution> c = {
+      {0, 0, 4.0}, {0, 1, 1.0}, {1, 0, 9.0}, {1, 2, 2.0}, {2, 1, 3.0}, {2, 2, 5.0}, {2, 3, 7.0},
+      {3, 3, 1.5}, {4, 0, 0.5}, {4, 3, 6.0}, {5, 2, 2.5}, {5, 2, 1.5}, {3, 1, 0.0}};
+  const std::uint32_t n = 6, projects = 4;
+  std::vector<std::vector<double>> amount(n, std::vector<double>(projects, 0.0));
+  for (const Contribution& x : c) amount[x.contributor][x.project] += x.amount;
+  for (const double m : {0.5, 3.0, 100.0}) {
+    MatchingOptions o;
+    o.pairwise_m = m;
+    const auto f = matched_funding(MatchingRule::pairwise, c, projects, o);
+    for (std::uint32_t p = 0; p < projects; ++p) {
+      double expected = 0.0;
+      for (std::uint32_t i = 0; i < n; ++i) expected += amount[i][p];
+      for (std::uint32_t i = 0; i < n; ++i)
+        for (std::uint32_t j = 0; j < n; ++j) {
+          if (i == j) continue;
+          double k = 0.0;
+          for (std::uint32_t q = 0; q < projects; ++q) k += std::sqrt(amount[i][q] * amount[j][q]);
+          expected += std::sqrt(amount[i][p] * amount[j][p]) * m / (m + k);
+        }
+      CAPTURE(m, p);
+      CHECK(f[p] == Approx(expected).epsilon(1e-12));
+    }
+  }
+}
+
+TEST_CASE("COCM over a partition is cluster match; an overlap takes the general formula") {
+  // Donors 0..5 in groups {0, 1, 2}, {3, 4}, {5}: every one in exactly one group.
+  const std::vector<Contribution> c = {{0, 0, 4.0}, {1, 0, 1.0}, {2, 0, 9.0},
+                                       {3, 0, 2.0}, {4, 0, 3.0}, {5, 0, 6.0}};
+  MatchingOptions o;
+  o.group_of = {0, 0, 0, 1, 1, 2};
+  for (const std::uint32_t g : o.group_of) o.groups_of.push_back({g});
+  const double cluster = matched_funding(MatchingRule::cluster, c, 1, o)[0];
+  CHECK(cluster ==
+        Approx(std::pow(std::sqrt(14.0) + std::sqrt(5.0) + std::sqrt(6.0), 2)).epsilon(1e-12));
+  CHECK(matched_funding(MatchingRule::cocm, c, 1, o)[0] == cluster);
+  // Donor 2 also in group 1: groups overlap, donors of groups 0 and 1 are connected, and COCM
+  // matches less than cluster match would.
+  o.groups_of[2] = {0, 1};
+  CHECK(matched_funding(MatchingRule::cocm, c, 1, o)[0] < cluster);
+}

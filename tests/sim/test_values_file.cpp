@@ -146,8 +146,10 @@ TEST_CASE("values file errors name the line", "[values_file]") {
     check_error("agent,a\n1,1\n0,1\n", 3, 1, ErrorKind::invalid, 0, "no row for agent 2");
   }
   SECTION("a header whose columns do not match the proposals") {
-    check_error("# c\nagent,a,b,c\n0,1,2,3\n", 1, 2, ErrorKind::invalid, 2,
-                "has 3 proposal column(s) after 'agent', but electorate.proposals is 2");
+    check_error(
+        "# c\nagent,a,b,c\n0,1,2,3\n", 1, 2, ErrorKind::invalid, 2,
+        "has 3 proposal column(s) after 'agent', but the scenario has 2 (electorate.proposals; "
+        "funding.projects in a funding scenario)");
     check_error("agent\n0\n", 1, 1, ErrorKind::invalid, 1, "has 0 proposal column(s)");
   }
   SECTION("a file without its header") {
