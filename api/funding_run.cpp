@@ -26,27 +26,39 @@ namespace qvsim {
 namespace fs = std::filesystem;
 namespace {
 
-// runs.csv's metrics, in column order after replicate, arm and rule.
-constexpr const char* kMetrics[] = {"contributions", "contributors",  "attacker_cost",
-                                    "bribed",        "matching",      "captured",
-                                    "gain",          "gain_per_cost", "efficiency"};
-constexpr std::size_t kMetricCount = std::size(kMetrics);
+// runs.csv's metrics, in column order after replicate, arm and rule; with funding.detect, the
+// detector's scores follow.
+constexpr const char* kMetrics[] = {
+    "contributions",    "contributors", "attacker_cost", "bribed",     "matching",
+    "captured",         "gain",         "gain_per_cost", "efficiency", "detection_precision",
+    "detection_recall", "detection_f1"};
+constexpr std::size_t kAllMetrics = std::size(kMetrics);
 // The columns the terminal table shows.
 constexpr std::size_t kCost = 2, kMatching = 4, kCaptured = 5, kGain = 6, kEfficiency = 8;
+
+// How many of kMetrics a scenario's runs.csv holds.
+std::size_t metric_count(const FundingSpec& f) noexcept { return f.detect ? kAllMetrics : 9; }
 
 std::string cell(double x) { return std::isnan(x) ? std::string("NA") : format_double(x); }
 
 // One row's metrics, in kMetrics order. gain_per_cost: the subsidy gained over giving openly, per
 // unit of money the attackers spent (NaN when they spent nothing).
-std::array<double, kMetricCount> metrics_of(const FundingArmOutcome& a,
-                                            const FundingRuleOutcome& r) {
+std::array<double, kAllMetrics> metrics_of(const FundingArmOutcome& a,
+                                           const FundingRuleOutcome& r) {
   const double per_cost =
       a.attacker_cost > 0.0 ? r.gain / a.attacker_cost : std::numeric_limits<double>::quiet_NaN();
-  return {a.contributions, static_cast<double>(a.contributors),
-          a.attacker_cost, static_cast<double>(a.bribed),
-          r.matching,      r.captured,
-          r.gain,          per_cost,
-          r.efficiency};
+  return {a.contributions,
+          static_cast<double>(a.contributors),
+          a.attacker_cost,
+          static_cast<double>(a.bribed),
+          r.matching,
+          r.captured,
+          r.gain,
+          per_cost,
+          r.efficiency,
+          a.detection_precision,
+          a.detection_recall,
+          a.detection_f1};
 }
 
 void write_rows(const Scenario& s, const FundingOutcome& o, std::ostream& runs,
@@ -56,7 +68,8 @@ void write_rows(const Scenario& s, const FundingOutcome& o, std::ostream& runs,
     const FundingArmOutcome& arm = o.arms[a];
     for (const FundingRuleOutcome& r : arm.rules) {
       runs << o.replicate << ',' << f.arms[a].name << ',' << to_string(r.rule);
-      for (const double x : metrics_of(arm, r)) runs << ',' << cell(x);
+      const auto m = metrics_of(arm, r);
+      for (std::size_t k = 0; k < metric_count(f); ++k) runs << ',' << cell(m[k]);
       runs << '\n';
       for (std::uint32_t p = 0; p < f.projects; ++p) {
         projects << o.replicate << ',' << f.arms[a].name << ',' << to_string(r.rule) << ',' << p
@@ -114,13 +127,14 @@ fs::path run_funding(const Model& model, const RunRequest& req, std::ostream& ou
   AtomicFile& runs = output.add("runs.csv");
   AtomicFile& projects = output.add("projects.csv");
   runs.stream() << "replicate,arm,rule";
-  for (const char* m : kMetrics) runs.stream() << ',' << m;
+  const std::size_t metrics = metric_count(s.funding);
+  for (std::size_t k = 0; k < metrics; ++k) runs.stream() << ',' << kMetrics[k];
   runs.stream() << '\n';
   projects.stream() << "replicate,arm,rule,project,value_total,contributions,subsidy,funding\n";
 
   const FundingSpec& f = s.funding;
   const std::size_t cells = f.arms.size() * f.rules.size();
-  std::vector<analysis::RunningStats> stats(cells * kMetricCount);
+  std::vector<analysis::RunningStats> stats(cells * metrics);
   ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
   // Replicates in batches, run in parallel, then written and summarized in replicate order: the
   // bits do not depend on the thread count, and memory holds one batch.
@@ -140,8 +154,8 @@ fs::path run_funding(const Model& model, const RunRequest& req, std::ostream& ou
       for (std::size_t a = 0; a < f.arms.size(); ++a) {
         for (std::size_t r = 0; r < f.rules.size(); ++r) {
           const auto m = metrics_of(o.arms[a], o.arms[a].rules[r]);
-          for (std::size_t k = 0; k < kMetricCount; ++k)
-            stats[(a * f.rules.size() + r) * kMetricCount + k].add(m[k]);
+          for (std::size_t k = 0; k < metrics; ++k)
+            stats[(a * f.rules.size() + r) * metrics + k].add(m[k]);
         }
       }
     }
@@ -160,9 +174,9 @@ fs::path run_funding(const Model& model, const RunRequest& req, std::ostream& ou
   table << line;
   for (std::size_t a = 0; a < f.arms.size(); ++a) {
     for (std::size_t r = 0; r < f.rules.size(); ++r) {
-      std::array<analysis::Summary, kMetricCount> sum;
-      for (std::size_t k = 0; k < kMetricCount; ++k) {
-        sum[k] = stats[(a * f.rules.size() + r) * kMetricCount + k].summary();
+      std::array<analysis::Summary, kAllMetrics> sum;
+      for (std::size_t k = 0; k < metrics; ++k) {
+        sum[k] = stats[(a * f.rules.size() + r) * metrics + k].summary();
         const analysis::Summary& x = sum[k];
         summary.stream() << f.arms[a].name << ',' << to_string(f.rules[r]) << ',' << kMetrics[k]
                          << ',' << x.n << ',' << x.missing << ',' << cell(x.mean) << ','

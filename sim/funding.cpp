@@ -42,7 +42,11 @@ struct ArmContributions {
   // given openly from one account of her own to her own project (the briber: what he spent).
   std::vector<Contribution> plain;
   std::vector<std::uint32_t> plain_group_of;
+  // Each contributor's true attacker (sybil attacker or ring), kNoAttacker for voters.
+  std::vector<std::uint32_t> attacker_of;
 };
+
+constexpr std::uint32_t kNoAttacker = std::numeric_limits<std::uint32_t>::max();
 
 // Voter a's price for adding `amount` to her contribution c to a project she values at u: what
 // she gives up, amount - 2 u (sqrt(c + amount) - sqrt(c)) under standard QF (her sqrt(c) is her
@@ -65,6 +69,8 @@ ArmContributions contributions_of(const FundingArm& arm, const Electorate& e,
     }
   }
   out.group_of = voter_groups;
+  out.attacker_of.assign(n, kNoAttacker);
+  std::uint32_t next_attacker = 0;
   out.plain = out.list;
   out.plain_group_of = voter_groups;
   std::uint32_t next_group = group_count;
@@ -72,6 +78,7 @@ ArmContributions contributions_of(const FundingArm& arm, const Electorate& e,
   const auto account = [&](std::uint32_t group, std::uint32_t project, double amount) {
     out.list.push_back({next_account++, project, amount});
     out.group_of.push_back(group);
+    out.attacker_of.push_back(next_attacker);
   };
   std::uint32_t next_plain = n;
   std::uint32_t next_plain_group = group_count;
@@ -112,6 +119,7 @@ ArmContributions contributions_of(const FundingArm& arm, const Electorate& e,
         account(s.grouped ? shared : next_group++, s.project, each);
       out.attacker_cost += s.amount;
       open_gift(s.project, s.amount);
+      ++next_attacker;
     }
     out.attacked.push_back(s.project);
   }
@@ -126,14 +134,66 @@ ArmContributions contributions_of(const FundingArm& arm, const Electorate& e,
         out.list.push_back({id, p, each});
       }
       out.group_of.push_back(group);
+      out.attacker_of.push_back(next_attacker);
       out.attacker_cost += r.amount;
       open_gift(r.projects[member], r.amount);
     }
     out.attacked.insert(out.attacked.end(), r.projects.begin(), r.projects.end());
+    ++next_attacker;
   }
   std::sort(out.attacked.begin(), out.attacked.end());
   out.attacked.erase(std::unique(out.attacked.begin(), out.attacked.end()), out.attacked.end());
   return out;
+}
+
+// The identical-contributions detector over one arm's contributors: each contributor's label is
+// the first contributor (in id order) whose contributions, project by project, are exactly hers;
+// contributors who give nothing are left alone. Flagged groups are those of two or more.
+std::vector<std::uint32_t> identical_labels(const std::vector<Contribution>& list,
+                                            std::size_t contributors) {
+  std::vector<std::vector<std::pair<std::uint32_t, double>>> given(contributors);
+  for (const Contribution& c : list)
+    if (c.amount > 0.0) given[c.contributor].push_back({c.project, c.amount});
+  for (auto& g : given) {
+    std::sort(g.begin(), g.end());
+    // Several contributions of one contributor to one project add up (sim/matching.hpp).
+    std::size_t w = 0;
+    for (std::size_t r = 0; r < g.size(); ++r) {
+      if (w > 0 && g[w - 1].first == g[r].first) {
+        g[w - 1].second += g[r].second;
+      } else {
+        g[w++] = g[r];
+      }
+    }
+    g.resize(w);
+  }
+  std::vector<std::uint32_t> order(contributors);
+  std::iota(order.begin(), order.end(), std::uint32_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&given](std::uint32_t a, std::uint32_t b) { return given[a] < given[b]; });
+  std::vector<std::uint32_t> label(contributors);
+  std::iota(label.begin(), label.end(), std::uint32_t{0});
+  for (std::size_t i = 1; i < order.size(); ++i) {
+    const std::uint32_t a = order[i], prev = order[i - 1];
+    if (!given[a].empty() && given[a] == given[prev]) label[a] = label[prev];
+  }
+  return label;
+}
+
+// funding.detect: the detector's clusters over the contributors of `list`, each flagged group
+// (two or more) given a group of its own in `group_of` for the cluster rules.
+Clusters detect_and_group(const std::vector<Contribution>& list,
+                          std::vector<std::uint32_t>& group_of) {
+  const Clusters flagged = clusters_from_labels(identical_labels(list, group_of.size()));
+  std::uint32_t next = 0;
+  for (const std::uint32_t g : group_of) next = std::max(next, g + 1);
+  for (std::uint32_t k = 0; k < flagged.count; ++k) {
+    if (flagged.size(k) < 2) continue;
+    for (std::uint64_t m = flagged.start[k]; m < flagged.start[k + 1]; ++m)
+      group_of[flagged.members[m]] = next;
+    ++next;
+  }
+  return flagged;
 }
 
 MatchingOptions options_for(const FundingSpec& f, const std::vector<std::uint32_t>& group_of) {
@@ -185,7 +245,8 @@ FundingOutcome run_funding_replicate(const Model& model, std::uint64_t replicate
   out.replicate = replicate;
   out.value_totals = e.totals;
   const FundingArm none{};
-  const ArmContributions honest = contributions_of(none, e, groups, group_count);
+  ArmContributions honest = contributions_of(none, e, groups, group_count);
+  if (f.detect) detect_and_group(honest.list, honest.group_of);
   std::vector<std::vector<double>> honest_subsidy;
   for (const MatchingRule rule : f.rules) {
     const auto funding =
@@ -194,7 +255,13 @@ FundingOutcome run_funding_replicate(const Model& model, std::uint64_t replicate
   }
 
   for (const FundingArm& arm : f.arms) {
-    const ArmContributions c = contributions_of(arm, e, groups, group_count);
+    ArmContributions c = contributions_of(arm, e, groups, group_count);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    PairScore score{nan, nan, nan, nan, nan, nan};
+    if (f.detect) {
+      score = score_pairs(detect_and_group(c.list, c.group_of), c.attacker_of, kNoAttacker);
+      detect_and_group(c.plain, c.plain_group_of);
+    }
     FundingArmOutcome a;
     a.contributed = contributed(c.list, s.proposals);
     for (const double x : a.contributed) a.contributions += x;
@@ -204,6 +271,9 @@ FundingOutcome run_funding_replicate(const Model& model, std::uint64_t replicate
     for (const std::uint8_t g : gives) a.contributors += g;
     a.attacker_cost = c.attacker_cost;
     a.bribed = c.bribed;
+    a.detection_precision = score.precision;
+    a.detection_recall = score.recall;
+    a.detection_f1 = score.f1;
     const MatchingOptions options = options_for(f, c.group_of);
     const MatchingOptions plain_options = options_for(f, c.plain_group_of);
     for (std::size_t r = 0; r < f.rules.size(); ++r) {

@@ -37,11 +37,15 @@ struct FundingRuleOutcome {
 };
 
 struct FundingArmOutcome {
-  std::vector<double> contributed;        // per project, everyone's contributions
-  double contributions = 0.0;             // their sum
-  std::uint64_t contributors = 0;         // voters and attacker accounts contributing anything
-  double attacker_cost = 0.0;             // attackers' contributions plus bribes paid
-  std::uint64_t bribed = 0;               // voters paid to contribute
+  std::vector<double> contributed;  // per project, everyone's contributions
+  double contributions = 0.0;       // their sum
+  std::uint64_t contributors = 0;   // voters and attacker accounts contributing anything
+  double attacker_cost = 0.0;       // attackers' contributions plus bribes paid
+  std::uint64_t bribed = 0;         // voters paid to contribute
+  // funding.detect: the identical-contributions detector scored over pairs of contributors
+  // against the attackers' accounts (a true pair: two accounts of one sybil attacker, or two
+  // members of one ring); NaN without detect, and as score_pairs (sim/clusters.hpp) gives them.
+  double detection_precision = 0.0, detection_recall = 0.0, detection_f1 = 0.0;
   std::vector<FundingRuleOutcome> rules;  // in scenario.funding.rules order
 };
 

@@ -333,7 +333,11 @@ struct FundingSpec {
   std::vector<MatchingRule> rules;  // non-empty, no repeats
   double pool = 0.0;                // capped: > 0, required by it, refused without it
   double pairwise_m = 0.0;          // pairwise: M > 0, required by it, refused without it
-  std::vector<FundingArm> arms;     // non-empty, names unique
+  // The contributions detector: contributors whose contributions are identical (every project,
+  // every amount) are flagged as one group, scored against the attackers, and grouped under the
+  // cluster rules (docs/funding.md, "Detecting attackers from contributions").
+  bool detect = false;
+  std::vector<FundingArm> arms;  // non-empty, names unique
 };
 
 // The most work the pairwise funding rule may take, contributors^2 x projects (its dot products).

@@ -135,7 +135,10 @@ void read_funding(const Context& ctx, const MapView& root, Scenario& s) {
 
   FundingSpec& f = s.funding;
   const Field block = root.require("funding");
-  const MapView fm(ctx, block, {"projects", "rules", "pool", "pairwise_m"});
+  const MapView fm(ctx, block, {"projects", "rules", "pool", "pairwise_m", "detect"});
+  attempt(ctx, [&] {
+    if (auto d = fm.get("detect")) f.detect = get_choice(ctx, *d, {"none", "identical"}) == 1;
+  });
   const bool projects_ok = attempt(ctx, [&] {
     f.projects = get_u32(ctx, fm.require("projects"), 1);
     s.proposals = f.projects;
@@ -206,6 +209,7 @@ void write_funding(JsonWriter& w, const Scenario& s) {
   w.end_array();
   if (f.pool > 0.0) w.key("pool").value(f.pool);
   if (f.pairwise_m > 0.0) w.key("pairwise_m").value(f.pairwise_m);
+  w.key("detect").value(f.detect ? "identical" : "none");
   w.end_object();
   w.key("arms").begin_object();
   for (const FundingArm& a : f.arms) {

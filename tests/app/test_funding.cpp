@@ -356,3 +356,53 @@ TEST_CASE("the funding invariants catch a broken outcome", "[funding]") {
   broken([](FundingArmOutcome& o) { o.rules[0].efficiency = 1.01; }, "funding.efficiency");
   broken([](FundingArmOutcome& o) { o.attacker_cost = 5.5; }, "funding.budget");
 }
+
+TEST_CASE(
+    "the identical-contributions detector finds split accounts and rings, and grouping them "
+    "takes their gain under cluster match",
+    "[funding]") {
+  // Voters' values are continuous, so no two voters give identical contributions: the detector
+  // flags exactly the attackers' accounts. Two sybil attackers with equal splits look alike to
+  // it: their accounts are flagged as one group, half of whose pairs are true.
+  const std::string t =
+      "name: qf\nseed: 5\nreplicates: 2\n"
+      "electorate: {agents: 200, values: " +
+      kEveryone +
+      "}\n"
+      "graph: {model: stochastic_block, blocks: 10, p_in: 0.3, p_out: 0.01}\n"
+      "clusters: blocks\n"
+      "kind: funding\n"
+      "funding: {projects: 3, rules: [standard, cluster], detect: identical}\n"
+      "arms:\n"
+      "  honest: {}\n"
+      "  split: {sybils: {project: 2, amount: 9, accounts: 16}}\n"
+      "  ring: {ring: {projects: [0, 1], amount: 10}}\n"
+      "  twins: {sybils: {project: 2, amount: 9, accounts: 4, attackers: 2}}\n"
+      "  bribe: {bribe: {project: 1, budget: 5}}\n";
+  const Model m = model_of(t);
+  for (std::uint64_t r = 0; r < 2; ++r) {
+    const FundingOutcome o = run_funding_replicate(m, r);
+    INFO("replicate " << r);
+    // Nobody flagged and nothing true in the honest arm: precision and recall undefined.
+    CHECK(std::isnan(o.arms[0].detection_precision));
+    CHECK(std::isnan(o.arms[0].detection_recall));
+    for (const std::size_t a : {std::size_t{1}, std::size_t{2}}) {
+      CHECK(o.arms[a].detection_precision == 1.0);
+      CHECK(o.arms[a].detection_recall == 1.0);
+      // Flagged, the accounts are one group under cluster match: giving openly gains as much.
+      CHECK(std::abs(o.arms[a].rules[1].gain) < 1e-9 * o.arms[a].rules[1].captured);
+      CHECK(o.arms[a].rules[0].gain > 0.0);  // standard QF ignores groups
+    }
+    // 8 accounts in one flagged group: 28 pairs flagged, 2 x 6 true.
+    CHECK(o.arms[3].detection_precision == Approx(12.0 / 28.0).epsilon(1e-12));
+    CHECK(o.arms[3].detection_recall == 1.0);
+    // Bribed voters give their own amounts: nobody is flagged, no attacker account exists.
+    CHECK(std::isnan(o.arms[4].detection_precision));
+  }
+  // Without the detector the columns are not written and the scores are NaN.
+  std::string off = t;
+  off.replace(off.find(", detect: identical"), 19, "");
+  const FundingOutcome o = run_funding_replicate(model_of(off), 0);
+  CHECK(std::isnan(o.arms[1].detection_recall));
+  CHECK(o.arms[1].rules[1].gain > 0.0);
+}
