@@ -8,9 +8,8 @@
 
 #include "sim/clusters.hpp"
 #include "sim/electorate.hpp"
-#include "sim/graph_generators.hpp"
 #include "sim/invariants.hpp"
-#include "sim/rng.hpp"
+#include "sim/runner.hpp"
 
 namespace qvsim {
 
@@ -217,18 +216,11 @@ bool needs_groups(const FundingSpec& f) {
 FundingOutcome run_funding_replicate(const Model& model, std::uint64_t replicate) {
   const Scenario& s = model.scenario;
   const FundingSpec& f = s.funding;
-  // The graph and values exactly as a voting replicate draws them (sim/runner.cpp).
-  Graph generated;
-  const Graph* graph = model.fixed_graph.get();
-  if (graph == nullptr) {
-    Stream rng(StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
-    generated = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
-    graph = &generated;
-  }
-  const Electorate e =
-      model.fixed_values
-          ? electorate_from_values(*model.fixed_values, graph->num_agents(), s.proposals)
-          : draw_electorate(s.values, s.proposals, *graph, s.seed, replicate);
+  // The graph and values exactly as a voting replicate draws them.
+  ReplicateDraw d;
+  draw_replicate(model, replicate, d);
+  const Graph* graph = d.graph;
+  const Electorate& e = d.electorate;
 
   // Voters' groups: their clusters for the cluster rules, else each her own.
   std::vector<std::uint32_t> groups(e.agents);

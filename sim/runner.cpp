@@ -105,17 +105,22 @@ const MechanismBelief& ReplicateContext::belief(Mechanism m) const {
 
 namespace {
 
-// One replicate's draws, shared by run_replicate and replay_replicate.
-struct Draw {
-  Graph generated;
-  const Graph* graph = nullptr;
-  Electorate electorate;
+// One replicate's draws and beliefs, shared by run_replicate and replay_replicate.
+struct Draw : ReplicateDraw {
   std::vector<MechanismBelief> beliefs;
 };
 
 void draw(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate, Draw& d) {
+  assert(behaviours.size() == model.scenario.arms.size());
+  draw_replicate(model, replicate, d);
+  assert(behaviours.beliefs != nullptr);
+  d.beliefs = behaviours.beliefs->beliefs(model, d.electorate, replicate);
+}
+
+}  // namespace
+
+void draw_replicate(const Model& model, std::uint64_t replicate, ReplicateDraw& d) {
   const Scenario& s = model.scenario;
-  assert(behaviours.size() == s.arms.size());
   d.graph = model.fixed_graph.get();
   if (d.graph == nullptr) {
     Stream rng(StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
@@ -126,11 +131,7 @@ void draw(const Model& model, const ArmBehaviours& behaviours, std::uint64_t rep
       model.fixed_values
           ? electorate_from_values(*model.fixed_values, d.graph->num_agents(), s.proposals)
           : draw_electorate(s.values, s.proposals, *d.graph, s.seed, replicate);
-  assert(behaviours.beliefs != nullptr);
-  d.beliefs = behaviours.beliefs->beliefs(model, d.electorate, replicate);
 }
-
-}  // namespace
 
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
                                std::uint64_t replicate, bool rounds) {

@@ -61,6 +61,17 @@ struct RunOptions {
   bool rounds = false;
 };
 
+// One replicate's graph and electorate, as every run draws them: the model's fixed graph or one
+// generated from (seed, replicate, purpose graph), and the values file's or drawn values. Voting
+// and funding replicates of the same seed share them. `graph` points at `generated` or at the
+// model's graph, so a ReplicateDraw is filled in place (draw_replicate), never moved.
+struct ReplicateDraw {
+  Graph generated;
+  const Graph* graph = nullptr;
+  Electorate electorate;
+};
+void draw_replicate(const Model& model, std::uint64_t replicate, ReplicateDraw& d);
+
 // Runs one replicate (the reference path; uses parallel loops over agents internally); with
 // `rounds`, its outcome carries the arms' rounds.
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,
