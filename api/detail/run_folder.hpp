@@ -1,6 +1,7 @@
 #pragma once
 // The output of a `run`, shared by the voting and the funding runs (api/run_command.cpp,
-// api/funding_run.cpp): the locked folder, its staged files and the manifest's common fields.
+// api/funding_run.cpp; defined in api/run_folder.cpp): the locked folder, its staged files and
+// the manifest's common fields.
 
 #include <filesystem>
 #include <string>
@@ -15,6 +16,11 @@
 namespace qvsim::run_detail {
 
 using FileList = std::vector<std::pair<std::string, const AtomicFile*>>;
+
+// The files every voting run writes (a funding run writes runs.csv and manifest.json of them);
+// any of them in a folder marks it as holding a run.
+inline constexpr const char* kRunFiles[] = {"runs.csv", "summary.csv", "summary.json",
+                                            "manifest.json"};
 
 // One run's output while it is written. The folder is request.out_dir, or the first of
 // results/<name>, results/<name>-2, ... that holds no run, created and locked for the run (a
