@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -177,6 +178,20 @@ TEST_CASE("honest standard QF with nonnegative values is fully efficient; capped
   }
 }
 
+TEST_CASE("allocative efficiency reproduces the docs' worked example", "[funding]") {
+  // Values 1, 2, -1 on one project: U = 2, contributions 1 and 4, F = 9; one project is its own
+  // best allocation. A second project valued 1 by one voter (F = 1): QF's (9, 1) is worth
+  // 2 (2 * 3 + 1) = 14 against 2 sqrt(10 * 5) for the best split (8, 2).
+  const std::vector<double> one_u = {2.0}, one_f = {9.0};
+  CHECK(allocative_efficiency(one_u, one_f) == Approx(1.0).epsilon(1e-15));
+  const std::vector<double> u = {2.0, 1.0}, f = {9.0, 1.0};
+  CHECK(allocative_efficiency(u, f) == Approx(14.0 / (2.0 * std::sqrt(50.0))).epsilon(1e-15));
+  CHECK(allocative_efficiency(u, std::vector<double>{8.0, 2.0}) == Approx(1.0).epsilon(1e-15));
+  // Undefined with no money or no positive value.
+  CHECK(std::isnan(allocative_efficiency(u, std::vector<double>{0.0, 0.0})));
+  CHECK(std::isnan(allocative_efficiency(std::vector<double>{-1.0, 0.0}, f)));
+}
+
 TEST_CASE("the briber pays each voter her price, cheapest first, within the budget", "[funding]") {
   // Every voter values the project at u = 1 (sd 1e-9): her honest contribution is 1, and adding 1
   // costs her 1 - 2 (sqrt 2 - 1) = 0.171573 of value; a budget of 1 buys 5 (0.858) and not 6
@@ -240,6 +255,27 @@ TEST_CASE("a funding run writes the same bytes at 1 and 2 threads", "[funding][c
   CHECK(runs.rfind("replicate,arm,rule,contributions,contributors,attacker_cost,bribed,matching,"
                    "captured,gain,gain_per_cost,efficiency\n",
                    0) == 0);
+  // summary.csv summarizes runs.csv: the mean and count of one arm, rule and metric.
+  {
+    std::istringstream in(runs);
+    std::string line;
+    double sum = 0.0;
+    int n = 0;
+    while (std::getline(in, line)) {
+      if (line.find(",all,cluster,") == std::string::npos) continue;
+      std::istringstream cells(line);
+      std::string cell;
+      for (int c = 0; c <= 10; ++c) std::getline(cells, cell, ',');  // gain_per_cost
+      sum += std::stod(cell);
+      ++n;
+    }
+    REQUIRE(n == 40);
+    const std::string summary = test::read(dir.path / "a" / "summary.csv");
+    const auto at = summary.find("\nall,cluster,gain_per_cost,40,0,");
+    REQUIRE(at != std::string::npos);
+    const double mean = std::stod(summary.substr(at + 32));
+    CHECK(mean == Approx(sum / n).epsilon(1e-12));
+  }
   const std::string projects = test::read(dir.path / "a" / "projects.csv");
   CHECK(std::count(projects.begin(), projects.end(), '\n') == 1201);
   CHECK(test::read(dir.path / "a" / "manifest.json").find("\"kind\": \"funding\"") !=
