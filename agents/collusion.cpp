@@ -57,7 +57,6 @@ class Collusion final : public Component {
         replicate_(ctx.replicate),
         arm_key_(ctx.arm_key),
         detect_(ctx.model.scenario.clusters.source != ClusterSource::none),
-        clusters_(ctx.clusters),
         site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
     const auto& ms = scenario_.mechanisms;
     mech_index_.fill(0);
@@ -196,8 +195,8 @@ class Collusion final : public Component {
     if (detect_) {
       // The scenario's clusters read as a detector's suspected coalitions (sim/clusters.hpp).
       const double nan = std::numeric_limits<double>::quiet_NaN();
-      const PairScore p = clusters_ != nullptr
-                              ? score_pairs(*clusters_, c.coalition_of, kNoCoalition)
+      const PairScore p = outcome.clusters != nullptr
+                              ? score_pairs(*outcome.clusters, c.coalition_of, kNoCoalition)
                               : PairScore{nan, nan, nan, nan, nan, nan};
       out.push_back(p.precision);
       out.push_back(p.recall);
@@ -297,8 +296,7 @@ class Collusion final : public Component {
   std::uint64_t seed_;
   std::uint64_t replicate_;
   std::uint32_t arm_key_;
-  bool detect_;               // the scenario sets clusters: report the detection scores
-  const Clusters* clusters_;  // the replicate's clusters (null while agents.csv replays)
+  bool detect_;  // the scenario sets clusters: report the detection scores
   std::array<std::size_t, kMechanismCount> mech_index_{};
   std::vector<Coalitions> coalitions_;  // in scenario.mechanisms order
   InvariantSite site_;

@@ -91,6 +91,8 @@ void validate_funding(const Scenario& s, const std::string& label) {
   if ((uses(MatchingRule::cluster) || uses(MatchingRule::cocm)) !=
       (s.clusters.source != ClusterSource::none))
     invalid(s, label, "clusters", "is required by the cluster and cocm rules, and only by them");
+  if (s.clusters.source == ClusterSource::ballots)
+    invalid(s, label, "clusters", "a funding scenario has no ballots to find clusters in");
   if (f.arms.empty()) invalid(s, label, "arms", "must name at least one arm");
   const auto project = [&](const std::string& key, std::uint32_t p) {
     if (p >= f.projects) invalid(s, label, key, "must be a project index < funding.projects");
@@ -327,6 +329,10 @@ void validate_scenario(const Scenario& s, const std::string& label) {
   }
   if (s.clusters.source == ClusterSource::file && s.clusters.file.empty()) {
     invalid(s, label, "clusters.file", "must be a non-empty path");
+  }
+  if (s.clusters.source == ClusterSource::ballots &&
+      !(s.clusters.similarity > 0.0 && s.clusters.similarity <= 1.0)) {
+    invalid(s, label, "clusters.ballots.similarity", "must be in (0, 1]");
   }
   if (uses(Mechanism::pairwise_bounded) != (s.pairwise_m != 0.0)) {
     invalid(s, label, "pairwise_m",

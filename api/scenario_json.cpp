@@ -108,6 +108,10 @@ void write_clusters(JsonWriter& w, const ClusterSpec& c) {
     w.key("clusters").begin_object();
     w.key("file").value(c.file.filename().generic_string());
     w.end_object();
+  } else if (c.source == ClusterSource::ballots) {
+    w.key("clusters").begin_object();
+    w.key("ballots").begin_object().key("similarity").value(c.similarity).end_object();
+    w.end_object();
   } else if (c.source != ClusterSource::none) {
     w.key("clusters").value(to_string(c.source));
   }

@@ -221,19 +221,32 @@ ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario&
     if (co != s.mechanisms.end()) {
       const auto mf = m.get("mechanisms");
       fail(ctx, mf ? mf->line : 0, "mechanisms",
-           "connection_oriented needs clusters: set clusters to blocks, communities or "
-           "{file: PATH}");
+           "connection_oriented needs clusters: set clusters to blocks, communities, "
+           "{file: PATH} or {ballots: {similarity: S}}");
     }
     return {};
   }
   ClusterSpec c;
   if (f->node.IsMap()) {
-    const MapView fm(ctx, *f, {"file"});
-    c.source = ClusterSource::file;
-    c.file = parse_file(ctx, fm.require("file"));
+    const MapView fm(ctx, *f, {"file", "ballots"});
+    const auto file = fm.get("file");
+    const auto ballots = fm.get("ballots");
+    if (file && ballots)
+      fail(ctx, ballots->line, ballots->path, "give either file or ballots, not both");
+    if (ballots) {
+      const MapView bm(ctx, *ballots, {"similarity"});
+      c.source = ClusterSource::ballots;
+      // A cosine: 1 links only ballots pointing exactly the same way; 0 or less would link
+      // ballots that share no direction at all.
+      c.similarity = get_number(ctx, bm.require("similarity"), Range{0.0, 1.0, true, false});
+    } else {
+      c.source = ClusterSource::file;
+      c.file = parse_file(ctx, fm.require("file"));
+    }
   } else if (!f->node.IsScalar()) {
     fail(ctx, f->line, f->path,
-         "must be blocks, communities or {file: PATH}, got " + describe(f->node));
+         "must be blocks, communities, {file: PATH} or {ballots: {similarity: S}}, got " +
+             describe(f->node));
   } else {
     constexpr ClusterSource kSources[] = {ClusterSource::blocks, ClusterSource::communities};
     c.source = kSources[get_choice(ctx, *f, {"blocks", "communities"})];

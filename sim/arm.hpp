@@ -20,8 +20,6 @@
 
 namespace qvsim {
 
-struct Clusters;
-
 struct ReplicateContext {
   const Model& model;
   const Graph& graph;
@@ -32,8 +30,6 @@ struct ReplicateContext {
   // Every agent's beliefs about the tally, one per mechanism in model.scenario.mechanisms order
   // (the same for every arm of the replicate).
   std::span<const MechanismBelief> beliefs;
-  // The replicate's clusters when the scenario sets `clusters` (sim/clusters.hpp), else null.
-  const Clusters* clusters = nullptr;
 
   // The belief held under mechanism m (which must be one of the scenario's).
   const MechanismBelief& belief(Mechanism m) const;

@@ -250,11 +250,70 @@ Clusters replicate_clusters(const Model& model, const Graph& graph, std::uint64_
     case ClusterSource::communities:
       return clusters_from_labels(label_propagation(graph, s.seed, replicate));
     case ClusterSource::file: return clusters_from_labels(*model.fixed_clusters);
-    case ClusterSource::none: break;
+    case ClusterSource::none:
+    case ClusterSource::ballots: break;
   }
-  std::vector<std::uint32_t> alone(graph.num_agents());
-  for (AgentId a = 0; a < alone.size(); ++a) alone[a] = a;
+  return singleton_clusters(graph.num_agents());
+}
+
+Clusters singleton_clusters(AgentId agents) {
+  std::vector<std::uint32_t> alone(agents);
+  for (AgentId a = 0; a < agents; ++a) alone[a] = a;
   return clusters_from_labels(alone);
+}
+
+Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
+                         std::uint32_t proposals, double similarity) {
+  const AgentId n = graph.num_agents();
+  const std::size_t kc = proposals;
+  assert(ballots.size() == std::size_t{n} * kc);
+  std::vector<double> norm(n);
+  parallel_for_agents(n, [&](AgentId a) {
+    double s = 0.0;
+    for (std::size_t k = 0; k < kc; ++k) s += ballots[a * kc + k] * ballots[a * kc + k];
+    norm[a] = std::sqrt(s);
+  });
+  // Which directed edges (CSR order) link their ends; each undirected edge is judged once, from
+  // its lower end, so both directions agree.
+  const auto& rowstart = graph.csr().m_forward.m_rowstart;
+  std::vector<std::uint8_t> linked(graph.directed_edges(), 0);
+  parallel_for_agents(n, [&](AgentId a) {
+    if (!(norm[a] > 0.0)) return;
+    const auto nb = graph.neighbors(a);
+    for (std::size_t i = 0; i < nb.size(); ++i) {
+      const AgentId b = nb[i];
+      if (b < a || !(norm[b] > 0.0)) continue;
+      double dot = 0.0;
+      for (std::size_t k = 0; k < kc; ++k) dot += ballots[a * kc + k] * ballots[b * kc + k];
+      linked[rowstart[a] + i] = dot >= similarity * norm[a] * norm[b] ? 1 : 0;
+    }
+  });
+  // Components of the links by union-find, in agent and edge order (one pass, sequential: the
+  // union order fixes the labels, so they do not depend on the thread count). Written here
+  // rather than with Boost's disjoint_sets, which unites by rank: rooting every set at its lowest
+  // agent id makes the labels plain agent ids, the same whatever the order of the links.
+  std::vector<AgentId> parent(n);
+  for (AgentId a = 0; a < n; ++a) parent[a] = a;
+  const auto find = [&](AgentId a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  };
+  for (AgentId a = 0; a < n; ++a) {
+    const auto nb = graph.neighbors(a);
+    for (std::size_t i = 0; i < nb.size(); ++i) {
+      if (linked[rowstart[a] + i] == 0) continue;
+      const AgentId x = find(a), y = find(nb[i]);
+      // The smaller root wins, so a component's label is its lowest agent id.
+      if (x < y) {
+        parent[y] = x;
+      } else if (y < x) {
+        parent[x] = y;
+      }
+    }
+  }
+  std::vector<std::uint32_t> label(n);
+  for (AgentId a = 0; a < n; ++a) label[a] = find(a);
+  return clusters_from_labels(label);
 }
 
 PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> truth,

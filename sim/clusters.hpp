@@ -52,8 +52,20 @@ std::vector<std::uint32_t> label_propagation(const Graph& graph, std::uint64_t s
 std::vector<std::uint32_t> load_clusters_file(const std::filesystem::path& file, AgentId agents,
                                               const std::vector<std::uint64_t>& original_ids);
 
-// The clusters of one replicate under the model's ClusterSpec (none: every agent alone).
+// The clusters of one replicate under the model's ClusterSpec when they are drawn per replicate
+// (replicate_wide: blocks, communities, a file); every agent alone otherwise.
 Clusters replicate_clusters(const Model& model, const Graph& graph, std::uint64_t replicate);
+
+// Every agent in a cluster of her own.
+Clusters singleton_clusters(AgentId agents);
+
+// Suspected coalitions from public ballots (docs/model.md, "Detection from public ballots"): two
+// neighbours on the graph are linked when both voted and their ballots point the same way,
+// cos(b_a, b_b) = b_a . b_b / (|b_a| |b_b|) >= similarity; the clusters are the components of
+// the links (an agent linked to nobody is alone). `ballots` holds agent a's votes on proposal k at
+// a * proposals + k. Linear in directed edges x proposals; bit-identical at any thread count.
+Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
+                         std::uint32_t proposals, double similarity);
 
 // How well clusters, read as a detector's suspected coalitions, find true groups (coalitions),
 // counted over pairs of agents: a pair is flagged when both share a cluster, and true when both

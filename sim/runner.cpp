@@ -18,7 +18,8 @@
 namespace qvsim {
 
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
-                       Mechanism mechanism, std::uint64_t replicate, const Clusters* clusters) {
+                       Mechanism mechanism, std::uint64_t replicate, const Clusters* clusters,
+                       const Graph* graph) {
   const std::size_t kc = electorate.proposals;
   const std::size_t nc = plan.counter_count();
   // Accumulators: V_0..V_{K-1}, spent, voters (a count, exact in a double below 2^53), |votes|,
@@ -31,16 +32,22 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   const bool co = mechanism == Mechanism::connection_oriented;
   const bool pairwise = mechanism == Mechanism::pairwise_bounded;
   const bool discounted = co || pairwise;
-  if (co && (clusters == nullptr || clusters->of.size() != electorate.agents))
+  // Clusters found from this tally's ballots: every ballot is kept, a plain tally still adds them
+  // up as it casts them (the same sums, in the same order, as without the detector).
+  const bool from_ballots = model.scenario.clusters.source == ClusterSource::ballots;
+  if (from_ballots && (graph == nullptr || graph->num_agents() != electorate.agents))
+    throw std::logic_error("clusters from ballots need the replicate's graph");
+  if (co && !from_ballots && (clusters == nullptr || clusters->of.size() != electorate.agents))
     throw std::logic_error("a connection_oriented tally needs the replicate's clusters");
-  std::vector<double> ballots(discounted ? electorate.agents * kc : 0);
+  const bool keep = discounted || from_ballots;
+  std::vector<double> ballots(keep ? electorate.agents * kc : 0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
-    std::vector<double> own(discounted ? 0 : kc);
+    std::vector<double> own(keep ? 0 : kc);
     double* acc = partial.data() + c * width;
     const std::span<double> counters(acc + kc + 3, nc);
     for (AgentId a = begin; a < end; ++a) {
       const std::span<double> votes =
-          discounted ? std::span<double>(ballots.data() + a * kc, kc) : std::span<double>(own);
+          keep ? std::span<double>(ballots.data() + a * kc, kc) : std::span<double>(own);
       acc[kc] += plan.cast(mechanism, a, votes, counters);
       bool voted = false;
       double abs = 0.0;
@@ -53,6 +60,14 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
       acc[kc + 2] += abs;
     }
   });
+  std::optional<Clusters> found;
+  if (from_ballots) {
+    found = model.scenario.ballot == Ballot::public_ballot
+                ? ballot_clusters(*graph, ballots, electorate.proposals,
+                                  model.scenario.clusters.similarity)
+                : singleton_clusters(electorate.agents);
+    clusters = &*found;
+  }
   std::vector<double> pairwise_tally;
   if (pairwise) {
     pairwise_tally =
@@ -94,8 +109,10 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
       ++out.ties;
     }
   }
+  out.clusters = clusters;
   out.arm_metrics =
       plan.metrics(mechanism, std::span<const double>(total).subspan(kc + 3, nc), out);
+  out.clusters = nullptr;
   return out;
 }
 
@@ -150,17 +167,14 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
   out.beliefs = std::move(d.beliefs);
   out.arms.resize(s.arms.size());
   std::optional<Clusters> clusters;
-  if (s.clusters.source != ClusterSource::none)
-    clusters = replicate_clusters(model, graph, replicate);
+  if (replicate_wide(s.clusters)) clusters = replicate_clusters(model, graph, replicate);
   for (std::size_t i = 0; i < s.arms.size(); ++i) {
-    const ReplicateContext ctx{model,       graph,
-                               electorate,  replicate,
-                               i,           model.arm_keys[i],
-                               out.beliefs, clusters ? &*clusters : nullptr};
+    const ReplicateContext ctx{model,      graph, electorate, replicate, i, model.arm_keys[i],
+                               out.beliefs};
     const auto plan = behaviours[i]->plan(ctx);
     for (const Mechanism m : s.mechanisms) {
       out.arms[i].mechanisms.push_back(
-          tally(model, electorate, *plan, m, replicate, clusters ? &*clusters : nullptr));
+          tally(model, electorate, *plan, m, replicate, clusters ? &*clusters : nullptr, &graph));
       if (rounds) out.arms[i].mechanisms.back().rounds = plan->rounds(m);
       if constexpr (kInvariantsEnabled) {
         const MechanismOutcome& o = out.arms[i].mechanisms.back();

@@ -27,6 +27,9 @@ struct MechanismOutcome {
   double abs_votes = 0.0;             // sum over agents and proposals of |vote|
   std::vector<double> arm_metrics;    // the arm's own metrics (ArmBehaviour::metric_names())
   std::vector<RoundRecord> rounds;    // the arm's rounds (ArmPlan::rounds) when asked for
+  // The clusters this tally used or found from its ballots (a detector's suspected coalitions),
+  // set only while the arm computes its metrics (ArmPlan::metrics); null otherwise.
+  const Clusters* clusters = nullptr;
 };
 
 struct ArmOutcome {
@@ -78,10 +81,13 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
                                std::uint64_t replicate, bool rounds = false);
 
 // Tallies one arm plan under one mechanism; exposed for tests. A connection_oriented tally needs
-// the replicate's clusters (sim/clusters.hpp).
+// the replicate's clusters (sim/clusters.hpp). With clusters from ballots (ClusterSource::ballots)
+// the tally keeps every ballot and finds the clusters from them on `graph` (required then) when
+// the ballot is public; under any other ballot an observer sees no ballot and every agent is
+// alone. Either way the clusters reach the arm's metrics (MechanismOutcome::clusters).
 MechanismOutcome tally(const Model& model, const Electorate& electorate, const ArmPlan& plan,
                        Mechanism mechanism, std::uint64_t replicate,
-                       const Clusters* clusters = nullptr);
+                       const Clusters* clusters = nullptr, const Graph* graph = nullptr);
 
 // Rebuilds replicate r exactly as run_replicate does (graph, electorate, beliefs, every arm's
 // plan) and calls visit(context, plan) for each arm in scenario order, so that a caller can read

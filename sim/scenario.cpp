@@ -53,6 +53,7 @@ const char* to_string(ClusterSource c) noexcept {
     case ClusterSource::blocks: return "blocks";
     case ClusterSource::communities: return "communities";
     case ClusterSource::file: return "file";
+    case ClusterSource::ballots: return "ballots";
   }
   return "?";
 }

@@ -180,12 +180,21 @@ inline constexpr std::uint64_t kMaxPairwiseAgents = 20000;
 
 // Where the clusters of connection_oriented tallies come from, per replicate: the blocks of a
 // stochastic block model, communities found in the graph by label propagation
-// (sim/clusters.hpp), or a clusters file (agent,cluster rows; every agent exactly once).
-enum class ClusterSource { none, blocks, communities, file };
+// (sim/clusters.hpp), a clusters file (agent,cluster rows; every agent exactly once), or, per arm
+// and mechanism, the public ballots: neighbours whose ballots point the same way
+// (sim/clusters.hpp, ballot_clusters).
+enum class ClusterSource { none, blocks, communities, file, ballots };
 struct ClusterSpec {
   ClusterSource source = ClusterSource::none;
   std::filesystem::path file;  // ClusterSource::file, resolved against the scenario's folder
+  double similarity = 0.0;     // ClusterSource::ballots: the cosine that links two ballots, (0, 1]
 };
+
+// Whether clusters are drawn once per replicate (blocks, communities, a file), shared by every
+// arm and mechanism, rather than found from each tally's ballots.
+inline bool replicate_wide(const ClusterSpec& c) noexcept {
+  return c.source != ClusterSource::none && c.source != ClusterSource::ballots;
+}
 // public, provable, secret (docs/coercion.md), and maci: receipt-free with key changes (MACI).
 // Under maci a voter can override any earlier ballot with a key change, so no vote can be verified;
 // only a voter who hands an attacker her key (`key_surrender`, a per-agent trait of each attack

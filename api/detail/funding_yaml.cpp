@@ -184,6 +184,11 @@ void read_funding(const Context& ctx, const MapView& root, Scenario& s) {
            "nothing uses clusters: only the cluster and cocm rules do; add one to funding.rules, "
            "or remove clusters");
     }
+    if (c && s.clusters.source == ClusterSource::ballots) {
+      fail(ctx, c->line, c->path,
+           "a funding scenario has no ballots to find clusters in: use blocks, communities or "
+           "{file: PATH}, and funding.detect for a detector from contributions");
+    }
   });
 
   const Field arms = root.require("arms");

@@ -336,6 +336,10 @@ TEST_CASE("bad funding input names file, line and key and exits 2", "[funding][c
         "project 1 is listed twice");
   fails("funding: {projects: 2, rules: [cluster]}\narms: {honest: {}}\n",
         "cluster and cocm need clusters");
+  fails(
+      "funding: {projects: 2, rules: [cluster]}\nclusters: {ballots: {similarity: 0.9}}\n"
+      "arms: {honest: {}}\n",
+      "bad.yaml:8: clusters: a funding scenario has no ballots to find clusters in");
   // Attacker accounts are bounded, and count among the pairwise rule's contributors.
   fails(
       "funding: {projects: 2}\n"

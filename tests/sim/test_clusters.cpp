@@ -208,3 +208,49 @@ TEST_CASE("pair scores: a hand case, a detector that flags nobody, a planted cli
   CHECK(found.recall == 1.0);
   CHECK(found.precision > 0.0);
 }
+
+TEST_CASE("ballot clusters: neighbours whose ballots point the same way, a hand case") {
+  // A path 0 - 1 - 2 - 3 - 4 and agent 5 joined to 0. Ballots on two proposals:
+  //   0 = (1, 0), 1 = (1, 0.1), 2 = (0, 1), 3 = (0, 2), 4 = (0, 0) (abstains), 5 = (1, 0).
+  // cos(0, 1) = 1 / sqrt(1.01) = 0.99504, cos(1, 2) = 0.1 / sqrt(1.01) = 0.0995, cos(2, 3) = 1,
+  // agent 4 is linked to nobody, cos(0, 5) = 1.
+  const Graph g = Graph::from_edges(6, {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {0, 5}});
+  const std::vector<double> ballots{1, 0, 1, 0.1, 0, 1, 0, 2, 0, 0, 1, 0};
+  const auto groups = [&](double similarity) {
+    const Clusters c = ballot_clusters(g, ballots, 2, similarity);
+    std::vector<std::vector<AgentId>> out;
+    for (std::uint32_t x = 0; x < c.count; ++x)
+      out.emplace_back(c.members.begin() + static_cast<std::ptrdiff_t>(c.start[x]),
+                       c.members.begin() + static_cast<std::ptrdiff_t>(c.start[x + 1]));
+    return out;
+  };
+  using Groups = std::vector<std::vector<AgentId>>;
+  // At 0.99 the links are 0-1, 0-5 and 2-3: clusters {0, 1, 5}, {2, 3}, {4}, numbered by their
+  // lowest agent.
+  CHECK(groups(0.99) == Groups{{0, 1, 5}, {2, 3}, {4}});
+  // At 0.996 agent 1 is cut off from 0; at 0.09 she links 0's group to 2's.
+  CHECK(groups(0.996) == Groups{{0, 5}, {1}, {2, 3}, {4}});
+  CHECK(groups(0.09) == Groups{{0, 1, 2, 3, 5}, {4}});
+  // Identical ballots that are not neighbours are not linked: the observer compares ballots
+  // along the graph only (agents 2 and 5 are far apart; 3 and 2 are parallel, 5 and 0 equal).
+  const Graph cut = Graph::from_edges(6, {{0, 1}, {2, 3}});
+  const Clusters c = ballot_clusters(cut, ballots, 2, 0.5);
+  CHECK(c.count == 4);  // {0, 1}, {2, 3}, {4}, {5}
+  CHECK(c.of[5] != c.of[0]);
+}
+
+TEST_CASE("ballot clusters are bit-identical at 1 and 2 threads") {
+  Stream rng(StreamKey{17, 0, 0, 0, 0, Purpose::graph});
+  const Graph g = generate_graph(BarabasiAlbertSpec{3}, 30000, rng);
+  std::vector<double> ballots(30000 * 3);
+  Stream draws(StreamKey{17, 0, 0, 0, 1, Purpose::graph});
+  for (double& b : ballots) b = draws.normal();
+  Clusters one, two;
+  with_threads(1, [&] { one = ballot_clusters(g, ballots, 3, 0.9); });
+  with_threads(2, [&] { two = ballot_clusters(g, ballots, 3, 0.9); });
+  CHECK(one.of == two.of);
+  CHECK(one.count == two.count);
+  // Random ballots in three dimensions: some neighbours pass 0.9, far from all of them.
+  CHECK(one.count > 1000);
+  CHECK(one.count < 30000);
+}
