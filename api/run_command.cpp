@@ -88,6 +88,17 @@ void warn_unconverged(const std::vector<MechanismBelief>& beliefs, std::ostream&
   }
 }
 
+// Clusters from ballots under a ballot nobody can read find nothing; a sweep over the ballot may
+// mean it, a single run most likely does not.
+void warn_unread_ballots(const Scenario& s, std::ostream& err) {
+  if (s.clusters.source == ClusterSource::ballots && s.ballot != Ballot::public_ballot) {
+    err << "qvsim: warning: clusters from ballots read public ballots; under a "
+        << to_string(s.ballot)
+        << " ballot nobody can, so every agent is alone (detection recall 0, connection_oriented "
+           "equal to quadratic); set ballot: public\n";
+  }
+}
+
 std::string manifest_json(const Model& model, const std::string& scenario_json, unsigned threads,
                           double seconds, const std::string& started,
                           const std::vector<MechanismBelief>& beliefs, bool proposals, bool rounds,
@@ -233,6 +244,7 @@ fs::path run_scenario(const RunRequest& req, std::ostream& out, std::ostream& er
   AtomicFile& runs = add("runs.csv");
   const auto behaviours = agents::make_behaviours(model.scenario);
   warn_unconverged(behaviours.beliefs->prior(model), err);
+  warn_unread_ballots(model.scenario, err);
   analysis::RunTable table(model, arm_columns(behaviours), &runs.stream());
   ProgressBar bar(err, req.progress_bar && !req.quiet, "replicates");
   RunOptions opts;

@@ -315,7 +315,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       std::any_of(s.arms.begin(), s.arms.end(), [](const ArmSpec& a) { return a.collusion; });
   if (uses(Mechanism::connection_oriented) && s.clusters.source == ClusterSource::none) {
     invalid(s, label, "clusters",
-            "connection_oriented needs clusters (blocks, communities or a file)");
+            "connection_oriented needs clusters (blocks, communities, a file or ballots)");
   }
   if (!uses(Mechanism::connection_oriented) && !colluding &&
       s.clusters.source != ClusterSource::none) {

@@ -211,8 +211,8 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
   return out;
 }
 
-// `clusters`: blocks | communities | {file: PATH}. Required by connection_oriented and refused
-// without it; blocks need a stochastic block model.
+// `clusters`: blocks | communities | {file: PATH} | {ballots: {similarity: S}}. Required by
+// connection_oriented and refused without it; blocks need a stochastic block model.
 ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario& s) {
   const auto co =
       std::find(s.mechanisms.begin(), s.mechanisms.end(), Mechanism::connection_oriented);
@@ -233,6 +233,8 @@ ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario&
     const auto ballots = fm.get("ballots");
     if (file && ballots)
       fail(ctx, ballots->line, ballots->path, "give either file or ballots, not both");
+    if (!file && !ballots)
+      fail(ctx, f->line, f->path, "give {file: PATH} or {ballots: {similarity: S}}");
     if (ballots) {
       const MapView bm(ctx, *ballots, {"similarity"});
       c.source = ClusterSource::ballots;

@@ -267,12 +267,15 @@ Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
   const AgentId n = graph.num_agents();
   const std::size_t kc = proposals;
   assert(ballots.size() == std::size_t{n} * kc);
+  // Squared norms: the test below takes no root, so that identical (or proportional) ballots,
+  // whose cosine is 1 exactly, are linked at similarity 1 whatever the rounding of a root.
   std::vector<double> norm(n);
   parallel_for_agents(n, [&](AgentId a) {
     double s = 0.0;
     for (std::size_t k = 0; k < kc; ++k) s += ballots[a * kc + k] * ballots[a * kc + k];
-    norm[a] = std::sqrt(s);
+    norm[a] = s;
   });
+  const double s2 = similarity * similarity;
   // Which directed edges (CSR order) link their ends; each undirected edge is judged once, from
   // its lower end, so both directions agree.
   const auto& rowstart = graph.csr().m_forward.m_rowstart;
@@ -285,7 +288,8 @@ Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
       if (b < a || !(norm[b] > 0.0)) continue;
       double dot = 0.0;
       for (std::size_t k = 0; k < kc; ++k) dot += ballots[a * kc + k] * ballots[b * kc + k];
-      linked[rowstart[a] + i] = dot >= similarity * norm[a] * norm[b] ? 1 : 0;
+      // cos >= S, S > 0, as dot > 0 and dot^2 >= S^2 |b_a|^2 |b_b|^2.
+      linked[rowstart[a] + i] = dot > 0.0 && dot * dot >= s2 * norm[a] * norm[b] ? 1 : 0;
     }
   });
   // Components of the links by union-find, in agent and edge order (one pass, sequential: the

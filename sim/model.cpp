@@ -216,9 +216,13 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
                  static_cast<double>(s.mechanisms.size()) * sizeof(std::uint64_t);
     }
   }
-  // Connection-oriented tallies hold the clusters (label, id, member and start per agent: 4 x 8
-  // bytes with the sort's copy) and every ballot (a double per agent and proposal) ...
+  // Clusters (connection-oriented tallies, detection scores) hold label, id, member and start
+  // per agent (4 x 8 bytes with the sort's copy) and every ballot (a double per agent and
+  // proposal) ...
   if (s.clusters.source != ClusterSource::none) scratch += 32.0 * nd;
+  // ... and finding them from ballots a squared norm, a parent and a label per agent and a link
+  // flag per directed edge.
+  if (s.clusters.source == ClusterSource::ballots) scratch += 16.0 * nd + 2.0 * edges;
   if (s.clusters.source != ClusterSource::none || s.pairwise_m > 0.0) {
     // ... and pairwise_bounded tallies every ballot plus two sums per agent and option.
     scratch +=

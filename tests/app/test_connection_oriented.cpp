@@ -373,6 +373,14 @@ TEST_CASE("clusters from ballots: nothing to see under a secret ballot, the tall
       std::find(names.begin(), names.end(), "detection_recall") - names.begin());
   REQUIRE(recall < names.size());
   const ReplicateOutcome o = run_replicate(secret, behaviours, 0);
+  // The command line says so before it runs.
+  test::write(dir.path / "secret.yaml",
+              scenario_text("clusters: {ballots: {similarity: 0.5}}\nballot: secret\n") + loyal);
+  const auto cli = test::cli({"run", (dir.path / "secret.yaml").string(), "--quiet", "--out",
+                              (dir.path / "out").string()});
+  CHECK(cli.code == 0);
+  CHECK_THAT(cli.err, Catch::Contains("warning: clusters from ballots read public ballots; under "
+                                      "a secret ballot nobody can"));
   for (const ArmOutcome& arm : o.arms) CHECK(arm.mechanisms[1].tally == arm.mechanisms[0].tally);
   CHECK(o.arms[1].mechanisms[0].arm_metrics[recall] == 0.0);
   CHECK(std::isnan(o.arms[1].mechanisms[0].arm_metrics[recall - 1]));

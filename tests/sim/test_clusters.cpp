@@ -237,6 +237,22 @@ TEST_CASE("ballot clusters: neighbours whose ballots point the same way, a hand 
   const Clusters c = ballot_clusters(cut, ballots, 2, 0.5);
   CHECK(c.count == 4);  // {0, 1}, {2, 3}, {4}, {5}
   CHECK(c.of[5] != c.of[0]);
+  // At similarity 1, identical and proportional ballots are linked whatever the rounding of a
+  // norm's root: (1, 1) with (1, 1), (1, 2) with (2, 4), and sign ballots of many proposals, as
+  // one person one vote casts them; (1, 2) with (2, 4.000001) is not.
+  const Graph pairs = Graph::from_edges(8, {{0, 1}, {2, 3}, {4, 5}, {6, 7}});
+  // Agents 0 to 5 vote on the first two of ten proposals; 6 and 7 cast the same ten signs.
+  const std::vector<double> first_two{1, 1, 1, 1, 1, 2, 2, 4, 1, 2, 2, 4.000001};
+  std::vector<double> exact(8 * 10, 0.0);
+  for (int a = 0; a < 6; ++a)
+    for (int k = 0; k < 2; ++k) exact[a * 10 + k] = first_two[a * 2 + k];
+  for (int a = 6; a < 8; ++a)
+    for (int k = 0; k < 10; ++k) exact[a * 10 + k] = k % 3 == 0 ? -1.0 : 1.0;
+  const Clusters one = ballot_clusters(pairs, exact, 10, 1.0);
+  CHECK(one.of[0] == one.of[1]);
+  CHECK(one.of[2] == one.of[3]);
+  CHECK(one.of[4] != one.of[5]);
+  CHECK(one.of[6] == one.of[7]);
 }
 
 TEST_CASE("ballot clusters are bit-identical at 1 and 2 threads") {
