@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "sim/graph.hpp"
+#include "sim/memory.hpp"
 #include "sim/scenario.hpp"
 
 namespace qvsim {
@@ -27,7 +28,8 @@ struct Electorate {
   std::uint32_t proposals = 0;
   // Agent-major: values[a * proposals + k] is agent a's value u_ak (in money or utility units) for
   // proposal k passing; negative means she wants it to fail.
-  std::vector<double> values;
+  // Not zeroed on resize (sim/memory.hpp): every value is written by the pass that draws it.
+  LargeVector<double> values;
   // U_k = sum over agents of u_ak, summed in a fixed order (bit-identical for any thread count).
   std::vector<double> totals;
 
@@ -43,7 +45,7 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
 
 // The electorate of values given agent-major (agents x proposals, e.g. a values file), with
 // totals summed in the same fixed order as draw_electorate.
-Electorate electorate_from_values(const std::vector<double>& values, AgentId agents,
+Electorate electorate_from_values(std::span<const double> values, AgentId agents,
                                   std::uint32_t proposals);
 
 // Maps a standard normal z to the distribution `dist` by F^{-1}(Phi(z)) (normal: mean + sd * z).

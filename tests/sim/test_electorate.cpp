@@ -228,7 +228,63 @@ TEST_CASE("electorate_from_values sums totals as draw_electorate does", "[electo
     CHECK(one.totals[k] == Approx(sum).epsilon(1e-12));
   }
   // Small values by hand.
-  const Electorate small = electorate_from_values({1.0, -2.0, 3.5, 0.5, -1.0, 4.0}, 3, 2);
+  const Electorate small =
+      electorate_from_values(std::vector<double>{1.0, -2.0, 3.5, 0.5, -1.0, 4.0}, 3, 2);
   CHECK(small.totals == std::vector<double>{3.5, 2.5});
   CHECK(small.of(1)[0] == 3.5);
+}
+
+TEST_CASE("homophily smoothing equals its formula, one proposal at a time, bit for bit",
+          "[electorate]") {
+  // The electorate smooths blocks of proposals at once (sim/electorate.cpp); here z_ak is written
+  // out as electorate.hpp states it, proposal by proposal, neighbours in ascending order. Proposal
+  // counts below, at and above one block, and past several, with and without a block model and
+  // with isolated agents, must give the same bits.
+  const AgentId n = 600;
+  std::vector<std::pair<AgentId, AgentId>> edges;
+  Stream pick(StreamKey{3, 0, 0, 0, 0, Purpose::graph});
+  for (int i = 0; i < 1500; ++i) {
+    const auto a = static_cast<AgentId>(pick.uniform() * 590);  // agents 590.. stay isolated
+    const auto b = static_cast<AgentId>(pick.uniform() * 590);
+    edges.emplace_back(a, b);
+  }
+  std::vector<std::uint32_t> block_of(n);
+  for (AgentId a = 0; a < n; ++a) block_of[a] = a % 3;
+  const double h = 0.35;
+  for (const bool blocks : {false, true}) {
+    const Graph g = Graph::from_edges(n, edges, blocks ? block_of : std::vector<std::uint32_t>{});
+    for (const std::uint32_t kc : {1u, 15u, 16u, 17u, 40u}) {
+      const Electorate e = draw_electorate(normal_values(0.0, 1.0, h), kc, g, 21, 2);
+      std::vector<double> draws(std::size_t{n} * kc);
+      for (AgentId a = 0; a < n; ++a) {
+        Stream s(StreamKey{21, 2, 0, 0, a, Purpose::values});
+        for (std::uint32_t k = 0; k < kc; ++k) draws[a * kc + k] = s.normal();
+      }
+      std::size_t differ = 0;
+      for (std::uint32_t k = 0; k < kc; ++k) {
+        for (AgentId a = 0; a < n; ++a) {
+          const auto nb = g.neighbors(a);
+          double z = draws[a * kc + k];
+          double f = 0.0;
+          if (blocks) {
+            Stream s(StreamKey{21, 2, 0, 0, block_of[a], Purpose::block_values});
+            s.seek(k);
+            f = s.normal();
+          }
+          if (!nb.empty()) {
+            double sum = 0.0;
+            for (const AgentId b : nb) sum += draws[b * kc + k];
+            double sm = sum / std::sqrt(static_cast<double>(nb.size()));
+            if (blocks) sm = std::sqrt(0.5) * sm + std::sqrt(0.5) * f;
+            z = std::sqrt(1.0 - h) * draws[a * kc + k] + std::sqrt(h) * sm;
+          } else if (blocks) {
+            z = std::sqrt(1.0 - h) * draws[a * kc + k] + std::sqrt(h) * f;
+          }
+          differ += e.of(a)[k] != z;
+        }
+      }
+      INFO("proposals " << kc << (blocks ? ", blocks" : ""));
+      CHECK(differ == 0);
+    }
+  }
 }
