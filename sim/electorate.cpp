@@ -15,8 +15,6 @@
 namespace qvsim {
 namespace {
 
-// Proposals smoothed together (two 64-byte cache lines of doubles per agent).
-constexpr std::size_t kSmoothBlock = 16;
 // How many edges ahead the smoothing asks for a neighbour's block: enough gathers in flight to
 // cover a memory latency (about 100 ns) at a few nanoseconds per edge.
 constexpr std::size_t kGatherAhead = 16;

@@ -38,6 +38,10 @@ struct Electorate {
   }
 };
 
+// Proposals the homophily smoothing takes together (two 64-byte cache lines of doubles per agent):
+// its scratch is min(kSmoothBlock, proposals) doubles per agent.
+inline constexpr std::size_t kSmoothBlock = 16;
+
 // Draws the electorate of one replicate on `graph` (whose agent count it takes). Thread-safe;
 // runs in parallel over agents.
 Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "sim/clusters.hpp"
+#include "sim/electorate.hpp"
 #include "sim/error.hpp"
 #include "sim/rng.hpp"
 #include "sim/values_file.hpp"
@@ -198,10 +199,12 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   // Each replicate's own copy of the values; values from a file are held once more, for all
   // replicates together and already loaded (like an edge-list graph), so not counted here.
   const double values = nd * static_cast<double>(s.proposals) * sizeof(double);
-  // Scratch: one value column, plus what attack arms hold per agent while they prepare (coalition
-  // ids and marks; threat slots and beliefs; bribe losses, votes moved, identities, ranking and
-  // sale flags per mechanism).
-  double scratch = nd * sizeof(double);
+  // Scratch: the homophily smoothing's block of values (sim/electorate.hpp), plus what attack arms
+  // hold per agent while they prepare (coalition ids and marks; threat slots and beliefs; bribe
+  // losses, votes moved, identities, ranking and sale flags per mechanism).
+  double scratch = nd * sizeof(double) *
+                   static_cast<double>(std::min<std::size_t>(
+                       kSmoothBlock, std::max<std::uint32_t>(s.proposals, 1)));
   for (const auto& arm : s.arms) {
     double per_agent = 0;
     if (arm.collusion) per_agent += 5;
