@@ -11,6 +11,7 @@
 #include "sim/clusters.hpp"
 #include "sim/graph_generators.hpp"
 #include "sim/invariants.hpp"
+#include "sim/memory.hpp"
 #include "sim/pairwise.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
@@ -40,7 +41,9 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   if (co && !from_ballots && (clusters == nullptr || clusters->of.size() != electorate.agents))
     throw std::logic_error("a connection_oriented tally needs the replicate's clusters");
   const bool keep = discounted || from_ballots;
-  std::vector<double> ballots(keep ? electorate.agents * kc : 0);
+  // Not zeroed (sim/memory.hpp): cast() writes every proposal of every agent's ballot.
+  LargeVector<double> ballots;
+  resize_large(ballots, keep ? electorate.agents * kc : 0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> own(keep ? 0 : kc);
     double* acc = partial.data() + c * width;
