@@ -284,11 +284,7 @@ double parse_pairwise_m(const Context& ctx, const MapView& m, const Scenario& s)
 // An arm's block: its behaviour blocks (collusion, coercion, bribery), each read by its own file.
 ArmSpec parse_arm(const Context& ctx, const std::string& name, const Field& f,
                   std::uint32_t proposals) {
-  if (!is_name(name, false)) {
-    // Reported, and the arm's settings still read: their mistakes are independent of its name.
-    report(ctx, f.line, f.path, ErrorKind::invalid,
-           "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
-  }
+  check_arm_name(ctx, name, f);
   if (!f.node.IsNull() && !f.node.IsMap()) {
     fail(ctx, f.line, f.path, ErrorKind::type,
          "must be a map of settings ({} for an honest arm), got " + describe(f.node));

@@ -40,10 +40,7 @@ std::vector<MatchingRule> parse_rules(const Context& ctx, const Field& f) {
 
 FundingArm parse_funding_arm(const Context& ctx, const std::string& name, const Field& f,
                              std::uint32_t projects) {
-  if (!is_name(name, false)) {
-    report(ctx, f.line, f.path, ErrorKind::invalid,
-           "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
-  }
+  check_arm_name(ctx, name, f);
   const MapView m(ctx, f, {"sybils", "ring", "bribe"}, false, true);
   FundingArm arm{name};
   attempt(ctx, [&] {

@@ -37,6 +37,13 @@ bool is_name(std::string_view s, bool allow_dot) {
 
 std::string u64_str(std::uint64_t x) { return std::to_string(x); }
 
+void check_arm_name(const Context& ctx, const std::string& name, const Field& f) {
+  if (!is_name(name, false)) {
+    report(ctx, f.line, f.path, ErrorKind::invalid,
+           "arm names may use only letters, digits, '_' and '-', got '" + name + "'");
+  }
+}
+
 // ---- where a value sits in the document ----------------------------------------------------
 
 [[noreturn]] void fail(const Context& ctx, std::size_t line, const std::string& path,

@@ -166,6 +166,10 @@ void report(const Context& ctx, std::size_t line, const std::string& path, Error
 
 std::size_t line_of(const YAML::Node& n);
 
+// Reports an arm name (voting or funding) that is not [A-Za-z0-9_-]+; returns, so that the arm's
+// settings are still read (their mistakes do not depend on its name).
+void check_arm_name(const Context& ctx, const std::string& name, const Field& f);
+
 // Parses `text` as one YAML document, or throws InputError: encoding (NUL bytes, invalid UTF-8),
 // syntax, empty, more than one document, or too_complex (nesting deeper than yaml-cpp's guard, or
 // aliases that expand to more nodes than any scenario needs: a "billion laughs" document).
