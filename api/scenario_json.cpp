@@ -164,6 +164,11 @@ std::string scenario_to_json(const Scenario& s) {
     w.key("poll_noise").value(s.pivot.poll_noise);
   }
   w.end_object();
+  if (s.correlation_sample > 0) {  // absent when exact: earlier hashes stand
+    w.key("neighbor_correlation").begin_object();
+    w.key("sample_edges").value(s.correlation_sample);
+    w.end_object();
+  }
   w.end_object();
   w.key("graph");
   write_graph(w, s.graph);

@@ -363,6 +363,7 @@ void read_document(const Context& ctx, const YAML::Node& root, Scenario& s) {
   s.values = std::move(e.values);
   s.budget = e.budget;
   s.pivot = e.pivot;
+  s.correlation_sample = e.correlation_sample;
 
   if (auto g = m.get("graph")) {
     if (e.agents_ok) attempt(ctx, [&] { s.graph = parse_graph(ctx, *g, s.agents); });

@@ -106,11 +106,11 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
   const bool blocks = !graph.blocks().empty();
   if (h > 0.0) {
     // Pass 2, a block of up to kSmoothBlock proposals at a time: copy the block's e_bk, each
-    // agent's contiguous and aligned to a cache line, so that one gather of a neighbour brings the
-    // whole block (one proposal at a time, every gather brought one value: the graph's random
-    // access paid once per proposal). Neighbours read the untouched copy while the block is
-    // overwritten with z_ak; the scratch is kSmoothBlock doubles per agent. Each z_ak sums the
-    // same terms in the same order as one proposal at a time would: the same bits.
+    // agent's contiguous (a full block of 16 fills two cache lines exactly), so that one gather of
+    // a neighbour brings the whole block (one proposal at a time, every gather brought one value:
+    // the graph's random access paid once per proposal). Neighbours read the untouched copy while
+    // the block is overwritten with z_ak; the scratch is min(kSmoothBlock, proposals) doubles per
+    // agent. Each z_ak sums the same terms in the same order as one proposal at a time would.
     const std::size_t width_max = std::min<std::size_t>(kSmoothBlock, k_count);
     LargeVector<double> storage;
     resize_large(storage, n * width_max + kSmoothBlock);
@@ -149,7 +149,9 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
             // (in the graph's edge order, into the next agents' lists) while adding this one.
             if (const std::size_t ahead = first + i + kGatherAhead; ahead < directed) {
               const double* next = copy + std::size_t{column[ahead]} * width;
+              // A block of 16 fills two whole lines; a narrower one may straddle one more.
               for (std::size_t j = 0; j < width; j += 8) __builtin_prefetch(next + j);
+              __builtin_prefetch(next + width - 1);
             }
             const double* from = copy + std::size_t{nb[i]} * width;
             for (std::size_t j = 0; j < width; ++j) s[j] += from[j];
@@ -234,6 +236,43 @@ double neighbor_value_correlation(const Electorate& e, const Graph& graph) {
     const double mean = sums[k] / m;
     var += sums[kc + k] / m - mean * mean;
     cov += sums[2 * kc + k] / m - mean * mean;
+  }
+  if (!(var > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  return cov / var;
+}
+
+double sampled_neighbor_value_correlation(const Electorate& e, const Graph& graph,
+                                          std::uint64_t edges, std::uint64_t seed,
+                                          std::uint64_t replicate) {
+  const std::size_t kc = e.proposals;
+  const std::uint64_t directed = graph.directed_edges();
+  if (directed == 0 || kc == 0 || edges == 0) return std::numeric_limits<double>::quiet_NaN();
+  assert(edges <= kMaxCorrelationSample);
+  const auto& rowstart = graph.csr().m_forward.m_rowstart;
+  const auto& column = graph.csr().m_forward.m_column;
+  // Per proposal: sum of u over both ends, of u^2 over both ends, and of u_a u_b.
+  const auto sums =
+      deterministic_agent_sum(static_cast<AgentId>(edges), 3 * kc, [&](AgentId i, double* acc) {
+        Stream s(StreamKey{seed, replicate, 0, 0, i, Purpose::correlation_sample});
+        const std::uint64_t edge = s.below(directed);
+        // Its source: the last agent whose edges start at or before it.
+        const auto a = static_cast<std::size_t>(
+            std::upper_bound(rowstart.begin(), rowstart.end(), edge) - rowstart.begin() - 1);
+        const double* ua = e.values.data() + a * kc;
+        const double* ub = e.values.data() + static_cast<std::size_t>(column[edge]) * kc;
+        for (std::size_t k = 0; k < kc; ++k) {
+          acc[k] += ua[k] + ub[k];
+          acc[kc + k] += ua[k] * ua[k] + ub[k] * ub[k];
+          acc[2 * kc + k] += ua[k] * ub[k];
+        }
+      });
+  const auto ends = 2.0 * static_cast<double>(edges);
+  double cov = 0.0;
+  double var = 0.0;
+  for (std::size_t k = 0; k < kc; ++k) {
+    const double mean = sums[k] / ends;
+    var += sums[kc + k] / ends - mean * mean;
+    cov += sums[2 * kc + k] / static_cast<double>(edges) - mean * mean;
   }
   if (!(var > 0.0)) return std::numeric_limits<double>::quiet_NaN();
   return cov / var;

@@ -60,4 +60,17 @@ double value_from_latent(const ValueDistribution& dist, double z) noexcept;
 // edges or the values do not vary.
 double neighbor_value_correlation(const Electorate& electorate, const Graph& graph);
 
+// The most edges a sampled neighbour correlation may draw.
+inline constexpr std::uint64_t kMaxCorrelationSample = 1'000'000'000;
+
+// The same correlation estimated from `edges` edges drawn uniformly at random with replacement
+// (draw i: stream seed, replicate, 0, 0, i, Purpose::correlation_sample; one below() over the
+// directed edges), each counted in both directions, so that the means and variances are those of
+// both ends. Its standard error is about (1 - r^2) / sqrt(edges x proposals) (docs/model.md,
+// "Neighbour value correlation"). NaN when the graph has no edges or the sample does not vary.
+// Bit-identical at any thread count.
+double sampled_neighbor_value_correlation(const Electorate& electorate, const Graph& graph,
+                                          std::uint64_t edges, std::uint64_t seed,
+                                          std::uint64_t replicate);
+
 }  // namespace qvsim

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -69,7 +70,7 @@ void resize_large(std::vector<T, A>& v, std::size_t n) {
     std::vector<T, A> fresh;
     fresh.reserve(n);
     advise_huge_pages(fresh.data(), n * sizeof(T));
-    fresh.assign(v.begin(), v.end());
+    fresh.assign(std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
     v.swap(fresh);
   }
   v.resize(n);

@@ -199,12 +199,16 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   // Each replicate's own copy of the values; values from a file are held once more, for all
   // replicates together and already loaded (like an edge-list graph), so not counted here.
   const double values = nd * static_cast<double>(s.proposals) * sizeof(double);
-  // Scratch: the homophily smoothing's block of values (sim/electorate.hpp), plus what attack arms
-  // hold per agent while they prepare (coalition ids and marks; threat slots and beliefs; bribe
-  // losses, votes moved, identities, ranking and sale flags per mechanism).
-  double scratch = nd * sizeof(double) *
-                   static_cast<double>(std::min<std::size_t>(
-                       kSmoothBlock, std::max<std::uint32_t>(s.proposals, 1)));
+  // The homophily smoothing's block of values (sim/electorate.hpp), freed before any arm runs.
+  const bool smoothing = s.values.homophily > 0.0 && s.values.file.empty();
+  const double smooth = smoothing ? nd * sizeof(double) *
+                                        static_cast<double>(std::min<std::size_t>(
+                                            kSmoothBlock, std::max<std::uint32_t>(s.proposals, 1)))
+                                  : 0.0;
+  // Scratch: what attack arms hold per agent while they prepare (coalition ids and marks; threat
+  // slots and beliefs; bribe losses, votes moved, identities, ranking and sale flags per
+  // mechanism), and what tallies hold; the smoothing's, if larger, before them.
+  double scratch = 0.0;
   for (const auto& arm : s.arms) {
     double per_agent = 0;
     if (arm.collusion) per_agent += 5;
@@ -241,6 +245,7 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   // Graph: row starts plus 4 bytes per directed edge; building needs about twice that.
   const double graph_build = 4.0 * 2.0 * edges * 2.0 + 8.0 * nd;
   const double graph = model.fixed_graph ? 0.0 : graph_build;
+  scratch = std::max(scratch, smooth);
   const double bytes = std::max(graph, values + scratch + graph_build / 2.0);
   // 2^64 itself is not representable as uint64; anything from 2^63 up is "more than any machine".
   constexpr double kCap = 9223372036854775808.0;

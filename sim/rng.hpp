@@ -26,6 +26,7 @@ enum class Purpose : std::uint8_t {
   sweep_design = 5,  // random and Latin-hypercube sweep designs (agent = parameter index)
   bootstrap = 6,     // bootstrap resamples of analyze (see analysis/bootstrap.hpp)
   communities = 7,   // label propagation: an agent's coin and pick (round = round, agent = id)
+  correlation_sample = 8,  // the neighbour correlation's sampled edges (agent = draw index)
   // 16-31: the attack models (agents/traits.hpp)
   test = 255,  // reserved for tests
 };

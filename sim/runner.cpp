@@ -166,7 +166,10 @@ ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviou
   out.agents = graph.num_agents();
   out.edges = graph.num_edges();
   out.value_totals = electorate.totals;
-  out.neighbor_value_correlation = neighbor_value_correlation(electorate, graph);
+  out.neighbor_value_correlation =
+      s.correlation_sample > 0 ? sampled_neighbor_value_correlation(
+                                     electorate, graph, s.correlation_sample, s.seed, replicate)
+                               : neighbor_value_correlation(electorate, graph);
   out.beliefs = std::move(d.beliefs);
   out.arms.resize(s.arms.size());
   std::optional<Clusters> clusters;

@@ -388,6 +388,9 @@ struct Scenario {
   ValuesSpec values;
   BudgetSpec budget;
   PivotSpec pivot;  // electorate.pivot
+  // electorate.neighbor_correlation: 0 computes runs.csv's neighbor_value_corr over every edge;
+  // n > 0 over n edges drawn at random (sim/electorate.hpp).
+  std::uint64_t correlation_sample = 0;
   GraphSpec graph = WattsStrogatzSpec{};
   std::vector<Mechanism> mechanisms;  // non-empty, no repeats
   Ballot ballot = Ballot::secret;

@@ -14,6 +14,7 @@
 #include "api/detail/arm_yaml.hpp"
 #include "api/detail/scenario_node.hpp"
 #include "api/detail/yaml_reader.hpp"
+#include "sim/electorate.hpp"
 #include "sim/error.hpp"
 #include "sim/json.hpp"
 
@@ -268,7 +269,8 @@ void parse_electorate(const Context& ctx, const MapView& root, bool edge_list, E
     e.agents_ok = e.proposals_ok = e.budget_ok = true;
     return;
   }
-  const MapView m(ctx, *f, {"agents", "proposals", "values", "budget", "pivot"});
+  const MapView m(ctx, *f,
+                  {"agents", "proposals", "values", "budget", "pivot", "neighbor_correlation"});
   e.agents_ok = attempt(ctx, [&] {
     if (edge_list) {
       if (auto a = m.get("agents")) {
@@ -290,6 +292,19 @@ void parse_electorate(const Context& ctx, const MapView& root, bool edge_list, E
   });
   attempt(ctx, [&] {
     if (auto p = m.get("pivot")) e.pivot = parse_pivot(ctx, *p);
+  });
+  // neighbor_correlation: exact (every edge) or {sample_edges: N}.
+  attempt(ctx, [&] {
+    const auto c = m.get("neighbor_correlation");
+    if (!c) return;
+    if (c->node.IsMap()) {
+      const MapView cm(ctx, *c, {"sample_edges"});
+      e.correlation_sample = get_uint(ctx, cm.require("sample_edges"), 1, kMaxCorrelationSample);
+    } else if (c->node.IsScalar()) {
+      get_choice(ctx, *c, {"exact"});
+    } else {
+      fail(ctx, c->line, c->path, "must be exact or {sample_edges: N}, got " + describe(c->node));
+    }
   });
 }
 

@@ -18,6 +18,7 @@ struct ElectorateBlock {
   ValuesSpec values;
   BudgetSpec budget;
   PivotSpec pivot;
+  std::uint64_t correlation_sample = 0;  // neighbor_correlation: 0 exact, else sampled edges
   // Which parts were read; a collecting parse skips the checks that depend on one that was not.
   bool agents_ok = false;
   bool proposals_ok = false;

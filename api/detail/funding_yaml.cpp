@@ -120,7 +120,7 @@ void read_funding(const Context& ctx, const MapView& root, Scenario& s) {
     }
   }
   if (const auto e = root.get("electorate"); e && e->node.IsMap()) {
-    for (const char* key : {"proposals", "budget", "pivot"}) {
+    for (const char* key : {"proposals", "budget", "pivot", "neighbor_correlation"}) {
       if (const YAML::Node n = e->node[key]; n.IsDefined()) {
         report(ctx, line_of(n), child_path(e->path, key), ErrorKind::invalid,
                std::string("does not apply to a funding scenario (kind: funding)") +

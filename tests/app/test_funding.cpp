@@ -332,6 +332,16 @@ TEST_CASE("bad funding input names file, line and key and exits 2", "[funding][c
         "funding.pool: rule capped needs pool");
   fails("mechanisms: [quadratic]\nfunding: {projects: 2}\narms: {honest: {}}\n",
         "bad.yaml:7: mechanisms: does not apply to a funding scenario");
+  {
+    // A voting diagnostic in the electorate block: refused where it stands.
+    std::string t = head + "funding: {projects: 2}\narms: {honest: {}}\n";
+    t.replace(t.find("values:"), 7, "neighbor_correlation: exact, values:");
+    test::write(file, t);
+    const auto r = test::cli({"run", file.string(), "--quiet", "--out", (dir.path / "o").string()});
+    CHECK(r.code == 2);
+    CHECK_THAT(r.err, Catch::Contains("bad.yaml:4: electorate.neighbor_correlation: does not apply "
+                                      "to a funding scenario"));
+  }
   fails("funding: {projects: 3}\narms: {r: {ring: {projects: [1, 1], amount: 2}}}\n",
         "project 1 is listed twice");
   fails("funding: {projects: 2, rules: [cluster]}\narms: {honest: {}}\n",

@@ -4,8 +4,11 @@
 #include <string>
 #include <variant>
 
+#include "agents/behaviours.hpp"
 #include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
+#include "sim/model.hpp"
+#include "sim/runner.hpp"
 
 namespace {
 
@@ -990,4 +993,31 @@ TEST_CASE("shape mistakes inside arm blocks get the line to write instead", "[sc
                       "    coercion: {coercers: 5, shared_agenda: true, agenda: {proposal: 1, "
                       "direction: pass}}\n"));
   CHECK_NOTHROW(parse(head + "    bribery: {budget: 100, agenda: {proposal: 0}}\n"));
+}
+
+TEST_CASE("electorate.neighbor_correlation: exact or a sample of edges", "[scenario][yaml]") {
+  auto with = [](const std::string& c) {
+    return "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  neighbor_correlation: " +
+           c + "\narms: {honest: {}}\n";
+  };
+  CHECK(parse(kMinimal).correlation_sample == 0);
+  CHECK(parse(with("exact")).correlation_sample == 0);
+  const Scenario s = parse(with("{sample_edges: 5000}"));
+  CHECK(s.correlation_sample == 5000);
+  // In the scenario's identity only when sampled: exact scenarios keep their hash.
+  CHECK_THAT(qvsim::scenario_to_json(s), Catch::Contains("\"sample_edges\": 5000"));
+  CHECK_THAT(qvsim::scenario_to_json(parse(with("exact"))),
+             !Catch::Contains("neighbor_correlation"));
+  check_error(with("{sample_edges: 0}"), 6, "electorate.neighbor_correlation.sample_edges", ">= 1");
+  check_error(with("sampled"), 6, "electorate.neighbor_correlation", "exact");
+  check_error(with("[1]"), 6, "electorate.neighbor_correlation", "must be exact or");
+  // The run uses it: a sampled correlation differs from the exact one, and repeats itself.
+  const Scenario exact = parse(with("exact"));
+  const auto e =
+      qvsim::run_replicate(qvsim::freeze(exact), qvsim::agents::make_behaviours(exact), 0);
+  const auto a = qvsim::run_replicate(qvsim::freeze(s), qvsim::agents::make_behaviours(s), 0);
+  const auto b = qvsim::run_replicate(qvsim::freeze(s), qvsim::agents::make_behaviours(s), 0);
+  CHECK(a.neighbor_value_correlation == b.neighbor_value_correlation);
+  CHECK(a.neighbor_value_correlation != e.neighbor_value_correlation);
+  CHECK(a.arms[0].mechanisms[0].tally == e.arms[0].mechanisms[0].tally);  // a diagnostic only
 }
