@@ -40,7 +40,10 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
     throw std::logic_error("clusters from ballots need the replicate's graph");
   if (co && !from_ballots && (clusters == nullptr || clusters->of.size() != electorate.agents))
     throw std::logic_error("a connection_oriented tally needs the replicate's clusters");
-  const bool keep = discounted || from_ballots;
+  // Only a public ballot can be read: under any other the clusters are every agent alone, and
+  // nothing needs the ballots kept for them.
+  const bool readable = from_ballots && model.scenario.ballot == Ballot::public_ballot;
+  const bool keep = discounted || readable;
   // Not zeroed (sim/memory.hpp): cast() writes every proposal of every agent's ballot.
   LargeVector<double> ballots;
   resize_large(ballots, keep ? electorate.agents * kc : 0);
@@ -65,10 +68,9 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   });
   std::optional<Clusters> found;
   if (from_ballots) {
-    found = model.scenario.ballot == Ballot::public_ballot
-                ? ballot_clusters(*graph, ballots, electorate.proposals,
-                                  model.scenario.clusters.similarity)
-                : singleton_clusters(electorate.agents);
+    found = readable ? ballot_clusters(*graph, ballots, electorate.proposals,
+                                       model.scenario.clusters.similarity)
+                     : singleton_clusters(electorate.agents);
     clusters = &*found;
   }
   std::vector<double> pairwise_tally;
