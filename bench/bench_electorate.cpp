@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
   std::vector<double> graph_s, electorate_s, correlation_s, sampled_s, bound_s;
   for (long r = 0; r < repeat; ++r) {
     auto t0 = std::chrono::steady_clock::now();
-    Stream rng(StreamKey{1, static_cast<std::uint64_t>(r), 0, 0, 0, Purpose::graph});
-    const Graph g = generate_graph(BarabasiAlbertSpec{m}, agents, rng);
+    const Graph g =
+        generate_graph(BarabasiAlbertSpec{m}, agents,
+                       StreamKey{1, static_cast<std::uint64_t>(r), 0, 0, 0, Purpose::graph});
     graph_s.push_back(bench::seconds_since(t0));
     t0 = std::chrono::steady_clock::now();
     const Electorate e = draw_electorate(values, proposals, g, 1, static_cast<std::uint64_t>(r));

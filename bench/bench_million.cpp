@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
   const Model model = freeze(s);
   const auto behaviours = agents::make_behaviours(s);
   if (s.clusters.source == ClusterSource::communities) {
-    Stream rng(StreamKey{s.seed, 0, 0, 0, 0, Purpose::graph});
-    const Graph g = generate_graph(s.graph, static_cast<AgentId>(agents), rng);
+    const Graph g = generate_graph(s.graph, static_cast<AgentId>(agents),
+                                   StreamKey{s.seed, 0, 0, 0, 0, Purpose::graph});
     std::vector<double> lpa;
     std::uint32_t rounds = 0;
     Clusters c;

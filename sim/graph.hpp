@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/memory.hpp"
+
 namespace qvsim {
 
 using AgentId = std::uint32_t;
@@ -38,12 +40,23 @@ class Graph {
 
   // Builds the simple undirected graph on `agents` vertices from undirected edges (a, b) given in
   // any order and direction; self-loops and duplicates are removed and counted in build_stats().
-  // Every endpoint must be < agents (checked by assert). `blocks`, if not empty, has one block
+  // Every endpoint must be < agents (checked by assert). Built in parallel; the graph does not
+  // depend on the thread count (rows are sorted). `blocks`, if not empty, has one block
   // label per agent (stochastic block models). Throws std::length_error when more than 2^31 - 1
   // edges are offered (counted before removal). Peak memory while building is about 16 bytes per
   // offered edge (the input included) plus 9 bytes per agent.
   static Graph from_edges(AgentId agents, std::vector<std::pair<AgentId, AgentId>> edges,
                           std::vector<std::uint32_t> blocks = {});
+
+  // An undirected edge of from_edge_array's input: trivially constructible, so that an array of
+  // hundreds of millions of them is not zeroed before a parallel pass writes it.
+  struct Edge {
+    AgentId first;
+    AgentId second;
+  };
+  // from_edges for a LargeVector of Edge (the generators' parallel output); the same graph.
+  static Graph from_edge_array(AgentId agents, LargeVector<Edge> edges,
+                               std::vector<std::uint32_t> blocks = {});
 
   AgentId num_agents() const noexcept { return n_; }
   // Undirected edges.
@@ -82,6 +95,9 @@ class Graph {
   std::uint64_t memory_bytes() const noexcept;
 
  private:
+  template <class Edges>
+  static Graph build(AgentId agents, Edges edges, std::vector<std::uint32_t> blocks);
+
   AgentId n_ = 0;
   Csr csr_;
   std::vector<std::uint32_t> blocks_;

@@ -9,11 +9,17 @@
 #include <variant>
 
 #include "sim/distributions.hpp"
+#include "sim/memory.hpp"
+#include "sim/parallel.hpp"
 
 namespace qvsim {
 namespace {
 
 using EdgeVector = std::vector<std::pair<AgentId, AgentId>>;
+
+// Barabasi-Albert: the fewest agents in a chunk that attach in parallel, and in one task.
+constexpr std::uint64_t kAttachChunk = 4096;
+constexpr AgentId kAttachGrain = 512;
 
 // Room for the expected count plus six standard deviations, so that the vector almost never
 // reallocates (a reallocation would briefly double the peak memory).
@@ -58,13 +64,6 @@ void rectangle_edges(AgentId a_lo, AgentId a_hi, AgentId b_lo, AgentId b_hi, dou
     // No wrap: skip <= 2^63 and k < cells <= 2^62, as the two blocks hold < 2^32 agents together.
     k += 1 + skip;
   }
-}
-
-// Whether x is already the target of one of the edges from `first` on (the new agent's edges).
-bool already_chosen(const EdgeVector& edges, std::size_t first, AgentId x) {
-  for (std::size_t i = first; i < edges.size(); ++i)
-    if (edges[i].second == x) return true;
-  return false;
 }
 
 template <class... F>
@@ -127,41 +126,88 @@ Graph watts_strogatz(AgentId agents, std::uint32_t degree, double rewire, Stream
   return Graph::from_edges(agents, std::move(edges));
 }
 
-Graph barabasi_albert(AgentId agents, std::uint32_t m, Stream& rng) {
+Graph barabasi_albert(AgentId agents, std::uint32_t m, const StreamKey& key) {
   assert(m >= 1 && agents > m + 1);
+  using Edge = Graph::Edge;
   const std::uint64_t clique = std::uint64_t{m} * (m + 1) / 2;
-  EdgeVector edges;
-  edges.reserve(clique + static_cast<std::uint64_t>(agents - m - 1) * m);
+  LargeVector<Edge> edges;
+  resize_large(edges, clique + static_cast<std::uint64_t>(agents - m - 1) * m);
+  std::uint64_t i = 0;
   for (AgentId a = 0; a <= m; ++a)
-    for (AgentId b = a + 1; b <= m; ++b) edges.emplace_back(a, b);
+    for (AgentId b = a + 1; b <= m; ++b) edges[i++] = Edge{a, b};
+  // Agent v (> m) owns edges first_edge(v) + t, t < m, each (v, its t-th target).
+  const auto first_edge = [&](AgentId v) {
+    return clique + static_cast<std::uint64_t>(v - m - 1) * m;
+  };
+
   // The edge list doubles as the repeated-nodes list of Batagelj & Brandes (2005): every endpoint
-  // slot names an agent once per unit of degree, so a uniform slot is a degree-proportional agent.
-  // All m slots of an agent are drawn before any is looked at, so that their cache misses overlap;
-  // a slot naming an agent already chosen is replaced by the next draw. The examined slots are
-  // still i.i.d., so the m targets are the first m distinct agents of a degree-proportional
-  // sequence, as with one-at-a-time rejection.
-  std::vector<std::uint64_t> slot(m);
-  for (AgentId v = m + 1; v < agents; ++v) {
-    const std::uint64_t slots = 2 * edges.size();
-    const std::size_t first_new = edges.size();
+  // slot names an agent once per unit of degree, so a uniform slot among the 2 * first_edge(v)
+  // before v's edges is a degree-proportional agent. Agent v's targets are the first m distinct
+  // agents so named by v's own keyed stream: m slots drawn first (their cache misses overlap), then
+  // a replacement for each slot naming an agent already chosen, in order. A slot's first endpoint
+  // is its edge's owner, known without looking; its second is a target of an earlier agent.
+  //
+  // attach(v, ready, chosen, slot) writes v's edges, reading only the edges before `ready`, which
+  // must be final; it returns false (writing nothing) when a slot needs a later one.
+  const auto attach = [&](AgentId v, std::uint64_t ready, std::vector<AgentId>& chosen,
+                          std::vector<std::uint64_t>& slot) {
+    Stream rng(
+        StreamKey{key.seed, key.replicate, key.arm, key.round, v, Purpose::graph_attachment});
+    const std::uint64_t base = first_edge(v);
+    const std::uint64_t slots = 2 * base;
     for (std::uint32_t t = 0; t < m; ++t) {
       slot[t] = rng.below(slots);
-      __builtin_prefetch(&edges[slot[t] >> 1]);
+      if ((slot[t] & 1) != 0 && (slot[t] >> 1) < ready) __builtin_prefetch(&edges[slot[t] >> 1]);
     }
     for (std::uint32_t t = 0; t < m; ++t) {
       std::uint64_t r = slot[t];
       for (;;) {
-        const auto& e = edges[r >> 1];
-        const AgentId x = (r & 1) != 0 ? e.second : e.first;
-        if (!already_chosen(edges, first_new, x)) {
-          edges.emplace_back(v, x);
+        const std::uint64_t e = r >> 1;
+        AgentId x;
+        if (e < clique) {
+          x = (r & 1) != 0 ? edges[e].second : edges[e].first;
+        } else if ((r & 1) == 0) {
+          x = static_cast<AgentId>(m + 1 + (e - clique) / m);
+        } else {
+          if (e >= ready) return false;
+          x = edges[e].second;
+        }
+        if (std::find(chosen.begin(), chosen.begin() + t, x) == chosen.begin() + t) {
+          chosen[t] = x;
           break;
         }
         r = rng.below(slots);
       }
     }
+    for (std::uint32_t t = 0; t < m; ++t) edges[base + t] = Edge{v, chosen[t]};
+    return true;
+  };
+
+  // Agents attach in chunks [lo, hi). Within a chunk they run in parallel against the edges before
+  // the chunk; an agent whose slot names a target inside the chunk (about 1 in 32, as a chunk is
+  // lo / (8m) agents) is redone after, in order, when every earlier agent's edges are final. So
+  // each agent's edges are those of attaching the agents one by one, at any thread count.
+  std::vector<std::uint8_t> done;
+  std::vector<AgentId> chosen(m);
+  std::vector<std::uint64_t> slot(m);
+  for (AgentId lo = m + 1; lo < agents;) {
+    const std::uint64_t width = std::max<std::uint64_t>(kAttachChunk, lo / (8 * std::uint64_t{m}));
+    const auto hi = static_cast<AgentId>(std::min<std::uint64_t>(agents, lo + width));
+    const std::uint64_t ready = first_edge(lo);
+    done.assign(hi - lo, 0);
+    parallel_for_blocks(lo, hi, kAttachGrain, [&](AgentId a, AgentId b) {
+      std::vector<AgentId> c(m);
+      std::vector<std::uint64_t> sl(m);
+      for (AgentId v = a; v < b; ++v) done[v - lo] = attach(v, ready, c, sl) ? 1 : 0;
+    });
+    for (AgentId v = lo; v < hi; ++v)
+      if (done[v - lo] == 0) {
+        [[maybe_unused]] const bool ok = attach(v, first_edge(v), chosen, slot);
+        assert(ok);
+      }
+    lo = hi;
   }
-  return Graph::from_edges(agents, std::move(edges));
+  return Graph::from_edge_array(agents, std::move(edges));
 }
 
 Graph stochastic_block(const std::vector<std::uint64_t>& sizes, double p_in, double p_out,
@@ -195,14 +241,15 @@ Graph stochastic_block(const std::vector<std::uint64_t>& sizes, double p_in, dou
   return Graph::from_edges(agents, std::move(edges), std::move(blocks));
 }
 
-Graph generate_graph(const GraphSpec& spec, AgentId agents, Stream& rng) {
+Graph generate_graph(const GraphSpec& spec, AgentId agents, const StreamKey& key) {
+  Stream rng(key);
   return std::visit(
       Overloaded{
           [&](const ErdosRenyiSpec& s) { return erdos_renyi(agents, s.mean_degree, rng); },
           [&](const WattsStrogatzSpec& s) {
             return watts_strogatz(agents, s.degree, s.rewire, rng);
           },
-          [&](const BarabasiAlbertSpec& s) { return barabasi_albert(agents, s.m, rng); },
+          [&](const BarabasiAlbertSpec& s) { return barabasi_albert(agents, s.m, key); },
           [&](const StochasticBlockSpec& s) {
             Graph g = stochastic_block(s.sizes, s.p_in, s.p_out, rng);
             assert(g.num_agents() == agents);

@@ -1,7 +1,8 @@
 #pragma once
 // Random graph models. Each generator draws from the one Stream it is given (the caller keys it
-// by seed, replicate and Purpose::graph), serially, so a graph is a pure function of that key and
-// its parameters. All return simple undirected graphs (see Graph).
+// by seed, replicate and Purpose::graph), serially, or, Barabasi-Albert, from streams keyed per
+// agent, in parallel; either way a graph is a pure function of that key and its parameters. All
+// return simple undirected graphs (see Graph).
 
 #include <cstdint>
 #include <vector>
@@ -25,7 +26,9 @@ Graph watts_strogatz(AgentId agents, std::uint32_t degree, double rewire, Stream
 // Preferential attachment: starts from a complete graph on m + 1 agents; each later agent links
 // to m distinct earlier agents chosen with probability proportional to degree. Edge count is
 // m(m+1)/2 + (agents - m - 1) * m; every degree is >= m. Requires m >= 1 and agents > m + 1.
-Graph barabasi_albert(AgentId agents, std::uint32_t m, Stream& rng);
+// Counter-keyed and parallel: agent v draws from its own stream (the key's seed, replicate, arm
+// and round, agent v, Purpose::graph_attachment), so the graph does not depend on the threads.
+Graph barabasi_albert(AgentId agents, std::uint32_t m, const StreamKey& key);
 
 // Stochastic block model: consecutive agent ranges form blocks of the given sizes; each pair
 // within a block is linked with probability p_in, each pair across blocks with p_out
@@ -35,6 +38,6 @@ Graph stochastic_block(const std::vector<std::uint64_t>& sizes, double p_in, dou
 
 // Builds the graph a GraphSpec describes for a replicate. Edge-list specs are not handled here
 // (they are loaded once; see load_edge_list) and are a precondition violation.
-Graph generate_graph(const GraphSpec& spec, AgentId agents, Stream& rng);
+Graph generate_graph(const GraphSpec& spec, AgentId agents, const StreamKey& key);
 
 }  // namespace qvsim

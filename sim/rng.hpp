@@ -27,6 +27,7 @@ enum class Purpose : std::uint8_t {
   bootstrap = 6,     // bootstrap resamples of analyze (see analysis/bootstrap.hpp)
   communities = 7,   // label propagation: an agent's coin and pick (round = round, agent = id)
   correlation_sample = 8,  // the neighbour correlation's sampled edges (agent = draw index)
+  graph_attachment = 9,    // Barabasi-Albert: agent v's attachment draws (agent = v)
   // 16-31: the attack models (agents/traits.hpp)
   test = 255,  // reserved for tests
 };

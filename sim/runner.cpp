@@ -145,8 +145,8 @@ void draw_replicate(const Model& model, std::uint64_t replicate, ReplicateDraw& 
   const Scenario& s = model.scenario;
   d.graph = model.fixed_graph.get();
   if (d.graph == nullptr) {
-    Stream rng(StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
-    d.generated = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
+    d.generated = generate_graph(s.graph, static_cast<AgentId>(s.agents),
+                                 StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
     d.graph = &d.generated;
   }
   d.electorate =

@@ -165,8 +165,8 @@ TEST_CASE("calibration: an honest voter is pivotal as often as her belief predic
     for (const auto& o : c.outcomes) {
       const MechanismBelief& b = o.beliefs[0];
       // Agent 0's values, redrawn as the engine drew them.
-      Stream rng(StreamKey{s.seed, o.replicate, 0, 0, 0, Purpose::graph});
-      const Graph g = generate_graph(s.graph, 101, rng);
+      const Graph g =
+          generate_graph(s.graph, 101, StreamKey{s.seed, o.replicate, 0, 0, 0, Purpose::graph});
       const Electorate e = draw_electorate(s.values, 3, g, s.seed, o.replicate);
       honest_votes(Mechanism::quadratic, s.budget, b, voter_of(s, o.replicate, 0, e.of(0)), v);
       for (std::size_t k = 0; k < 3; ++k) {
@@ -251,8 +251,7 @@ TEST_CASE("one proposal with credits: QV and 1p1v decide every attack identicall
     }
     // The minimal bribe that flips the decision: buy the cheapest sellers until the tally turns.
     std::vector<MechanismBelief> beliefs = o.beliefs;
-    Stream rng(StreamKey{s.seed, r, 0, 0, 0, Purpose::graph});
-    const Graph g = generate_graph(s.graph, 301, rng);
+    const Graph g = generate_graph(s.graph, 301, StreamKey{s.seed, r, 0, 0, 0, Purpose::graph});
     const Electorate e = draw_electorate(s.values, 1, g, s.seed, r);
     BriberySpec rich = *bribes.bribery;
     rich.budget = 1e9;
@@ -493,8 +492,7 @@ TEST_CASE("credits traits: every agent spends at most her own credits", "[belief
     s.arms = {ArmSpec{"honest"}, threats, bribes};
     const Model model = freeze(s);
     const ArmBehaviours behaviours = make_behaviours(s);
-    Stream rng(StreamKey{s.seed, 0, 0, 0, 0, Purpose::graph});
-    const Graph g = generate_graph(s.graph, 500, rng);
+    const Graph g = generate_graph(s.graph, 500, StreamKey{s.seed, 0, 0, 0, 0, Purpose::graph});
     const Electorate e = draw_electorate(s.values, 4, g, s.seed, 0);
     const auto beliefs = behaviours.beliefs->beliefs(model, e, 0);
     double lowest = 1e9, highest = 0.0;

@@ -55,8 +55,8 @@ struct Draw {
   Electorate electorate;
   std::vector<MechanismBelief> beliefs;
   Draw(Scenario s, std::uint64_t replicate) : model(freeze(std::move(s))) {
-    Stream rng(StreamKey{model.scenario.seed, replicate, 0, 0, 0, Purpose::graph});
-    graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents), rng);
+    graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents),
+                           StreamKey{model.scenario.seed, replicate, 0, 0, 0, Purpose::graph});
     electorate = draw_electorate(model.scenario.values, model.scenario.proposals, graph,
                                  model.scenario.seed, replicate);
     beliefs = test::beliefs_of(model, electorate, replicate);

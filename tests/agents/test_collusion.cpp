@@ -279,8 +279,7 @@ TEST_CASE("recruitment that skips candidates who could join nothing forms the pl
   Scenario s = base_scenario();
   s.agents = 20000;
   const Model model = freeze(s);
-  Stream rng(StreamKey{5, 0, 0, 0, 0, Purpose::graph});
-  const Graph g = barabasi_albert(20000, 3, rng);
+  const Graph g = barabasi_albert(20000, 3, StreamKey{5, 0, 0, 0, 0, Purpose::graph});
   const Electorate e = draw_electorate(s.values, s.proposals, g, 5, 0);
   const auto beliefs_ctx = test::beliefs_of(model, e, 0);
   const ReplicateContext ctx{model, g, e, 0, 0, 7, beliefs_ctx};
@@ -309,8 +308,7 @@ TEST_CASE("coalitions are disjoint, never over size, and connected when nobody l
   Scenario s = base_scenario();
   s.agents = 20000;
   const Model model = freeze(s);
-  Stream rng(StreamKey{5, 0, 0, 0, 0, Purpose::graph});
-  const Graph g = barabasi_albert(20000, 3, rng);
+  const Graph g = barabasi_albert(20000, 3, StreamKey{5, 0, 0, 0, 0, Purpose::graph});
   const Electorate e = draw_electorate(s.values, s.proposals, g, 5, 0);
   const auto beliefs_ctx = test::beliefs_of(model, e, 0);
   const ReplicateContext ctx{model, g, e, 0, 0, 7, beliefs_ctx};
@@ -509,8 +507,8 @@ TEST_CASE("individual rationality: every member gains at least what she gives, e
     std::uint64_t members = 0;
     std::uint64_t left = 0;
     for (std::uint64_t rep = 0; rep < 2; ++rep) {
-      Stream rng(StreamKey{s.seed, rep, 0, 0, 0, Purpose::graph});
-      const Graph g = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
+      const Graph g = generate_graph(s.graph, static_cast<AgentId>(s.agents),
+                                     StreamKey{s.seed, rep, 0, 0, 0, Purpose::graph});
       const Electorate e = draw_electorate(s.values, s.proposals, g, s.seed, rep);
       const auto beliefs = test::beliefs_of(model, e, rep);
       const ReplicateContext ctx{model, g, e, rep, 1, 11, beliefs};

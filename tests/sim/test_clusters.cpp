@@ -97,8 +97,8 @@ TEST_CASE("label propagation finds two cliques joined by one edge") {
 }
 
 TEST_CASE("label propagation is bit-identical at 1 and 2 threads, and keyed by replicate") {
-  Stream rng(StreamKey{11, 0, 0, 0, 0, Purpose::graph});
-  const Graph g = generate_graph(BarabasiAlbertSpec{3}, 20000, rng);
+  const StreamKey key{11, 0, 0, 0, 0, Purpose::graph};
+  const Graph g = generate_graph(BarabasiAlbertSpec{3}, 20000, key);
   std::vector<std::uint32_t> one, two;
   with_threads(1, [&] { one = label_propagation(g, 5, 2); });
   with_threads(2, [&] { two = label_propagation(g, 5, 2); });
@@ -149,9 +149,9 @@ TEST_CASE("clusters files: every agent once, clear errors naming the line") {
 
 TEST_CASE("label propagation recovers the blocks of a planted block model") {
   // Five blocks of 200, mean degree about 10 inside a block and 0.8 across.
-  Stream rng(StreamKey{17, 0, 0, 0, 0, Purpose::graph});
+  const StreamKey key{17, 0, 0, 0, 0, Purpose::graph};
   const Graph g =
-      generate_graph(StochasticBlockSpec{{200, 200, 200, 200, 200}, 0.05, 0.001}, 1000, rng);
+      generate_graph(StochasticBlockSpec{{200, 200, 200, 200, 200}, 0.05, 0.001}, 1000, key);
   std::uint32_t rounds = 0;
   const Clusters c =
       clusters_from_labels(label_propagation(g, 17, 0, kLabelPropagationRounds, &rounds));
@@ -191,8 +191,8 @@ TEST_CASE("pair scores: a hand case, a detector that flags nobody, a planted cli
 
   // A clique of 20 planted in a sparse random graph of 2000 (mean degree 3) is found whole by
   // label propagation: recall 1 (seeded case).
-  Stream rng(StreamKey{23, 0, 0, 0, 0, Purpose::graph});
-  const Graph er = generate_graph(ErdosRenyiSpec{3.0}, 2000, rng);
+  const StreamKey key{23, 0, 0, 0, 0, Purpose::graph};
+  const Graph er = generate_graph(ErdosRenyiSpec{3.0}, 2000, key);
   std::vector<std::pair<AgentId, AgentId>> edges;
   for (AgentId a = 0; a < 2000; ++a)
     for (const AgentId b : er.neighbors(a))
@@ -256,8 +256,8 @@ TEST_CASE("ballot clusters: neighbours whose ballots point the same way, a hand 
 }
 
 TEST_CASE("ballot clusters are bit-identical at 1 and 2 threads") {
-  Stream rng(StreamKey{17, 0, 0, 0, 0, Purpose::graph});
-  const Graph g = generate_graph(BarabasiAlbertSpec{3}, 30000, rng);
+  const StreamKey key{17, 0, 0, 0, 0, Purpose::graph};
+  const Graph g = generate_graph(BarabasiAlbertSpec{3}, 30000, key);
   std::vector<double> ballots(30000 * 3);
   Stream draws(StreamKey{17, 0, 0, 0, 1, Purpose::graph});
   for (double& b : ballots) b = draws.normal();

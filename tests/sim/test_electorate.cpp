@@ -316,8 +316,8 @@ TEST_CASE("blocked smoothing on a block model is bit-identical at 1 and 2 thread
 
 TEST_CASE("a sampled neighbour correlation estimates the exact one within its error",
           "[electorate]") {
-  Stream rng(StreamKey{31, 0, 0, 0, 0, Purpose::graph});
-  const Graph g = generate_graph(BarabasiAlbertSpec{4}, 30000, rng);
+  const Graph g =
+      generate_graph(BarabasiAlbertSpec{4}, 30000, StreamKey{31, 0, 0, 0, 0, Purpose::graph});
   ValuesSpec v;
   v.homophily = 0.3;
   const Electorate e = draw_electorate(v, 5, g, 31, 0);

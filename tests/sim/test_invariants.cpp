@@ -96,8 +96,8 @@ struct Draw {
   std::uint64_t replicate;
 
   explicit Draw(const Scenario& s, std::uint64_t r = 0) : model(freeze(s)), replicate(r) {
-    Stream rng(StreamKey{s.seed, r, 0, 0, 0, Purpose::graph});
-    graph = generate_graph(s.graph, static_cast<AgentId>(s.agents), rng);
+    graph = generate_graph(s.graph, static_cast<AgentId>(s.agents),
+                           StreamKey{s.seed, r, 0, 0, 0, Purpose::graph});
     electorate = draw_electorate(s.values, s.proposals, graph, s.seed, r);
     behaviours = make_behaviours(model.scenario);
     beliefs = test::beliefs_of(model, electorate, r);

@@ -21,8 +21,8 @@ struct Draw {
   Electorate electorate;
   std::vector<MechanismBelief> beliefs;
   explicit Draw(Scenario s) : model(freeze(std::move(s))) {
-    Stream rng(StreamKey{model.scenario.seed, 0, 0, 0, 0, Purpose::graph});
-    graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents), rng);
+    graph = generate_graph(model.scenario.graph, static_cast<AgentId>(model.scenario.agents),
+                           StreamKey{model.scenario.seed, 0, 0, 0, 0, Purpose::graph});
     electorate = draw_electorate(model.scenario.values, model.scenario.proposals, graph,
                                  model.scenario.seed, 0);
     beliefs = beliefs_of(model, electorate, 0);
