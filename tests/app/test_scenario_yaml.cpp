@@ -1,11 +1,15 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "agents/behaviours.hpp"
 #include "api/scenario_yaml.hpp"
+#include "api/sweep_spec.hpp"
 #include "sim/error.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
@@ -919,18 +923,33 @@ TEST_CASE("validate_scenario catches overrides that break the rules", "[scenario
 
 TEST_CASE("the example scenarios are valid", "[scenario]") {
   const std::filesystem::path dir = std::filesystem::path(QVSIM_SOURCE_DIR) / "scenarios";
-  for (const char* name :
-       {"default.yaml", "passionate_minority.yaml", "million.yaml", "bribery.yaml",
-        "coercion_provable.yaml", "coercion_public.yaml", "coercion_secret.yaml",
-        "collusion_public.yaml", "collusion_secret.yaml", "logrolling.yaml", "sybils.yaml",
-        "threats_and_collusion.yaml", "connection_oriented.yaml", "pairwise_bounded.yaml",
-        "identity_checks.yaml", "maci.yaml", "funding.yaml"}) {
+  // Every example, as the folder holds them (a new one cannot be forgotten here).
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  CHECK(names.size() >= 20);
+  std::size_t sweeps = 0;
+  for (const std::string& name : names) {
     INFO(name);
+    // A file with a sweep: block is read as a sweep, every point validated.
+    qvsim::SweepPlan plan;
+    REQUIRE_NOTHROW(plan = qvsim::load_sweep(dir / name, std::nullopt, std::nullopt));
+    if (plan.has_sweep) {
+      ++sweeps;
+      CHECK(plan.points.size() > 1);
+      continue;
+    }
     Scenario s;
     REQUIRE_NOTHROW(s = qvsim::load_scenario(dir / name));
     CHECK(s.source_file == dir / name);
     CHECK_NOTHROW(qvsim::validate_scenario(s, name));
   }
+  CHECK(sweeps == 2);  // sweep_example.yaml and defence_matrix.yaml
+  const Scenario national = qvsim::load_scenario(dir / "national.yaml");
+  CHECK(national.agents == 100000000);
+  CHECK(national.proposals == 10);
+  CHECK(national.values.homophily > 0.0);
   const Scenario d = qvsim::load_scenario(dir / "default.yaml");
   CHECK(d.name == "qv-vs-majority");
   CHECK(d.agents == 10001);
