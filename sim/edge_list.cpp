@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <istream>
 #include <limits>
 #include <ostream>
@@ -13,6 +14,8 @@
 
 #include "sim/error.hpp"
 #include "sim/input_file.hpp"
+#include "sim/memory.hpp"
+#include "sim/parallel.hpp"
 #include "sim/text.hpp"
 
 namespace qvsim {
@@ -154,55 +157,137 @@ class IdMap {
 
 }  // namespace
 
-EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
-                            std::uint64_t memory_bytes) {
-  EdgeListLoad out;
-  // Checked as the lines come, so a file too large for the memory guard is refused early.
-  const std::uint64_t max_lines = memory_bytes / kEdgeLoadBytes;
+namespace {
+
+// The lines of an edge list, parsed into raw id pairs.
+struct RawEdges {
+  const std::string& label;
+  std::uint64_t memory_bytes;
+  std::uint64_t max_lines;  // the memory guard's bound on edge lines
   std::vector<std::pair<std::uint64_t, std::uint64_t>> raw;
   std::uint64_t max_id = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    ++out.lines;
-    std::string_view rest(line);
+  std::uint64_t lines = 0;
+
+  void add(std::uint64_t a, std::uint64_t b) {
+    if (raw.size() == kMaxEdges) {
+      LineParser{label, lines}.fail("too many edges: a graph holds at most 2147483647 edges",
+                                    ErrorKind::range);
+    }
+    if (raw.size() >= max_lines) {
+      LineParser{label, lines}.fail(
+          "more than " + std::to_string(max_lines) +
+              " edge lines: loading them would take more than the " + std::to_string(memory_bytes) +
+              " bytes of memory this run may use (" + std::to_string(kEdgeLoadBytes) +
+              " bytes per edge line; see --max-memory)",
+          ErrorKind::resources);
+    }
+    // Doubling, with huge pages once large: page faults cost more than the parsing (see
+    // sim/memory.hpp).
+    if (raw.size() == raw.capacity())
+      reserve_large(raw, std::max<std::size_t>(4096, 2 * raw.size()));
+    raw.emplace_back(a, b);
+    max_id = std::max({max_id, a, b});
+  }
+
+  // Any line, with every rule and message of the format: comments, blanks, errors.
+  void parse_line(std::string_view rest) {
     if (const auto hash = rest.find('#'); hash != std::string_view::npos)
       rest = rest.substr(0, hash);
     const std::string_view content = trim_blanks(rest);
     const std::string_view first = next_field(rest);
-    if (first.empty()) continue;
+    if (first.empty()) return;
     const std::string_view second = next_field(rest);
-    const LineParser parser{label, out.lines};
+    const LineParser parser{label, lines};
     if (second.empty())
       parser.fail("expected two non-negative integer ids, got " + quoted(content));
     const std::uint64_t a = parser.id(first, content);
     const std::uint64_t b = parser.id(second, content);
     if (const std::string_view third = next_field(rest); !third.empty())
       parser.fail("third field " + quoted(third) + " on an edge line");
-    if (raw.size() == kMaxEdges)
-      parser.fail("too many edges: a graph holds at most 2147483647 edges", ErrorKind::range);
-    if (raw.size() >= max_lines) {
-      parser.fail("more than " + std::to_string(max_lines) +
-                      " edge lines: loading them would take more than the " +
-                      std::to_string(memory_bytes) + " bytes of memory this run may use (" +
-                      std::to_string(kEdgeLoadBytes) + " bytes per edge line; see --max-memory)",
-                  ErrorKind::resources);
-    }
-    raw.emplace_back(a, b);
-    max_id = std::max({max_id, a, b});
+    add(a, b);
   }
-  if (in.bad()) throw InputError(label, out.lines, "", "read error", ErrorKind::io);
+
+  // The common line, "digits blanks digits [blanks]", parsed without building views; false (and
+  // nothing taken) for anything else, which parse_line then reads. At most 19 digits per id, so
+  // no value can overflow here.
+  bool parse_plain(const char* p, const char* end) {
+    const auto digits = [&](std::uint64_t& v) {
+      const char* start = p;
+      v = 0;
+      while (p < end && *p >= '0' && *p <= '9' && p - start < 19) v = v * 10 + (*p++ - '0');
+      return p > start && (p == end || *p == ' ' || *p == '\t');
+    };
+    const auto blanks = [&] {
+      const char* start = p;
+      while (p < end && (*p == ' ' || *p == '\t')) ++p;
+      return p > start;
+    };
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    if (!digits(a) || !blanks() || !digits(b)) return false;
+    blanks();
+    if (p != end) return false;
+    add(a, b);
+    return true;
+  }
+
+  void parse(const char* line, const char* end) {
+    ++lines;
+    if (!parse_plain(line, end)) parse_line(std::string_view(line, end - line));
+  }
+};
+
+}  // namespace
+
+EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
+                            std::uint64_t memory_bytes) {
+  EdgeListLoad out;
+  // Checked as the lines come, so a file too large for the memory guard is refused early.
+  RawEdges lines{label, memory_bytes, memory_bytes / kEdgeLoadBytes, {}, 0, 0};
+  // Read in blocks and split at newlines by hand (as std::getline does: the last line may lack
+  // its newline): a std::string per line cost several times the parsing.
+  constexpr std::size_t kBlock = std::size_t{1} << 20;
+  std::vector<char> buf(kBlock);
+  std::size_t held = 0;  // bytes of a partial line carried over at the front of buf
+  for (;;) {
+    if (buf.size() - held < kBlock / 2) buf.resize(held + kBlock);  // one line longer than a block
+    in.read(buf.data() + held, static_cast<std::streamsize>(buf.size() - held));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (in.bad()) throw InputError(label, lines.lines, "", "read error", ErrorKind::io);
+    const char* p = buf.data();
+    const char* const end = buf.data() + held + got;
+    for (;;) {
+      const auto* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      if (nl == nullptr) break;
+      lines.parse(p, nl);
+      p = nl + 1;
+    }
+    held = static_cast<std::size_t>(end - p);
+    if (got == 0) {
+      if (held > 0) lines.parse(p, end);
+      break;
+    }
+    std::memmove(buf.data(), p, held);
+  }
+  out.lines = lines.lines;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> raw = std::move(lines.raw);
+  const std::uint64_t max_id = lines.max_id;
   if (raw.empty()) throw InputError(label, 0, "", "no edges found", ErrorKind::empty);
   out.edge_lines = raw.size();
 
   IdMap agent_of(raw, max_id, label);
-  std::vector<std::pair<AgentId, AgentId>> edges;
-  edges.reserve(raw.size());
-  for (const auto& [a, b] : raw) edges.emplace_back(agent_of(a), agent_of(b));
+  LargeVector<Graph::Edge> edges;
+  resize_large(edges, raw.size());
+  parallel_for_blocks(std::size_t{0}, raw.size(), std::size_t{1} << 16,
+                      [&](std::size_t lo, std::size_t hi) {
+                        for (std::size_t i = lo; i < hi; ++i)
+                          edges[i] = Graph::Edge{agent_of(raw[i].first), agent_of(raw[i].second)};
+                      });
   std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(raw);
 
   const auto agents = static_cast<AgentId>(agent_of.size());
   std::vector<std::uint64_t> ids = agent_of.take_ids();
-  out.graph = Graph::from_edges(agents, std::move(edges));
+  out.graph = Graph::from_edge_array(agents, std::move(edges));
   out.graph.set_original_ids(std::move(ids));
   out.self_loops_removed = out.graph.build_stats().self_loops_removed;
   out.duplicates_removed = out.graph.build_stats().duplicates_removed;

@@ -76,4 +76,20 @@ void resize_large(std::vector<T, A>& v, std::size_t n) {
   v.resize(n);
 }
 
+// v.reserve(n), advising huge pages for a fresh allocation of at least 8 MiB (for arrays grown by
+// appending, whose size is not known in advance).
+template <class T, class A>
+void reserve_large(std::vector<T, A>& v, std::size_t n) {
+  if (n <= v.capacity()) return;
+  if (n * sizeof(T) < 4 * kHugePage) {
+    v.reserve(n);
+    return;
+  }
+  std::vector<T, A> fresh;
+  fresh.reserve(n);
+  advise_huge_pages(fresh.data(), n * sizeof(T));
+  fresh.assign(std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+  v.swap(fresh);
+}
+
 }  // namespace qvsim

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <sstream>
@@ -97,6 +98,79 @@ TEST_CASE("malformed edge lines name the line and the problem", "[edge_list]") {
     CHECK_THAT(e.message(), Catch::Contains(c.message));
     CHECK_THAT(std::string(e.what()),
                Catch::StartsWith("edges.txt:" + std::to_string(c.line) + ": "));
+  }
+}
+
+TEST_CASE("edge lists are read in blocks: lines across block ends, long lines, last lines",
+          "[edge_list]") {
+  // The reader takes the input 1 MiB at a time; these inputs are several blocks long, with lines
+  // of every shape (plain, tabbed, \r\n, comments, a 20-digit id the fast path leaves to the full
+  // parser), so lines straddle block ends at many offsets. Expected: the edges as written.
+  std::string text;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> written;
+  std::uint64_t lines = 0;
+  Stream rng(StreamKey{3, 0, 0, 0, 0, Purpose::test});
+  while (text.size() < 3'500'000) {
+    const std::uint64_t a = rng.below(5000);
+    const std::uint64_t b = rng.below(5000);
+    switch (rng.below(6)) {
+      case 0: text += std::to_string(a) + " " + std::to_string(b) + "\n"; break;
+      case 1: text += std::to_string(a) + "\t\t" + std::to_string(b) + "  \n"; break;
+      case 2: text += std::to_string(a) + " " + std::to_string(b) + "\r\n"; break;
+      case 3: text += "  " + std::to_string(a) + " " + std::to_string(b) + " # note\n"; break;
+      case 4: text += "# comment " + std::string(rng.below(200), 'x') + "\n"; break;
+      default: text += "\n"; break;
+    }
+    ++lines;
+  }
+  // Recount what was written from the text itself, line by line.
+  {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream fields(line.substr(0, line.find('#')));
+      std::uint64_t a = 0;
+      std::uint64_t b = 0;
+      if (fields >> a >> b) written.emplace_back(a, b);
+    }
+  }
+  // A line longer than two blocks, then a 20-digit id, then a last line without its newline.
+  text += "# " + std::string(2'500'000, 'y') + "\n";
+  text += "18446744073709551615 7\n";
+  text += "4999 0";
+  lines += 3;
+  written.emplace_back(18446744073709551615u, 7);
+  written.emplace_back(4999, 0);
+
+  const EdgeListLoad load = read_text(text);
+  CHECK(load.lines == lines);
+  CHECK(load.edge_lines == written.size());
+  // The same edges as a from_edges of the ids, ranked.
+  std::vector<std::uint64_t> ids;
+  for (const auto& [a, b] : written) {
+    ids.push_back(a);
+    ids.push_back(b);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  CHECK(load.graph.original_ids() == ids);
+  std::vector<std::pair<AgentId, AgentId>> ranked;
+  const auto rank = [&](std::uint64_t id) {
+    return static_cast<AgentId>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
+  };
+  for (const auto& [a, b] : written) ranked.emplace_back(rank(a), rank(b));
+  const Graph expected = Graph::from_edges(static_cast<AgentId>(ids.size()), ranked);
+  CHECK(same_adjacency(load.graph, expected));
+  CHECK(load.self_loops_removed == expected.build_stats().self_loops_removed);
+  CHECK(load.duplicates_removed == expected.build_stats().duplicates_removed);
+
+  // An error past the first block still names its line.
+  try {
+    read_text(text + "\n5 5 5\n");
+    FAIL("no InputError thrown");
+  } catch (const InputError& e) {
+    CHECK(e.line() == lines + 1);
+    CHECK_THAT(e.message(), Catch::Contains("third field '5' on an edge line"));
   }
 }
 
