@@ -202,7 +202,9 @@ Electorate electorate_from_values(std::span<const double> values, AgentId agents
 double neighbor_value_correlation(const Electorate& e, const Graph& graph) {
   const std::size_t kc = e.proposals;
   if (graph.directed_edges() == 0 || kc == 0) return std::numeric_limits<double>::quiet_NaN();
-  // Per proposal: sum of deg*u, deg*u^2 and of u_a*u_b over directed edges (a, b).
+  // Per proposal: sum of deg*u, deg*u^2 and of u_a*u_b over directed edges (a, b). The last is
+  // twice its sum over undirected edges, which reads each pair once: from a, its neighbours b > a
+  // (rows are sorted, so they are the end of a's row), half the gathers of reading every edge.
   const auto& rowstart = graph.csr().m_forward.m_rowstart;
   const auto& column = graph.csr().m_forward.m_column;
   const std::size_t directed = graph.directed_edges();
@@ -218,9 +220,12 @@ double neighbor_value_correlation(const Electorate& e, const Graph& graph) {
     // vectorizes (each proposal's sum still adds the same terms in the same order).
     double* __restrict cross = acc + 2 * kc;
     const double* __restrict own = ua;
+    const std::size_t later =
+        static_cast<std::size_t>(std::upper_bound(nb.begin(), nb.end(), a) - nb.begin());
     const std::size_t first = rowstart[a];
-    for (std::size_t i = 0; i < nb.size(); ++i) {
-      // As in the smoothing: ask for the row of the neighbour kRowsAhead edges on.
+    for (std::size_t i = later; i < nb.size(); ++i) {
+      // As in the smoothing: ask for the row of the neighbour kRowsAhead edges on (in the
+      // graph's edge order: some of those are earlier neighbours, which this pass skips).
       if (const std::size_t ahead = first + i + kRowsAhead; ahead < directed) {
         const double* next = e.values.data() + static_cast<std::size_t>(column[ahead]) * kc;
         for (std::size_t k = 0; k < kc; k += 8) __builtin_prefetch(next + k);
@@ -235,7 +240,7 @@ double neighbor_value_correlation(const Electorate& e, const Graph& graph) {
   for (std::size_t k = 0; k < kc; ++k) {
     const double mean = sums[k] / m;
     var += sums[kc + k] / m - mean * mean;
-    cov += sums[2 * kc + k] / m - mean * mean;
+    cov += 2.0 * sums[2 * kc + k] / m - mean * mean;
   }
   if (!(var > 0.0)) return std::numeric_limits<double>::quiet_NaN();
   return cov / var;

@@ -89,6 +89,32 @@ TEST_CASE("homophily correlates neighbours as the copula predicts", "[electorate
   }
 }
 
+TEST_CASE("the neighbour correlation is Pearson's over every directed edge", "[electorate]") {
+  // Written out: over each proposal k and each directed edge (a, b), the pairs (u_ak, u_bk),
+  // pooled with each proposal's own mean (the same at both ends, as every edge is read both
+  // ways). The engine reads each undirected edge once; the formula reads every directed one.
+  const Graph g = GENERATE(Graph::from_edges(6, {{0, 1}, {1, 2}, {2, 3}, {3, 0}, {0, 2}, {4, 1}}),
+                           ring(3001, 4));
+  const Electorate e = draw_electorate(normal_values(0.5, 2.0, 0.3), 3, g, 17, 2);
+  double cov = 0.0;
+  double var = 0.0;
+  const auto m = static_cast<double>(g.directed_edges());
+  for (std::uint32_t k = 0; k < 3; ++k) {
+    double mean = 0.0;
+    for (AgentId a = 0; a < g.num_agents(); ++a)
+      for (AgentId b : g.neighbors(a)) {
+        (void)b;
+        mean += e.of(a)[k] / m;
+      }
+    for (AgentId a = 0; a < g.num_agents(); ++a)
+      for (AgentId b : g.neighbors(a)) {
+        cov += (e.of(a)[k] - mean) * (e.of(b)[k] - mean) / m;
+        var += (e.of(a)[k] - mean) * (e.of(a)[k] - mean) / m;
+      }
+  }
+  CHECK(neighbor_value_correlation(e, g) == Approx(cov / var).epsilon(1e-9));
+}
+
 TEST_CASE("isolated agents keep independent values", "[electorate]") {
   const Graph empty = Graph::from_edges(40, {});
   const Electorate with = draw_electorate(normal_values(0, 1, 0.8), 2, empty, 3, 1);
