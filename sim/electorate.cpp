@@ -19,7 +19,7 @@ namespace {
 // cover a memory latency (about 100 ns) at a few nanoseconds per edge.
 constexpr std::size_t kGatherAhead = 16;
 // The same for the neighbour correlation, which reads whole rows of values.
-constexpr std::size_t kRowsAhead = 4;
+constexpr std::size_t kRowsAhead = 8;
 
 double quantile(const NormalDist& d, double p) noexcept {
   return d.mean + d.sd * normal_quantile(p);
@@ -227,8 +227,14 @@ double neighbor_value_correlation(const Electorate& e, const Graph& graph) {
       // As in the smoothing: ask for the row of the neighbour kRowsAhead edges on (in the
       // graph's edge order: some of those are earlier neighbours, which this pass skips).
       if (const std::size_t ahead = first + i + kRowsAhead; ahead < directed) {
-        const double* next = e.values.data() + static_cast<std::size_t>(column[ahead]) * kc;
-        for (std::size_t k = 0; k < kc; k += 8) __builtin_prefetch(next + k);
+        // Only a row this pass will read: a neighbour above the edge's own agent (a, or a + 1
+        // once past a's row; a guess when a + 1's row is shorter than kRowsAhead, which costs
+        // at most a useless prefetch).
+        const AgentId owner = ahead < rowstart[a + 1] ? a : a + 1;
+        if (column[ahead] > owner) {
+          const double* next = e.values.data() + static_cast<std::size_t>(column[ahead]) * kc;
+          for (std::size_t k = 0; k < kc; k += 8) __builtin_prefetch(next + k);
+        }
       }
       const double* __restrict ub = e.values.data() + static_cast<std::size_t>(nb[i]) * kc;
       for (std::size_t k = 0; k < kc; ++k) cross[k] += own[k] * ub[k];
