@@ -47,6 +47,11 @@ class AttackPlan final : public ArmPlan {
     return run(m, a, out, counters, fields);
   }
 
+  bool reads_clusters() const override {
+    return std::any_of(parts_.begin(), parts_.end(),
+                       [](const auto& p) { return p->reads_clusters(); });
+  }
+
   std::vector<RoundRecord> rounds(Mechanism m) const override {
     std::vector<RoundRecord> out;
     for (const auto& p : parts_) p->rounds(m, out);

@@ -66,6 +66,8 @@ class Component {
   // Appends its metrics (as many as its metric names) from its counter sums.
   virtual void metrics(Mechanism m, std::span<const double> sums, const MechanismOutcome& outcome,
                        std::vector<double>& out) const = 0;
+  // Whether metrics() reads outcome.clusters (ArmPlan::reads_clusters); no by default.
+  virtual bool reads_clusters() const { return false; }
   // Appends its rounds under mechanism m (ArmPlan::rounds); none by default.
   virtual void rounds(Mechanism m, std::vector<RoundRecord>& out) const { (void)m, (void)out; }
   // Whether this attack did nothing under the mechanism whose counter sums are `sums` (no coalition

@@ -152,6 +152,8 @@ class Collusion final : public Component {
     }
   }
 
+  bool reads_clusters() const override { return detect_; }
+
   void rounds(Mechanism m, std::vector<RoundRecord>& out) const override {
     const Coalitions& c = of(m);
     const double na = std::numeric_limits<double>::quiet_NaN();

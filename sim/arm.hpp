@@ -82,6 +82,11 @@ class ArmPlan {
     return {};
   }
 
+  // Whether metrics() reads outcome.clusters (a collusion arm's detection scores). With clusters
+  // found from ballots, the tally keeps its ballots and finds them only for a mechanism that
+  // discounts by them or an arm that reads them.
+  virtual bool reads_clusters() const { return false; }
+
   // The arm's own metrics under mechanism m (one per ArmBehaviour::metric_names()), from the
   // counter sums and the tallied outcome. May run parallel loops.
   virtual std::vector<double> metrics(Mechanism m, std::span<const double> counter_sums,

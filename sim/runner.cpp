@@ -41,8 +41,10 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   if (co && !from_ballots && (clusters == nullptr || clusters->of.size() != electorate.agents))
     throw std::logic_error("a connection_oriented tally needs the replicate's clusters");
   // Only a public ballot can be read: under any other the clusters are every agent alone, and
-  // nothing needs the ballots kept for them.
-  const bool readable = from_ballots && model.scenario.ballot == Ballot::public_ballot;
+  // nothing needs the ballots kept for them. Nor when nothing reads them: a plain tally of an arm
+  // without detection scores (the honest arm under plain QV, say).
+  const bool wanted = from_ballots && (co || plan.reads_clusters());
+  const bool readable = wanted && model.scenario.ballot == Ballot::public_ballot;
   const bool keep = discounted || readable;
   // Not zeroed (sim/memory.hpp): cast() writes every proposal of every agent's ballot.
   LargeVector<double> ballots;
@@ -67,7 +69,7 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
     }
   });
   std::optional<Clusters> found;
-  if (from_ballots) {
+  if (wanted) {
     found = readable ? ballot_clusters(*graph, ballots, electorate.proposals,
                                        model.scenario.clusters.similarity)
                      : singleton_clusters(electorate.agents);

@@ -320,6 +320,9 @@ TEST_CASE("clusters from public ballots: found per arm and mechanism, scored and
   for (std::uint64_t r = 0; r < 2; ++r) {
     const ReplicateOutcome o = run_replicate(model, behaviours, r);
     replay_replicate(model, behaviours, r, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+      // Only the collusion arm reads clusters: the honest arm's plain QV tally finds none (and
+      // keeps no ballots for them); its connection_oriented tally still does, checked below.
+      CHECK(plan.reads_clusters() == (ctx.arm_index == 1));
       for (std::size_t m = 0; m < 2; ++m) {
         // Independently: every ballot, the clusters they give, the discount and the scores.
         const Mechanism mech = s.mechanisms[m];
@@ -356,6 +359,20 @@ TEST_CASE("clusters from public ballots: found per arm and mechanism, scored and
         CHECK(p.recall > 0.5);
         CHECK(p.precision > 0.9);
       }
+    });
+  }
+}
+
+TEST_CASE("a collusion arm reads clusters only when the scenario has them") {
+  test::TempDir dir;
+  std::string text = scenario_text("");
+  text.replace(text.find("connection_oriented"), 19, "linear");
+  const Model without = model_of(text, dir);
+  const Model with = model_of(scenario_text("clusters: blocks\n"), dir);
+  for (const Model* model : {&without, &with}) {
+    const auto behaviours = agents::make_behaviours(model->scenario);
+    replay_replicate(*model, behaviours, 0, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+      CHECK(plan.reads_clusters() == (ctx.arm_index == 1 && model == &with));
     });
   }
 }
