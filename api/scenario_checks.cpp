@@ -30,6 +30,19 @@ using namespace yaml_detail;
   throw InputError(label, s.line_of(key), key, std::move(message), kind);
 }
 
+// A generated graph's edge count, known from its parameters, against what a Graph holds
+// (2^31 - 1 undirected edges, sim/graph.hpp): refused here rather than after generating them.
+void check_edge_count(const Scenario& s, const std::string& label, const std::string& key,
+                      std::uint64_t edges) {
+  constexpr std::uint64_t kMaxGraphEdges = 2147483647;
+  if (edges > kMaxGraphEdges) {
+    invalid(s, label, key,
+            "gives " + std::to_string(edges) + " edges on " + std::to_string(s.agents) +
+                " agents; a graph holds at most 2147483647 (lower it or electorate.agents)",
+            ErrorKind::range);
+  }
+}
+
 void validate_normal(const Scenario& s, const std::string& label, const std::string& key,
                      const NormalDist& d) {
   if (!std::isfinite(d.mean)) invalid(s, label, key + ".mean", "must be a finite number");
@@ -269,12 +282,15 @@ void validate_scenario(const Scenario& s, const std::string& label) {
               "must be less than electorate.agents (" + n + "), got " + std::to_string(ws->degree));
     }
     if (!in_unit(ws->rewire)) invalid(s, label, "graph.rewire", "must be in [0, 1]");
+    check_edge_count(s, label, "graph.degree", s.agents * (ws->degree / 2));
   } else if (const auto* ba = std::get_if<BarabasiAlbertSpec>(&s.graph)) {
     if (ba->m < 1) invalid(s, label, "graph.m", "must be an integer >= 1, got 0");
     if (s.agents <= std::uint64_t{ba->m} + 1) {
       invalid(s, label, "graph.m",
               "must be less than electorate.agents - 1, got " + std::to_string(ba->m));
     }
+    const std::uint64_t m = ba->m;
+    check_edge_count(s, label, "graph.m", m * (m + 1) / 2 + (s.agents - m - 1) * m);
   } else if (const auto* sb = std::get_if<StochasticBlockSpec>(&s.graph)) {
     if (sb->sizes.empty()) invalid(s, label, "graph.sizes", "must not be empty");
     std::uint64_t sum = 0;

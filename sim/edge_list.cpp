@@ -248,26 +248,30 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
   // its newline): a std::string per line cost several times the parsing.
   constexpr std::size_t kBlock = std::size_t{1} << 20;
   std::vector<char> buf(kBlock);
+  // A line longer than a block grows the buffer (geometrically, as a vector does) and is searched
+  // for its newline only in the bytes not searched before, so its cost stays linear in its length.
   std::size_t held = 0;  // bytes of a partial line carried over at the front of buf
   for (;;) {
-    if (buf.size() - held < kBlock / 2) buf.resize(held + kBlock);  // one line longer than a block
+    if (buf.size() - held < kBlock / 2) buf.resize(held + kBlock);
     in.read(buf.data() + held, static_cast<std::streamsize>(buf.size() - held));
     const auto got = static_cast<std::size_t>(in.gcount());
     if (in.bad()) throw InputError(label, lines.lines, "", "read error", ErrorKind::io);
     const char* p = buf.data();
-    const char* const end = buf.data() + held + got;
+    const char* from = buf.data() + held;  // the held bytes hold no newline
+    const char* const end = from + got;
     for (;;) {
-      const auto* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      const auto* nl = static_cast<const char*>(std::memchr(from, '\n', end - from));
       if (nl == nullptr) break;
       lines.parse(p, nl);
       p = nl + 1;
+      from = p;
     }
     held = static_cast<std::size_t>(end - p);
     if (got == 0) {
       if (held > 0) lines.parse(p, end);
       break;
     }
-    std::memmove(buf.data(), p, held);
+    if (p != buf.data()) std::memmove(buf.data(), p, held);
   }
   out.lines = lines.lines;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> raw = std::move(lines.raw);

@@ -574,6 +574,17 @@ TEST_CASE("out-of-range values are reported", "[scenario]") {
               "must be <= electorate.agents - 1 (100), got 101");
   check_error(kMinimal + "graph: {model: barabasi_albert, m: 100}\n", 8, "graph.m",
               "must be less than electorate.agents - 1 (100), got 100");
+  // Generated graphs over 2^31 - 1 edges, which a Graph cannot hold, are refused before any is
+  // drawn: 15 + (6e8 - 6) x 5 and 1e9 x 6 / 2.
+  const std::string big =
+      "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 600000000\n"
+      "arms:\n  honest: {}\n";
+  check_error(big + "graph: {model: barabasi_albert, m: 5}\n", 8, "graph.m",
+              "gives 2999999985 edges on 600000000 agents; a graph holds at most 2147483647");
+  std::string huge = big;
+  huge.replace(huge.find("600000000"), 9, "1000000000");
+  check_error(huge + "graph: {model: watts_strogatz, degree: 6, rewire: 0.1}\n", 8, "graph.degree",
+              "gives 3000000000 edges on 1000000000 agents; a graph holds at most 2147483647");
   check_error("name: bad name\n", 1, "name", "may use only letters");
   check_error("name: ..\n", 1, "name", "a plain folder name: not '.' or '..'");
   check_error("name: .\n", 1, "name", "a plain folder name: not '.' or '..'");
