@@ -95,15 +95,28 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
   const std::size_t k_count = proposals;
   resize_large(e.values, n * k_count);
 
-  // Pass 1: the i.i.d. latent normals e_ak, in place.
+  const double h = spec.homophily;
+  const bool blocks = !graph.blocks().empty();
+  // The smoothing's scratch (pass 2): min(kSmoothBlock, proposals) doubles per agent, aligned to
+  // a cache line. With one block (proposals <= kSmoothBlock) the draws go straight into it and
+  // the smoothing writes every value from it: no copy pass.
+  const std::size_t width_max = std::min<std::size_t>(kSmoothBlock, k_count);
+  const bool one_block = h > 0.0 && k_count <= kSmoothBlock;
+  LargeVector<double> storage;
+  double* copy = nullptr;
+  if (h > 0.0) {
+    resize_large(storage, n * width_max + kSmoothBlock);
+    copy = storage.data();
+    while (reinterpret_cast<std::uintptr_t>(copy) % 64 != 0) ++copy;
+  }
+
+  // Pass 1: the i.i.d. latent normals e_ak, in place (or into the scratch, with one block).
   parallel_for_agents(e.agents, [&](AgentId a) {
     Stream s(StreamKey{seed, replicate, 0, 0, a, Purpose::values});
-    double* row = e.values.data() + a * k_count;
+    double* row = (one_block ? copy : e.values.data()) + a * k_count;
     for (std::size_t k = 0; k < k_count; ++k) row[k] = s.normal();
   });
 
-  const double h = spec.homophily;
-  const bool blocks = !graph.blocks().empty();
   if (h > 0.0) {
     // Pass 2, a block of up to kSmoothBlock proposals at a time: copy the block's e_bk, each
     // agent's contiguous (a full block of 16 fills two cache lines exactly), so that one gather of
@@ -111,11 +124,6 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
     // the graph's random access paid once per proposal). Neighbours read the untouched copy while
     // the block is overwritten with z_ak; the scratch is min(kSmoothBlock, proposals) doubles per
     // agent. Each z_ak sums the same terms in the same order as one proposal at a time would.
-    const std::size_t width_max = std::min<std::size_t>(kSmoothBlock, k_count);
-    LargeVector<double> storage;
-    resize_large(storage, n * width_max + kSmoothBlock);
-    double* copy = storage.data();
-    while (reinterpret_cast<std::uintptr_t>(copy) % 64 != 0) ++copy;
     std::vector<double> block_factor;
     const double wa = std::sqrt(1.0 - h);
     const double wb = std::sqrt(h);
@@ -125,9 +133,11 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
     const std::size_t directed = graph.directed_edges();
     for (std::size_t k0 = 0; k0 < k_count; k0 += width_max) {
       const std::size_t width = std::min(width_max, k_count - k0);
-      parallel_for_agents(e.agents, [&](AgentId a) {
-        std::copy_n(e.values.data() + a * k_count + k0, width, copy + a * width);
-      });
+      if (!one_block) {
+        parallel_for_agents(e.agents, [&](AgentId a) {
+          std::copy_n(e.values.data() + a * k_count + k0, width, copy + a * width);
+        });
+      }
       if (blocks) {
         block_factor.resize(std::size_t{graph.num_blocks()} * width);
         for (std::uint32_t b = 0; b < graph.num_blocks(); ++b) {
@@ -165,7 +175,9 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
         } else if (blocks) {
           std::copy_n(block_factor.data() + std::size_t{graph.blocks()[a]} * width, width, s);
         } else {
-          return;  // isolated agent: z = e
+          // Isolated agent: z = e, already in place unless the draws went to the scratch.
+          if (one_block) std::copy_n(copy + a * width, width, e.values.data() + a * k_count);
+          return;
         }
         double* out = e.values.data() + a * k_count + k0;
         const double* own = copy + a * width;
