@@ -183,8 +183,7 @@ struct RawEdges {
     }
     // Doubling, with huge pages once large: page faults cost more than the parsing (see
     // sim/memory.hpp).
-    if (raw.size() == raw.capacity())
-      reserve_large(raw, std::max<std::size_t>(4096, 2 * raw.size()));
+    if (raw.size() == raw.capacity()) reserve_large(raw, std::max<std::size_t>(16, 2 * raw.size()));
     raw.emplace_back(a, b);
     max_id = std::max({max_id, a, b});
   }
@@ -246,15 +245,20 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
   RawEdges lines{label, memory_bytes, memory_bytes / kEdgeLoadBytes, {}, 0, 0};
   // Read in blocks and split at newlines by hand (as std::getline does: the last line may lack
   // its newline): a std::string per line cost several times the parsing.
+  // The block starts small and doubles while reads fill it, up to kBlock: a small input (a fuzzer
+  // calls this a million times) does not pay for a megabyte of fresh pages.
   constexpr std::size_t kBlock = std::size_t{1} << 20;
-  std::vector<char> buf(kBlock);
+  std::size_t block = 4096;
+  std::vector<char> buf(block);
   // A line longer than a block grows the buffer (geometrically, as a vector does) and is searched
   // for its newline only in the bytes not searched before, so its cost stays linear in its length.
   std::size_t held = 0;  // bytes of a partial line carried over at the front of buf
   for (;;) {
-    if (buf.size() - held < kBlock / 2) buf.resize(held + kBlock);
-    in.read(buf.data() + held, static_cast<std::streamsize>(buf.size() - held));
+    if (buf.size() - held < block / 2) buf.resize(held + block);
+    const std::size_t want = buf.size() - held;
+    in.read(buf.data() + held, static_cast<std::streamsize>(want));
     const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == want && block < kBlock) block *= 2;
     if (in.bad()) throw InputError(label, lines.lines, "", "read error", ErrorKind::io);
     const char* p = buf.data();
     const char* from = buf.data() + held;  // the held bytes hold no newline

@@ -103,9 +103,9 @@ TEST_CASE("malformed edge lines name the line and the problem", "[edge_list]") {
 
 TEST_CASE("edge lists are read in blocks: lines across block ends, long lines, last lines",
           "[edge_list]") {
-  // The reader takes the input 1 MiB at a time; these inputs are several blocks long, with lines
-  // of every shape (plain, tabbed, \r\n, comments, a 20-digit id the fast path leaves to the full
-  // parser), so lines straddle block ends at many offsets. Expected: the edges as written.
+  // The reader takes the input in blocks growing to 1 MiB; these inputs are several blocks long,
+  // with lines of every shape (plain, tabbed, \r\n, comments, a 20-digit id the fast path leaves to
+  // the full parser), so lines straddle block ends at many offsets. Expected: the edges as written.
   std::string text;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> written;
   std::uint64_t lines = 0;
