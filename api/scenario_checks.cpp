@@ -17,6 +17,7 @@
 #include "api/detail/scenario_node.hpp"
 #include "api/scenario_yaml.hpp"
 #include "sim/error.hpp"
+#include "sim/graph.hpp"
 #include "sim/text.hpp"
 
 namespace qvsim {
@@ -31,14 +32,28 @@ using namespace yaml_detail;
 }
 
 // A generated graph's edge count, known from its parameters, against what a Graph holds
-// (2^31 - 1 undirected edges, sim/graph.hpp): refused here rather than after generating them.
+// (Graph::kMaxEdges): refused here rather than after generating them.
 void check_edge_count(const Scenario& s, const std::string& label, const std::string& key,
                       std::uint64_t edges) {
-  constexpr std::uint64_t kMaxGraphEdges = 2147483647;
-  if (edges > kMaxGraphEdges) {
+  if (edges > Graph::kMaxEdges) {
     invalid(s, label, key,
             "gives " + std::to_string(edges) + " edges on " + std::to_string(s.agents) +
-                " agents; a graph holds at most 2147483647 (lower it or electorate.agents)",
+                " agents; a graph holds at most " + std::to_string(Graph::kMaxEdges) +
+                " (lower it or electorate.agents)",
+            ErrorKind::range);
+  }
+}
+
+// The same for a random graph, whose count is drawn: refused when its mean plus six standard
+// deviations (binomial, below sqrt(mean)) is over the bound, so that a run practically never
+// generates more edges than a graph holds.
+void check_expected_edge_count(const Scenario& s, const std::string& label, const std::string& key,
+                               double mean) {
+  if (mean + 6.0 * std::sqrt(mean) > static_cast<double>(Graph::kMaxEdges)) {
+    invalid(s, label, key,
+            "expects about " + std::to_string(static_cast<std::uint64_t>(std::round(mean))) +
+                " edges on " + std::to_string(s.agents) + " agents; a graph holds at most " +
+                std::to_string(Graph::kMaxEdges) + " (lower it or electorate.agents)",
             ErrorKind::range);
   }
 }
@@ -272,6 +287,8 @@ void validate_scenario(const Scenario& s, const std::string& label) {
       invalid(s, label, "graph.mean_degree",
               "must be in [0, electorate.agents - 1], got " + format_double(er->mean_degree));
     }
+    check_expected_edge_count(s, label, "graph.mean_degree",
+                              static_cast<double>(s.agents) * er->mean_degree / 2.0);
   } else if (const auto* ws = std::get_if<WattsStrogatzSpec>(&s.graph)) {
     if (ws->degree < 2 || ws->degree % 2 != 0) {
       invalid(s, label, "graph.degree",
@@ -304,6 +321,12 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     }
     if (!in_unit(sb->p_in)) invalid(s, label, "graph.p_in", "must be in [0, 1]");
     if (!in_unit(sb->p_out)) invalid(s, label, "graph.p_out", "must be in [0, 1]");
+    double within = 0.0;
+    for (std::uint64_t size : sb->sizes)
+      within += static_cast<double>(size) * (static_cast<double>(size) - 1.0) / 2.0;
+    const auto nd = static_cast<double>(s.agents);
+    check_expected_edge_count(s, label, "graph.p_in",
+                              sb->p_in * within + sb->p_out * (nd * (nd - 1.0) / 2.0 - within));
   } else if (std::get<EdgeListSpec>(s.graph).file.empty()) {
     invalid(s, label, "graph.file", "must be a non-empty path");
   }

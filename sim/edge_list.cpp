@@ -21,9 +21,6 @@
 namespace qvsim {
 namespace {
 
-// Graph holds at most 2^32 - 1 directed edges, so at most this many undirected ones.
-constexpr std::uint64_t kMaxEdges = std::numeric_limits<std::uint32_t>::max() / 2;
-
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -169,9 +166,10 @@ struct RawEdges {
   std::uint64_t lines = 0;
 
   void add(std::uint64_t a, std::uint64_t b) {
-    if (raw.size() == kMaxEdges) {
-      LineParser{label, lines}.fail("too many edges: a graph holds at most 2147483647 edges",
-                                    ErrorKind::range);
+    if (raw.size() == Graph::kMaxEdges) {
+      LineParser{label, lines}.fail(
+          "too many edges: a graph holds at most " + std::to_string(Graph::kMaxEdges) + " edges",
+          ErrorKind::range);
     }
     if (raw.size() >= max_lines) {
       LineParser{label, lines}.fail(

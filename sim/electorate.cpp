@@ -118,8 +118,9 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
   });
 
   if (h > 0.0) {
-    // Pass 2, a block of up to kSmoothBlock proposals at a time: copy the block's e_bk, each
-    // agent's contiguous (a full block of 16 fills two cache lines exactly), so that one gather of
+    // Pass 2, a block of up to kSmoothBlock proposals at a time: copy the block's e_bk (with one
+    // block, pass 1 drew them there), each agent's contiguous (a full block of 16 fills two cache
+    // lines exactly), so that one gather of
     // a neighbour brings the whole block (one proposal at a time, every gather brought one value:
     // the graph's random access paid once per proposal). Neighbours read the untouched copy while
     // the block is overwritten with z_ak; the scratch is min(kSmoothBlock, proposals) doubles per

@@ -14,7 +14,7 @@ namespace {
 
 using EdgeIndex = std::uint32_t;
 
-constexpr std::uint64_t kMaxInputEdges = std::numeric_limits<EdgeIndex>::max() / 2;
+static_assert(Graph::kMaxEdges == std::numeric_limits<EdgeIndex>::max() / 2);
 // Edges and rows a task of the parallel build takes.
 constexpr std::uint64_t kEdgeGrain = std::uint64_t{1} << 16;
 constexpr AgentId kRowGrain = AgentId{1} << 14;
@@ -34,8 +34,7 @@ Graph Graph::build(AgentId agents, Edges edges, std::vector<std::uint32_t> block
   const std::uint64_t m = edges.size();
   g.stats_.input_edges = m;
   // Checked on the raw input (before removing duplicates) so that no 32-bit count below can wrap.
-  if (m > kMaxInputEdges)
-    throw std::length_error("Graph::from_edges: more than 2^31 - 1 edges offered");
+  if (m > kMaxEdges) throw std::length_error("Graph::from_edges: more than 2^31 - 1 edges offered");
 
   // Counts go to offsets[a + 2] so that after the prefix sum offsets[a + 1] is a's start, and
   // using it as a's insertion cursor leaves it at a's end, which is a + 1's start: one array

@@ -12,6 +12,7 @@
 
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <utility>
 #include <vector>
@@ -34,6 +35,10 @@ class Graph {
     std::uint64_t self_loops_removed = 0;  // edges (a, a)
     std::uint64_t duplicates_removed = 0;  // repeats of an edge already present (either direction)
   };
+
+  // The most undirected edges a graph may be offered (2^31 - 1): its 32-bit edge indices hold
+  // both directions of each.
+  static constexpr std::uint64_t kMaxEdges = std::numeric_limits<std::uint32_t>::max() / 2;
 
   // The empty graph on zero agents.
   Graph();

@@ -232,7 +232,10 @@ struct Case {
 };
 
 std::vector<Case> catalogue() {
-  const std::string huge_scenario = replace(replace(kBase, "agents: 101", "agents: 3000000000"),
+  // 3e9 agents at mean degree 1 (1.5e9 edges, which a graph holds) and 1000 proposals: too much
+  // memory. At mean degree 4 the graph itself would be too large.
+  const std::string huge_graph = replace(kBase, "agents: 101", "agents: 3000000000");
+  const std::string huge_scenario = replace(replace(huge_graph, "mean_degree: 4", "mean_degree: 1"),
                                             "proposals: 2", "proposals: 1000");
   return {
       {"YAML syntax error",
@@ -419,6 +422,12 @@ std::vector<Case> catalogue() {
        "too_complex",
        "s.yaml:",
        "nested deeper than"},
+      {"a generated graph with more edges than a graph holds",
+       huge_graph,
+       {},
+       "range",
+       "s.yaml:9: graph.mean_degree: ",
+       "expects about 6000000000 edges on 3000000000 agents; a graph holds at most 2147483647"},
       {"more memory than the machine has",
        huge_scenario,
        {},

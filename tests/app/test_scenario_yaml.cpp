@@ -585,6 +585,17 @@ TEST_CASE("out-of-range values are reported", "[scenario]") {
   huge.replace(huge.find("600000000"), 9, "1000000000");
   check_error(huge + "graph: {model: watts_strogatz, degree: 6, rewire: 0.1}\n", 8, "graph.degree",
               "gives 3000000000 edges on 1000000000 agents; a graph holds at most 2147483647");
+  // Random graphs by their mean count: 1e8 x 50 / 2, and two blocks of 100,000 fully linked
+  // inside (2 x 100,000 x 99,999 / 2) with the default p_out 0.001 across (1e10 pairs).
+  std::string many = big;
+  many.replace(many.find("600000000"), 9, "100000000");
+  check_error(many + "graph: {model: erdos_renyi, mean_degree: 50}\n", 8, "graph.mean_degree",
+              "expects about 2500000000 edges on 100000000 agents; a graph holds at most "
+              "2147483647");
+  std::string blocks = big;
+  blocks.replace(blocks.find("600000000"), 9, "200000");
+  check_error(blocks + "graph: {model: stochastic_block, sizes: [100000, 100000], p_in: 1}\n", 8,
+              "graph.p_in", "expects about 10009900000 edges on 200000 agents");
   check_error("name: bad name\n", 1, "name", "may use only letters");
   check_error("name: ..\n", 1, "name", "a plain folder name: not '.' or '..'");
   check_error("name: .\n", 1, "name", "a plain folder name: not '.' or '..'");
