@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "sim/parallel.hpp"
 #include "sim/runner.hpp"
+#include "sim/text.hpp"
 
 namespace qvsim::analysis {
 namespace {
@@ -17,9 +21,7 @@ void append_cell(std::string& line, double x) {
     line += "NA";
     return;
   }
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, x);  // shortest round-trip form
-  line.append(buf, res.ptr);
+  append_shortest(line, x);
 }
 
 void append_count(std::string& line, std::uint64_t x) {
@@ -27,6 +29,37 @@ void append_count(std::string& line, std::uint64_t x) {
   const auto res = std::to_chars(buf, buf + sizeof buf, x);
   line.append(buf, res.ptr);
 }
+
+// Writes batches of formatted rows on a thread of its own, so that the next batch is formatted
+// while one is hashed and copied into the file (both serial, about a third of the time for a
+// million agents). Holds the batch being written; the caller formats into the one it gets back.
+class BatchWriter {
+ public:
+  explicit BatchWriter(std::ostream& out) : out_(out) {}
+  ~BatchWriter() { wait(); }
+  BatchWriter(const BatchWriter&) = delete;
+  BatchWriter& operator=(const BatchWriter&) = delete;
+
+  // Waits for the batch before, then writes the first `count` pieces of `batch` in the
+  // background; `batch` comes back holding the earlier batch's strings (capacity kept).
+  void write(std::vector<std::string>& batch, std::size_t count) {
+    wait();
+    std::swap(batch, writing_);
+    thread_ = std::thread([this, count] {
+      for (std::size_t i = 0; i < count; ++i)
+        out_.write(writing_[i].data(), std::ssize(writing_[i]));
+    });
+  }
+  // Waits until everything handed over is written.
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> writing_;
+  std::thread thread_;
+};
 
 // The rows of one arm's plan under one mechanism.
 struct Rows {
@@ -85,6 +118,7 @@ void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::
                       std::ostream& out) {
   const Scenario& s = model.scenario;
   const std::vector<std::string> columns = agent_field_columns(behaviours);
+  BatchWriter writer(out);
   replay_replicate(
       model, behaviours, replicate, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
         Rows rows{plan, ctx.electorate, behaviours[ctx.arm_index]->agent_field_names(),
@@ -95,9 +129,10 @@ void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::
         }
         const AgentId agents = ctx.electorate.agents;
         // Pieces of `piece` agents format their rows apart, `batch` pieces at a time, and are
-        // written in agent order: the text held in memory stays within about kBudget bytes
-        // whatever the proposals and fields (a number takes at most 25 bytes, a prefix 64).
-        constexpr double kBudget = 64.0 * 1024 * 1024;
+        // written in agent order: the text held in memory (a batch being formatted, one being
+        // written) stays within about 2 kBudget bytes whatever the proposals and fields (a
+        // number takes at most 25 bytes, a prefix 64).
+        constexpr double kBudget = 32.0 * 1024 * 1024;
         const double row_bytes =
             64.0 + 25.0 * (2.0 * static_cast<double>(ctx.electorate.proposals) + 1.0 +
                            static_cast<double>(columns.size()));
@@ -113,16 +148,18 @@ void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::
           rows.prefix += ',' + s.arms[ctx.arm_index].name + ',' + to_string(m) + ',';
           for (std::size_t first = 0; first < pieces; first += batch) {
             const std::size_t last = std::min(pieces, first + batch);
+            text.resize(std::min(batch, pieces));
             parallel_for_blocks(first, last, std::size_t{1}, [&](std::size_t lo, std::size_t hi) {
               for (std::size_t c = lo; c != hi; ++c) {
                 const auto begin = static_cast<AgentId>(c * piece);
                 rows.format(m, begin, std::min<AgentId>(agents, begin + piece), text[c - first]);
               }
             });
-            for (std::size_t c = first; c < last; ++c) out << text[c - first];
+            writer.write(text, last - first);
           }
         }
       });
+  writer.wait();
 }
 
 }  // namespace qvsim::analysis

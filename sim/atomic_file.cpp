@@ -83,12 +83,23 @@ class AtomicFile::Buffer : public std::streambuf {
     return traits_type::not_eof(ch);
   }
   int sync() override { return drain(); }
+  // A piece at least as large as the buffer goes straight to the file after what is buffered,
+  // without being copied into the buffer first (agents.csv writes pieces of megabytes).
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    if (n < static_cast<std::streamsize>(data_.size())) return std::streambuf::xsputn(s, n);
+    if (drain() != 0 || put(s, static_cast<std::size_t>(n)) != 0) return 0;
+    return n;
+  }
 
  private:
   int drain() {
     if (error_ != 0) return -1;
-    const char* p = pbase();
-    const std::size_t n = static_cast<std::size_t>(pptr() - pbase());
+    if (put(pbase(), static_cast<std::size_t>(pptr() - pbase())) != 0) return -1;
+    setp(data_.data(), data_.data() + data_.size());
+    return 0;
+  }
+  // Hashes and writes n bytes at p; returns -1 (error_ set) when the write fails.
+  int put(const char* p, std::size_t n) {
     hash_ = qvsim::fnv1a64(std::string_view(p, n), hash_);
     std::size_t done = 0;
     while (done < n) {
@@ -101,7 +112,6 @@ class AtomicFile::Buffer : public std::streambuf {
       done += static_cast<std::size_t>(w);
     }
     bytes_ += n;
-    setp(data_.data(), data_.data() + data_.size());
     return 0;
   }
 

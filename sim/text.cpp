@@ -146,4 +146,20 @@ double parse_number(const std::string& option, const std::string& text) {
   return v;
 }
 
+void append_shortest(std::string& out, double x) {
+  char buf[32];
+  // An integer below 10^5 in magnitude is printed as its digits, which is the shortest round-trip
+  // form's choice too: fixed notation wins ties, and 10^5 ("1e+05") is the first integer whose
+  // scientific form is shorter than its digits. Integer formatting is several times faster than
+  // the shortest-form search. -0 keeps its sign, as to_chars does.
+  if (std::fabs(x) < 1e5 && x == std::trunc(x)) {
+    if (std::signbit(x)) out += '-';
+    const auto res = std::to_chars(buf, buf + sizeof buf, static_cast<std::int32_t>(std::fabs(x)));
+    out.append(buf, res.ptr);
+    return;
+  }
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, res.ptr);
+}
+
 }  // namespace qvsim

@@ -48,6 +48,10 @@ std::string csv_field(std::string_view s);
 // longer (a line of a binary file, say).
 std::string quoted_excerpt(std::string_view s, std::size_t max);
 
+// Appends x in shortest round-trip form, the text std::to_chars(double) gives ("0.1", "-0",
+// "1e+20", "inf"); faster than it for integers below 10^5 in magnitude, which most votes are.
+void append_shortest(std::string& out, double x);
+
 // An option's value (a command-line option, a keyword of the Python package) as a non-negative
 // integer, or InputError (usage) "OPTION: must be a non-negative integer, got 'TEXT'".
 std::uint64_t parse_count(const std::string& option, const std::string& text);
