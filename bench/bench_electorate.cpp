@@ -1,12 +1,13 @@
 // The stages of a replicate that scale with agents x proposals, timed apart on one generated
-// graph (issue: scale): the Barabasi-Albert graph, the electorate (keyed draws, homophily
-// smoothing over neighbours, values), and the neighbour value correlation, against the machine's
-// keyed-draw bound for the same agents x proposals normals (bench/bench_bounds.hpp).
+// graph (issue: scale): the Barabasi-Albert (or Erdos-Renyi) graph, the electorate (keyed draws,
+// homophily smoothing over neighbours, values), and the neighbour value correlation, against the
+// machine's keyed-draw bound for the same agents x proposals normals (bench/bench_bounds.hpp).
 //
 //   bench_electorate [--agents N] [--proposals K] [--m M] [--homophily-percent H] [--repeat R]
-//                    [--threads T] [--sample-edges S]
+//                    [--threads T] [--sample-edges S] [--er-mean-degree D]
 //
 // Defaults: 1,000,000 agents, 100 proposals, m = 5, homophily 0.2, 3 repetitions, all threads,
+// Barabasi-Albert (an Erdos-Renyi graph of mean degree D with --er-mean-degree D > 0),
 // and the correlation also estimated from 100,000 sampled edges (electorate.neighbor_correlation).
 // Prints each repetition, the medians, the electorate's ratio to the bound and its cost per
 // agent x proposal in nanoseconds.
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
   const long threads = bench::arg_or(argc, argv, "--threads", tbb::info::default_concurrency());
   const auto sample =
       static_cast<std::uint64_t>(bench::arg_or(argc, argv, "--sample-edges", 100000));
+  const long er_degree = bench::arg_or(argc, argv, "--er-mean-degree", 0);
+  const GraphSpec spec = er_degree > 0 ? GraphSpec{ErdosRenyiSpec{static_cast<double>(er_degree)}}
+                                       : GraphSpec{BarabasiAlbertSpec{m}};
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
 
@@ -43,9 +47,8 @@ int main(int argc, char** argv) {
   std::vector<double> graph_s, electorate_s, correlation_s, sampled_s, bound_s;
   for (long r = 0; r < repeat; ++r) {
     auto t0 = std::chrono::steady_clock::now();
-    const Graph g =
-        generate_graph(BarabasiAlbertSpec{m}, agents,
-                       StreamKey{1, static_cast<std::uint64_t>(r), 0, 0, 0, Purpose::graph});
+    const Graph g = generate_graph(
+        spec, agents, StreamKey{1, static_cast<std::uint64_t>(r), 0, 0, 0, Purpose::graph});
     graph_s.push_back(bench::seconds_since(t0));
     t0 = std::chrono::steady_clock::now();
     const Electorate e = draw_electorate(values, proposals, g, 1, static_cast<std::uint64_t>(r));

@@ -100,7 +100,12 @@ double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x / std::sqrt(2.0
 
 std::uint64_t geometric_skip(double u, double p) noexcept {
   if (p >= 1.0) return 0;
-  const double k = std::floor(std::log(u) / std::log1p(-p));
+  return geometric_skip_log(u, std::log1p(-p));
+}
+
+std::uint64_t geometric_skip_log(double u, double log_q) noexcept {
+  if (log_q == -std::numeric_limits<double>::infinity()) return 0;
+  const double k = std::floor(std::log(u) / log_q);
   if (!(k < 9.2e18)) return std::uint64_t{1} << 63;
   return static_cast<std::uint64_t>(k);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <variant>
 
@@ -21,49 +22,76 @@ using EdgeVector = std::vector<std::pair<AgentId, AgentId>>;
 constexpr std::uint64_t kAttachChunk = 4096;
 constexpr AgentId kAttachGrain = 512;
 
-// Room for the expected count plus six standard deviations, so that the vector almost never
-// reallocates (a reallocation would briefly double the peak memory).
-std::size_t expected_edges_with_slack(double pairs, double p) {
-  const double mean = pairs * p;
-  return static_cast<std::size_t>(mean + 6.0 * std::sqrt(mean) + 16.0);
-}
-
-// Appends each pair (v, w), lo <= w < v < hi, independently with probability p.
-// Batagelj & Brandes (2005), algorithm 1: one draw per edge plus one to finish.
-void triangle_edges(AgentId lo, AgentId hi, double p, Stream& rng, EdgeVector& edges) {
-  if (!(p > 0.0) || hi - lo < 2) return;
+// Calls emit(w) for each w in [lo, hi), each independently with probability p, in ascending
+// order, by geometric skipping (Batagelj & Brandes 2005): one draw per w emitted plus one to
+// finish (none when p <= 0 or the range is empty). log_q is log1p(-p), computed once.
+template <class Emit>
+void bernoulli_range(AgentId lo, AgentId hi, double p, double log_q, Stream& rng, Emit&& emit) {
+  if (!(p > 0.0) || hi <= lo) return;
   const std::uint64_t n = hi - lo;
-  // 64-bit so that a saturated skip (2^63) cannot wrap; the loop below then walks v to n.
-  std::uint64_t v = 1;
-  std::uint64_t w = 0;
-  bool first = true;
-  while (v < n) {
-    const std::uint64_t skip = geometric_skip(rng.uniform_open(), p);
-    w = first ? skip : w + 1 + skip;
-    first = false;
-    while (w >= v && v < n) {
-      w -= v;
-      ++v;
-    }
-    if (v < n) edges.emplace_back(static_cast<AgentId>(lo + v), static_cast<AgentId>(lo + w));
+  // No wrap: a skip saturates at 2^63 and k < n < 2^32 before it is added.
+  for (std::uint64_t k = geometric_skip_log(rng.uniform_open(), log_q); k < n;
+       k += 1 + geometric_skip_log(rng.uniform_open(), log_q)) {
+    emit(static_cast<AgentId>(lo + k));
   }
 }
 
-// Appends each pair (a, b), a in [a_lo, a_hi), b in [b_lo, b_hi), independently with probability
-// p, by skipping over the row-major index of the rectangle.
-void rectangle_edges(AgentId a_lo, AgentId a_hi, AgentId b_lo, AgentId b_hi, double p, Stream& rng,
-                     EdgeVector& edges) {
-  if (!(p > 0.0) || a_hi == a_lo || b_hi == b_lo) return;
-  const std::uint64_t width = b_hi - b_lo;
-  const std::uint64_t cells = (a_hi - a_lo) * width;
-  std::uint64_t k = geometric_skip(rng.uniform_open(), p);
-  while (k < cells) {
-    edges.emplace_back(static_cast<AgentId>(a_lo + k / width),
-                       static_cast<AgentId>(b_lo + k % width));
-    const std::uint64_t skip = geometric_skip(rng.uniform_open(), p);
-    // No wrap: skip <= 2^63 and k < cells <= 2^62, as the two blocks hold < 2^32 agents together.
-    k += 1 + skip;
+// A block model (Erdos-Renyi is one block), drawn row by row: row v holds the pairs {v, w},
+// w < v, each an edge independently, with probability p_out for w below the first agent of v's
+// block and p_in from there (`start` holds each block's first agent, then the agent count). Row v
+// draws from its own stream (the key's seed, replicate, arm and round, agent v,
+// Purpose::graph_rows): p_out's range first, then p_in's. Chunks of rows are drawn in parallel,
+// each into its own array, then copied in chunk order into one, so the edges are in row order
+// whatever the thread count. The peak, 16 bytes per edge while copying, is the graph builder's.
+LargeVector<Graph::Edge> block_model_edges(const std::vector<AgentId>& start, double p_in,
+                                           double p_out, const StreamKey& key) {
+  const AgentId agents = start.back();
+  const auto log_q = [](double p) {
+    return p >= 1.0 ? -std::numeric_limits<double>::infinity() : std::log1p(-p);
+  };
+  const double log_in = log_q(p_in), log_out = log_q(p_out);
+  std::vector<LargeVector<Graph::Edge>> parts(num_chunks(agents));
+  std::vector<std::uint64_t> offset(parts.size() + 1, 0);
+  parallel_for_agent_chunks(agents, [&](std::size_t c, AgentId begin, AgentId end) {
+    // The block of `begin`, then of each agent in turn (blocks are consecutive ranges).
+    std::size_t b = static_cast<std::size_t>(std::upper_bound(start.begin(), start.end(), begin) -
+                                             start.begin() - 1);
+    LargeVector<Graph::Edge>& part = parts[c];
+    // Room for the expected count plus six standard deviations, so that it rarely grows.
+    double expected = 0.0;
+    for (AgentId v = begin, bb = static_cast<AgentId>(b); v < end; ++v) {
+      while (v >= start[bb + 1]) ++bb;
+      expected +=
+          static_cast<double>(start[bb]) * p_out + static_cast<double>(v - start[bb]) * p_in;
+    }
+    part.reserve(static_cast<std::size_t>(expected + 6.0 * std::sqrt(expected) + 16.0));
+    for (AgentId v = begin; v < end; ++v) {
+      while (v >= start[b + 1]) ++b;
+      Stream rng(StreamKey{key.seed, key.replicate, key.arm, key.round, v, Purpose::graph_rows});
+      const auto emit = [&](AgentId w) { part.push_back(Graph::Edge{v, w}); };
+      bernoulli_range(0, start[b], p_out, log_out, rng, emit);
+      bernoulli_range(start[b], v, p_in, log_in, rng, emit);
+    }
+    offset[c + 1] = part.size();
+  });
+  for (std::size_t c = 1; c < offset.size(); ++c) offset[c] += offset[c - 1];
+  if (offset.back() > Graph::kMaxEdges) {
+    // Validation refuses parameters whose expected edge count is near the bound; this is the rare
+    // draw beyond it.
+    throw std::length_error("a random graph drew " + std::to_string(offset.back()) +
+                            " edges, more than the " + std::to_string(Graph::kMaxEdges) +
+                            " a graph can hold");
   }
+  LargeVector<Graph::Edge> edges;
+  resize_large(edges, offset.back());
+  parallel_for_blocks(std::size_t{0}, parts.size(), std::size_t{1},
+                      [&](std::size_t lo, std::size_t hi) {
+                        for (std::size_t c = lo; c != hi; ++c) {
+                          std::copy(parts[c].begin(), parts[c].end(), edges.begin() + offset[c]);
+                          LargeVector<Graph::Edge>().swap(parts[c]);
+                        }
+                      });
+  return edges;
 }
 
 template <class... F>
@@ -75,16 +103,10 @@ Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
-Graph erdos_renyi(AgentId agents, double mean_degree, Stream& rng) {
+Graph erdos_renyi(AgentId agents, double mean_degree, const StreamKey& key) {
   assert(mean_degree >= 0.0 && (agents < 2 || mean_degree <= static_cast<double>(agents - 1)));
-  EdgeVector edges;
-  if (agents >= 2 && mean_degree > 0.0) {
-    const double p = std::min(1.0, mean_degree / static_cast<double>(agents - 1));
-    const double pairs = static_cast<double>(agents) * static_cast<double>(agents - 1) / 2.0;
-    edges.reserve(expected_edges_with_slack(pairs, p));
-    triangle_edges(0, agents, p, rng, edges);
-  }
-  return Graph::from_edges(agents, std::move(edges));
+  const double p = agents >= 2 ? std::min(1.0, mean_degree / static_cast<double>(agents - 1)) : 0.0;
+  return Graph::from_edge_array(agents, block_model_edges({0, agents}, p, 0.0, key));
 }
 
 Graph watts_strogatz(AgentId agents, std::uint32_t degree, double rewire, Stream& rng) {
@@ -211,7 +233,7 @@ Graph barabasi_albert(AgentId agents, std::uint32_t m, const StreamKey& key) {
 }
 
 Graph stochastic_block(const std::vector<std::uint64_t>& sizes, double p_in, double p_out,
-                       Stream& rng) {
+                       const StreamKey& key) {
   assert(p_in >= 0.0 && p_in <= 1.0 && p_out >= 0.0 && p_out <= 1.0);
   std::vector<AgentId> start(sizes.size() + 1, 0);
   for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -219,39 +241,25 @@ Graph stochastic_block(const std::vector<std::uint64_t>& sizes, double p_in, dou
     start[i + 1] = static_cast<AgentId>(start[i] + sizes[i]);
   }
   const AgentId agents = start.back();
-
-  double within_pairs = 0.0;
-  for (std::uint64_t s : sizes)
-    within_pairs += static_cast<double>(s) * static_cast<double>(s - 1) / 2.0;
-  const double all_pairs = static_cast<double>(agents) * (static_cast<double>(agents) - 1.0) / 2.0;
-  EdgeVector edges;
-  edges.reserve(expected_edges_with_slack(within_pairs, p_in) +
-                expected_edges_with_slack(all_pairs - within_pairs, p_out));
-
-  for (std::size_t i = 0; i < sizes.size(); ++i) {
-    triangle_edges(start[i], start[i + 1], p_in, rng, edges);
-    for (std::size_t j = i + 1; j < sizes.size(); ++j)
-      rectangle_edges(start[i], start[i + 1], start[j], start[j + 1], p_out, rng, edges);
-  }
-
   std::vector<std::uint32_t> blocks(agents);
   for (std::size_t i = 0; i < sizes.size(); ++i)
     std::fill(blocks.begin() + start[i], blocks.begin() + start[i + 1],
               static_cast<std::uint32_t>(i));
-  return Graph::from_edges(agents, std::move(edges), std::move(blocks));
+  return Graph::from_edge_array(agents, block_model_edges(start, p_in, p_out, key),
+                                std::move(blocks));
 }
 
 Graph generate_graph(const GraphSpec& spec, AgentId agents, const StreamKey& key) {
   Stream rng(key);
   return std::visit(
       Overloaded{
-          [&](const ErdosRenyiSpec& s) { return erdos_renyi(agents, s.mean_degree, rng); },
+          [&](const ErdosRenyiSpec& s) { return erdos_renyi(agents, s.mean_degree, key); },
           [&](const WattsStrogatzSpec& s) {
             return watts_strogatz(agents, s.degree, s.rewire, rng);
           },
           [&](const BarabasiAlbertSpec& s) { return barabasi_albert(agents, s.m, key); },
           [&](const StochasticBlockSpec& s) {
-            Graph g = stochastic_block(s.sizes, s.p_in, s.p_out, rng);
+            Graph g = stochastic_block(s.sizes, s.p_in, s.p_out, key);
             assert(g.num_agents() == agents);
             return g;
           },

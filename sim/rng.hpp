@@ -28,6 +28,7 @@ enum class Purpose : std::uint8_t {
   communities = 7,   // label propagation: an agent's coin and pick (round = round, agent = id)
   correlation_sample = 8,  // the neighbour correlation's sampled edges (agent = draw index)
   graph_attachment = 9,    // Barabasi-Albert: agent v's attachment draws (agent = v)
+  graph_rows = 10,         // Erdos-Renyi and block models: row v's pairs {v, w < v} (agent = v)
   // 16-31: the attack models (agents/traits.hpp)
   test = 255,  // reserved for tests
 };

@@ -67,4 +67,13 @@ TEST_CASE("geometric skip by inversion", "[distributions]") {
   for (int i = 0; i < n; ++i) sum += static_cast<double>(geometric_skip(s.uniform_open(), p));
   // Variance (1-p)/p^2 = 20, sd of the mean sqrt(20/n) = 0.0141; five sd.
   CHECK(std::fabs(sum / n - 4.0) < 0.071);
+  // With log1p(-p) computed by the caller, the same values (the generators' loops use it).
+  int differ = 0;
+  for (const double q : {1.0, 0.5, 0.1, 1e-3, 1e-7, 1e-300}) {
+    for (int i = 0; i < 1000; ++i) {
+      const double u = s.uniform_open();
+      differ += geometric_skip_log(u, std::log1p(-q)) != geometric_skip(u, q) ? 1 : 0;
+    }
+  }
+  CHECK(differ == 0);
 }

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "sim/distributions.hpp"
 #include "sim/graph.hpp"
 #include "sim/graph_generators.hpp"
 #include "sim/parallel.hpp"
@@ -147,8 +149,7 @@ TEST_CASE("from_edges keeps block labels", "[graph]") {
 
 TEST_CASE("Erdos-Renyi edge count and degenerate cases", "[graph]") {
   SECTION("mean degree 10 on 20000 agents") {
-    Stream rng = test_stream(1);
-    const Graph g = erdos_renyi(20000, 10.0, rng);
+    const Graph g = erdos_renyi(20000, 10.0, test_key(1));
     check_simple(g);
     CHECK(g.num_agents() == 20000);
     // Edges ~ Binomial(N = 20000*19999/2, p = 10/19999): mean 100000, sd = sqrt(N p (1-p)) ~ 316.
@@ -159,23 +160,20 @@ TEST_CASE("Erdos-Renyi edge count and degenerate cases", "[graph]") {
     CHECK(g.build_stats().self_loops_removed == 0);
   }
   SECTION("mean degree 0 gives no edges") {
-    Stream rng = test_stream(2);
-    const Graph g = erdos_renyi(1000, 0.0, rng);
+    const Graph g = erdos_renyi(1000, 0.0, test_key(2));
     CHECK(g.num_agents() == 1000);
     CHECK(g.num_edges() == 0);
   }
   SECTION("mean degree agents - 1 gives the complete graph") {
-    Stream rng = test_stream(3);
-    const Graph g = erdos_renyi(30, 29.0, rng);
+    const Graph g = erdos_renyi(30, 29.0, test_key(3));
     check_simple(g);
     CHECK(g.num_edges() == 30 * 29 / 2);
     CHECK(g.min_degree() == 29);
   }
   SECTION("tiny graphs") {
-    Stream rng = test_stream(4);
-    CHECK(erdos_renyi(0, 0.0, rng).num_agents() == 0);
-    CHECK(erdos_renyi(1, 0.0, rng).num_edges() == 0);
-    CHECK(erdos_renyi(2, 1.0, rng).num_edges() == 1);
+    CHECK(erdos_renyi(0, 0.0, test_key(4)).num_agents() == 0);
+    CHECK(erdos_renyi(1, 0.0, test_key(4)).num_edges() == 0);
+    CHECK(erdos_renyi(2, 1.0, test_key(4)).num_edges() == 1);
   }
 }
 
@@ -357,9 +355,57 @@ TEST_CASE("from_edges in parallel: the same rows and counts at any thread count"
   }
 }
 
+// The block model's rule written serially, pair range by pair range: row v, from its own
+// stream, skips geometrically over the agents below its block (p_out), then over those of its
+// block below v (p_in).
+Graph block_model_row_by_row(const std::vector<AgentId>& start, double p_in, double p_out,
+                             const StreamKey& key) {
+  std::vector<std::pair<AgentId, AgentId>> edges;
+  std::vector<std::uint32_t> blocks;
+  for (std::size_t b = 0; b + 1 < start.size(); ++b) {
+    for (AgentId v = start[b]; v < start[b + 1]; ++v) {
+      blocks.push_back(static_cast<std::uint32_t>(b));
+      Stream rng(StreamKey{key.seed, key.replicate, key.arm, key.round, v, Purpose::graph_rows});
+      for (const auto& [lo, hi, p] :
+           {std::tuple{AgentId{0}, start[b], p_out}, std::tuple{start[b], v, p_in}}) {
+        if (!(p > 0.0) || hi <= lo) continue;
+        std::uint64_t w = lo + geometric_skip(rng.uniform_open(), p);
+        while (w < hi) {
+          edges.emplace_back(v, static_cast<AgentId>(w));
+          w += 1 + geometric_skip(rng.uniform_open(), p);
+        }
+      }
+    }
+  }
+  return Graph::from_edges(start.back(), std::move(edges),
+                           start.size() > 2 ? std::move(blocks) : std::vector<std::uint32_t>{});
+}
+
+TEST_CASE("Erdos-Renyi and block models in parallel are the row-by-row graph at any thread count",
+          "[graph]") {
+  // 200,000 agents are 25 chunks of 8192; rows are drawn twice (to count, then to write).
+  const StreamKey key{78, 2, 0, 0, 0, Purpose::graph};
+  const Graph er = block_model_row_by_row({0, 200000}, 6.0 / 199999.0, 0.0, key);
+  const Graph sbm = block_model_row_by_row({0, 70000, 120000, 200000}, 1e-4, 1e-5, key);
+  CHECK(er.num_edges() > 590000);  // ~ 600,000 expected (sd 775)
+  CHECK(sbm.num_edges() > 100000);
+  for (unsigned threads : {1u, 2u, 3u}) {
+    CAPTURE(threads);
+    Graph g;
+    Graph h;
+    with_threads(threads, [&] {
+      g = erdos_renyi(200000, 6.0, key);
+      h = stochastic_block({70000, 50000, 80000}, 1e-4, 1e-5, key);
+    });
+    check_simple(g);
+    CHECK(same_graph(g, er));
+    CHECK(same_graph(h, sbm));
+    CHECK(h.blocks() == sbm.blocks());
+  }
+}
+
 TEST_CASE("stochastic block model densities and labels", "[graph]") {
-  Stream rng = test_stream(11);
-  const Graph g = stochastic_block({300, 200, 500}, 0.1, 0.002, rng);
+  const Graph g = stochastic_block({300, 200, 500}, 0.1, 0.002, test_key(11));
   check_simple(g);
   REQUIRE(g.num_agents() == 1000);
   CHECK(g.num_blocks() == 3);
@@ -379,8 +425,7 @@ TEST_CASE("stochastic block model densities and labels", "[graph]") {
 
 TEST_CASE("stochastic block model degenerate probabilities", "[graph]") {
   SECTION("p_in = 1, p_out = 0: one clique per block") {
-    Stream rng = test_stream(12);
-    const Graph g = stochastic_block({4, 1, 6}, 1.0, 0.0, rng);
+    const Graph g = stochastic_block({4, 1, 6}, 1.0, 0.0, test_key(12));
     check_simple(g);
     CHECK(g.num_edges() == 6 + 0 + 15);
     for (AgentId a = 0; a < 11; ++a) {
@@ -393,15 +438,13 @@ TEST_CASE("stochastic block model degenerate probabilities", "[graph]") {
     }
   }
   SECTION("p_in = 0, p_out = 1: complete multipartite") {
-    Stream rng = test_stream(13);
-    const Graph g = stochastic_block({4, 1, 6}, 0.0, 1.0, rng);
+    const Graph g = stochastic_block({4, 1, 6}, 0.0, 1.0, test_key(13));
     check_simple(g);
     CHECK(g.num_edges() == 4 * 1 + 4 * 6 + 1 * 6);
     CHECK(within_block_edges(g) == 0);
   }
   SECTION("a single block with p_in = 0 has no edges, whatever p_out") {
-    Stream rng = test_stream(14);
-    const Graph g = stochastic_block({50}, 0.0, 0.5, rng);
+    const Graph g = stochastic_block({50}, 0.0, 0.5, test_key(14));
     CHECK(g.num_edges() == 0);
     CHECK(g.num_blocks() == 1);
   }
