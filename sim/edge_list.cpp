@@ -1,8 +1,10 @@
 #include "sim/edge_list.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <istream>
 #include <limits>
@@ -232,6 +234,67 @@ struct RawEdges {
     ++lines;
     if (!parse_plain(line, end)) parse_line(std::string_view(line, end - line));
   }
+
+  // Parses the whole lines of [p, end) (end just past a newline), one after another.
+  void parse_lines(const char* p, const char* end) {
+    while (p < end) {
+      const auto* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+      parse(p, nl);
+      p = nl + 1;
+    }
+  }
+
+  // Parses the whole lines of [p, end) (end just past a newline) in pieces of about kPiece bytes
+  // in parallel, each into its own RawEdges, appended here in order. The lines, edges and
+  // max_id are those of parse_lines. A piece that meets an error or a limit parses nothing here:
+  // the block is then parsed again one line after another, which throws the error of its first
+  // bad line, as parse_lines would.
+  void parse_lines_parallel(const char* p, const char* end) {
+    constexpr std::size_t kPiece = std::size_t{1} << 17;
+    std::vector<const char*> cut{p};
+    while (end - cut.back() > static_cast<std::ptrdiff_t>(kPiece)) {
+      const char* at = cut.back() + kPiece;
+      const auto* nl = static_cast<const char*>(std::memchr(at, '\n', end - at));
+      if (nl == nullptr || nl + 1 == end) break;
+      cut.push_back(nl + 1);
+    }
+    cut.push_back(end);
+    const std::size_t pieces = cut.size() - 1;
+    if (pieces < 2) {
+      parse_lines(p, end);
+      return;
+    }
+    std::vector<RawEdges> part;
+    part.reserve(pieces);
+    for (std::size_t i = 0; i < pieces; ++i)
+      part.push_back(RawEdges{label, memory_bytes, std::numeric_limits<std::uint64_t>::max()});
+    std::atomic<bool> failed{false};
+    parallel_for_blocks(std::size_t{0}, pieces, std::size_t{1},
+                        [&](std::size_t lo, std::size_t hi) {
+                          for (std::size_t i = lo; i < hi; ++i) {
+                            try {
+                              part[i].parse_lines(cut[i], cut[i + 1]);
+                            } catch (const InputError&) {
+                              failed.store(true, std::memory_order_relaxed);
+                            }
+                          }
+                        });
+    std::uint64_t total = 0;
+    for (const RawEdges& r : part) total += r.raw.size();
+    if (failed.load() ||
+        raw.size() + total > std::min<std::uint64_t>(max_lines, Graph::kMaxEdges)) {
+      parse_lines(p, end);  // throws the first error, naming its line
+      return;
+    }
+    if (raw.size() + total > raw.capacity())
+      reserve_large(raw, std::max<std::size_t>(2 * raw.size(), raw.size() + total));
+    for (RawEdges& r : part) {
+      raw.insert(raw.end(), r.raw.begin(), r.raw.end());
+      max_id = std::max(max_id, r.max_id);
+      lines += r.lines;
+      std::vector<std::pair<std::uint64_t, std::uint64_t>>().swap(r.raw);
+    }
+  }
 };
 
 }  // namespace
@@ -246,6 +309,8 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
   // The block starts small and doubles while reads fill it, up to kBlock: a small input (a fuzzer
   // calls this a million times) does not pay for a megabyte of fresh pages.
   constexpr std::size_t kBlock = std::size_t{1} << 20;
+  // Blocks of whole lines at least this long are parsed in pieces in parallel.
+  constexpr std::size_t kParallelBytes = std::size_t{1} << 18;
   std::size_t block = 4096;
   std::vector<char> buf(block);
   // A line longer than a block grows the buffer (geometrically, as a vector does) and is searched
@@ -259,14 +324,16 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
     if (got == want && block < kBlock) block *= 2;
     if (in.bad()) throw InputError(label, lines.lines, "", "read error", ErrorKind::io);
     const char* p = buf.data();
-    const char* from = buf.data() + held;  // the held bytes hold no newline
+    const char* const from = buf.data() + held;  // the held bytes hold no newline
     const char* const end = from + got;
-    for (;;) {
-      const auto* nl = static_cast<const char*>(std::memchr(from, '\n', end - from));
-      if (nl == nullptr) break;
-      lines.parse(p, nl);
-      p = nl + 1;
-      from = p;
+    // The block's whole lines end at its last newline; a large block's are parsed in parallel.
+    const auto* last = static_cast<const char*>(::memrchr(from, '\n', end - from));
+    if (last != nullptr) {
+      if (last + 1 - p >= static_cast<std::ptrdiff_t>(kParallelBytes))
+        lines.parse_lines_parallel(p, last + 1);
+      else
+        lines.parse_lines(p, last + 1);
+      p = last + 1;
     }
     held = static_cast<std::size_t>(end - p);
     if (got == 0) {

@@ -8,6 +8,7 @@
 #include "sim/edge_list.hpp"
 #include "sim/error.hpp"
 #include "sim/graph_generators.hpp"
+#include "sim/parallel.hpp"
 #include "sim/rng.hpp"
 
 namespace qvsim {
@@ -142,7 +143,17 @@ TEST_CASE("edge lists are read in blocks: lines across block ends, long lines, l
   written.emplace_back(18446744073709551615u, 7);
   written.emplace_back(4999, 0);
 
+  // Blocks of whole lines from 256 KiB on are parsed in pieces in parallel: the same load at
+  // any thread count.
   const EdgeListLoad load = read_text(text);
+  for (unsigned threads : {1u, 3u}) {
+    CAPTURE(threads);
+    EdgeListLoad other;
+    with_threads(threads, [&] { other = read_text(text); });
+    CHECK(other.lines == load.lines);
+    CHECK(same_adjacency(other.graph, load.graph));
+    CHECK(other.graph.original_ids() == load.graph.original_ids());
+  }
   CHECK(load.lines == lines);
   CHECK(load.edge_lines == written.size());
   // The same edges as a from_edges of the ids, ranked.
@@ -171,6 +182,45 @@ TEST_CASE("edge lists are read in blocks: lines across block ends, long lines, l
   } catch (const InputError& e) {
     CHECK(e.line() == lines + 1);
     CHECK_THAT(e.message(), Catch::Contains("third field '5' on an edge line"));
+  }
+}
+
+TEST_CASE("edge lists parsed in parallel pieces report the first bad line and the memory bound",
+          "[edge_list]") {
+  // 300,000 plain lines (about 3 MB) are parsed in pieces of 128 KiB. Two bad lines sit in
+  // different pieces of one block; the first is reported, at any thread count.
+  std::string text;
+  for (int i = 0; i < 300000; ++i) {
+    if (i == 150000) text += "1 x\n";  // line 150,001
+    if (i == 150000 + 20000) text += "7 8 9\n";
+    text += std::to_string(i) + " " + std::to_string(i + 1) + "\n";
+  }
+  for (unsigned threads : {1u, 2u, 3u}) {
+    CAPTURE(threads);
+    try {
+      with_threads(threads, [&] { read_text(text); });
+      FAIL("no InputError thrown");
+    } catch (const InputError& e) {
+      CHECK(e.line() == 150001);
+      CHECK_THAT(e.message(), Catch::Contains("expected two non-negative integer ids, got '1 x'"));
+    }
+  }
+  // The memory guard's bound on edge lines names the first line past it.
+  std::string plain;
+  for (int i = 0; i < 200000; ++i) plain += std::to_string(i) + " 0\n";
+  for (unsigned threads : {1u, 2u}) {
+    CAPTURE(threads);
+    try {
+      with_threads(threads, [&] {
+        std::istringstream in(plain);
+        read_edge_list(in, "edges.txt", 123457 * kEdgeLoadBytes);
+      });
+      FAIL("no InputError thrown");
+    } catch (const InputError& e) {
+      CHECK(e.line() == 123458);
+      CHECK(e.kind() == ErrorKind::resources);
+      CHECK_THAT(e.message(), Catch::Contains("more than 123457 edge lines"));
+    }
   }
 }
 
