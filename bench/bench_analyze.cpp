@@ -1,6 +1,7 @@
 // qvsim analyze at scale: writes a synthetic sweep runs.csv of 1,000,000 rows (250 points x 1,000
 // replicates x 2 arms x 2 mechanisms, three arm metrics; values from keyed streams), then times
-// analyze_directory (2,000 bootstrap resamples) and reports peak memory against the file's size.
+// analyze_directory (2,000 bootstrap resamples) and reports peak memory against the file's size,
+// and the time against the index-draw bound for the bootstrap's row indices.
 //
 //   bench_analyze [--replicates R] [--repeat N]
 
@@ -12,6 +13,7 @@
 
 #include "analysis/analyze.hpp"
 #include "analysis/run_table.hpp"
+#include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
 #include "sim/rng.hpp"
 
@@ -76,6 +78,14 @@ int main(int argc, char** argv) {
       "%.0f MiB\n",
       static_cast<unsigned long long>(rows), bytes / 1048576.0, bench::median(times), repeat,
       bench::peak_rss_bytes() / 1048576.0);
+  // The resampling: one row index per replicate per resample, for each of the 250 points x
+  // 2 arms x 2 mechanisms tables (the effects' paired resamples come on top).
+  const std::uint64_t resamples = analysis::AnalyzeOptions{}.resamples;
+  const std::uint64_t draws = 250ull * 2 * 2 * static_cast<std::uint64_t>(replicates) * resamples;
+  bench::print_index_ratio(
+      "analyze", bench::median(times),
+      bench::index_draw_bound_seconds(draws, static_cast<std::uint64_t>(replicates), 0), draws,
+      "the bootstrap's row indices of every table");
   fs::remove_all(dir);
   return 0;
 }

@@ -4,7 +4,8 @@
 //
 //   bench_beliefs [--repeat R] FILE...
 //
-// Prints each file's median over R repetitions (default 3).
+// Prints each file's median over R repetitions (default 3), and that median against the
+// keyed-draw bound of drawing one electorate of the scenario (agents x proposals normals).
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,7 @@
 
 #include "agents/beliefs.hpp"
 #include "api/scenario_yaml.hpp"
+#include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
 
 using namespace qvsim;
@@ -48,6 +50,12 @@ int main(int argc, char** argv) try {
         std::printf(";");
       }
       std::printf("\n");
+      // Against drawing the electorate the beliefs are about: agents x proposals normals.
+      const std::uint64_t draws = m.scenario.agents * m.scenario.proposals;
+      bench::print_draw_ratio(
+          ("  " + arg + " " + to_string(model)).c_str(), bench::median(times),
+          bench::draw_bound_seconds(draws, m.scenario.proposals, 0), draws,
+          "one electorate's values, which the prior does not draw: its cost in electorates");
     }
   }
 } catch (const std::exception& e) {

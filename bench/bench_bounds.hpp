@@ -52,4 +52,53 @@ inline double gather_seconds(const std::vector<double>& data,
   return seconds;
 }
 
+// The keyed-draw bound for `draws` normals at `threads` threads (0: all): drawn as
+// keyed_draw_seconds does, in streams of `per_stream` (the last one shorter), median of 3.
+inline double draw_bound_seconds(std::uint64_t draws, std::uint32_t per_stream, unsigned threads) {
+  std::vector<double> runs;
+  const std::uint64_t streams = (draws + per_stream - 1) / per_stream;
+  for (int i = 0; i < 3; ++i)
+    with_threads(threads, [&] { runs.push_back(keyed_draw_seconds(streams, per_stream)); });
+  return median(runs);
+}
+
+// The index-draw bound, for bootstraps: seconds to draw `draws` uniform indices below `n`
+// (Stream::below) in streams of 1,000 keyed per chunk, in parallel at `threads` threads (0: all),
+// median of 3. Resampling draws one such index per row per resample.
+inline double index_draw_bound_seconds(std::uint64_t draws, std::uint64_t n, unsigned threads) {
+  constexpr std::uint64_t kPerStream = 1000;
+  const std::uint64_t streams = (draws + kPerStream - 1) / kPerStream;
+  std::vector<double> runs;
+  for (int i = 0; i < 3; ++i) {
+    with_threads(threads, [&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::vector<double> sum =
+          deterministic_agent_sum(static_cast<AgentId>(streams), 1, [&](AgentId a, double* acc) {
+            Stream rng(StreamKey{20261207, 0, 0, 0, a, Purpose::bootstrap});
+            std::uint64_t s = 0;
+            for (std::uint64_t k = 0; k < kPerStream; ++k) s += rng.below(n);
+            acc[0] += static_cast<double>(s);
+          });
+      runs.push_back(seconds_since(t0));
+      if (sum[0] == 0.12345) std::printf("(sum %g)\n", sum[0]);
+    });
+  }
+  return median(runs);
+}
+
+// One line: the work's seconds against its bound, "ratio 4.2x the keyed-draw bound (0.123 s for
+// N normals, W)", where W says which draws the work makes.
+inline void print_draw_ratio(const char* label, double seconds, double bound, std::uint64_t draws,
+                             const char* which) {
+  std::printf("%s: %.3f s, %.1fx the keyed-draw bound (%.3g s for %llu normals: %s)\n", label,
+              seconds, seconds / bound, bound, static_cast<unsigned long long>(draws), which);
+}
+
+// The same for the index-draw bound.
+inline void print_index_ratio(const char* label, double seconds, double bound, std::uint64_t draws,
+                              const char* which) {
+  std::printf("%s: %.3f s, %.1fx the index-draw bound (%.3g s for %llu indices: %s)\n", label,
+              seconds, seconds / bound, bound, static_cast<unsigned long long>(draws), which);
+}
+
 }  // namespace qvsim::bench

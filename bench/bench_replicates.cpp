@@ -1,13 +1,16 @@
 // Many small replicates: 10,000 replicates of a 1,000-agent, 5-proposal scenario (Watts-Strogatz
-// degree 10), three mechanisms, with runs.csv rows formatted; at 1 thread and at 2 threads.
+// degree 10), three mechanisms, with runs.csv rows formatted; at 1 thread and at 2 threads,
+// each against the keyed-draw bound for the values of every replicate (bench/bench_bounds.hpp).
 //
 //   bench_replicates [--replicates N] [--repeat R] [--max-threads T]
 
 #include <cstdio>
 #include <sstream>
+#include <string>
 
 #include "agents/behaviours.hpp"
 #include "analysis/run_table.hpp"
+#include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
@@ -52,6 +55,11 @@ int main(int argc, char** argv) {
     std::printf(
         "threads %ld: median %.3f s over %ld runs (%.0f replicates/s, runs.csv %zu bytes)\n", t,
         medians.back(), repeat, static_cast<double>(replicates) / medians.back(), bytes);
+    // The values alone: agents x proposals normals per replicate, one stream per agent.
+    const std::uint64_t draws = static_cast<std::uint64_t>(replicates) * s.agents * s.proposals;
+    bench::print_draw_ratio(("  threads " + std::to_string(t)).c_str(), medians.back(),
+                            bench::draw_bound_seconds(draws, s.proposals, static_cast<unsigned>(t)),
+                            draws, "the values of every replicate");
   }
   for (std::size_t i = 1; i < medians.size(); ++i)
     std::printf("speedup %zu threads vs 1: %.2fx\n", std::size_t{1} << i, medians[0] / medians[i]);

@@ -1,5 +1,6 @@
 // Sobol' indices at scale: a Saltelli table of 100,000 base rows (d = 8 inputs, so 1,000,000
-// outputs of a keyed test function) and 1,000 bootstrap resamples of its rows, timed.
+// outputs of a keyed test function) and 1,000 bootstrap resamples of its rows, timed, and the
+// median against the index-draw bound for the resamples' row indices.
 //
 //   bench_sobol [--rows N] [--dims D] [--resamples B] [--repeat K] [--threads T]
 //
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "analysis/sensitivity.hpp"
+#include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
@@ -54,5 +56,10 @@ int main(int argc, char** argv) {
                 r.first[i].low, r.first[i].high, r.total[i].estimate, r.total[i].low,
                 r.total[i].high);
   std::printf("median: %.3f s\n", bench::median(times));
+  // The resampling: one row index per row per resample.
+  const std::uint64_t draws = rows * resamples;
+  bench::print_index_ratio("sobol_indices", bench::median(times),
+                           bench::index_draw_bound_seconds(draws, rows, threads), draws,
+                           "the bootstrap's row indices");
   return 0;
 }

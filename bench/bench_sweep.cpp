@@ -1,6 +1,7 @@
 // A sweep at scale: 200 points x 100 replicates of a 1,000-agent, 5-proposal scenario with an
 // honest and a collusion arm, through `qvsim sweep` (durable store, export) at 1 and 2 threads;
-// and the same items computed without the store, to measure the store's overhead.
+// and the same items computed without the store, to measure the store's overhead. The sweep's
+// time is printed against the keyed-draw bound for the values of every item.
 //
 //   bench_sweep [--replicates R] [--repeat N]
 //
@@ -19,6 +20,7 @@
 #include "analysis/run_table.hpp"
 #include "api/sweep_command.hpp"
 #include "api/sweep_spec.hpp"
+#include "bench/bench_bounds.hpp"
 #include "bench/bench_common.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
@@ -113,6 +115,13 @@ int main(int argc, char** argv) {
         "same items without the store, %d thread(s): median %.2f s; store and export "
         "overhead %.1f%% of the sweep\n",
         threads, bare_medians.back(), 100.0 * (sweep - bare_medians.back()) / sweep);
+    // Every item's values: agents x proposals normals, one stream per agent.
+    const Scenario& first = plan.points.front().scenario;
+    const std::uint64_t draws = items * first.agents * first.proposals;
+    const double bound =
+        bench::draw_bound_seconds(draws, first.proposals, static_cast<unsigned>(threads));
+    bench::print_draw_ratio(("  sweep, " + std::to_string(threads) + " thread(s)").c_str(), sweep,
+                            bound, draws, "the values of every item");
   }
   std::printf("speedup of the bare computation, 2 threads vs 1: %.2fx\n",
               bare_medians[0] / bare_medians[1]);
