@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "sim/parallel.hpp"
@@ -36,7 +38,9 @@ void append_count(std::string& line, std::uint64_t x) {
 class BatchWriter {
  public:
   explicit BatchWriter(std::ostream& out) : out_(out) {}
-  ~BatchWriter() { wait(); }
+  ~BatchWriter() {
+    if (thread_.joinable()) thread_.join();
+  }
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;
 
@@ -46,19 +50,25 @@ class BatchWriter {
     wait();
     std::swap(batch, writing_);
     thread_ = std::thread([this, count] {
-      for (std::size_t i = 0; i < count; ++i)
-        out_.write(writing_[i].data(), std::ssize(writing_[i]));
+      try {
+        for (std::size_t i = 0; i < count; ++i)
+          out_.write(writing_[i].data(), std::ssize(writing_[i]));
+      } catch (...) {  // a stream that throws (an exception mask): rethrown by wait()
+        error_ = std::current_exception();
+      }
     });
   }
-  // Waits until everything handed over is written.
+  // Waits until everything handed over is written; rethrows what the writing threw.
   void wait() {
     if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
   }
 
  private:
   std::ostream& out_;
   std::vector<std::string> writing_;
   std::thread thread_;
+  std::exception_ptr error_;
 };
 
 // The rows of one arm's plan under one mechanism.

@@ -314,7 +314,8 @@ EdgeListLoad read_edge_list(std::istream& in, const std::string& label,
   std::size_t block = 4096;
   std::vector<char> buf(block);
   // A line longer than a block grows the buffer (geometrically, as a vector does) and is searched
-  // for its newline only in the bytes not searched before, so its cost stays linear in its length.
+  // for its newline only in the bytes not searched before; once whole it is scanned a couple more
+  // times (for the piece cuts and by its parse), so its cost stays linear in its length.
   std::size_t held = 0;  // bytes of a partial line carried over at the front of buf
   for (;;) {
     if (buf.size() - held < block / 2) buf.resize(held + block);

@@ -1,0 +1,79 @@
+// agents.csv's writer (analysis/agent_table.hpp): its rows are written on a thread of their own,
+// and what that thread meets reaches the caller.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <ios>
+#include <ostream>
+#include <sstream>
+#include <streambuf>
+#include <string>
+
+#include "agents/behaviours.hpp"
+#include "analysis/agent_table.hpp"
+#include "api/scenario_yaml.hpp"
+#include "sim/model.hpp"
+
+using namespace qvsim;
+
+namespace {
+
+const std::string kScenario = R"(name: t
+seed: 1
+replicates: 2
+electorate:
+  agents: 3000
+  proposals: 3
+graph:
+  model: erdos_renyi
+  mean_degree: 4
+mechanisms: [quadratic, one_person_one_vote]
+arms:
+  honest: {}
+)";
+
+// Takes `room` bytes, then fails every write, as a full disk does.
+class FullBuffer : public std::streambuf {
+ public:
+  explicit FullBuffer(std::size_t room) : room_(room) {}
+  std::size_t taken = 0;
+
+ protected:
+  int_type overflow(int_type ch) override {
+    if (taken >= room_) return traits_type::eof();
+    ++taken;
+    return traits_type::not_eof(ch);
+  }
+  std::streamsize xsputn(const char*, std::streamsize n) override {
+    const auto take = static_cast<std::streamsize>(std::min<std::size_t>(room_ - taken, n));
+    taken += static_cast<std::size_t>(take);
+    return take;
+  }
+
+ private:
+  std::size_t room_;
+};
+
+}  // namespace
+
+TEST_CASE("agents.csv rows: the same text as written whole, and a failing stream's error",
+          "[agents]") {
+  const Model model = freeze(parse_scenario(kScenario, "s.yaml", "."));
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  std::ostringstream whole;
+  analysis::write_agent_rows(model, behaviours, 1, whole);
+  // One row per agent and mechanism, in order: mechanism by mechanism, agents ascending.
+  const std::string text = whole.str();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 2 * 3000);
+  CHECK(text.rfind("1,honest,quadratic,0,", 0) == 0);
+  CHECK(text.find("1,honest,one_person_one_vote,2999,") != std::string::npos);
+  CHECK(text.find("1,honest,one_person_one_vote,0,") > text.find("1,honest,quadratic,2999,"));
+
+  // A stream that throws when it cannot write: the writing thread's exception reaches the
+  // caller (not std::terminate), after the bytes the stream took.
+  FullBuffer full(1000);
+  std::ostream out(&full);
+  out.exceptions(std::ios_base::badbit);
+  CHECK_THROWS_AS(analysis::write_agent_rows(model, behaviours, 1, out), std::ios_base::failure);
+  CHECK(full.taken == 1000);
+}
