@@ -34,8 +34,9 @@ std::vector<std::string> agent_field_columns(const ArmBehaviours& behaviours);
 std::string agents_csv_header(const Model& model, const ArmBehaviours& behaviours);
 
 // Appends the rows of replicate r (< model.scenario.replicates), holding about 64 MiB of text at
-// a time beyond the replayed replicate. Runs parallel loops over agents;
-// the text does not depend on the thread count.
+// a time beyond the replayed replicate (a batch being formatted by parallel loops over agents,
+// the one before being written to `out` on a thread of its own); the text does not depend on the
+// thread count. What writing to `out` throws is rethrown here.
 void write_agent_rows(const Model& model, const ArmBehaviours& behaviours, std::uint64_t replicate,
                       std::ostream& out);
 
