@@ -86,19 +86,21 @@ inline double index_draw_bound_seconds(std::uint64_t draws, std::uint64_t n, uns
   return median(runs);
 }
 
-// One line: the work's seconds against its bound, "ratio 4.2x the keyed-draw bound (0.123 s for
-// N normals, W)", where W says which draws the work makes.
+// One line: the work's seconds against its bound, "4.2x the keyed-draw bound (0.123 s for N
+// normals: WHICH)", where WHICH says which draws the work makes.
+inline void print_ratio(const char* label, double seconds, const char* bound_name, double bound,
+                        std::uint64_t count, const char* unit, const char* which) {
+  std::printf("%s: %.3f s, %.1fx the %s bound (%.3g s for %llu %s: %s)\n", label, seconds,
+              seconds / bound, bound_name, bound, static_cast<unsigned long long>(count), unit,
+              which);
+}
 inline void print_draw_ratio(const char* label, double seconds, double bound, std::uint64_t draws,
                              const char* which) {
-  std::printf("%s: %.3f s, %.1fx the keyed-draw bound (%.3g s for %llu normals: %s)\n", label,
-              seconds, seconds / bound, bound, static_cast<unsigned long long>(draws), which);
+  print_ratio(label, seconds, "keyed-draw", bound, draws, "normals", which);
 }
-
-// The same for the index-draw bound.
 inline void print_index_ratio(const char* label, double seconds, double bound, std::uint64_t draws,
                               const char* which) {
-  std::printf("%s: %.3f s, %.1fx the index-draw bound (%.3g s for %llu indices: %s)\n", label,
-              seconds, seconds / bound, bound, static_cast<unsigned long long>(draws), which);
+  print_ratio(label, seconds, "index-draw", bound, draws, "indices", which);
 }
 
 }  // namespace qvsim::bench

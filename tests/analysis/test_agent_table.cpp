@@ -56,8 +56,10 @@ class FullBuffer : public std::streambuf {
 
 }  // namespace
 
-TEST_CASE("agents.csv rows: the same text as written whole, and a failing stream's error",
-          "[agents]") {
+TEST_CASE(
+    "agents.csv rows come mechanism by mechanism in agent order, and a failing stream's error "
+    "reaches the caller",
+    "[agents]") {
   const Model model = freeze(parse_scenario(kScenario, "s.yaml", "."));
   const auto behaviours = agents::make_behaviours(model.scenario);
   std::ostringstream whole;

@@ -383,7 +383,7 @@ Graph block_model_row_by_row(const std::vector<AgentId>& start, double p_in, dou
 
 TEST_CASE("Erdos-Renyi and block models in parallel are the row-by-row graph at any thread count",
           "[graph]") {
-  // 200,000 agents are 25 chunks of 8192; rows are drawn twice (to count, then to write).
+  // 200,000 agents are 25 chunks of 8192, each drawn into its own array, joined in row order.
   const StreamKey key{78, 2, 0, 0, 0, Purpose::graph};
   const Graph er = block_model_row_by_row({0, 200000}, 6.0 / 199999.0, 0.0, key);
   const Graph sbm = block_model_row_by_row({0, 70000, 120000, 200000}, 1e-4, 1e-5, key);
