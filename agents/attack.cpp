@@ -82,7 +82,8 @@ class AttackPlan final : public ArmPlan {
   // cast() and cast_recorded(): `fields` empty when nothing is recorded.
   double run(Mechanism m, AgentId a, std::span<double> out, std::span<double> counters,
              std::span<double> fields) const {
-    const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
+    const auto u = electorate_.of(a);
+    const Voter voter = voter_of(scenario_, replicate_, a, u);
     const MechanismBelief& belief = belief_of(m);
     const double cost = honest_votes(m, budget_, belief, voter, out);
     if (parts_.empty()) {

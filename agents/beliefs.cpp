@@ -39,6 +39,9 @@ Population population_of(const Model& model) {
     p.voters = static_cast<AgentId>(s.agents);
     p.pooled = false;
     p.values = *model.fixed_values;
+    // The values the electorate holds (Electorate::values32): each the nearest float.
+    if (s.values.float32)
+      for (double& u : p.values) u = static_cast<double>(static_cast<float>(u));
   } else {
     // Antithetic pairs: voter j + M/2 has the latents of voter j negated and the same means, so
     // that for a distribution symmetric about 0 every odd strategy's mean is 0 up to rounding
@@ -432,7 +435,8 @@ std::vector<MechanismBelief> replicate_beliefs(const Model& model,
     const auto totals = deterministic_agent_sum(e.agents, kc, [&](AgentId a, double* acc) {
       thread_local std::vector<double> v;
       v.resize(kc);
-      honest_votes(b.mechanism, s.budget, b, voter_of(s, replicate, a, e.of(a)), v);
+      const auto u = e.of(a);
+      honest_votes(b.mechanism, s.budget, b, voter_of(s, replicate, a, u), v);
       for (std::size_t k = 0; k < kc; ++k) acc[k] += v[k];
     });
     const bool money =

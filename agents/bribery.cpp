@@ -64,7 +64,8 @@ BriberyMechanism buy(const BriberySpec& spec, const SybilSpec& sybils, const Rep
     std::vector<double> scratch(s.proposals);
     double tally = 0.0;
     for (AgentId a = begin; a < end; ++a) {
-      const Voter voter = voter_of(s, ctx.replicate, a, ctx.electorate.of(a));
+      const auto u = ctx.electorate.of(a);
+      const Voter voter = voter_of(s, ctx.replicate, a, u);
       if (sybils.share > 0.0) {
         // The Sybils component's coin (agents/collusion.cpp), so the two agree on who splits.
         Stream coin(StreamKey{s.seed, ctx.replicate, ctx.arm_key, 0, a, purpose::sybil});

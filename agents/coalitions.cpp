@@ -276,7 +276,10 @@ class Former {
       for (const auto& [a, id] : joins) {
         c_.coalition_of[a] = id;
         c_.members[id].push_back(a);
-        if (spec_.logrolling) ++count_[id * kc_ + top_proposal(e_.of(a))];
+        if (spec_.logrolling) {
+          const auto u = e_.of(a);
+          ++count_[id * kc_ + top_proposal(u)];
+        }
         dirty_[id] = 1;
       }
       const bool joined = !joins.empty();
@@ -333,7 +336,10 @@ class Former {
           const AgentId a = list[i];
           if (!trade_pays(c_.gain[id][i], c_.loss[id][i])) {
             c_.coalition_of[a] = kNoCoalition;
-            if (spec_.logrolling) --count_[id * kc_ + top_proposal(e_.of(a))];
+            if (spec_.logrolling) {
+              const auto u = e_.of(a);
+              --count_[id * kc_ + top_proposal(u)];
+            }
             ++c_.left;
             dirty_[id] = 1;
             continue;

@@ -96,8 +96,8 @@ class Planner {
     plan.coercers = place_coercers(spec_, ctx_);
     const std::size_t nc = plan.coercers.size();
     for (const AgentId c : plan.coercers) {
-      plan.agendas.push_back(spec_.shared_agenda ? spec_.agenda
-                                                 : top_agenda(ctx_.electorate.of(c)));
+      const auto u = ctx_.electorate.of(c);
+      plan.agendas.push_back(spec_.shared_agenda ? spec_.agenda : top_agenda(u));
       plan.severity.push_back(
           agent_trait(spec_.severity,
                       StreamKey{s_.seed, ctx_.replicate, ctx_.arm_key, 0, c, purpose::severity}));
@@ -191,7 +191,8 @@ class Planner {
       for (AgentId i = b; i < e; ++i) {
         const std::size_t j = from + i;
         const AgentId a = t.agent[j];
-        const Voter voter = voter_of(s_, ctx_.replicate, a, ctx_.electorate.of(a));
+        const auto u = ctx_.electorate.of(a);
+        const Voter voter = voter_of(s_, ctx_.replicate, a, u);
         // Against the ballot she would otherwise cast in this arm (her honest one, her
         // coalition's, the one she was paid for), giving up what holds her to it.
         honest_votes(m, s_.budget, belief, voter, x.honest);

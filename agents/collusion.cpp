@@ -273,7 +273,8 @@ class Collusion final : public Component {
       std::vector<double> shift(kc, 0.0), honest(kc), votes(kc);
       double extra = 0.0;
       for (AgentId a : c.members[id]) {
-        const Voter voter = voter_of(scenario_, replicate_, a, electorate_.of(a));
+        const auto u = electorate_.of(a);
+        const Voter voter = voter_of(scenario_, replicate_, a, u);
         const double hc = honest_votes(m, budget_, belief, voter, honest);
         double cost = 0.0;
         member_votes(m, a, belief, voter, honest, hc, votes, cost);

@@ -90,8 +90,8 @@ void check_coalitions(const Coalitions& c, const Electorate& e, std::uint32_t ma
       double sum = 0.0;
       double sum_abs = 0.0;
       for (const AgentId a : list) {
-        sum += e.values[std::size_t{a} * kc + k];
-        sum_abs += std::fabs(e.values[std::size_t{a} * kc + k]);
+        sum += e.value(a, static_cast<std::uint32_t>(k));
+        sum_abs += std::fabs(e.value(a, static_cast<std::uint32_t>(k)));
       }
       const double total = c.totals[id * kc + k];
       const double tol =

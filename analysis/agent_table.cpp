@@ -91,7 +91,8 @@ struct Rows {
       for (std::size_t i = 0; i < names.size(); ++i) row[slot[i]] = fields[i];
       text += prefix;
       append_count(text, a);
-      for (const double u : electorate.of(a)) append_cell(text, u);
+      const auto u = electorate.of(a);
+      for (std::size_t k = 0; k < u.size(); ++k) append_cell(text, u[k]);
       for (const double v : votes) append_cell(text, v);
       append_cell(text, cost);
       for (const double x : row) append_cell(text, x);

@@ -95,7 +95,8 @@ void write_graphml(const Model& model, const ArmBehaviours& behaviours, std::uin
           }
           for (std::size_t k = 0; k < kc; ++k) {
             auto& value = column("value_" + std::to_string(k));
-            for (AgentId a = 0; a < agents; ++a) value[a] = electorate.of(a)[k];
+            for (AgentId a = 0; a < agents; ++a)
+              value[a] = electorate.value(a, static_cast<std::uint32_t>(k));
           }
         }
         const std::vector<std::string> fields = behaviours[ctx.arm_index]->agent_field_names();

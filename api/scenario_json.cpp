@@ -28,6 +28,8 @@ void write_values(JsonWriter& w, const ValuesSpec& v) {
   if (!v.file.empty()) {
     // Only the file name, as for an edge list; the file gives the values, nothing else applies.
     w.key("file").value(v.file.filename().generic_string());
+    // Only when set, so that the hash of every scenario without it stays what it was.
+    if (v.float32) w.key("precision").value("float32");
     w.end_object();
     return;
   }
@@ -73,6 +75,7 @@ void write_values(JsonWriter& w, const ValuesSpec& v) {
     w.end_object();
   }
   w.key("homophily").value(v.homophily);
+  if (v.float32) w.key("precision").value("float32");
   w.end_object();
 }
 

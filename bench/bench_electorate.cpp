@@ -4,11 +4,12 @@
 // machine's keyed-draw bound for the same agents x proposals normals (bench/bench_bounds.hpp).
 //
 //   bench_electorate [--agents N] [--proposals K] [--m M] [--homophily-percent H] [--repeat R]
-//                    [--threads T] [--sample-edges S] [--er-mean-degree D]
+//                    [--threads T] [--sample-edges S] [--er-mean-degree D] [--float32 1]
 //
 // Defaults: 1,000,000 agents, 100 proposals, m = 5, homophily 0.2, 3 repetitions, all threads,
 // Barabasi-Albert (an Erdos-Renyi graph of mean degree D with --er-mean-degree D > 0),
-// and the correlation also estimated from 100,000 sampled edges (electorate.neighbor_correlation).
+// and the correlation also estimated from 100,000 sampled edges (electorate.neighbor_correlation);
+// values stored as floats with --float32 1 (electorate.values.precision: float32).
 // Prints each repetition, the medians, the electorate's ratio to the bound and its cost per
 // agent x proposal in nanoseconds.
 
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const auto sample =
       static_cast<std::uint64_t>(bench::arg_or(argc, argv, "--sample-edges", 100000));
   const long er_degree = bench::arg_or(argc, argv, "--er-mean-degree", 0);
+  const bool float32 = bench::arg_or(argc, argv, "--float32", 0) != 0;
   const GraphSpec spec = er_degree > 0 ? GraphSpec{ErdosRenyiSpec{static_cast<double>(er_degree)}}
                                        : GraphSpec{BarabasiAlbertSpec{m}};
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
 
   ValuesSpec values;
   values.homophily = homophily;
+  values.float32 = float32;
   std::vector<double> graph_s, electorate_s, correlation_s, sampled_s, bound_s;
   for (long r = 0; r < repeat; ++r) {
     auto t0 = std::chrono::steady_clock::now();
@@ -70,11 +73,13 @@ int main(int argc, char** argv) {
   const double cells = static_cast<double>(agents) * proposals;
   const double e = bench::median(electorate_s), b = bench::median(bound_s);
   std::printf(
-      "agents %u x proposals %u, threads %ld, medians of %ld: graph %.3f s, electorate %.3f s "
+      "agents %u x proposals %u (%s values), threads %ld, medians of %ld: graph %.3f s, electorate "
+      "%.3f s "
       "(%.2f ns per agent x proposal; %.1fx the keyed-draw bound of %.3f s), correlation %.3f s "
       "(%.2f ns per agent x proposal), sampled correlation over %llu edges %.3f s\n",
-      agents, proposals, threads, repeat, bench::median(graph_s), e, 1e9 * e / cells, e / b, b,
-      bench::median(correlation_s), 1e9 * bench::median(correlation_s) / cells,
-      static_cast<unsigned long long>(sample), bench::median(sampled_s));
+      agents, proposals, float32 ? "float32" : "float64", threads, repeat, bench::median(graph_s),
+      e, 1e9 * e / cells, e / b, b, bench::median(correlation_s),
+      1e9 * bench::median(correlation_s) / cells, static_cast<unsigned long long>(sample),
+      bench::median(sampled_s));
   return 0;
 }

@@ -32,11 +32,20 @@ double clamp_open(double p) noexcept {
   return std::clamp(p, lo, std::nextafter(1.0, 0.0));
 }
 
+// Calls f with a pointer to the electorate's values, doubles or floats.
+template <class F>
+decltype(auto) with_values(const Electorate& e, F&& f) {
+  if (e.float32) return f(e.values32.data());
+  return f(e.values.data());
+}
+
 void sum_totals(Electorate& e) {
   const std::size_t k_count = e.proposals;
-  e.totals = deterministic_agent_sum(e.agents, k_count, [&](AgentId a, double* acc) {
-    const double* row = e.values.data() + a * k_count;
-    for (std::size_t k = 0; k < k_count; ++k) acc[k] += row[k];
+  with_values(e, [&](const auto* values) {
+    e.totals = deterministic_agent_sum(e.agents, k_count, [&](AgentId a, double* acc) {
+      const auto* row = values + a * k_count;
+      for (std::size_t k = 0; k < k_count; ++k) acc[k] += static_cast<double>(row[k]);
+    });
   });
 }
 
@@ -86,24 +95,27 @@ double value_from_latent(const ValueDistribution& dist, double z) noexcept {
       dist);
 }
 
-Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,
-                           std::uint64_t seed, std::uint64_t replicate) {
-  Electorate e;
-  e.agents = graph.num_agents();
-  e.proposals = proposals;
+namespace {
+
+// draw_electorate's passes over values stored as T (double, or float for values.precision:
+// float32, whose latent normals are then floats too: each stored number is rounded to T, and
+// every sum and transform is computed in double).
+template <class T>
+void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, const Graph& graph,
+                 std::uint64_t seed, std::uint64_t replicate) {
   const std::size_t n = e.agents;
-  const std::size_t k_count = proposals;
-  resize_large(e.values, n * k_count);
+  const std::size_t k_count = e.proposals;
+  resize_large(values, n * k_count);
 
   const double h = spec.homophily;
   const bool blocks = !graph.blocks().empty();
-  // The smoothing's scratch (pass 2): min(kSmoothBlock, proposals) doubles per agent, aligned to
+  // The smoothing's scratch (pass 2): min(kSmoothBlock, proposals) values per agent, aligned to
   // a cache line. With one block (proposals <= kSmoothBlock) the draws go straight into it and
   // the smoothing writes every value from it: no copy pass.
   const std::size_t width_max = std::min<std::size_t>(kSmoothBlock, k_count);
   const bool one_block = h > 0.0 && k_count <= kSmoothBlock;
-  LargeVector<double> storage;
-  double* copy = nullptr;
+  LargeVector<T> storage;
+  T* copy = nullptr;
   if (h > 0.0) {
     resize_large(storage, n * width_max + kSmoothBlock);
     copy = storage.data();
@@ -113,8 +125,8 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
   // Pass 1: the i.i.d. latent normals e_ak, in place (or into the scratch, with one block).
   parallel_for_agents(e.agents, [&](AgentId a) {
     Stream s(StreamKey{seed, replicate, 0, 0, a, Purpose::values});
-    double* row = (one_block ? copy : e.values.data()) + a * k_count;
-    for (std::size_t k = 0; k < k_count; ++k) row[k] = s.normal();
+    T* row = (one_block ? copy : values.data()) + a * k_count;
+    for (std::size_t k = 0; k < k_count; ++k) row[k] = static_cast<T>(s.normal());
   });
 
   if (h > 0.0) {
@@ -136,7 +148,7 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
       const std::size_t width = std::min(width_max, k_count - k0);
       if (!one_block) {
         parallel_for_agents(e.agents, [&](AgentId a) {
-          std::copy_n(e.values.data() + a * k_count + k0, width, copy + a * width);
+          std::copy_n(values.data() + a * k_count + k0, width, copy + a * width);
         });
       }
       if (blocks) {
@@ -159,13 +171,14 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
             // The gathers are random: ask for the block of the neighbour kGatherAhead edges on
             // (in the graph's edge order, into the next agents' lists) while adding this one.
             if (const std::size_t ahead = first + i + kGatherAhead; ahead < directed) {
-              const double* next = copy + std::size_t{column[ahead]} * width;
-              // A block of 16 fills two whole lines; a narrower one may straddle one more.
-              for (std::size_t j = 0; j < width; j += 8) __builtin_prefetch(next + j);
+              const T* next = copy + std::size_t{column[ahead]} * width;
+              // A block of 16 doubles fills two whole lines (of floats, one); a narrower one may
+              // straddle one more.
+              for (std::size_t j = 0; j < width; j += 64 / sizeof(T)) __builtin_prefetch(next + j);
               __builtin_prefetch(next + width - 1);
             }
-            const double* from = copy + std::size_t{nb[i]} * width;
-            for (std::size_t j = 0; j < width; ++j) s[j] += from[j];
+            const T* from = copy + std::size_t{nb[i]} * width;
+            for (std::size_t j = 0; j < width; ++j) s[j] += static_cast<double>(from[j]);
           }
           const double root = std::sqrt(static_cast<double>(nb.size()));
           for (std::size_t j = 0; j < width; ++j) s[j] /= root;
@@ -177,12 +190,13 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
           std::copy_n(block_factor.data() + std::size_t{graph.blocks()[a]} * width, width, s);
         } else {
           // Isolated agent: z = e, already in place unless the draws went to the scratch.
-          if (one_block) std::copy_n(copy + a * width, width, e.values.data() + a * k_count);
+          if (one_block) std::copy_n(copy + a * width, width, values.data() + a * k_count);
           return;
         }
-        double* out = e.values.data() + a * k_count + k0;
-        const double* own = copy + a * width;
-        for (std::size_t j = 0; j < width; ++j) out[j] = wa * own[j] + wb * s[j];
+        T* out = values.data() + a * k_count + k0;
+        const T* own = copy + a * width;
+        for (std::size_t j = 0; j < width; ++j)
+          out[j] = static_cast<T>(wa * static_cast<double>(own[j]) + wb * s[j]);
       });
     }
   }
@@ -191,23 +205,44 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
   const auto* normal = std::get_if<NormalDist>(&spec.distribution);
   if (normal == nullptr || normal->mean != 0.0 || normal->sd != 1.0) {
     parallel_for_agents(e.agents, [&](AgentId a) {
-      double* row = e.values.data() + a * k_count;
+      T* row = values.data() + a * k_count;
       for (std::size_t k = 0; k < k_count; ++k)
-        row[k] = value_from_latent(spec.distribution, row[k]);
+        row[k] = static_cast<T>(value_from_latent(spec.distribution, static_cast<double>(row[k])));
     });
   }
+}
 
+}  // namespace
+
+Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,
+                           std::uint64_t seed, std::uint64_t replicate) {
+  Electorate e;
+  e.agents = graph.num_agents();
+  e.proposals = proposals;
+  e.float32 = spec.float32;
+  if (e.float32) {
+    draw_values(e, e.values32, spec, graph, seed, replicate);
+  } else {
+    draw_values(e, e.values, spec, graph, seed, replicate);
+  }
   sum_totals(e);
   return e;
 }
 
 Electorate electorate_from_values(std::span<const double> values, AgentId agents,
-                                  std::uint32_t proposals) {
+                                  std::uint32_t proposals, bool float32) {
   assert(values.size() == std::size_t{agents} * proposals);
   Electorate e;
   e.agents = agents;
   e.proposals = proposals;
-  e.values.assign(values.begin(), values.end());
+  e.float32 = float32;
+  if (float32) {
+    resize_large(e.values32, values.size());
+    std::transform(values.begin(), values.end(), e.values32.begin(),
+                   [](double u) { return static_cast<float>(u); });
+  } else {
+    e.values.assign(values.begin(), values.end());
+  }
   sum_totals(e);
   return e;
 }
@@ -221,37 +256,42 @@ double neighbor_value_correlation(const Electorate& e, const Graph& graph) {
   const auto& rowstart = graph.csr().m_forward.m_rowstart;
   const auto& column = graph.csr().m_forward.m_column;
   const std::size_t directed = graph.directed_edges();
-  const auto sums = deterministic_agent_sum(e.agents, 3 * kc, [&](AgentId a, double* acc) {
-    const double* ua = e.values.data() + a * kc;
-    const auto nb = graph.neighbors(a);
-    const auto deg = static_cast<double>(nb.size());
-    for (std::size_t k = 0; k < kc; ++k) {
-      acc[k] += deg * ua[k];
-      acc[kc + k] += deg * ua[k] * ua[k];
-    }
-    // Restricted pointers: the accumulators never alias the values, so the loop over proposals
-    // vectorizes (each proposal's sum still adds the same terms in the same order).
-    double* __restrict cross = acc + 2 * kc;
-    const double* __restrict own = ua;
-    const std::size_t later =
-        static_cast<std::size_t>(std::upper_bound(nb.begin(), nb.end(), a) - nb.begin());
-    const std::size_t first = rowstart[a];
-    for (std::size_t i = later; i < nb.size(); ++i) {
-      // As in the smoothing: ask for the row of the neighbour kRowsAhead edges on (in the
-      // graph's edge order: some of those are earlier neighbours, which this pass skips).
-      if (const std::size_t ahead = first + i + kRowsAhead; ahead < directed) {
-        // Only a row this pass will read: a neighbour above the edge's own agent (a, or a + 1
-        // once past a's row; a guess when a + 1's row is shorter than kRowsAhead, which costs
-        // at most a useless prefetch).
-        const AgentId owner = ahead < rowstart[a + 1] ? a : a + 1;
-        if (column[ahead] > owner) {
-          const double* next = e.values.data() + static_cast<std::size_t>(column[ahead]) * kc;
-          for (std::size_t k = 0; k < kc; k += 8) __builtin_prefetch(next + k);
-        }
+  const auto sums = with_values(e, [&](const auto* values) {
+    return deterministic_agent_sum(e.agents, 3 * kc, [&](AgentId a, double* acc) {
+      using T = std::remove_cv_t<std::remove_reference_t<decltype(*values)>>;
+      const T* ua = values + a * kc;
+      const auto nb = graph.neighbors(a);
+      const auto deg = static_cast<double>(nb.size());
+      for (std::size_t k = 0; k < kc; ++k) {
+        const auto u = static_cast<double>(ua[k]);
+        acc[k] += deg * u;
+        acc[kc + k] += deg * u * u;
       }
-      const double* __restrict ub = e.values.data() + static_cast<std::size_t>(nb[i]) * kc;
-      for (std::size_t k = 0; k < kc; ++k) cross[k] += own[k] * ub[k];
-    }
+      // Restricted pointers: the accumulators never alias the values, so the loop over proposals
+      // vectorizes (each proposal's sum still adds the same terms in the same order).
+      double* __restrict cross = acc + 2 * kc;
+      const T* __restrict own = ua;
+      const std::size_t later =
+          static_cast<std::size_t>(std::upper_bound(nb.begin(), nb.end(), a) - nb.begin());
+      const std::size_t first = rowstart[a];
+      for (std::size_t i = later; i < nb.size(); ++i) {
+        // As in the smoothing: ask for the row of the neighbour kRowsAhead edges on (in the
+        // graph's edge order: some of those are earlier neighbours, which this pass skips).
+        if (const std::size_t ahead = first + i + kRowsAhead; ahead < directed) {
+          // Only a row this pass will read: a neighbour above the edge's own agent (a, or a + 1
+          // once past a's row; a guess when a + 1's row is shorter than kRowsAhead, which costs
+          // at most a useless prefetch).
+          const AgentId owner = ahead < rowstart[a + 1] ? a : a + 1;
+          if (column[ahead] > owner) {
+            const T* next = values + static_cast<std::size_t>(column[ahead]) * kc;
+            for (std::size_t k = 0; k < kc; k += 64 / sizeof(T)) __builtin_prefetch(next + k);
+          }
+        }
+        const T* __restrict ub = values + static_cast<std::size_t>(nb[i]) * kc;
+        for (std::size_t k = 0; k < kc; ++k)
+          cross[k] += static_cast<double>(own[k]) * static_cast<double>(ub[k]);
+      }
+    });
   });
   const auto m = static_cast<double>(graph.directed_edges());
   double cov = 0.0;
@@ -275,21 +315,25 @@ double sampled_neighbor_value_correlation(const Electorate& e, const Graph& grap
   const auto& rowstart = graph.csr().m_forward.m_rowstart;
   const auto& column = graph.csr().m_forward.m_column;
   // Per proposal: sum of u over both ends, of u^2 over both ends, and of u_a u_b.
-  const auto sums =
-      deterministic_agent_sum(static_cast<AgentId>(edges), 3 * kc, [&](AgentId i, double* acc) {
-        Stream s(StreamKey{seed, replicate, 0, 0, i, Purpose::correlation_sample});
-        const std::uint64_t edge = s.below(directed);
-        // Its source: the last agent whose edges start at or before it.
-        const auto a = static_cast<std::size_t>(
-            std::upper_bound(rowstart.begin(), rowstart.end(), edge) - rowstart.begin() - 1);
-        const double* ua = e.values.data() + a * kc;
-        const double* ub = e.values.data() + static_cast<std::size_t>(column[edge]) * kc;
-        for (std::size_t k = 0; k < kc; ++k) {
-          acc[k] += ua[k] + ub[k];
-          acc[kc + k] += ua[k] * ua[k] + ub[k] * ub[k];
-          acc[2 * kc + k] += ua[k] * ub[k];
-        }
-      });
+  const auto sums = with_values(e, [&](const auto* values) {
+    return deterministic_agent_sum(
+        static_cast<AgentId>(edges), 3 * kc, [&](AgentId i, double* acc) {
+          Stream s(StreamKey{seed, replicate, 0, 0, i, Purpose::correlation_sample});
+          const std::uint64_t edge = s.below(directed);
+          // Its source: the last agent whose edges start at or before it.
+          const auto a = static_cast<std::size_t>(
+              std::upper_bound(rowstart.begin(), rowstart.end(), edge) - rowstart.begin() - 1);
+          const auto* ua = values + a * kc;
+          const auto* ub = values + static_cast<std::size_t>(column[edge]) * kc;
+          for (std::size_t k = 0; k < kc; ++k) {
+            const auto x = static_cast<double>(ua[k]);
+            const auto y = static_cast<double>(ub[k]);
+            acc[k] += x + y;
+            acc[kc + k] += x * x + y * y;
+            acc[2 * kc + k] += x * y;
+          }
+        });
+  });
   const auto ends = 2.0 * static_cast<double>(edges);
   double cov = 0.0;
   double var = 0.0;

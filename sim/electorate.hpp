@@ -14,6 +14,7 @@
 // distribution F; neighbours' z share terms and are positively correlated.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -23,18 +24,64 @@
 
 namespace qvsim {
 
+// One agent's values as doubles: a view of the electorate's own doubles, or, when it stores
+// floats (values.precision: float32), a copy converted to double (on the stack up to
+// kInline proposals). It is neither copied nor moved, and it converts to a span only as a named
+// object (`const auto u = e.of(a);`), so that no span outlives the copy it points into (it is
+// not a range either, for std::span would take a temporary range).
+class ValueRow {
+ public:
+  static constexpr std::size_t kInline = 16;
+
+  ValueRow(const double* values, std::uint32_t n) noexcept : data_(values), size_(n) {}
+  ValueRow(const float* values, std::uint32_t n) : size_(n) {
+    double* out = inline_;
+    if (n > kInline) {
+      heap_ = std::make_unique<double[]>(n);
+      out = heap_.get();
+    }
+    for (std::uint32_t k = 0; k < n; ++k) out[k] = values[k];
+    data_ = out;
+  }
+  ValueRow(const ValueRow&) = delete;
+  ValueRow& operator=(const ValueRow&) = delete;
+
+  std::size_t size() const noexcept { return size_; }
+  double operator[](std::size_t k) const noexcept { return data_[k]; }
+  std::span<const double> span() const& noexcept { return {data_, size_}; }
+  std::span<const double> span() const&& = delete;
+  operator std::span<const double>() const& noexcept { return span(); }  // NOLINT: a view
+  operator std::span<const double>() const&& = delete;
+
+ private:
+  const double* data_ = nullptr;
+  std::uint32_t size_ = 0;
+  double inline_[kInline];
+  std::unique_ptr<double[]> heap_;
+};
+
 struct Electorate {
   AgentId agents = 0;
   std::uint32_t proposals = 0;
   // Agent-major: values[a * proposals + k] is agent a's value u_ak (in money or utility units) for
-  // proposal k passing; negative means she wants it to fail.
+  // proposal k passing; negative means she wants it to fail. With values.precision: float32 the
+  // values are in values32 instead, each rounded to the nearest float, and `values` is empty
+  // (docs/model.md, "Values in 32-bit floats"); read them through of() or value().
   // Not zeroed on resize (sim/memory.hpp): every value is written by the pass that draws it.
   LargeVector<double> values;
+  LargeVector<float> values32;
+  bool float32 = false;
   // U_k = sum over agents of u_ak, summed in a fixed order (bit-identical for any thread count).
   std::vector<double> totals;
 
-  std::span<const double> of(AgentId a) const noexcept {
-    return {values.data() + static_cast<std::size_t>(a) * proposals, proposals};
+  ValueRow of(AgentId a) const {
+    const std::size_t at = static_cast<std::size_t>(a) * proposals;
+    if (float32) return ValueRow(values32.data() + at, proposals);
+    return ValueRow(values.data() + at, proposals);
+  }
+  double value(AgentId a, std::uint32_t k) const noexcept {
+    const std::size_t at = static_cast<std::size_t>(a) * proposals + k;
+    return float32 ? static_cast<double>(values32[at]) : values[at];
   }
 };
 
@@ -48,9 +95,10 @@ Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, cons
                            std::uint64_t seed, std::uint64_t replicate);
 
 // The electorate of values given agent-major (agents x proposals, e.g. a values file), with
-// totals summed in the same fixed order as draw_electorate.
+// totals summed in the same fixed order as draw_electorate; with float32, each value is rounded
+// to the nearest float.
 Electorate electorate_from_values(std::span<const double> values, AgentId agents,
-                                  std::uint32_t proposals);
+                                  std::uint32_t proposals, bool float32 = false);
 
 // Maps a standard normal z to the distribution `dist` by F^{-1}(Phi(z)) (normal: mean + sd * z).
 double value_from_latent(const ValueDistribution& dist, double z) noexcept;

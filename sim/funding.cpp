@@ -92,7 +92,7 @@ ArmContributions contributions_of(const FundingArm& arm, const Electorate& e,
     std::vector<AgentId> order(n);
     std::iota(order.begin(), order.end(), AgentId{0});
     for (AgentId a = 0; a < n; ++a) {
-      const double u = e.of(a)[b.project];
+      const double u = e.value(a, b.project);
       price[a] = bribe_price(u, honest_contribution(u), b.amount);
     }
     std::sort(order.begin(), order.end(), [&price](AgentId x, AgentId y) {

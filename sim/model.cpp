@@ -198,10 +198,11 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   const auto nd = static_cast<double>(n);
   // Each replicate's own copy of the values; values from a file are held once more, for all
   // replicates together and already loaded (like an edge-list graph), so not counted here.
-  const double values = nd * static_cast<double>(s.proposals) * sizeof(double);
+  const double value_bytes = s.values.float32 ? sizeof(float) : sizeof(double);
+  const double values = nd * static_cast<double>(s.proposals) * value_bytes;
   // The homophily smoothing's block of values (sim/electorate.hpp), freed before any arm runs.
   const bool smoothing = s.values.homophily > 0.0 && s.values.file.empty();
-  const double smooth = smoothing ? nd * sizeof(double) *
+  const double smooth = smoothing ? nd * value_bytes *
                                         static_cast<double>(std::min<std::size_t>(
                                             kSmoothBlock, std::max<std::uint32_t>(s.proposals, 1)))
                                   : 0.0;

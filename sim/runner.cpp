@@ -151,10 +151,10 @@ void draw_replicate(const Model& model, std::uint64_t replicate, ReplicateDraw& 
                                  StreamKey{s.seed, replicate, 0, 0, 0, Purpose::graph});
     d.graph = &d.generated;
   }
-  d.electorate =
-      model.fixed_values
-          ? electorate_from_values(*model.fixed_values, d.graph->num_agents(), s.proposals)
-          : draw_electorate(s.values, s.proposals, *d.graph, s.seed, replicate);
+  d.electorate = model.fixed_values
+                     ? electorate_from_values(*model.fixed_values, d.graph->num_agents(),
+                                              s.proposals, s.values.float32)
+                     : draw_electorate(s.values, s.proposals, *d.graph, s.seed, replicate);
 }
 
 ReplicateOutcome run_replicate(const Model& model, const ArmBehaviours& behaviours,

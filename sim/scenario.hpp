@@ -66,6 +66,10 @@ struct ValuesSpec {
   // In [0, 1]: weight of the graph-smoothed latent factor in each agent's latent value; 0 gives
   // independent values, larger values correlate neighbours (and block-mates in block models).
   double homophily = 0.0;
+  // values.precision: float32: every value (and, while drawing, every latent normal) is stored as
+  // the nearest 32-bit float, half the memory; everything computed from the values is still in
+  // double (docs/model.md, "Values in 32-bit floats").
+  bool float32 = false;
 };
 
 // ---- per-agent traits ------------------------------------------------------------------------

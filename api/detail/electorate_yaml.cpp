@@ -137,11 +137,14 @@ DiscreteDist parse_discrete(const Context& ctx, const MapView& m) {
 ValuesSpec parse_values(const Context& ctx, const Field& f) {
   const MapView m(ctx, f,
                   {"distribution", "mean", "sd", "low", "high", "components", "share", "minority",
-                   "majority", "values", "weights", "homophily", "file"});
+                   "majority", "values", "weights", "homophily", "file", "precision"});
   ValuesSpec v;
+  // How each value is stored: float64 (a double) or float32 (the nearest float, half the memory).
+  if (const auto precision = m.get("precision"))
+    v.float32 = get_choice(ctx, *precision, {"float64", "float32"}) == 1;
   if (const auto file = m.get("file")) {
     for (const auto& [key, field] : m.entries()) {
-      if (key == "file") continue;
+      if (key == "file" || key == "precision") continue;
       fail(ctx, field.line, field.path,
            "not allowed together with file: the file gives every agent's values as they are");
     }
@@ -152,28 +155,29 @@ ValuesSpec parse_values(const Context& ctx, const Field& f) {
   switch (
       get_choice(ctx, kind, {"normal", "uniform", "mixture", "passionate_minority", "discrete"})) {
     case 0:
-      m.only({"distribution", "mean", "sd", "homophily"}, "distribution 'normal'",
-             {"mean", "sd", "homophily"});
+      m.only({"distribution", "mean", "sd", "homophily", "precision"}, "distribution 'normal'",
+             {"mean", "sd", "homophily", "precision"});
       v.distribution = parse_normal(ctx, m, NormalDist{});
       break;
     case 1:
-      m.only({"distribution", "low", "high", "homophily"}, "distribution 'uniform'",
-             {"low", "high", "homophily"});
+      m.only({"distribution", "low", "high", "homophily", "precision"}, "distribution 'uniform'",
+             {"low", "high", "homophily", "precision"});
       v.distribution = parse_uniform(ctx, m);
       break;
     case 2:
-      m.only({"distribution", "components", "homophily"}, "distribution 'mixture'",
-             {"components", "homophily"});
+      m.only({"distribution", "components", "homophily", "precision"}, "distribution 'mixture'",
+             {"components", "homophily", "precision"});
       v.distribution = parse_mixture(ctx, m);
       break;
     case 3:
-      m.only({"distribution", "share", "minority", "majority", "homophily"},
-             "distribution 'passionate_minority'", {"share", "minority", "majority", "homophily"});
+      m.only({"distribution", "share", "minority", "majority", "homophily", "precision"},
+             "distribution 'passionate_minority'",
+             {"share", "minority", "majority", "homophily", "precision"});
       v.distribution = parse_passionate(ctx, m);
       break;
     default:
-      m.only({"distribution", "values", "weights", "homophily"}, "distribution 'discrete'",
-             {"values", "weights", "homophily"});
+      m.only({"distribution", "values", "weights", "homophily", "precision"},
+             "distribution 'discrete'", {"values", "weights", "homophily", "precision"});
       v.distribution = parse_discrete(ctx, m);
       break;
   }

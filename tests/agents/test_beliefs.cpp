@@ -168,7 +168,8 @@ TEST_CASE("calibration: an honest voter is pivotal as often as her belief predic
       const Graph g =
           generate_graph(s.graph, 101, StreamKey{s.seed, o.replicate, 0, 0, 0, Purpose::graph});
       const Electorate e = draw_electorate(s.values, 3, g, s.seed, o.replicate);
-      honest_votes(Mechanism::quadratic, s.budget, b, voter_of(s, o.replicate, 0, e.of(0)), v);
+      const auto u = e.of(0);
+      honest_votes(Mechanism::quadratic, s.budget, b, voter_of(s, o.replicate, 0, u), v);
       for (std::size_t k = 0; k < 3; ++k) {
         const double p = std::fabs(b.gain(k, 0.0, v[k]));
         predicted += p;
@@ -502,7 +503,8 @@ TEST_CASE("credits traits: every agent spends at most her own credits", "[belief
       std::vector<double> v(4), counters(plan->counter_count());
       for (const Mechanism m : s.mechanisms) {
         for (AgentId a = 0; a < 500; ++a) {
-          const double credits = voter_of(s, 0, a, e.of(a)).credits;
+          const auto u = e.of(a);
+          const double credits = voter_of(s, 0, a, u).credits;
           lowest = std::min(lowest, credits);
           highest = std::max(highest, credits);
           const double cost = plan->cast(m, a, v, counters);

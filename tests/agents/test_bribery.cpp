@@ -131,7 +131,8 @@ TEST_CASE("the briber buys the cheapest votes per vote that reach its target, wi
           double tally = 0.0;
           std::vector<AgentId> ranking;
           for (AgentId a = 0; a < n; ++a) {
-            const Voter voter = voter_of(s, 0, a, d.electorate.of(a));
+            const auto u = d.electorate.of(a);
+            const Voter voter = voter_of(s, 0, a, u);
             honest_votes(m, s.budget, belief, voter, honest);
             tally += honest[2];
             instructed_votes(m, s.budget, voter.credits, spec.agenda, spec.demanded_votes, honest,
@@ -209,8 +210,9 @@ TEST_CASE("bought votes move the tallies as instructed", "[bribery]") {
   std::vector<double> expected(s.proposals, 0.0);
   std::vector<double> h(s.proposals);
   for (const AgentId a : qv.sellers) {
+    const auto u = d.electorate.of(a);
     honest_votes(Mechanism::quadratic, s.budget, belief_for(d.beliefs, Mechanism::quadratic),
-                 voter_of(s, 0, a, d.electorate.of(a)), h);
+                 voter_of(s, 0, a, u), h);
     for (std::uint32_t p = 0; p < s.proposals; ++p) expected[p] += (p == 0 ? 10.0 : 0.0) - h[p];
   }
   REQUIRE(!qv.sellers.empty());

@@ -234,7 +234,8 @@ TEST_CASE("a sybil is paid per identity and delivers every identity's vote", "[b
   const MechanismBelief& belief = belief_for(d.beliefs, Mechanism::one_person_one_vote);
   for (std::size_t i = 0; i < n; ++i) {
     const AgentId a = bm.sellers[i];
-    const Voter voter = voter_of(s, 0, a, d.electorate.of(a));
+    const auto u = d.electorate.of(a);
+    const Voter voter = voter_of(s, 0, a, u);
     honest_votes(Mechanism::one_person_one_vote, s.budget, belief, voter, honest);
     const double one =
         bribe_price(spec, Mechanism::one_person_one_vote, s.budget, belief, voter, honest, scratch);

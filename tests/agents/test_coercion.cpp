@@ -251,8 +251,9 @@ TEST_CASE("certain compliance moves the agenda's tally by sqrt(B) - v per compli
     std::vector<double> expected(s.proposals, 0.0);
     std::vector<double> honest(s.proposals);
     for (const AgentId a : qv.threatened) {
+      const auto u = d.electorate.of(a);
       honest_votes(Mechanism::quadratic, s.budget, belief_for(d.beliefs, Mechanism::quadratic),
-                   voter_of(s, 0, a, d.electorate.of(a)), honest);
+                   voter_of(s, 0, a, u), honest);
       for (std::uint32_t p = 0; p < s.proposals; ++p) {
         expected[p] += (p == k ? dir * root : 0.0) - honest[p];
       }
@@ -269,8 +270,9 @@ TEST_CASE("certain compliance moves the agenda's tally by sqrt(B) - v per compli
     // The agenda moved by sqrt(B) - v per complier, v her honest vote signed in its direction.
     double moved = 0.0;
     for (const AgentId a : qv.threatened) {
+      const auto u = d.electorate.of(a);
       honest_votes(Mechanism::quadratic, s.budget, belief_for(d.beliefs, Mechanism::quadratic),
-                   voter_of(s, 0, a, d.electorate.of(a)), honest);
+                   voter_of(s, 0, a, u), honest);
       moved += root - dir * honest[k];
     }
     CHECK(dir * (attacked.tally[k] - base.tally[k]) == Approx(moved).margin(1e-9));
@@ -570,7 +572,8 @@ Reference reference_rounds(const CoercionSpec& spec, const ReplicateContext& ctx
   }
   std::vector<double> honest(s.proposals), told(s.proposals);
   auto complies = [&](AgentId a, double credibility) {
-    const Voter voter = voter_of(s, ctx.replicate, a, ctx.electorate.of(a));
+    const auto u = ctx.electorate.of(a);
+    const Voter voter = voter_of(s, ctx.replicate, a, u);
     const MechanismBelief& belief = ctx.belief(m);
     honest_votes(m, s.budget, belief, voter, honest);
     instructed_votes(m, s.budget, voter.credits, plan.agendas[r.coercer[a]], spec.demanded_votes,

@@ -527,14 +527,16 @@ TEST_CASE("individual rationality: every member gains at least what she gives, e
           std::vector<std::vector<double>> b = h;
           std::vector<double> internal(kc);
           for (std::size_t i = 0; i < list.size(); ++i) {
-            const Voter v = voter_of(s, rep, list[i], e.of(list[i]));
+            const auto u = e.of(list[i]);
+            const Voter v = voter_of(s, rep, list[i], u);
             honest_votes(m, s.budget, belief, v, h[i]);
             coalition_values(v.u, {c.totals.data() + id * kc, kc}, {c.causes.data() + id * kc, kc},
                              spec.internalization, internal);
             honest_votes(m, s.budget, belief, Voter{internal, v.credits, v.lambda}, b[i]);
           }
           for (std::size_t i = 0; i < list.size(); ++i) {
-            const Voter v = voter_of(s, rep, list[i], e.of(list[i]));
+            const auto u = e.of(list[i]);
+            const Voter v = voter_of(s, rep, list[i], u);
             double gain = 0.0;
             for (std::size_t k = 0; k < kc; ++k) {
               double d = 0.0;

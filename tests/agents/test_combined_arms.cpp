@@ -131,7 +131,8 @@ TEST_CASE("a held agent's bribe price is her loss from the held ballot plus its 
     std::vector<double> honest(s.proposals), scratch(s.proposals);
     for (std::size_t i = 0; i < a1.sellers.size(); ++i) {
       const AgentId a = a1.sellers[i];
-      const Voter voter = voter_of(s, 0, a, d.electorate.of(a));
+      const auto u = d.electorate.of(a);
+      const Voter voter = voter_of(s, 0, a, u);
       honest_votes(m, s.budget, ctx.belief(m), voter, honest);
       // Her price alone: her loss from honest to instructed, never negative under a fixed belief.
       const double own = bribe_price(spec, m, s.budget, ctx.belief(m), voter, honest, scratch);
@@ -223,7 +224,8 @@ TEST_CASE("the ballot a coalition holds a member to is the one she casts",
     std::vector<double> counters(plan->counter_count());
     for (AgentId a = 0; a < d.electorate.agents; ++a) {
       plan->cast(m, a, cast, counters);
-      const Voter voter = voter_of(d.model.scenario, 0, a, d.electorate.of(a));
+      const auto u = d.electorate.of(a);
+      const Voter voter = voter_of(d.model.scenario, 0, a, u);
       honest_votes(m, s.budget, ctx.belief(m), voter, votes);
       const Hold h = prior.otherwise(m, a, voter, ctx.belief(m), votes);
       CHECK(votes == cast);

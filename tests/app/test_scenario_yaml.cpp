@@ -414,6 +414,38 @@ TEST_CASE("a discrete distribution parses", "[scenario][yaml]") {
   }
 }
 
+TEST_CASE("values.precision chooses 32- or 64-bit values", "[scenario][float32]") {
+  const auto text = [](const std::string& values) {
+    return "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n  values: " + values +
+           "\narms: {honest: {}}\n";
+  };
+  const Scenario plain = parse(text("{distribution: normal, homophily: 0.2}"));
+  CHECK_FALSE(plain.values.float32);
+  const Scenario f64 = parse(text("{distribution: normal, homophily: 0.2, precision: float64}"));
+  CHECK_FALSE(f64.values.float32);
+  const Scenario f32 = parse(text("{distribution: normal, homophily: 0.2, precision: float32}"));
+  CHECK(f32.values.float32);
+  // Every distribution takes it, and so does a values file.
+  CHECK(parse(text("{distribution: uniform, low: 0, high: 1, precision: float32}")).values.float32);
+  CHECK(parse(text("{distribution: discrete, values: [1, 2], precision: float32}")).values.float32);
+  CHECK(parse(text("{distribution: passionate_minority, precision: float32}")).values.float32);
+  CHECK(parse(text("{distribution: mixture, precision: float32, components: [{weight: 1, "
+                   "distribution: normal}]}"))
+            .values.float32);
+  const Scenario file = parse(text("{file: v.csv, precision: float32}"));
+  CHECK(file.values.float32);
+  // The canonical JSON names it only when set: the hash of every scenario without it is unchanged.
+  CHECK(qvsim::scenario_to_json(f64) == qvsim::scenario_to_json(plain));
+  CHECK_THAT(qvsim::scenario_to_json(plain), !Catch::Contains("precision"));
+  CHECK_THAT(qvsim::scenario_to_json(f32), Catch::Contains("\"precision\": \"float32\""));
+  CHECK_THAT(qvsim::scenario_to_json(file), Catch::Contains("\"precision\": \"float32\""));
+  // Anything else is refused with its line and key.
+  check_error(text("{distribution: normal, precision: float16}"), 6, "electorate.values.precision",
+              "float32");
+  check_error(text("{distribution: normal, precision: 32}"), 6, "electorate.values.precision",
+              "float64");
+}
+
 TEST_CASE("values from a file resolve against the scenario's folder", "[scenario][yaml]") {
   const Scenario s = parse(
       "name: t\nseed: 1\nreplicates: 1\nelectorate:\n  agents: 101\n"

@@ -1,4 +1,5 @@
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
@@ -358,4 +359,164 @@ TEST_CASE("a sampled neighbour correlation estimates the exact one within its er
   const Graph none = Graph::from_edges(10, {});
   const Electorate alone = draw_electorate(v, 2, none, 1, 0);
   CHECK(std::isnan(sampled_neighbor_value_correlation(alone, none, 100, 1, 0)));
+}
+
+// ---- values.precision: float32 (docs/model.md, "Values in 32-bit floats") ----------------------
+
+TEST_CASE("float32 values follow the smoothing formula with every stored number a float",
+          "[electorate][float32]") {
+  // The contract: each latent normal is stored as the nearest float; the neighbour sum, the
+  // block mix and the weights are computed in double from those floats, in the same order as in
+  // float64; z is stored as the nearest float; the third pass maps float z in double and stores
+  // the nearest float. Written out here proposal by proposal, it must give the same bits.
+  const AgentId n = 600;
+  std::vector<std::pair<AgentId, AgentId>> edges;
+  Stream pick(StreamKey{3, 0, 0, 0, 0, Purpose::graph});
+  for (int i = 0; i < 1500; ++i) {
+    const auto a = static_cast<AgentId>(pick.uniform() * 590);  // agents 590.. stay isolated
+    const auto b = static_cast<AgentId>(pick.uniform() * 590);
+    edges.emplace_back(a, b);
+  }
+  std::vector<std::uint32_t> block_of(n);
+  for (AgentId a = 0; a < n; ++a) block_of[a] = a % 3;
+  const double h = 0.35;
+  for (const bool blocks : {false, true}) {
+    const Graph g = Graph::from_edges(n, edges, blocks ? block_of : std::vector<std::uint32_t>{});
+    for (const std::uint32_t kc : {1u, 16u, 17u, 40u}) {
+      for (const bool uniform : {false, true}) {
+        ValuesSpec v = normal_values(0.0, 1.0, h);
+        if (uniform) v.distribution = UniformDist{-1.0, 3.0};
+        v.float32 = true;
+        const Electorate e = draw_electorate(v, kc, g, 21, 2);
+        REQUIRE(e.float32);
+        REQUIRE(e.values.empty());
+        REQUIRE(e.values32.size() == std::size_t{n} * kc);
+        std::vector<float> draws(std::size_t{n} * kc);
+        for (AgentId a = 0; a < n; ++a) {
+          Stream s(StreamKey{21, 2, 0, 0, a, Purpose::values});
+          for (std::uint32_t k = 0; k < kc; ++k) draws[a * kc + k] = static_cast<float>(s.normal());
+        }
+        std::size_t differ = 0;
+        for (std::uint32_t k = 0; k < kc; ++k) {
+          for (AgentId a = 0; a < n; ++a) {
+            const auto nb = g.neighbors(a);
+            float z = draws[a * kc + k];
+            double f = 0.0;
+            if (blocks) {
+              Stream s(StreamKey{21, 2, 0, 0, block_of[a], Purpose::block_values});
+              s.seek(k);
+              f = s.normal();
+            }
+            const double own = draws[a * kc + k];
+            if (!nb.empty()) {
+              double sum = 0.0;
+              for (const AgentId b : nb) sum += static_cast<double>(draws[b * kc + k]);
+              double sm = sum / std::sqrt(static_cast<double>(nb.size()));
+              if (blocks) sm = std::sqrt(0.5) * sm + std::sqrt(0.5) * f;
+              z = static_cast<float>(std::sqrt(1.0 - h) * own + std::sqrt(h) * sm);
+            } else if (blocks) {
+              z = static_cast<float>(std::sqrt(1.0 - h) * own + std::sqrt(h) * f);
+            }
+            const float u = uniform ? static_cast<float>(value_from_latent(v.distribution, z)) : z;
+            differ += e.values32[a * kc + k] != u;
+            differ += e.value(a, k) != static_cast<double>(u);
+            const auto row = e.of(a);
+            differ += row[k] != static_cast<double>(u);
+          }
+        }
+        INFO("proposals " << kc << (blocks ? ", blocks" : "") << (uniform ? ", uniform" : ""));
+        CHECK(differ == 0);
+      }
+    }
+  }
+}
+
+TEST_CASE("float32 values stay within their rounding bound of float64 values",
+          "[electorate][float32]") {
+  // Bound, per value of a standard normal electorate (u = z): storing e_a, each e_b and z as
+  // floats moves each by at most 2^-24 of its magnitude, so
+  //   |z32 - z64| <= 2^-24 (sqrt(1-h) |e_a| + sqrt(h) sum_b |e_b| / sqrt(d_a) + |z32|),
+  // the double arithmetic adding only ~2^-52 relative (a 1% margin covers it). The e's are the
+  // float64 values at homophily 0: the same keyed draws.
+  const Graph g =
+      generate_graph(BarabasiAlbertSpec{3}, 5000, StreamKey{8, 0, 0, 0, 0, Purpose::graph});
+  const double h = 0.4;
+  const std::uint32_t kc = 5;
+  ValuesSpec v = normal_values(0.0, 1.0, h);
+  const Electorate e64 = draw_electorate(v, kc, g, 8, 1);
+  v.float32 = true;
+  const Electorate e32 = draw_electorate(v, kc, g, 8, 1);
+  const Electorate latent = draw_electorate(normal_values(0.0, 1.0, 0.0), kc, g, 8, 1);
+  const double unit = std::ldexp(1.0, -24);
+  std::size_t outside = 0;
+  std::size_t moved = 0;
+  double largest = 0.0;
+  for (AgentId a = 0; a < g.num_agents(); ++a) {
+    const auto nb = g.neighbors(a);
+    for (std::uint32_t k = 0; k < kc; ++k) {
+      double spread = 0.0;
+      for (const AgentId b : nb) spread += std::fabs(latent.value(b, k));
+      const double bound = 1.01 * unit *
+                           (std::sqrt(1.0 - h) * std::fabs(latent.value(a, k)) +
+                            std::sqrt(h) * spread / std::sqrt(static_cast<double>(nb.size())) +
+                            std::fabs(e32.value(a, k)));
+      const double diff = std::fabs(e32.value(a, k) - e64.value(a, k));
+      outside += diff > bound;
+      moved += diff > 0.0;
+      largest = std::max(largest, diff);
+    }
+  }
+  CHECK(outside == 0);
+  CHECK(moved > 0);       // the floats are not the doubles (the test is not vacuous)
+  CHECK(largest < 1e-5);  // and the bound keeps them close
+  // Totals sum the floats; the correlation reads them, close to float64's.
+  for (std::uint32_t k = 0; k < kc; ++k) {
+    double sum = 0.0;
+    for (AgentId a = 0; a < g.num_agents(); ++a) sum += e32.value(a, k);
+    CHECK(e32.totals[k] == Approx(sum).epsilon(1e-12));
+    CHECK(e32.totals[k] == Approx(e64.totals[k]).margin(1e-3));
+  }
+  CHECK(neighbor_value_correlation(e32, g) ==
+        Approx(neighbor_value_correlation(e64, g)).margin(1e-6));
+  CHECK(sampled_neighbor_value_correlation(e32, g, 20000, 8, 1) ==
+        Approx(sampled_neighbor_value_correlation(e64, g, 20000, 8, 1)).margin(1e-6));
+}
+
+TEST_CASE("float32 values are bit-identical at 1 and 2 threads", "[electorate][float32]") {
+  const AgentId n = 20000;
+  std::vector<std::pair<AgentId, AgentId>> edges;
+  for (AgentId a = 0; a + 1 < n; ++a) edges.emplace_back(a, (a * 7919 + 13) % n);
+  const Graph g = Graph::from_edges(n, std::move(edges));
+  ValuesSpec v;
+  v.distribution = UniformDist{-1.0, 2.0};
+  v.homophily = 0.5;
+  v.float32 = true;
+  Electorate one;
+  Electorate two;
+  qvsim::with_threads(1, [&] { one = draw_electorate(v, 37, g, 12, 3); });
+  qvsim::with_threads(2, [&] { two = draw_electorate(v, 37, g, 12, 3); });
+  CHECK(one.values32 == two.values32);
+  CHECK(one.totals == two.totals);
+  CHECK(neighbor_value_correlation(one, g) == neighbor_value_correlation(two, g));
+}
+
+TEST_CASE("float32 values from a file are each the nearest float", "[electorate][float32]") {
+  const std::vector<double> u{0.1, -2.0, 1.0 / 3.0, 1e-40, 3e38, -0.0};
+  const Electorate e = electorate_from_values(u, 3, 2, true);
+  REQUIRE(e.float32);
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    CHECK(e.values32[i] == static_cast<float>(u[i]));
+    CHECK(e.value(static_cast<AgentId>(i / 2), static_cast<std::uint32_t>(i % 2)) ==
+          static_cast<double>(static_cast<float>(u[i])));
+  }
+  CHECK(e.value(0, 0) != 0.1);  // 0.1 is not a float
+  CHECK(e.totals[0] == static_cast<double>(0.1f) + static_cast<double>(1.0f / 3.0f) + 3e38f);
+  // A row wider than ValueRow's inline copy converts on the heap, the same way.
+  std::vector<double> wide(40);
+  for (std::size_t k = 0; k < wide.size(); ++k) wide[k] = 0.1 * static_cast<double>(k);
+  const Electorate w = electorate_from_values(wide, 1, 40, true);
+  const auto row = w.of(0);
+  REQUIRE(row.size() == 40);
+  for (std::size_t k = 0; k < 40; ++k)
+    CHECK(row[k] == static_cast<double>(static_cast<float>(wide[k])));
 }
