@@ -110,10 +110,8 @@ void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, 
   const double h = spec.homophily;
   const bool blocks = !graph.blocks().empty();
   // The smoothing's scratch (pass 2): min(kSmoothBlock, proposals) values per agent, aligned to
-  // a cache line. With one block (proposals <= kSmoothBlock) the draws go straight into it and
-  // the smoothing writes every value from it: no copy pass.
+  // a cache line.
   const std::size_t width_max = std::min<std::size_t>(kSmoothBlock, k_count);
-  const bool one_block = h > 0.0 && k_count <= kSmoothBlock;
   LargeVector<T> storage;
   T* copy = nullptr;
   if (h > 0.0) {
@@ -122,21 +120,23 @@ void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, 
     while (reinterpret_cast<std::uintptr_t>(copy) % 64 != 0) ++copy;
   }
 
-  // Pass 1: the i.i.d. latent normals e_ak, in place (or into the scratch, with one block).
-  parallel_for_agents(e.agents, [&](AgentId a) {
-    Stream s(StreamKey{seed, replicate, 0, 0, a, Purpose::values});
-    T* row = (one_block ? copy : values.data()) + a * k_count;
-    for (std::size_t k = 0; k < k_count; ++k) row[k] = static_cast<T>(s.normal());
-  });
-
-  if (h > 0.0) {
-    // Pass 2, a block of up to kSmoothBlock proposals at a time: copy the block's e_bk (with one
-    // block, pass 1 drew them there), each agent's contiguous (a full block of 16 fills two cache
-    // lines exactly), so that one gather of
-    // a neighbour brings the whole block (one proposal at a time, every gather brought one value:
-    // the graph's random access paid once per proposal). Neighbours read the untouched copy while
-    // the block is overwritten with z_ak; the scratch is min(kSmoothBlock, proposals) doubles per
-    // agent. Each z_ak sums the same terms in the same order as one proposal at a time would.
+  if (h <= 0.0) {
+    // Pass 1 without homophily: the i.i.d. latent normals e_ak are the values' latents, in place.
+    parallel_for_agents(e.agents, [&](AgentId a) {
+      Stream s(StreamKey{seed, replicate, 0, 0, a, Purpose::values});
+      T* row = values.data() + a * k_count;
+      for (std::size_t k = 0; k < k_count; ++k) row[k] = static_cast<T>(s.normal());
+    });
+  } else {
+    // Pass 2, a block of up to kSmoothBlock proposals at a time: draw the block's latents e_bk
+    // into the scratch, each agent's contiguous (a full block of 16 doubles fills two cache lines
+    // exactly), so that one gather of a neighbour brings the whole block (one proposal at a time,
+    // every gather brought one value: the graph's random access paid once per proposal). The
+    // latents are drawn from their keys where the block needs them (draw k of agent a's stream,
+    // by seeking): the values never hold them, so there is no pass that writes them there and
+    // none that copies them out, and each is still drawn once. Neighbours read the scratch while
+    // the values' block is written with z_ak; each z_ak sums the same terms in the same order as
+    // one proposal at a time would.
     std::vector<double> block_factor;
     const double wa = std::sqrt(1.0 - h);
     const double wb = std::sqrt(h);
@@ -146,11 +146,12 @@ void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, 
     const std::size_t directed = graph.directed_edges();
     for (std::size_t k0 = 0; k0 < k_count; k0 += width_max) {
       const std::size_t width = std::min(width_max, k_count - k0);
-      if (!one_block) {
-        parallel_for_agents(e.agents, [&](AgentId a) {
-          std::copy_n(values.data() + a * k_count + k0, width, copy + a * width);
-        });
-      }
+      parallel_for_agents(e.agents, [&](AgentId a) {
+        Stream s(StreamKey{seed, replicate, 0, 0, a, Purpose::values});
+        if (k0 > 0) s.seek(k0);
+        T* row = copy + a * width;
+        for (std::size_t j = 0; j < width; ++j) row[j] = static_cast<T>(s.normal());
+      });
       if (blocks) {
         block_factor.resize(std::size_t{graph.num_blocks()} * width);
         for (std::uint32_t b = 0; b < graph.num_blocks(); ++b) {
@@ -189,8 +190,8 @@ void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, 
         } else if (blocks) {
           std::copy_n(block_factor.data() + std::size_t{graph.blocks()[a]} * width, width, s);
         } else {
-          // Isolated agent: z = e, already in place unless the draws went to the scratch.
-          if (one_block) std::copy_n(copy + a * width, width, values.data() + a * k_count);
+          // Isolated agent: z = e.
+          std::copy_n(copy + a * width, width, values.data() + a * k_count + k0);
           return;
         }
         T* out = values.data() + a * k_count + k0;
