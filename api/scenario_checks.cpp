@@ -17,6 +17,7 @@
 #include "api/detail/graph_checks.hpp"
 #include "api/detail/scenario_node.hpp"
 #include "api/scenario_yaml.hpp"
+#include "sim/electorate.hpp"
 #include "sim/error.hpp"
 #include "sim/graph.hpp"
 #include "sim/text.hpp"
@@ -196,6 +197,18 @@ void validate_scenario(const Scenario& s, const std::string& label) {
     validate_normal(s, label, vk + ".majority", p.majority);
   }
   if (!in_unit(s.values.homophily)) invalid(s, label, vk + ".homophily", "must be in [0, 1]");
+  // float32 stores values up to FLT_MAX; a file's values are checked when it is loaded.
+  if (s.values.float32 && s.values.file.empty()) {
+    if (const double reach = value_reach(s.values.distribution); !(reach <= kMaxFloat32Value)) {
+      invalid(s, label, vk + ".precision",
+              "float32 stores values up to 3.4e38 in magnitude, and this distribution's values "
+              "may reach " +
+                  format_double(reach) +
+                  " (its mean plus 10^6 sd, or its largest value): use "
+                  "float64, the default",
+              ErrorKind::range);
+    }
+  }
   if (!s.values.file.empty() && s.values.homophily != 0.0) {
     invalid(s, label, vk + ".homophily", "not allowed together with file");
   }

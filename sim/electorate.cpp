@@ -215,6 +215,44 @@ void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, 
 
 }  // namespace
 
+double value_reach(const ValueDistribution& dist) noexcept {
+  const auto normal = [](const NormalDist& d, double z) { return std::fabs(d.mean) + z * d.sd; };
+  const auto uniform = [](const UniformDist& d) {
+    return std::max(std::fabs(d.low), std::fabs(d.high));
+  };
+  return std::visit(
+      [&](const auto& d) -> double {
+        using T = std::decay_t<decltype(d)>;
+        if constexpr (std::is_same_v<T, NormalDist>) {
+          return normal(d, 1e6);
+        } else if constexpr (std::is_same_v<T, UniformDist>) {
+          return uniform(d);
+        } else if constexpr (std::is_same_v<T, MixtureDist>) {
+          double reach = 0.0;
+          for (const auto& c : d.components) {
+            reach = std::max(reach, std::visit(
+                                        [&](const auto& cd) -> double {
+                                          using C = std::decay_t<decltype(cd)>;
+                                          if constexpr (std::is_same_v<C, NormalDist>) {
+                                            return normal(cd, 1e6);
+                                          } else {
+                                            return uniform(cd);
+                                          }
+                                        },
+                                        c.dist));
+          }
+          return reach;
+        } else if constexpr (std::is_same_v<T, DiscreteDist>) {
+          double reach = 0.0;
+          for (const double v : d.values) reach = std::max(reach, std::fabs(v));
+          return reach;
+        } else {
+          return std::max(normal(d.minority, 1e6), normal(d.majority, 1e6));
+        }
+      },
+      dist);
+}
+
 Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,
                            std::uint64_t seed, std::uint64_t replicate) {
   Electorate e;

@@ -3,15 +3,18 @@
 //
 // Values are drawn through a Gaussian copula so that the marginal distribution is exactly the one
 // the scenario names while homophily correlates neighbours. For agent a and proposal k:
-//   e_ak ~ N(0,1) i.i.d. (stream: replicate, agent a, Purpose::values; draw k)
-//   s_ak = sum_{b in N(a)} e_bk / sqrt(deg a)                (standard normal; graphs without
-//   blocks) s_ak = sqrt(1/2) * that + sqrt(1/2) * f_{block(a),k}     (block models; f ~ N(0,1) per
-//   block) z_ak = sqrt(1 - h) * e_ak + sqrt(h) * s_ak               (z_ak = e_ak for isolated
-//   agents
-//                                                              without a block)
-//   u_ak = F^{-1}(Phi(z_ak))                                 (F: the scenario's distribution)
+// clang-format off
+//   e_ak ~ N(0,1) i.i.d.  (stream: replicate, agent a, Purpose::values; draw k)
+//   s_ak = sum_{b in N(a)} e_bk / sqrt(deg a)             (standard normal; graphs without blocks)
+//   s_ak = sqrt(1/2) * that + sqrt(1/2) * f_{block(a),k}  (block models; f ~ N(0,1) per block)
+//   z_ak = sqrt(1 - h) * e_ak + sqrt(h) * s_ak            (z_ak = e_ak for isolated agents
+//                                                          without a block)
+//   u_ak = F^{-1}(Phi(z_ak))                              (F: the scenario's distribution)
+// clang-format on
 // where h is values.homophily. Each z_ak is exactly standard normal, so each u_ak has exactly the
-// distribution F; neighbours' z share terms and are positively correlated.
+// distribution F; neighbours' z share terms and are positively correlated. With values.precision:
+// float32 every stored number is rounded to a float (u_ak has the distribution F up to that
+// rounding; docs/model.md, "Values in 32-bit floats").
 
 #include <cstdint>
 #include <memory>
@@ -86,7 +89,7 @@ struct Electorate {
 };
 
 // Proposals the homophily smoothing takes together (two 64-byte cache lines of doubles per agent):
-// its scratch is min(kSmoothBlock, proposals) doubles per agent.
+// its scratch is min(kSmoothBlock, proposals) values per agent (doubles, or floats with float32).
 inline constexpr std::size_t kSmoothBlock = 16;
 
 // Draws the electorate of one replicate on `graph` (whose agent count it takes). Thread-safe;
@@ -102,6 +105,16 @@ Electorate electorate_from_values(std::span<const double> values, AgentId agents
 
 // Maps a standard normal z to the distribution `dist` by F^{-1}(Phi(z)) (normal: mean + sd * z).
 double value_from_latent(const ValueDistribution& dist, double z) noexcept;
+
+// The largest magnitude a value float32 can store (FLT_MAX, about 3.4e38).
+inline constexpr double kMaxFloat32Value = 3.4028234663852886e38;
+
+// A bound on |u| for every value draw_electorate can give with `dist`, on any graph: a latent z
+// is at most 8.3 (the largest normal quantile of a 53-bit uniform) times 1 + 2^16 + 1 in
+// magnitude (own draw, sum over at most 2^32 neighbours scaled by 1/sqrt(deg), block factor), so
+// every normal (a mixture's and a passionate minority's too) is bounded by |mean| + 10^6 sd; a
+// uniform by its larger end, a discrete distribution by its largest value.
+double value_reach(const ValueDistribution& dist) noexcept;
 
 // Pearson correlation of the values at the two ends of an edge, over all edges (both directions)
 // and proposals, centring each proposal on its own edge-weighted mean. NaN when the graph has no

@@ -1,6 +1,7 @@
 #include "sim/model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <system_error>
 #include <variant>
@@ -8,6 +9,7 @@
 #include "sim/clusters.hpp"
 #include "sim/electorate.hpp"
 #include "sim/error.hpp"
+#include "sim/json.hpp"
 #include "sim/rng.hpp"
 #include "sim/values_file.hpp"
 
@@ -112,6 +114,22 @@ Model freeze(Scenario scenario, const LoadOptions& options) {
           load_values_file(file, static_cast<AgentId>(scenario.agents), scenario.proposals,
                            m.fixed_graph ? m.fixed_graph->original_ids() : kNoIds));
       if (options.shared != nullptr) options.shared->values.emplace(key, m.fixed_values);
+    }
+    if (scenario.values.float32) {
+      // float32 stores values up to FLT_MAX; the file may hold up to 1e50 (docs/scenario.md).
+      const auto& u = *m.fixed_values;
+      for (std::size_t i = 0; i < u.size(); ++i) {
+        if (!(std::fabs(u[i]) <= kMaxFloat32Value)) {
+          throw InputError(
+              scenario.source_file.string(), scenario.line_of("electorate.values.precision"),
+              "electorate.values.precision",
+              "float32 stores values up to 3.4e38 in magnitude, and the values file holds " +
+                  format_double(u[i]) + " (agent row " + std::to_string(i / scenario.proposals) +
+                  ", proposal " + std::to_string(i % scenario.proposals) +
+                  "): use float64, the default",
+              ErrorKind::range);
+        }
+      }
     }
   }
   if (scenario.clusters.source == ClusterSource::file) {

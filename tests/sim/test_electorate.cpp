@@ -456,10 +456,11 @@ TEST_CASE("float32 values stay within their rounding bound of float64 values",
     for (std::uint32_t k = 0; k < kc; ++k) {
       double spread = 0.0;
       for (const AgentId b : nb) spread += std::fabs(latent.value(b, k));
-      const double bound = 1.01 * unit *
-                           (std::sqrt(1.0 - h) * std::fabs(latent.value(a, k)) +
-                            std::sqrt(h) * spread / std::sqrt(static_cast<double>(nb.size())) +
-                            std::fabs(e32.value(a, k)));
+      const double bound =
+          1.01 * unit *
+          (std::sqrt(1.0 - h) * std::fabs(latent.value(a, k)) +
+           (nb.empty() ? 0.0 : std::sqrt(h) * spread / std::sqrt(static_cast<double>(nb.size()))) +
+           std::fabs(e32.value(a, k)));
       const double diff = std::fabs(e32.value(a, k) - e64.value(a, k));
       outside += diff > bound;
       moved += diff > 0.0;
