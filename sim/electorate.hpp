@@ -34,7 +34,7 @@ namespace qvsim {
 // not a range either, for std::span would take a temporary range).
 class ValueRow {
  public:
-  static constexpr std::size_t kInline = 16;
+  static constexpr std::size_t kInline = 64;
 
   ValueRow(const double* values, std::uint32_t n) noexcept : data_(values), size_(n) {}
   ValueRow(const float* values, std::uint32_t n) : size_(n) {

@@ -513,11 +513,12 @@ TEST_CASE("float32 values from a file are each the nearest float", "[electorate]
   CHECK(e.value(0, 0) != 0.1);  // 0.1 is not a float
   CHECK(e.totals[0] == static_cast<double>(0.1f) + static_cast<double>(1.0f / 3.0f) + 3e38f);
   // A row wider than ValueRow's inline copy converts on the heap, the same way.
-  std::vector<double> wide(40);
+  std::vector<double> wide(100);
   for (std::size_t k = 0; k < wide.size(); ++k) wide[k] = 0.1 * static_cast<double>(k);
-  const Electorate w = electorate_from_values(wide, 1, 40, true);
+  const Electorate w = electorate_from_values(wide, 1, 100, true);
   const auto row = w.of(0);
-  REQUIRE(row.size() == 40);
-  for (std::size_t k = 0; k < 40; ++k)
+  REQUIRE(row.size() == 100);
+  static_assert(ValueRow::kInline < 100);
+  for (std::size_t k = 0; k < 100; ++k)
     CHECK(row[k] == static_cast<double>(static_cast<float>(wide[k])));
 }
