@@ -262,13 +262,10 @@ TEST_CASE("electorate_from_values sums totals as draw_electorate does", "[electo
   CHECK(small.of(1)[0] == 3.5);
 }
 
-TEST_CASE("homophily smoothing equals its formula, one proposal at a time, bit for bit",
-          "[electorate]") {
-  // The electorate smooths blocks of proposals at once (sim/electorate.cpp); here z_ak is written
-  // out as electorate.hpp states it, proposal by proposal, neighbours in ascending order. Proposal
-  // counts below, at and above one block, and past several, with and without a block model and
-  // with isolated agents, must give the same bits.
-  const AgentId n = 600;
+// The formula tests' graph: 600 agents, 1,500 random edges among the first 590 (the last ten
+// stay isolated), and, with `blocks`, three blocks (agent a in block a % 3).
+constexpr AgentId kFormulaAgents = 600;
+static Graph formula_graph(bool blocks) {
   std::vector<std::pair<AgentId, AgentId>> edges;
   Stream pick(StreamKey{3, 0, 0, 0, 0, Purpose::graph});
   for (int i = 0; i < 1500; ++i) {
@@ -276,11 +273,24 @@ TEST_CASE("homophily smoothing equals its formula, one proposal at a time, bit f
     const auto b = static_cast<AgentId>(pick.uniform() * 590);
     edges.emplace_back(a, b);
   }
-  std::vector<std::uint32_t> block_of(n);
-  for (AgentId a = 0; a < n; ++a) block_of[a] = a % 3;
+  std::vector<std::uint32_t> block_of;
+  if (blocks) {
+    block_of.resize(kFormulaAgents);
+    for (AgentId a = 0; a < kFormulaAgents; ++a) block_of[a] = a % 3;
+  }
+  return Graph::from_edges(kFormulaAgents, std::move(edges), std::move(block_of));
+}
+
+TEST_CASE("homophily smoothing equals its formula, one proposal at a time, bit for bit",
+          "[electorate]") {
+  // The electorate smooths blocks of proposals at once (sim/electorate.cpp); here z_ak is written
+  // out as electorate.hpp states it, proposal by proposal, neighbours in ascending order. Proposal
+  // counts below, at and above one block, and past several, with and without a block model and
+  // with isolated agents, must give the same bits.
+  const AgentId n = kFormulaAgents;
   const double h = 0.35;
   for (const bool blocks : {false, true}) {
-    const Graph g = Graph::from_edges(n, edges, blocks ? block_of : std::vector<std::uint32_t>{});
+    const Graph g = formula_graph(blocks);
     for (const std::uint32_t kc : {1u, 15u, 16u, 17u, 40u}) {
       const Electorate e = draw_electorate(normal_values(0.0, 1.0, h), kc, g, 21, 2);
       std::vector<double> draws(std::size_t{n} * kc);
@@ -295,7 +305,7 @@ TEST_CASE("homophily smoothing equals its formula, one proposal at a time, bit f
           double z = draws[a * kc + k];
           double f = 0.0;
           if (blocks) {
-            Stream s(StreamKey{21, 2, 0, 0, block_of[a], Purpose::block_values});
+            Stream s(StreamKey{21, 2, 0, 0, a % 3, Purpose::block_values});
             s.seek(k);
             f = s.normal();
           }
@@ -369,19 +379,10 @@ TEST_CASE("float32 values follow the smoothing formula with every stored number 
   // block mix and the weights are computed in double from those floats, in the same order as in
   // float64; z is stored as the nearest float; the third pass maps float z in double and stores
   // the nearest float. Written out here proposal by proposal, it must give the same bits.
-  const AgentId n = 600;
-  std::vector<std::pair<AgentId, AgentId>> edges;
-  Stream pick(StreamKey{3, 0, 0, 0, 0, Purpose::graph});
-  for (int i = 0; i < 1500; ++i) {
-    const auto a = static_cast<AgentId>(pick.uniform() * 590);  // agents 590.. stay isolated
-    const auto b = static_cast<AgentId>(pick.uniform() * 590);
-    edges.emplace_back(a, b);
-  }
-  std::vector<std::uint32_t> block_of(n);
-  for (AgentId a = 0; a < n; ++a) block_of[a] = a % 3;
+  const AgentId n = kFormulaAgents;
   const double h = 0.35;
   for (const bool blocks : {false, true}) {
-    const Graph g = Graph::from_edges(n, edges, blocks ? block_of : std::vector<std::uint32_t>{});
+    const Graph g = formula_graph(blocks);
     for (const std::uint32_t kc : {1u, 16u, 17u, 40u}) {
       for (const bool uniform : {false, true}) {
         ValuesSpec v = normal_values(0.0, 1.0, h);
@@ -403,7 +404,7 @@ TEST_CASE("float32 values follow the smoothing formula with every stored number 
             float z = draws[a * kc + k];
             double f = 0.0;
             if (blocks) {
-              Stream s(StreamKey{21, 2, 0, 0, block_of[a], Purpose::block_values});
+              Stream s(StreamKey{21, 2, 0, 0, a % 3, Purpose::block_values});
               s.seek(k);
               f = s.normal();
             }
