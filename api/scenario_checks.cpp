@@ -204,7 +204,7 @@ void validate_scenario(const Scenario& s, const std::string& label) {
               "float32 stores values up to 3.4e38 in magnitude, and this distribution's values "
               "may reach " +
                   format_double(reach) +
-                  " (its mean plus 10^6 sd, or its largest value): use "
+                  " (its |mean| plus 10^6 sd, or its largest magnitude): use "
                   "float64, the default",
               ErrorKind::range);
     }

@@ -41,8 +41,8 @@ inline void advise_huge_pages(void* data, std::size_t bytes) noexcept {
 // write to each element is the pass that computes it, in parallel: a zero-filling resize would
 // touch (and fault in) every page from one thread first. Allocations of a huge page or more start
 // on a huge page, so that advise_huge_pages covers all of them but a partial last page (a
-// replicate of 10^5 agents x 10 proposals allocates 8 MB arrays, about 4,000 small-page faults
-// each, afresh for every replicate).
+// replicate of 10^5 agents x 10 proposals allocates two 8 MB arrays, about 2,000 small-page
+// faults each, afresh for every replicate).
 template <class T>
 struct DefaultInitAllocator : std::allocator<T> {
   template <class U>

@@ -30,7 +30,8 @@ TEST_CASE("float32 values move the example scenarios' efficiency by less than 1e
   std::size_t run = 0;
   for (const std::string& name : names) {
     // The sweeps run these scenarios' models at other points; million.yaml and national.yaml
-    // are too large for a test (their release runs are in docs/model.md).
+    // are too large for a test (their release runs are in docs/model.md and, for national,
+    // docs/PERFORMANCE.md).
     if (name == "sweep_example.yaml" || name == "defence_matrix.yaml" || name == "million.yaml" ||
         name == "national.yaml")
       continue;
