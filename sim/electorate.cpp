@@ -215,42 +215,32 @@ void draw_values(Electorate& e, LargeVector<T>& values, const ValuesSpec& spec, 
 
 }  // namespace
 
+namespace {
+
+// value_reach's bound per distribution (sim/electorate.hpp): a latent is at most 10^6 in
+// magnitude on any graph.
+constexpr double kLatentReach = 1e6;
+double reach(const NormalDist& d) { return std::fabs(d.mean) + kLatentReach * d.sd; }
+double reach(const UniformDist& d) { return std::max(std::fabs(d.low), std::fabs(d.high)); }
+double reach(const MixtureDist& d) {
+  double r = 0.0;
+  for (const auto& c : d.components)
+    r = std::max(r, std::visit([](const auto& cd) { return reach(cd); }, c.dist));
+  return r;
+}
+double reach(const DiscreteDist& d) {
+  double r = 0.0;
+  for (const double v : d.values) r = std::max(r, std::fabs(v));
+  return r;
+}
+double reach(const PassionateMinorityDist& d) {
+  return std::max(reach(d.minority), reach(d.majority));
+}
+
+}  // namespace
+
 double value_reach(const ValueDistribution& dist) noexcept {
-  const auto normal = [](const NormalDist& d, double z) { return std::fabs(d.mean) + z * d.sd; };
-  const auto uniform = [](const UniformDist& d) {
-    return std::max(std::fabs(d.low), std::fabs(d.high));
-  };
-  return std::visit(
-      [&](const auto& d) -> double {
-        using T = std::decay_t<decltype(d)>;
-        if constexpr (std::is_same_v<T, NormalDist>) {
-          return normal(d, 1e6);
-        } else if constexpr (std::is_same_v<T, UniformDist>) {
-          return uniform(d);
-        } else if constexpr (std::is_same_v<T, MixtureDist>) {
-          double reach = 0.0;
-          for (const auto& c : d.components) {
-            reach = std::max(reach, std::visit(
-                                        [&](const auto& cd) -> double {
-                                          using C = std::decay_t<decltype(cd)>;
-                                          if constexpr (std::is_same_v<C, NormalDist>) {
-                                            return normal(cd, 1e6);
-                                          } else {
-                                            return uniform(cd);
-                                          }
-                                        },
-                                        c.dist));
-          }
-          return reach;
-        } else if constexpr (std::is_same_v<T, DiscreteDist>) {
-          double reach = 0.0;
-          for (const double v : d.values) reach = std::max(reach, std::fabs(v));
-          return reach;
-        } else {
-          return std::max(normal(d.minority, 1e6), normal(d.majority, 1e6));
-        }
-      },
-      dist);
+  return std::visit([](const auto& d) { return reach(d); }, dist);
 }
 
 Electorate draw_electorate(const ValuesSpec& spec, std::uint32_t proposals, const Graph& graph,
