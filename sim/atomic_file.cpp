@@ -112,12 +112,27 @@ class AtomicFile::Buffer : public std::streambuf {
       done += static_cast<std::size_t>(w);
     }
     bytes_ += n;
+    start_writeback();
     return 0;
+  }
+  // Hands every whole 8 MiB written so far to the kernel's writeback as it comes, so that
+  // finish()'s fsync waits for the tail, not for the whole file (a gigabyte of agents.csv took
+  // 0.6 s of fsync at the end). Only a hint: errors surface at the fsync.
+  void start_writeback() noexcept {
+#ifdef SYNC_FILE_RANGE_WRITE
+    constexpr std::uint64_t kStep = std::uint64_t{8} << 20;
+    if (bytes_ - queued_ < kStep) return;
+    const std::uint64_t end = bytes_ / kStep * kStep;
+    ::sync_file_range(fd_, static_cast<off_t>(queued_), static_cast<off_t>(end - queued_),
+                      SYNC_FILE_RANGE_WRITE);
+    queued_ = end;
+#endif
   }
 
   int fd_;
   int error_ = 0;
   std::uint64_t bytes_ = 0;
+  std::uint64_t queued_ = 0;  // bytes handed to writeback
   std::uint64_t hash_ = kFnv1a64Basis;
   std::array<char, 1 << 16> data_{};
 };

@@ -59,14 +59,14 @@ TEST_CASE("an atomic file appears whole on commit, with its size and hash", "[fi
 TEST_CASE("small and large writes to an atomic file keep their order, size and hash", "[files]") {
   // Pieces at least as large as the buffer (64 KiB) go straight to the file after what is
   // buffered; smaller ones are buffered. Mixed, they must come out in the order written, with
-  // the hash of the whole.
+  // the hash of the whole. Over 8 MiB in all, so that writeback is started on the way.
   TempDir dir;
   const fs::path target = dir.path / "mixed.csv";
   std::string expected;
   {
     qvsim::AtomicFile f(target);
     for (int i = 0; i < 12; ++i) {
-      const std::size_t size = i % 3 == 0 ? 65536u * static_cast<std::size_t>(1 + 3 * i) : 7u + i;
+      const std::size_t size = i % 3 == 0 ? 65536u * static_cast<std::size_t>(1 + 9 * i) : 7u + i;
       const std::string piece(size, static_cast<char>('a' + i));
       f.stream().write(piece.data(), static_cast<std::streamsize>(piece.size()));
       expected += piece;
