@@ -47,6 +47,11 @@ class AttackPlan final : public ArmPlan {
     return run(m, a, out, counters, fields);
   }
 
+  double cast_counted(Mechanism m, AgentId a, std::span<double> out, std::span<double> counters,
+                      std::uint32_t& identities) const override {
+    return run(m, a, out, counters, {}, &identities);
+  }
+
   bool reads_clusters() const override {
     return std::any_of(parts_.begin(), parts_.end(),
                        [](const auto& p) { return p->reads_clusters(); });
@@ -79,9 +84,11 @@ class AttackPlan final : public ArmPlan {
   }
 
  private:
-  // cast() and cast_recorded(): `fields` empty when nothing is recorded.
+  // cast(), cast_recorded() and cast_counted(): `fields` empty when nothing is recorded;
+  // `identities`, when given, receives the identities that cast her ballot.
   double run(Mechanism m, AgentId a, std::span<double> out, std::span<double> counters,
-             std::span<double> fields) const {
+             std::span<double> fields, std::uint32_t* identities = nullptr) const {
+    if (identities != nullptr) *identities = 1;
     const auto u = electorate_.of(a);
     const Voter voter = voter_of(scenario_, replicate_, a, u);
     const MechanismBelief& belief = belief_of(m);
@@ -104,6 +111,7 @@ class AttackPlan final : public ArmPlan {
       parts_[i]->apply(b, counters.subspan(offsets_[i], parts_[i]->counter_count()));
     }
     // The ballot is final here: this is what the engine tallies.
+    if (identities != nullptr) *identities = b.identities;
     const double changed = std::equal(out.begin(), out.end(), honest.begin()) ? 0.0 : 1.0;
     counters[counters_] += changed;
     if (!fields.empty()) fields[fields_] = changed;

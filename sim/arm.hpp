@@ -76,6 +76,16 @@ class ArmPlan {
     return cast(m, a, out, counters);
   }
 
+  // As cast(), and also sets `identities` to how many identities reach the tally with agent a's
+  // ballot, each casting an equal share of `out` (a sybil's identities that the identity checks
+  // kept; 1 for everyone else). Tallies that count voters apart (connection_oriented,
+  // pairwise_bounded) count each identity as a voter. The default is 1 for every agent.
+  virtual double cast_counted(Mechanism m, AgentId a, std::span<double> out,
+                              std::span<double> counters, std::uint32_t& identities) const {
+    identities = 1;
+    return cast(m, a, out, counters);
+  }
+
   // How the arm's processes unfolded under mechanism m, round by round (empty: none).
   virtual std::vector<RoundRecord> rounds(Mechanism m) const {
     (void)m;

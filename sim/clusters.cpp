@@ -353,8 +353,14 @@ PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> tr
   return s;
 }
 
-void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes) {
+void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes,
+                    std::span<const std::uint32_t> identities) {
   const std::size_t kc = proposals;
+  assert(identities.empty() || identities.size() * kc == votes.size());
+  // The share of agent a's vote v her own identity casts: v / identities.
+  const auto own = [&](AgentId a, double v) {
+    return identities.empty() || identities[a] == 1 ? v : v / static_cast<double>(identities[a]);
+  };
   parallel_for_blocks(std::uint32_t{0}, clusters.count, std::uint32_t{64},
                       [&](std::uint32_t lo, std::uint32_t hi) {
                         for (std::uint32_t c = lo; c != hi; ++c) {
@@ -365,7 +371,7 @@ void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span
                             double sq[2] = {0.0, 0.0}, abs[2] = {0.0, 0.0};
                             std::uint64_t n[2] = {0, 0};
                             for (std::uint64_t i = 0; i < size; ++i) {
-                              const double v = votes[m[i] * kc + k];
+                              const double v = own(m[i], votes[m[i] * kc + k]);
                               if (v == 0.0) continue;
                               const int side = v > 0.0 ? 0 : 1;
                               sq[side] += v * v;
@@ -378,7 +384,10 @@ void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span
                             if (ratio[0] == 1.0 && ratio[1] == 1.0) continue;
                             for (std::uint64_t i = 0; i < size; ++i) {
                               double& v = votes[m[i] * kc + k];
-                              v *= ratio[v > 0.0 ? 0 : 1];
+                              const double r = ratio[v > 0.0 ? 0 : 1];
+                              const double b = own(m[i], v);
+                              // Her own share discounted, her extra identities' shares in full.
+                              v = b == v ? v * r : r == 1.0 ? v : b * r + (v - b);
                             }
                           }
                         }

@@ -85,6 +85,11 @@ PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> tr
 // votes v_i, each vote is multiplied by sqrt(sum v_i^2) / sum |v_i|: the side's votes then add up
 // to sqrt(sum v_i^2), the cluster's credits cast as one voter. A voter alone on her side of her
 // cluster keeps her vote exactly. Parallel over clusters; bit-identical at any thread count.
-void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes);
+// `identities` (empty: 1 each) gives how many identities cast each agent's votes, in equal
+// shares: only her own identity sits in her cluster; her extra identities are accounts that no
+// cluster source can place, each alone, so each keeps its share in full (docs/model.md, "Sybils
+// under both tallies").
+void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes,
+                    std::span<const std::uint32_t> identities = {});
 
 }  // namespace qvsim

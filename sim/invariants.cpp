@@ -164,8 +164,8 @@ void check_tally(const Model& model, const Electorate& electorate, const ArmPlan
   // Recount. Per chunk: sum of votes and of |votes| per proposal, then cost, |cost|, voters,
   // |votes| over all proposals, then the arm's counters (cast adds to them; not compared).
   const std::size_t nc = plan.counter_count();
-  // After those, sum of squares of positive and of negative votes per proposal (the bounds of a
-  // connection-oriented tally).
+  // After those, sum of squares of positive and of negative votes per proposal, each identity's
+  // share apart (the bounds of a connection-oriented or pairwise-bounded tally).
   const std::size_t width = 4 * kc + 4 + nc;
   const std::size_t chunks = num_chunks(n);
   std::vector<double> partial(chunks * width, 0.0);
@@ -173,13 +173,17 @@ void check_tally(const Model& model, const Electorate& electorate, const ArmPlan
     std::vector<double> votes(kc);
     double* acc = partial.data() + c * width;
     for (AgentId a = begin; a < end; ++a) {
-      const double cost = plan.cast(outcome.mechanism, a, votes, std::span(acc + 4 * kc + 4, nc));
+      std::uint32_t identities = 1;
+      const double cost = plan.cast_counted(outcome.mechanism, a, votes,
+                                            std::span(acc + 4 * kc + 4, nc), identities);
       double abs = 0.0;
       bool voted = false;
       for (std::size_t k = 0; k < kc; ++k) {
         acc[k] += votes[k];
         acc[kc + k] += std::fabs(votes[k]);
-        acc[2 * kc + 4 + (votes[k] > 0.0 ? 0 : kc) + k] += votes[k] * votes[k];
+        // Her identities cast v / identities each: sum of their squares v^2 / identities.
+        acc[2 * kc + 4 + (votes[k] > 0.0 ? 0 : kc) + k] +=
+            votes[k] * votes[k] / static_cast<double>(identities);
         abs += std::fabs(votes[k]);
         voted = voted || votes[k] != 0.0;
       }
@@ -211,8 +215,9 @@ void check_tally(const Model& model, const Electorate& electorate, const ArmPlan
       compare("tally of proposal", k, outcome.tally[k], total[k], total[kc + k]);
       continue;
     }
-    // Each side's discounted votes add up to between the root of its sum of squares (one
-    // cluster; every pair fully bounded) and its sum (every voter alone; no bound): the tally
+    // Each side's discounted votes add up to between the root of its sum of squares over
+    // identities (one cluster; every pair fully bounded) and its sum (every voter alone; no
+    // bound): the tally
     // lies in [sqrt(Q+) - A-, A+ - sqrt(Q-)].
     const double for_sum = (total[kc + k] + total[k]) / 2.0;
     const double against_sum = (total[kc + k] - total[k]) / 2.0;

@@ -49,6 +49,10 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   // Not zeroed (sim/memory.hpp): cast() writes every proposal of every agent's ballot.
   LargeVector<double> ballots;
   resize_large(ballots, keep ? electorate.agents * kc : 0);
+  // A tally that counts voters apart counts each of a sybil's identities as one (ArmPlan::
+  // cast_counted); the others do not need to know.
+  LargeVector<std::uint32_t> identities;
+  resize_large(identities, discounted ? electorate.agents : 0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> own(keep ? 0 : kc);
     double* acc = partial.data() + c * width;
@@ -56,7 +60,8 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
     for (AgentId a = begin; a < end; ++a) {
       const std::span<double> votes =
           keep ? std::span<double>(ballots.data() + a * kc, kc) : std::span<double>(own);
-      acc[kc] += plan.cast(mechanism, a, votes, counters);
+      acc[kc] += discounted ? plan.cast_counted(mechanism, a, votes, counters, identities[a])
+                            : plan.cast(mechanism, a, votes, counters);
       bool voted = false;
       double abs = 0.0;
       for (std::size_t k = 0; k < kc; ++k) {
@@ -77,10 +82,10 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   }
   std::vector<double> pairwise_tally;
   if (pairwise) {
-    pairwise_tally =
-        pairwise_bounded_tally(ballots, electorate.proposals, model.scenario.pairwise_m);
+    pairwise_tally = pairwise_bounded_tally(ballots, electorate.proposals,
+                                            model.scenario.pairwise_m, identities);
   } else if (co) {
-    discount_votes(*clusters, electorate.proposals, ballots);
+    discount_votes(*clusters, electorate.proposals, ballots, identities);
     parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
       double* acc = partial.data() + c * width;
       for (AgentId a = begin; a < end; ++a)

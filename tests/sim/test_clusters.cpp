@@ -67,6 +67,63 @@ TEST_CASE("the discount: a side's votes in a cluster add up to the root of their
   CHECK(same == before);
 }
 
+TEST_CASE("the discount: a sybil's extra identities sit alone, her own identity in her cluster") {
+  // The case above with agent 1 a sybil of 2 identities casting 4 in all (2 each). Her own
+  // identity's 2 is discounted with agent 0's 3: the side counts sqrt(9 + 4) = sqrt(13) from
+  // 3 + 2 = 5. Her extra identity's 2 is alone and counts in full. Tally sqrt(13) + 2 - 2 + 5.
+  const Clusters c = clusters_from_labels(std::vector<std::uint32_t>{0, 0, 0, 1});
+  std::vector<double> votes{3.0, 4.0, -2.0, 5.0};
+  const std::vector<std::uint32_t> identities{1, 2, 1, 1};
+  discount_votes(c, 1, votes, identities);
+  const double r = std::sqrt(13.0) / 5.0;
+  CHECK(votes[0] == Approx(3.0 * r).epsilon(1e-15));
+  CHECK(votes[1] == Approx(2.0 * r + 2.0).epsilon(1e-15));
+  CHECK(votes[2] == -2.0);
+  CHECK(votes[3] == 5.0);
+  CHECK(votes[0] + votes[1] + votes[2] + votes[3] == Approx(std::sqrt(13.0) + 5.0).epsilon(1e-15));
+  // A sybil alone on her side keeps her whole vote, bit for bit; identities of 1 change nothing.
+  std::vector<double> lone{3.0, -4.0, 1.0, 5.0}, plain = lone;
+  discount_votes(c, 1, lone, std::vector<std::uint32_t>{1, 3, 1, 1});
+  discount_votes(c, 1, plain, std::vector<std::uint32_t>{1, 1, 1, 1});
+  CHECK(lone[1] == -4.0);
+  std::vector<double> reference{3.0, -4.0, 1.0, 5.0};
+  discount_votes(c, 1, reference);
+  CHECK(plain == reference);
+
+  // Against the identities listed apart: 300 agents in 20 clusters, 2 proposals, a fifth of them
+  // sybils with 2 to 5 identities; listed apart, each extra identity is an agent alone in a
+  // cluster of its own. The discounted votes of a sybil's identities add up to hers (to
+  // rounding: 1e-12 relative).
+  Stream rng(StreamKey{11, 0, 0, 0, 0, Purpose::test});
+  const std::size_t n = 300, kc = 2;
+  std::vector<std::uint32_t> labels(n), ids(n), apart_labels;
+  std::vector<double> counted(n * kc), apart;
+  std::vector<std::size_t> first(n);  // each agent's first row among those listed apart
+  for (std::size_t a = 0; a < n; ++a) {
+    labels[a] = static_cast<std::uint32_t>(rng.below(20));
+    ids[a] = rng.uniform() < 0.2 ? 2 + static_cast<std::uint32_t>(rng.below(4)) : 1;
+    for (std::size_t k = 0; k < kc; ++k)
+      counted[a * kc + k] = rng.uniform() < 0.1 ? 0.0 : 10.0 * (rng.uniform() - 0.5);
+  }
+  std::uint32_t next_label = 20;
+  for (std::size_t a = 0; a < n; ++a) {
+    first[a] = apart_labels.size();
+    for (std::uint32_t i = 0; i < ids[a]; ++i) {
+      apart_labels.push_back(i == 0 ? labels[a] : next_label++);
+      for (std::size_t k = 0; k < kc; ++k) apart.push_back(counted[a * kc + k] / ids[a]);
+    }
+  }
+  discount_votes(clusters_from_labels(labels), kc, counted, ids);
+  discount_votes(clusters_from_labels(apart_labels), kc, apart);
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t k = 0; k < kc; ++k) {
+      double sum = 0.0;
+      for (std::uint32_t i = 0; i < ids[a]; ++i) sum += apart[(first[a] + i) * kc + k];
+      CHECK(counted[a * kc + k] == Approx(sum).epsilon(1e-12).margin(1e-12));
+    }
+  }
+}
+
 namespace {
 
 // Two cliques of `size` agents (0..size-1 and size..2size-1) joined by one edge.
