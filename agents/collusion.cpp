@@ -57,6 +57,9 @@ class Collusion final : public Component {
         replicate_(ctx.replicate),
         arm_key_(ctx.arm_key),
         detect_(ctx.model.scenario.clusters.source != ClusterSource::none),
+        asked_(spec.selection == Selection::listed
+                   ? !spec.organizer_ids.empty()
+                   : spec.organizers.resolve(ctx.electorate.agents) > 0),
         site_(kInvariantsEnabled ? invariant_site(ctx) : InvariantSite{}) {
     const auto& ms = scenario_.mechanisms;
     mech_index_.fill(0);
@@ -206,8 +209,10 @@ class Collusion final : public Component {
     }
   }
 
-  // Collusion did nothing: no member, or every member defected.
+  // Collusion did nothing: no member, or every member defected. An arm asked to found no
+  // coalition (organizers 0: sybils alone) has not failed at it.
   bool inert(std::span<const double> sums) const override {
+    if (!asked_) return false;
     return sums[kMembers] == 0.0 || sums[kDefectors] == sums[kMembers];
   }
 
@@ -300,6 +305,7 @@ class Collusion final : public Component {
   std::uint64_t replicate_;
   std::uint32_t arm_key_;
   bool detect_;  // the scenario sets clusters: report the detection scores
+  bool asked_;   // organizers to found coalitions (else the arm is sybils alone)
   std::array<std::size_t, kMechanismCount> mech_index_{};
   std::vector<Coalitions> coalitions_;  // in scenario.mechanisms order
   InvariantSite site_;

@@ -74,6 +74,9 @@ TEST_CASE("an arm that changes ballots counts them and is not inert", "[arm_flag
       const auto& honest = o.arms[0].mechanisms[&m - o.arms[1].mechanisms.data()];
       CHECK(metric(names, m, "ballots_changed") == static_cast<double>(honest.voters));
       CHECK(metric(names, m, "ballots_changed") > 0.0);
+      // Its collusion block founds no coalition (organizers 0): that is not an attack that did
+      // nothing.
+      CHECK(metric(names, m, "arm_inert") == 0.0);
     }
   }
 }
