@@ -200,9 +200,10 @@ class Collusion final : public Component {
     if (detect_) {
       // The scenario's clusters read as a detector's suspected coalitions (sim/clusters.hpp).
       const double nan = std::numeric_limits<double>::quiet_NaN();
-      const PairScore p = outcome.clusters != nullptr
-                              ? score_pairs(*outcome.clusters, c.coalition_of, kNoCoalition)
-                              : PairScore{nan, nan, nan, nan, nan, nan};
+      const PairScore p =
+          outcome.clusters != nullptr
+              ? score_pairs(*outcome.clusters, c.coalition_of, kNoCoalition, outcome.identities)
+              : PairScore{nan, nan, nan, nan, nan, nan};
       out.push_back(p.precision);
       out.push_back(p.recall);
       out.push_back(p.f1);

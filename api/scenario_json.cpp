@@ -113,7 +113,9 @@ void write_clusters(JsonWriter& w, const ClusterSpec& c) {
     w.end_object();
   } else if (c.source == ClusterSource::ballots) {
     w.key("clusters").begin_object();
-    w.key("ballots").begin_object().key("similarity").value(c.similarity).end_object();
+    w.key("ballots").begin_object().key("similarity").value(c.similarity);
+    if (c.identical) w.key("identical").value(true);  // absent when false: earlier hashes stand
+    w.end_object();
     w.end_object();
   } else if (c.source != ClusterSource::none) {
     w.key("clusters").value(to_string(c.source));

@@ -211,7 +211,8 @@ std::vector<Mechanism> parse_mechanisms(const Context& ctx, const Field& f, Budg
   return out;
 }
 
-// `clusters`: blocks | communities | {file: PATH} | {ballots: {similarity: S}}. Required by
+// `clusters`: blocks | communities | {file: PATH} | {ballots: {similarity: S, identical: B}}.
+// Required by
 // connection_oriented and refused without it; blocks need a stochastic block model.
 ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario& s) {
   const auto co =
@@ -236,11 +237,12 @@ ClusterSpec parse_clusters(const Context& ctx, const MapView& m, const Scenario&
     if (!file && !ballots)
       fail(ctx, f->line, f->path, "give {file: PATH} or {ballots: {similarity: S}}");
     if (ballots) {
-      const MapView bm(ctx, *ballots, {"similarity"});
+      const MapView bm(ctx, *ballots, {"similarity", "identical"});
       c.source = ClusterSource::ballots;
       // A cosine: 1 links only ballots pointing exactly the same way; 0 or less would link
       // ballots that share no direction at all.
       c.similarity = get_number(ctx, bm.require("similarity"), Range{0.0, 1.0, true, false});
+      if (const auto i = bm.get("identical")) c.identical = get_bool(ctx, *i);
     } else {
       c.source = ClusterSource::file;
       c.file = parse_file(ctx, fm.require("file"));

@@ -263,10 +263,12 @@ Clusters singleton_clusters(AgentId agents) {
 }
 
 Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
-                         std::uint32_t proposals, double similarity) {
+                         std::uint32_t proposals, double similarity,
+                         std::span<const std::uint32_t> identities, bool identical) {
   const AgentId n = graph.num_agents();
   const std::size_t kc = proposals;
   assert(ballots.size() == std::size_t{n} * kc);
+  assert(identities.empty() || identities.size() == n);
   // Squared norms: the test below takes no root, so that identical (or proportional) ballots,
   // whose cosine is 1 exactly, are linked at similarity 1 whatever the rounding of a root.
   std::vector<double> norm(n);
@@ -315,31 +317,104 @@ Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
       }
     }
   }
+  std::vector<std::uint8_t> placed;
+  if (identical) {
+    // Identical ballots anywhere: the voting agents sorted by the share each identity casts,
+    // then every run of equal shares united (roots are lowest ids, so the order of unions does
+    // not matter). A sybil's identities cast identical shares: she is placed with them.
+    const auto count = [&](AgentId a) {
+      return identities.empty() ? 1.0 : static_cast<double>(identities[a]);
+    };
+    std::vector<double> share(std::size_t{n} * kc);
+    parallel_for_agents(n, [&](AgentId a) {
+      for (std::size_t k = 0; k < kc; ++k)
+        share[a * kc + k] = count(a) == 1.0 ? ballots[a * kc + k] : ballots[a * kc + k] / count(a);
+    });
+    std::vector<AgentId> voting;
+    for (AgentId a = 0; a < n; ++a)
+      if (norm[a] > 0.0) voting.push_back(a);
+    const auto row = [&](AgentId a) { return share.begin() + static_cast<std::ptrdiff_t>(a * kc); };
+    const auto less = [&](AgentId a, AgentId b) {
+      return std::lexicographical_compare(row(a), row(a) + static_cast<std::ptrdiff_t>(kc), row(b),
+                                          row(b) + static_cast<std::ptrdiff_t>(kc));
+    };
+    std::sort(voting.begin(), voting.end(),
+              [&](AgentId a, AgentId b) { return less(a, b) || (!less(b, a) && a < b); });
+    for (std::size_t i = 1; i < voting.size(); ++i) {
+      if (less(voting[i - 1], voting[i])) continue;  // a new run of shares
+      const AgentId x = find(voting[i - 1]), y = find(voting[i]);
+      if (x < y) {
+        parent[y] = x;
+      } else if (y < x) {
+        parent[x] = y;
+      }
+    }
+    placed.assign(n, 0);
+    if (!identities.empty())
+      for (const AgentId a : voting) placed[a] = identities[a] > 1 ? 1 : 0;
+  }
   std::vector<std::uint32_t> label(n);
   for (AgentId a = 0; a < n; ++a) label[a] = find(a);
-  return clusters_from_labels(label);
+  Clusters out = clusters_from_labels(label);
+  out.placed = std::move(placed);
+  return out;
 }
 
 PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> truth,
-                      std::uint32_t none) {
+                      std::uint32_t none, std::span<const std::uint32_t> identities) {
   assert(truth.size() == flagged.of.size());
+  assert(identities.empty() || identities.size() == truth.size());
   const auto pairs = [](double n) { return n * (n - 1.0) / 2.0; };
+  // Agent a's identities, and those of them in her cluster.
+  const auto all = [&](AgentId a) {
+    return identities.empty() ? 1.0 : static_cast<double>(identities[a]);
+  };
+  const auto in_cluster = [&](AgentId a) {
+    return !flagged.placed.empty() && flagged.placed[a] != 0 ? all(a) : 1.0;
+  };
   PairScore s;
-  for (std::uint32_t c = 0; c < flagged.count; ++c)
-    s.flagged += pairs(static_cast<double>(flagged.size(c)));
-  // Members of true groups by (group, cluster): runs of equal keys after a sort.
-  std::vector<std::uint64_t> keys;
+  for (std::uint32_t c = 0; c < flagged.count; ++c) {
+    if (flagged.placed.empty()) {
+      s.flagged += pairs(static_cast<double>(flagged.size(c)));
+      continue;
+    }
+    double size = 0.0;
+    for (std::uint64_t i = flagged.start[c]; i < flagged.start[c + 1]; ++i)
+      size += in_cluster(flagged.members[i]);
+    s.flagged += pairs(size);
+  }
+  // A sybil outside any group is a true group of her own identities.
+  for (AgentId a = 0; a < truth.size(); ++a) {
+    if (truth[a] != none || all(a) == 1.0) continue;
+    s.truth += pairs(all(a));
+    s.both += pairs(in_cluster(a));
+  }
+  // Members of true groups by (group, cluster): runs of equal keys after a sort; each key also
+  // carries its agent, so that her identities can be looked up.
+  struct Key {
+    std::uint64_t group_cluster;
+    AgentId agent;
+    bool operator<(const Key& o) const noexcept {
+      return group_cluster < o.group_cluster ||
+             (group_cluster == o.group_cluster && agent < o.agent);
+    }
+  };
+  std::vector<Key> keys;
   for (AgentId a = 0; a < truth.size(); ++a)
-    if (truth[a] != none) keys.push_back(std::uint64_t{truth[a]} << 32 | flagged.of[a]);
+    if (truth[a] != none) keys.push_back({std::uint64_t{truth[a]} << 32 | flagged.of[a], a});
   std::sort(keys.begin(), keys.end());
   for (std::size_t i = 0; i < keys.size();) {
     std::size_t j = i, k = i;
-    while (j < keys.size() && keys[j] >> 32 == keys[i] >> 32) ++j;  // one group
-    s.truth += pairs(static_cast<double>(j - i));
+    double group = 0.0;
+    while (j < keys.size() && keys[j].group_cluster >> 32 == keys[i].group_cluster >> 32)
+      group += all(keys[j++].agent);  // one group
+    s.truth += pairs(group);
     while (k < j) {
       std::size_t l = k;
-      while (l < j && keys[l] == keys[k]) ++l;  // one group within one cluster
-      s.both += pairs(static_cast<double>(l - k));
+      double together = 0.0;
+      while (l < j && keys[l].group_cluster == keys[k].group_cluster)
+        together += in_cluster(keys[l++].agent);  // one group within one cluster
+      s.both += pairs(together);
       k = l;
     }
     i = j;
@@ -357,15 +432,25 @@ void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span
                     std::span<const std::uint32_t> identities) {
   const std::size_t kc = proposals;
   assert(identities.empty() || identities.size() * kc == votes.size());
-  // The share of agent a's vote v her own identity casts: v / identities.
+  // The part of agent a's vote v cast in her cluster: all of it when her identities are placed
+  // there with her, else her own identity's share v / identities.
   const auto own = [&](AgentId a, double v) {
-    return identities.empty() || identities[a] == 1 ? v : v / static_cast<double>(identities[a]);
+    const bool whole = identities.empty() || identities[a] == 1 ||
+                       (!clusters.placed.empty() && clusters.placed[a] != 0);
+    return whole ? v : v / static_cast<double>(identities[a]);
+  };
+  // The voters her part stands for: her identities when placed, else one.
+  const auto voters = [&](AgentId a) -> std::uint64_t {
+    return !identities.empty() && !clusters.placed.empty() && clusters.placed[a] != 0
+               ? identities[a]
+               : 1;
   };
   parallel_for_blocks(std::uint32_t{0}, clusters.count, std::uint32_t{64},
                       [&](std::uint32_t lo, std::uint32_t hi) {
                         for (std::uint32_t c = lo; c != hi; ++c) {
-                          if (clusters.size(c) < 2) continue;  // alone: her votes count in full
                           const AgentId* m = clusters.members.data() + clusters.start[c];
+                          // Alone (with no identities of hers placed): her votes count in full.
+                          if (clusters.size(c) < 2 && voters(m[0]) < 2) continue;
                           const std::uint64_t size = clusters.size(c);
                           for (std::size_t k = 0; k < kc; ++k) {
                             double sq[2] = {0.0, 0.0}, abs[2] = {0.0, 0.0};
@@ -374,9 +459,11 @@ void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span
                               const double v = own(m[i], votes[m[i] * kc + k]);
                               if (v == 0.0) continue;
                               const int side = v > 0.0 ? 0 : 1;
-                              sq[side] += v * v;
+                              // w identities casting v / w each: squares v^2 / w.
+                              const std::uint64_t w = voters(m[i]);
+                              sq[side] += w == 1 ? v * v : v * v / static_cast<double>(w);
                               abs[side] += std::fabs(v);
-                              ++n[side];
+                              n[side] += w;
                             }
                             double ratio[2];
                             for (int side = 0; side < 2; ++side)

@@ -22,6 +22,10 @@ struct Clusters {
   std::uint32_t count = 0;
   std::vector<AgentId> members;      // agents by cluster, ascending ids within each
   std::vector<std::uint64_t> start;  // cluster c's members: members[start[c], start[c + 1])
+  // Per agent, 1 when a sybil's extra identities sit in her cluster with her (found from
+  // identical ballots: ballot_clusters); empty when nobody's do. Every other extra identity is
+  // alone.
+  std::vector<std::uint8_t> placed;
 
   std::uint64_t size(std::uint32_t c) const noexcept { return start[c + 1] - start[c]; }
 };
@@ -64,8 +68,15 @@ Clusters singleton_clusters(AgentId agents);
 // cos(b_a, b_b) = b_a . b_b / (|b_a| |b_b|) >= similarity; the clusters are the components of
 // the links (an agent linked to nobody is alone). `ballots` holds agent a's votes on proposal k at
 // a * proposals + k. Linear in directed edges x proposals; bit-identical at any thread count.
+//
+// With `identical`, the observer also links any two identities whose ballots are identical,
+// neighbours or not (docs/model.md, "Sybils seen in public ballots"). `identities` (empty: 1
+// each) gives how many identities cast each agent's ballot in equal shares: a sybil's identities
+// cast identical shares, so with `identical` her extra identities join her cluster (placed), and
+// agents whose shares are identical are linked. Adds a sort of the voting agents' shares.
 Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
-                         std::uint32_t proposals, double similarity);
+                         std::uint32_t proposals, double similarity,
+                         std::span<const std::uint32_t> identities = {}, bool identical = false);
 
 // How well clusters, read as a detector's suspected coalitions, find true groups (coalitions),
 // counted over pairs of agents: a pair is flagged when both share a cluster, and true when both
@@ -73,12 +84,17 @@ Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
 // flagged, recall = true pairs flagged / true pairs, F1 their harmonic mean; NaN where a ratio
 // is 0/0 (precision of a detector that flags no pair, recall when there is no true pair), F1 0
 // when precision and recall are both 0 and NaN when either is NaN.
+//
+// With `identities` (empty: 1 each), pairs are of identities: agent a stands for identities[a]
+// identities, of which those placed in her cluster (all, when flagged.placed says so; else her
+// own) share it and the others are alone. A pair is true when both identities are of one group's
+// members, or both of one sybil outside any group.
 struct PairScore {
   double flagged = 0.0, truth = 0.0, both = 0.0;  // pair counts
   double precision = 0.0, recall = 0.0, f1 = 0.0;
 };
 PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> truth,
-                      std::uint32_t none);
+                      std::uint32_t none, std::span<const std::uint32_t> identities = {});
 
 // The connection-oriented discount, in place: `votes` holds agent a's votes on proposal k at
 // a * proposals + k. Within each cluster, proposal and side (for, against), with n voters casting

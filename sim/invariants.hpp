@@ -100,12 +100,14 @@ void check_decisions(const Model& model, const MechanismOutcome& outcome, std::u
 // check_decisions, and the tallied outcome of `plan` under outcome.mechanism against an
 // independent recount that casts every agent's votes again (in parallel, fixed chunks; the
 // tally's own loop is not reused). Checks, besides check_decisions':
-//   tally.sum       tally[k] = sum over agents of their votes on k; likewise spent (sum of costs),
-//                   abs_votes (sum of |votes|) and voters (agents with a nonzero vote, exact).
+//   tally.sum       tally[k] = sum over agents of their votes on k (connection_oriented and
+//                   pairwise_bounded: within [sqrt(Q+) - A-, A+ - sqrt(Q-)], Q the squares of
+//                   every identity's share); likewise spent (sum of costs), abs_votes (sum of
+//                   |votes|) and voters (agents with a nonzero vote, exact).
 //                   Sums of doubles in another order differ by at most (n - 1) * eps/2 * sum|x|
 //                   (Higham's bound for recursive summation), so they must agree within twice
 //                   that; the recount uses the same fixed chunks, so today they agree exactly.
-// Costs one more pass of plan.cast over all agents: as much as the tally itself. The engine
+// Costs one more pass of plan.cast_counted over all agents: as much as the tally itself. The engine
 // therefore recounts every kTallyRecountPeriod-th replicate (0, P, 2P, ...: the same ones in
 // every run, so a failure reproduces) and checks the decisions of all others.
 inline constexpr std::uint64_t kTallyRecountPeriod = 16;

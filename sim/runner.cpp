@@ -50,9 +50,11 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   LargeVector<double> ballots;
   resize_large(ballots, keep ? electorate.agents * kc : 0);
   // A tally that counts voters apart counts each of a sybil's identities as one (ArmPlan::
-  // cast_counted); the others do not need to know.
+  // cast_counted), and detection scores count pairs of identities; the others do not need to
+  // know.
+  const bool counted = discounted || plan.reads_clusters();
   LargeVector<std::uint32_t> identities;
-  resize_large(identities, discounted ? electorate.agents : 0);
+  resize_large(identities, counted ? electorate.agents : 0);
   parallel_for_agent_chunks(electorate.agents, [&](std::size_t c, AgentId begin, AgentId end) {
     std::vector<double> own(keep ? 0 : kc);
     double* acc = partial.data() + c * width;
@@ -60,8 +62,8 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
     for (AgentId a = begin; a < end; ++a) {
       const std::span<double> votes =
           keep ? std::span<double>(ballots.data() + a * kc, kc) : std::span<double>(own);
-      acc[kc] += discounted ? plan.cast_counted(mechanism, a, votes, counters, identities[a])
-                            : plan.cast(mechanism, a, votes, counters);
+      acc[kc] += counted ? plan.cast_counted(mechanism, a, votes, counters, identities[a])
+                         : plan.cast(mechanism, a, votes, counters);
       bool voted = false;
       double abs = 0.0;
       for (std::size_t k = 0; k < kc; ++k) {
@@ -76,7 +78,8 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
   std::optional<Clusters> found;
   if (wanted) {
     found = readable ? ballot_clusters(*graph, ballots, electorate.proposals,
-                                       model.scenario.clusters.similarity)
+                                       model.scenario.clusters.similarity, identities,
+                                       model.scenario.clusters.identical)
                      : singleton_clusters(electorate.agents);
     clusters = &*found;
   }
@@ -122,9 +125,11 @@ MechanismOutcome tally(const Model& model, const Electorate& electorate, const A
     }
   }
   out.clusters = clusters;
+  out.identities = identities;
   out.arm_metrics =
       plan.metrics(mechanism, std::span<const double>(total).subspan(kc + 3, nc), out);
   out.clusters = nullptr;
+  out.identities = {};
   return out;
 }
 

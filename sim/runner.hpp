@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "sim/arm.hpp"
@@ -30,6 +31,9 @@ struct MechanismOutcome {
   // The clusters this tally used or found from its ballots (a detector's suspected coalitions),
   // set only while the arm computes its metrics (ArmPlan::metrics); null otherwise.
   const Clusters* clusters = nullptr;
+  // Likewise, when the arm reads the clusters: how many identities cast each agent's ballot
+  // (ArmPlan::cast_counted), for detection scores over identities; empty otherwise.
+  std::span<const std::uint32_t> identities;
 };
 
 struct ArmOutcome {

@@ -192,6 +192,9 @@ struct ClusterSpec {
   ClusterSource source = ClusterSource::none;
   std::filesystem::path file;  // ClusterSource::file, resolved against the scenario's folder
   double similarity = 0.0;     // ClusterSource::ballots: the cosine that links two ballots, (0, 1]
+  // ClusterSource::ballots: also link identical ballots anywhere, a sybil's identities among them
+  // (docs/model.md, "Sybils seen in public ballots").
+  bool identical = false;
 };
 
 // Whether clusters are drawn once per replicate (blocks, communities, a file), shared by every

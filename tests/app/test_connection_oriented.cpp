@@ -216,6 +216,72 @@ TEST_CASE("sybils under both tallies: each identity the checks keep is a voter o
   CHECK(moved > 0);  // and counting them apart is not counting their ballot as one voter's
 }
 
+TEST_CASE("identical public ballots: sybils found, placed and discounted whole") {
+  // Sybils with 3 identities and no coalitions under a public ballot, clusters from ballots.
+  const auto text = [](const std::string& identical) {
+    return "name: sy\nseed: 12\nreplicates: 2\nballot: public\n"
+           "electorate: {agents: 300, proposals: 3, values: {distribution: normal, mean: 0.1},\n"
+           "             budget: {credits: 100}}\n"
+           "graph: {model: stochastic_block, sizes: [100, 100, 100], p_in: 0.08, p_out: 0.005}\n"
+           "mechanisms: [quadratic, connection_oriented]\n"
+           "clusters: {ballots: {similarity: 0.99" +
+           identical +
+           "}}\n"
+           "arms:\n  honest: {}\n  sybils:\n    collusion:\n      organizers: 0\n"
+           "      sybils: {share: 0.2, identities: 3}\n";
+  };
+  test::TempDir dir;
+  const Model model = model_of(text(", identical: true"), dir);
+  const Model unseen = model_of(text(""), dir);
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  const auto names = behaviours[1]->metric_names();
+  const auto at = [&](const char* name) {
+    return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+  };
+  REQUIRE(at("detection_recall") < names.size());
+  const std::size_t kc = model.scenario.proposals;
+  for (std::uint64_t r = 0; r < 2; ++r) {
+    const ReplicateOutcome o = run_replicate(model, behaviours, r);
+    const ReplicateOutcome u = run_replicate(unseen, behaviours, r);
+    REQUIRE(o.arms[1].mechanisms[0].arm_metrics[at("sybils")] > 0.0);
+    // Every sybil votes (credits QV), so her identical shares give her away: recall 1. Unseen,
+    // her identities are true pairs nobody flags: recall 0. Both tallies count the same ballots
+    // under quadratic.
+    CHECK(o.arms[1].mechanisms[0].arm_metrics[at("detection_recall")] == 1.0);
+    CHECK(u.arms[1].mechanisms[0].arm_metrics[at("detection_recall")] == 0.0);
+    CHECK(o.arms[1].mechanisms[0].tally == u.arms[1].mechanisms[0].tally);
+    replay_replicate(model, behaviours, r, [&](const ReplicateContext& ctx, const ArmPlan& plan) {
+      // The connection-oriented tally against the ballots listed identity by identity: a
+      // placed sybil's identities all in her cluster, anyone else's extra identities alone.
+      std::vector<double> votes(kc), counters(plan.counter_count()), ballots, apart;
+      std::vector<std::uint32_t> ids, labels;
+      for (AgentId a = 0; a < ctx.electorate.agents; ++a) {
+        std::uint32_t k = 0;
+        plan.cast_counted(Mechanism::connection_oriented, a, votes, counters, k);
+        ids.push_back(k);
+        ballots.insert(ballots.end(), votes.begin(), votes.end());
+      }
+      const Clusters c =
+          ballot_clusters(ctx.graph, ballots, static_cast<std::uint32_t>(kc), 0.99, ids, true);
+      std::uint32_t next = ctx.electorate.agents;  // cluster ids are agent ids or fewer
+      for (AgentId a = 0; a < ctx.electorate.agents; ++a) {
+        for (std::uint32_t i = 0; i < ids[a]; ++i) {
+          labels.push_back(i == 0 || c.placed[a] != 0 ? c.of[a] : next++);
+          for (std::size_t k = 0; k < kc; ++k) apart.push_back(ballots[a * kc + k] / ids[a]);
+        }
+      }
+      discount_votes(clusters_from_labels(labels), static_cast<std::uint32_t>(kc), apart);
+      std::vector<double> expected(kc, 0.0);
+      for (std::size_t i = 0; i < apart.size(); ++i) expected[i % kc] += apart[i];
+      const MechanismOutcome& co = o.arms[ctx.arm_index].mechanisms[1];
+      for (std::size_t k = 0; k < kc; ++k) {
+        // A few thousand terms of size <= 10 in another order: 1e-7 is far above rounding.
+        CHECK(co.tally[k] == Approx(expected[k]).margin(1e-7));
+      }
+    });
+  }
+}
+
 TEST_CASE("connection-oriented QV runs bit-identically at 1 and 2 threads with communities") {
   // 20,000 agents: three chunks of agents, so that label propagation, the discount, the tally
   // and the detection scores run in parallel inside a replicate, not only across replicates.
@@ -282,6 +348,23 @@ TEST_CASE("connection-oriented scenario mistakes name the line and key") {
   e = error_of(scenario_text("clusters: {file: a.csv, ballots: {similarity: 0.9}}\n"));
   CHECK(e.key() == "clusters.ballots");
   CHECK_THAT(e.message(), Catch::Contains("not both"));
+  // identical: a boolean, false by default, named in the canonical JSON only when true (so the
+  // hash of every scenario without it stands).
+  e = error_of(scenario_text("clusters: {ballots: {similarity: 0.9, identical: maybe}}\n"));
+  CHECK(e.line() == 8);
+  CHECK(e.key() == "clusters.ballots.identical");
+  e = error_of(scenario_text("clusters: {ballots: {similarity: 0.9, identicl: true}}\n"));
+  CHECK(e.key() == "clusters.ballots.identicl");
+  CHECK_THAT(e.message(), Catch::Contains("identical"));
+  const Scenario off =
+      parse_scenario(scenario_text("clusters: {ballots: {similarity: 0.9}}\n"), "s.yaml", dir.path);
+  const Scenario on =
+      parse_scenario(scenario_text("clusters: {ballots: {similarity: 0.9, identical: true}}\n"),
+                     "s.yaml", dir.path);
+  CHECK(!off.clusters.identical);
+  CHECK(on.clusters.identical);
+  CHECK(scenario_to_json(off).find("identical") == std::string::npos);
+  CHECK(scenario_to_json(on).find("\"identical\": true") != std::string::npos);
   text = scenario_text("clusters: blocks\n");
   text.replace(text.find("connection_oriented"), 19, "connection_orientd");
   e = error_of(text);

@@ -327,3 +327,64 @@ TEST_CASE("ballot clusters are bit-identical at 1 and 2 threads") {
   CHECK(one.count > 1000);
   CHECK(one.count < 30000);
 }
+
+TEST_CASE("identical ballots: a sybil's identities found and placed, scored over identities") {
+  // A path 0 - 1 - 2; agents 3 and 4 have no neighbours. Two proposals: ballots 0 = (1, 0),
+  // 1 = (0, 1), 2 = (0, 2), 3 = (2, 4) cast by 2 identities (shares (1, 2)), 4 = (1, 0).
+  // Neighbours: only 1 and 2 point the same way (S = 0.99).
+  const Graph g = Graph::from_edges(5, {{0, 1}, {1, 2}});
+  const std::vector<double> ballots{1, 0, 0, 1, 0, 2, 2, 4, 1, 0};
+  const std::vector<std::uint32_t> identities{1, 1, 1, 2, 1};
+  const Clusters plain = ballot_clusters(g, ballots, 2, 0.99, identities, false);
+  CHECK(plain.of == std::vector<std::uint32_t>{0, 1, 1, 2, 3});
+  CHECK(plain.placed.empty());
+  // Identical ballots anywhere: 0 and 4 cast (1, 0); sybil 3's two shares (1, 2) are identical,
+  // so her extra identity sits with her. 3's shares match nobody else's.
+  const Clusters same = ballot_clusters(g, ballots, 2, 0.99, identities, true);
+  CHECK(same.of == std::vector<std::uint32_t>{0, 1, 1, 2, 0});
+  CHECK(same.placed == std::vector<std::uint8_t>{0, 0, 0, 1, 0});
+  // Without identities (each agent one voter) the same agents are linked and nobody is placed.
+  const Clusters unsplit = ballot_clusters(g, ballots, 2, 0.99, {}, true);
+  CHECK(unsplit.of == same.of);
+  CHECK(unsplit.placed == std::vector<std::uint8_t>{0, 0, 0, 0, 0});
+
+  // Scores over identities: a coalition {0, 1}; sybil 3 outside it. Flagged pairs: {0, 4} 1,
+  // {1, 2} 1, sybil 3's two identities 1: 3. True pairs: (0, 1) and 3's pair: 2. Both: 3's pair.
+  constexpr std::uint32_t kNone = 99;
+  const std::vector<std::uint32_t> truth{5, 5, kNone, kNone, kNone};
+  const PairScore s = score_pairs(same, truth, kNone, identities);
+  CHECK(s.flagged == 3.0);
+  CHECK(s.truth == 2.0);
+  CHECK(s.both == 1.0);
+  CHECK(s.f1 == Approx(0.4).epsilon(1e-15));  // 2 (1/3)(1/2) / (5/6)
+  // Without identical ballots her identities are alone: her pair is true and never flagged.
+  const PairScore p = score_pairs(plain, truth, kNone, identities);
+  CHECK(p.flagged == 1.0);
+  CHECK(p.truth == 2.0);
+  CHECK(p.both == 0.0);
+  // Identities of 1 each score as agents do, bit for bit.
+  const PairScore a = score_pairs(plain, truth, kNone, std::vector<std::uint32_t>(5, 1));
+  const PairScore b = score_pairs(plain, truth, kNone);
+  CHECK(a.flagged == b.flagged);
+  CHECK(a.truth == b.truth);
+  CHECK(a.both == b.both);
+}
+
+TEST_CASE("the discount: a placed sybil's identities all count in her cluster") {
+  // Cluster {0, 1}: votes 3 and 4, agent 1 a sybil of 2 identities placed with her (2 each).
+  // The side counts sqrt(9 + 4 + 4) = sqrt(17) from 7; agent 2 alone keeps 5.
+  Clusters c = clusters_from_labels(std::vector<std::uint32_t>{0, 0, 1});
+  c.placed = {0, 1, 0};
+  std::vector<double> votes{3.0, 4.0, 5.0};
+  discount_votes(c, 1, votes, std::vector<std::uint32_t>{1, 2, 1});
+  CHECK(votes[0] == Approx(3.0 * std::sqrt(17.0) / 7.0).epsilon(1e-15));
+  CHECK(votes[1] == Approx(4.0 * std::sqrt(17.0) / 7.0).epsilon(1e-15));
+  CHECK(votes[2] == 5.0);
+  // A placed sybil alone in her cluster: her 4 identities casting 2 each count sqrt(16) = 4.
+  Clusters lone = clusters_from_labels(std::vector<std::uint32_t>{0, 1});
+  lone.placed = {1, 0};
+  std::vector<double> two{8.0, 1.0};
+  discount_votes(lone, 1, two, std::vector<std::uint32_t>{4, 1});
+  CHECK(two[0] == Approx(4.0).epsilon(1e-15));
+  CHECK(two[1] == 1.0);
+}

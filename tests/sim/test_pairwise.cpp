@@ -90,8 +90,9 @@ TEST_CASE("pairwise-bounded tally counts a sybil's identities as voters of their
   }
   const auto counted = pairwise_bounded_tally(votes, kc, 5.0, ids);
   const auto listed = pairwise_bounded_tally(apart, kc, 5.0);
-  for (std::size_t k = 0; k < kc; ++k) CHECK(counted[k] == Approx(listed[k]).epsilon(1e-12));
-  // And the identities matter: merged, the sybils count more on at least one proposal.
+  for (std::size_t k = 0; k < kc; ++k)
+    CHECK(counted[k] == Approx(listed[k]).epsilon(1e-12).margin(1e-9));
+  // And the identities matter: merged into one voter, the sybils count otherwise.
   const auto merged = pairwise_bounded_tally(votes, kc, 5.0);
   CHECK(merged != counted);
 }
