@@ -91,8 +91,18 @@ struct Rows {
       for (std::size_t i = 0; i < names.size(); ++i) row[slot[i]] = fields[i];
       text += prefix;
       append_count(text, a);
-      const auto u = electorate.of(a);
-      for (std::size_t k = 0; k < u.size(); ++k) append_cell(text, u[k]);
+      if (electorate.float32) {
+        // Values stored as floats print as floats: the fewest digits that read back as the
+        // stored float (docs/outputs.md), half the bytes of the double each converts to.
+        const std::size_t kc = electorate.proposals;
+        for (std::size_t k = 0; k < kc; ++k) {
+          text += ',';
+          append_shortest_float(text, electorate.values32[a * kc + k]);
+        }
+      } else {
+        const auto u = electorate.of(a);
+        for (std::size_t k = 0; k < u.size(); ++k) append_cell(text, u[k]);
+      }
       for (const double v : votes) append_cell(text, v);
       append_cell(text, cost);
       for (const double x : row) append_cell(text, x);

@@ -3,7 +3,8 @@
 // agent, so that a user can follow single voters and tests can check that the rows add up to
 // runs.csv (docs/outputs.md defines the columns):
 //   replicate, arm, mechanism, agent,
-//   value_0 .. value_{K-1}   her values u_ak (utility);
+//   value_0 .. value_{K-1}   her values u_ak (utility); under values.precision float32, each in
+//                            the shortest form of the stored float;
 //   vote_0 .. vote_{K-1}     the votes she cast on each proposal (the mechanism's vote units,
 //                            every identity of a sybil included): they sum to the tally;
 //   cost                     what her ballot cost her (credits or money, identity fees

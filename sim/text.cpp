@@ -162,4 +162,10 @@ void append_shortest(std::string& out, double x) {
   out.append(buf, res.ptr);
 }
 
+void append_shortest_float(std::string& out, float x) {
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, res.ptr);
+}
+
 }  // namespace qvsim

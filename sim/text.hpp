@@ -52,6 +52,11 @@ std::string quoted_excerpt(std::string_view s, std::size_t max);
 // "1e+20", "inf"); faster than it for integers below 10^5 in magnitude, which most votes are.
 void append_shortest(std::string& out, double x);
 
+// Appends a 32-bit float in its own shortest round-trip form, the text std::to_chars(float)
+// gives: the fewest digits that read back as the same float ("0.1" for 0.1f, where the double it
+// converts to would print as 0.10000000149011612).
+void append_shortest_float(std::string& out, float x);
+
 // An option's value (a command-line option, a keyword of the Python package) as a non-negative
 // integer, or InputError (usage) "OPTION: must be a non-negative integer, got 'TEXT'".
 std::uint64_t parse_count(const std::string& option, const std::string& text);

@@ -3,16 +3,20 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <ios>
 #include <ostream>
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <system_error>
+#include <vector>
 
 #include "agents/behaviours.hpp"
 #include "analysis/agent_table.hpp"
 #include "api/scenario_yaml.hpp"
 #include "sim/model.hpp"
+#include "sim/runner.hpp"
 
 using namespace qvsim;
 
@@ -78,4 +82,45 @@ TEST_CASE(
   out.exceptions(std::ios_base::badbit);
   CHECK_THROWS_AS(analysis::write_agent_rows(model, behaviours, 1, out), std::ios_base::failure);
   CHECK(full.taken == 1000);
+}
+
+TEST_CASE("agents.csv prints float32 values as floats: each reads back as the stored float",
+          "[agents]") {
+  std::string text = kScenario;
+  text.replace(text.find("  proposals: 3\n"), 14,
+               "  proposals: 3\n  values: {distribution: normal, sd: 3, precision: float32}\n");
+  const Model model = freeze(parse_scenario(text, "s.yaml", "."));
+  const auto behaviours = agents::make_behaviours(model.scenario);
+  std::ostringstream rows;
+  analysis::write_agent_rows(model, behaviours, 1, rows);
+  ReplicateDraw draw;
+  draw_replicate(model, 1, draw);
+  REQUIRE(draw.electorate.float32);
+  std::istringstream in(rows.str());
+  std::size_t checked = 0, longest = 0;
+  for (std::string line; std::getline(in, line);) {
+    // replicate, arm, mechanism, agent, value_0, value_1, value_2, ...
+    std::vector<std::string> f(1);
+    for (const char c : line) {
+      if (c == ',') {
+        f.emplace_back();
+      } else {
+        f.back() += c;
+      }
+    }
+    REQUIRE(f.size() > 6);
+    const auto a = static_cast<std::size_t>(std::stoul(f[3]));
+    for (std::size_t k = 0; k < 3; ++k) {
+      float x = 0;
+      const auto res = std::from_chars(f[4 + k].data(), f[4 + k].data() + f[4 + k].size(), x);
+      REQUIRE(res.ec == std::errc());
+      CHECK(x == draw.electorate.values32[a * 3 + k]);  // the stored float, exactly
+      longest = std::max(longest, f[4 + k].size());
+      ++checked;
+    }
+  }
+  CHECK(checked == 2 * 3000 * 3);
+  // A float needs at most 9 significant digits: with sign, point and exponent, at most 15
+  // characters, where its value as a double often takes 17 digits or more.
+  CHECK(longest <= 15);
 }
