@@ -122,11 +122,12 @@ void coalition_values(std::span<const double> u, std::span<const double> totals,
 //     member counting her identities in both (votes as collusion writes them, times identities):
 //     1 when every agent is a member and an equal sybil.
 //   saturated: 1 when there is a coalition and every coalition reached max_size.
-// The component is inert (agents/attack.hpp, arm_inert) when no agent is a member or every member
-// defected.
+// The component is inert (agents/attack.hpp, arm_inert) when it was asked to found coalitions
+// (organizers > 0) and no agent is a member or every member defected.
 // With `detect` (the scenario sets clusters), its metrics end with how well the replicate's
-// clusters find its coalitions: detection_precision, detection_recall, detection_f1
-// (sim/clusters.hpp, score_pairs), per mechanism.
+// clusters find its coalitions (and its sybils' identities, with sybils: pairs of identities):
+// detection_precision, detection_recall, detection_f1 (sim/clusters.hpp, score_pairs), per
+// mechanism.
 std::unique_ptr<const ComponentFactory> make_collusion(const CollusionSpec& spec,
                                                        bool detect = false);
 

@@ -11,7 +11,9 @@
 #include <string>
 
 #include "sim/error.hpp"
+#include "sim/hash.hpp"
 #include "sim/input_file.hpp"
+#include "sim/memory.hpp"
 #include "sim/model.hpp"
 #include "sim/parallel.hpp"
 #include "sim/rng.hpp"
@@ -319,39 +321,60 @@ Clusters ballot_clusters(const Graph& graph, std::span<const double> ballots,
   }
   std::vector<std::uint8_t> placed;
   if (identical) {
-    // Identical ballots anywhere: the voting agents sorted by the share each identity casts,
-    // then every run of equal shares united (roots are lowest ids, so the order of unions does
-    // not matter). A sybil's identities cast identical shares: she is placed with them.
-    const auto count = [&](AgentId a) {
-      return identities.empty() ? 1.0 : static_cast<double>(identities[a]);
-    };
-    std::vector<double> share(std::size_t{n} * kc);
+    // Identical ballots anywhere. The share each identity casts, row by row, with -0 written as
+    // 0 so that shares equal as numbers are equal as bytes; each voting agent's row hashed
+    // (FNV-1a 64 of its bytes, in parallel); agents sorted by hash; within a run of equal
+    // hashes, rows compared exactly (a collision of unequal rows links nobody) and every run of
+    // equal rows united (roots are lowest ids, so the order of unions does not matter). A
+    // sybil's identities cast identical shares: she is placed with them.
+    LargeVector<double> share;
+    resize_large(share, std::size_t{n} * kc);
     parallel_for_agents(n, [&](AgentId a) {
-      for (std::size_t k = 0; k < kc; ++k)
-        share[a * kc + k] = count(a) == 1.0 ? ballots[a * kc + k] : ballots[a * kc + k] / count(a);
+      const double k = identities.empty() ? 1.0 : static_cast<double>(identities[a]);
+      for (std::size_t i = 0; i < kc; ++i) {
+        const double v = k == 1.0 ? ballots[a * kc + i] : ballots[a * kc + i] / k;
+        share[a * kc + i] = v == 0.0 ? 0.0 : v;
+      }
     });
-    std::vector<AgentId> voting;
+    std::vector<std::pair<std::uint64_t, AgentId>> keyed;
     for (AgentId a = 0; a < n; ++a)
-      if (norm[a] > 0.0) voting.push_back(a);
+      if (norm[a] > 0.0) keyed.emplace_back(0, a);
+    parallel_for_blocks(
+        std::size_t{0}, keyed.size(), std::size_t{4096}, [&](std::size_t lo, std::size_t hi) {
+          for (std::size_t i = lo; i != hi; ++i) {
+            const double* row = share.data() + keyed[i].second * kc;
+            keyed[i].first =
+                fnv1a64(std::string_view(reinterpret_cast<const char*>(row), kc * sizeof(double)));
+          }
+        });
+    std::sort(keyed.begin(), keyed.end());
     const auto row = [&](AgentId a) { return share.begin() + static_cast<std::ptrdiff_t>(a * kc); };
     const auto less = [&](AgentId a, AgentId b) {
       return std::lexicographical_compare(row(a), row(a) + static_cast<std::ptrdiff_t>(kc), row(b),
                                           row(b) + static_cast<std::ptrdiff_t>(kc));
     };
-    std::sort(voting.begin(), voting.end(),
-              [&](AgentId a, AgentId b) { return less(a, b) || (!less(b, a) && a < b); });
-    for (std::size_t i = 1; i < voting.size(); ++i) {
-      if (less(voting[i - 1], voting[i])) continue;  // a new run of shares
-      const AgentId x = find(voting[i - 1]), y = find(voting[i]);
-      if (x < y) {
-        parent[y] = x;
-      } else if (y < x) {
-        parent[x] = y;
+    std::vector<AgentId> run;
+    for (std::size_t i = 0; i < keyed.size();) {
+      std::size_t j = i;
+      run.clear();
+      while (j < keyed.size() && keyed[j].first == keyed[i].first) run.push_back(keyed[j++].second);
+      i = j;
+      if (run.size() < 2) continue;
+      std::sort(run.begin(), run.end(),
+                [&](AgentId a, AgentId b) { return less(a, b) || (!less(b, a) && a < b); });
+      for (std::size_t r = 1; r < run.size(); ++r) {
+        if (less(run[r - 1], run[r])) continue;  // a new row
+        const AgentId x = find(run[r - 1]), y = find(run[r]);
+        if (x < y) {
+          parent[y] = x;
+        } else if (y < x) {
+          parent[x] = y;
+        }
       }
     }
     placed.assign(n, 0);
     if (!identities.empty())
-      for (const AgentId a : voting) placed[a] = identities[a] > 1 ? 1 : 0;
+      for (const auto& [hash, a] : keyed) placed[a] = identities[a] > 1 ? 1 : 0;
   }
   std::vector<std::uint32_t> label(n);
   for (AgentId a = 0; a < n; ++a) label[a] = find(a);

@@ -23,8 +23,8 @@ struct Clusters {
   std::vector<AgentId> members;      // agents by cluster, ascending ids within each
   std::vector<std::uint64_t> start;  // cluster c's members: members[start[c], start[c + 1])
   // Per agent, 1 when a sybil's extra identities sit in her cluster with her (found from
-  // identical ballots: ballot_clusters); empty when nobody's do. Every other extra identity is
-  // alone.
+  // identical ballots: ballot_clusters with `identical`, which sets it for every agent, 0 for
+  // most); empty from every other source. Every extra identity not placed is alone.
   std::vector<std::uint8_t> placed;
 
   std::uint64_t size(std::uint32_t c) const noexcept { return start[c + 1] - start[c]; }
@@ -100,11 +100,12 @@ PairScore score_pairs(const Clusters& flagged, std::span<const std::uint32_t> tr
 // a * proposals + k. Within each cluster, proposal and side (for, against), with n voters casting
 // votes v_i, each vote is multiplied by sqrt(sum v_i^2) / sum |v_i|: the side's votes then add up
 // to sqrt(sum v_i^2), the cluster's credits cast as one voter. A voter alone on her side of her
-// cluster keeps her vote exactly. Parallel over clusters; bit-identical at any thread count.
-// `identities` (empty: 1 each) gives how many identities cast each agent's votes, in equal
-// shares: only her own identity sits in her cluster; her extra identities are accounts that no
-// cluster source can place, each alone, so each keeps its share in full (docs/model.md, "Sybils
-// under both tallies").
+// cluster (one identity, or a sybil not placed) keeps her vote exactly. Parallel over clusters;
+// bit-identical at any thread count. `identities` (empty: 1 each) gives how many identities cast
+// each agent's votes, in equal shares. Unless clusters.placed says her extra identities sit in her
+// cluster with her (all her shares then count there, alone or not: k shares of b count sqrt(k)
+// |b|), only her own share does, and each extra identity is alone and keeps its share in full
+// (docs/model.md, "Sybils under both tallies" and "Sybils seen in public ballots").
 void discount_votes(const Clusters& clusters, std::uint32_t proposals, std::span<double> votes,
                     std::span<const std::uint32_t> identities = {});
 

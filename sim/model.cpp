@@ -247,12 +247,17 @@ std::uint64_t estimate_replicate_bytes(const Model& model) {
   // proposal) ...
   if (s.clusters.source != ClusterSource::none) scratch += 32.0 * nd;
   // ... and finding them from ballots a squared norm, a parent and a label per agent and a link
-  // flag per directed edge.
+  // flag per directed edge; linking identical ballots too, every agent's share of her ballot,
+  // a hash and an id per voter and a placed flag per agent.
   if (s.clusters.source == ClusterSource::ballots) scratch += 16.0 * nd + 2.0 * edges;
+  if (s.clusters.source == ClusterSource::ballots && s.clusters.identical)
+    scratch += nd * static_cast<double>(s.proposals) * sizeof(double) + 17.0 * nd;
   if (s.clusters.source != ClusterSource::none || s.pairwise_m > 0.0) {
-    // ... and pairwise_bounded tallies every ballot plus two sums per agent and option.
+    // ... and pairwise_bounded tallies every ballot plus two sums per agent and option, and with
+    // sybils every identity's share of a ballot; both count each agent's identities.
     scratch +=
-        nd * static_cast<double>(s.proposals) * sizeof(double) * (s.pairwise_m > 0.0 ? 3 : 1);
+        nd * static_cast<double>(s.proposals) * sizeof(double) * (s.pairwise_m > 0.0 ? 4 : 1) +
+        4.0 * nd;
   }
   // Funding: every contribution (contributor, project, amount: 16 bytes with padding) for the
   // honest contributions and an arm's, with the matching rules' sorted copies and sums.

@@ -275,7 +275,7 @@ TEST_CASE("identical public ballots: sybils found, placed and discounted whole")
       for (std::size_t i = 0; i < apart.size(); ++i) expected[i % kc] += apart[i];
       const MechanismOutcome& co = o.arms[ctx.arm_index].mechanisms[1];
       for (std::size_t k = 0; k < kc; ++k) {
-        // A few thousand terms of size <= 10 in another order: 1e-7 is far above rounding.
+        // A few hundred terms of size <= 30 in another order: 1e-7 is far above rounding.
         CHECK(co.tally[k] == Approx(expected[k]).margin(1e-7));
       }
     });

@@ -326,6 +326,22 @@ TEST_CASE("ballot clusters are bit-identical at 1 and 2 threads") {
   // Random ballots in three dimensions: some neighbours pass 0.9, far from all of them.
   CHECK(one.count > 1000);
   CHECK(one.count < 30000);
+  // Linking identical ballots too: ballots rounded to whole votes, so that many coincide across
+  // the graph, a tenth of the agents sybils of 2 or 3 identities, a tenth abstaining.
+  std::vector<std::uint32_t> ids(30000);
+  for (std::size_t a = 0; a < ids.size(); ++a) {
+    ids[a] = draws.uniform() < 0.1 ? 2 + static_cast<std::uint32_t>(draws.below(2)) : 1;
+    const bool abstains = draws.uniform() < 0.1;
+    for (std::size_t k = 0; k < 3; ++k)
+      ballots[a * 3 + k] = abstains ? 0.0 : std::round(ballots[a * 3 + k]) * ids[a];
+  }
+  with_threads(1, [&] { one = ballot_clusters(g, ballots, 3, 0.9, ids, true); });
+  with_threads(2, [&] { two = ballot_clusters(g, ballots, 3, 0.9, ids, true); });
+  CHECK(one.of == two.of);
+  CHECK(one.placed == two.placed);
+  const Clusters apart = ballot_clusters(g, ballots, 3, 0.9, ids, false);
+  CHECK(one.count < apart.count);  // identical whole-vote ballots far apart were linked
+  CHECK(std::count(one.placed.begin(), one.placed.end(), 1) > 2000);  // voting sybils placed
 }
 
 TEST_CASE("identical ballots: a sybil's identities found and placed, scored over identities") {
@@ -362,6 +378,16 @@ TEST_CASE("identical ballots: a sybil's identities found and placed, scored over
   CHECK(p.flagged == 1.0);
   CHECK(p.truth == 2.0);
   CHECK(p.both == 0.0);
+  // A sybil inside a coalition: coalitions {0, 1} and {3, 4}. True pairs: 1, and 3 among sybil
+  // 3's two identities and agent 4; flagged within them: her own pair only (4 sits with 0).
+  const std::vector<std::uint32_t> member{5, 5, kNone, 6, 6};
+  const PairScore m = score_pairs(same, member, kNone, identities);
+  CHECK(m.flagged == 3.0);
+  CHECK(m.truth == 4.0);
+  CHECK(m.both == 1.0);
+  const PairScore mp = score_pairs(plain, member, kNone, identities);
+  CHECK(mp.truth == 4.0);  // her identities are true pairs even when nobody places them
+  CHECK(mp.both == 0.0);
   // Identities of 1 each score as agents do, bit for bit.
   const PairScore a = score_pairs(plain, truth, kNone, std::vector<std::uint32_t>(5, 1));
   const PairScore b = score_pairs(plain, truth, kNone);

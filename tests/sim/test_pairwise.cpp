@@ -76,7 +76,8 @@ TEST_CASE("pairwise-bounded tally counts a sybil's identities as voters of their
   // Against the identities listed apart: 200 agents, 3 proposals, a fifth of them sybils with 2
   // to 5 identities, each identity a row of its own holding her ballot's share. The two sum the
   // same terms in another order, so they agree to rounding (1e-12 relative, far above the
-  // 1e-16 per operation over some 10^5 terms).
+  // 1e-16 per operation over some 10^5 terms; 1e-9 absolute for a tally near 0, where F_for and
+  // F_against of some 10^3 cancel).
   Stream rng(StreamKey{7, 0, 0, 0, 0, Purpose::test});
   const std::size_t n = 200, kc = 3;
   std::vector<double> votes(n * kc), apart;
