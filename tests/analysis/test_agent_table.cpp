@@ -9,6 +9,7 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "api/scenario_yaml.hpp"
 #include "sim/model.hpp"
 #include "sim/runner.hpp"
+#include "sim/text.hpp"
 
 using namespace qvsim;
 
@@ -98,18 +100,12 @@ TEST_CASE("agents.csv prints float32 values as floats: each reads back as the st
   REQUIRE(draw.electorate.float32);
   std::istringstream in(rows.str());
   std::size_t checked = 0, longest = 0;
+  std::vector<std::string_view> f;
   for (std::string line; std::getline(in, line);) {
     // replicate, arm, mechanism, agent, value_0, value_1, value_2, ...
-    std::vector<std::string> f(1);
-    for (const char c : line) {
-      if (c == ',') {
-        f.emplace_back();
-      } else {
-        f.back() += c;
-      }
-    }
+    split_fields(line, f);
     REQUIRE(f.size() > 6);
-    const auto a = static_cast<std::size_t>(std::stoul(f[3]));
+    const auto a = static_cast<std::size_t>(std::stoul(std::string(f[3])));
     for (std::size_t k = 0; k < 3; ++k) {
       float x = 0;
       const auto res = std::from_chars(f[4 + k].data(), f[4 + k].data() + f[4 + k].size(), x);
